@@ -1,0 +1,19 @@
+import "reflect-metadata";
+import { Command } from "commander";
+import { registerMigrate } from "./commands/migrate";
+import { registerSchema } from "./commands/schema";
+import { registerServe } from "./commands/serve";
+
+const program = new Command()
+  .name("stratum")
+  .description("Stratum: GraphQL semantic layer over an e-commerce customer data platform")
+  .showHelpAfterError();
+
+registerServe(program);
+registerMigrate(program);
+registerSchema(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

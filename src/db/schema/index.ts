@@ -1,0 +1,2 @@
+/** Every table of Stratum; drizzle-kit reads this file to generate `drizzle/`. */
+export * from "./core";

@@ -1,0 +1,54 @@
+import { GraphQLError } from "graphql";
+
+/** The closed list of error codes of SPEC S9; every failure a client sees carries one. */
+export const ErrorCode = {
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  RULE_INVALID: "RULE_INVALID",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN",
+  LIMIT_EXCEEDED: "LIMIT_EXCEEDED",
+  INTERNAL: "INTERNAL",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const httpStatus: Record<ErrorCode, number> = {
+  BAD_USER_INPUT: 400,
+  RULE_INVALID: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  LIMIT_EXCEEDED: 400,
+  INTERNAL: 500,
+};
+
+/**
+ * The one error type of Stratum. Services throw it; the GraphQL layer and the HTTP
+ * exports turn it into `extensions.code` or a status without knowing its origin.
+ */
+export class StratumError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...details, http: { status: httpStatus[code] } } });
+    this.code = code;
+    this.details = details;
+    this.name = "StratumError";
+  }
+
+  get httpStatus(): number {
+    return httpStatus[this.code];
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new StratumError(ErrorCode.BAD_USER_INPUT, message, details);
+export const notFound = (message: string, details?: Record<string, unknown>) =>
+  new StratumError(ErrorCode.NOT_FOUND, message, details);
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new StratumError(ErrorCode.CONFLICT, message, details);
+export const limitExceeded = (message: string, details?: Record<string, unknown>) =>
+  new StratumError(ErrorCode.LIMIT_EXCEEDED, message, details);

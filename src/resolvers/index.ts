@@ -1,0 +1,5 @@
+import type { NonEmptyArray } from "type-graphql";
+import { UserResolver } from "./user";
+
+/** Every resolver of the API; the schema is built from exactly this list. */
+export const resolvers: NonEmptyArray<Function> = [UserResolver];

@@ -1,0 +1,61 @@
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Int,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
+import { Permission } from "../access/permissions";
+import { toConnection } from "../schema/connection";
+import { Identity, User, UserConnection } from "../schema/user";
+import type { Context } from "../server/context";
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true })
+  first?: number;
+
+  @Field(() => String, { nullable: true })
+  after?: string;
+}
+
+@Resolver(() => User)
+export class UserResolver {
+  @Authorized(Permission.READ)
+  @Query(() => UserConnection)
+  async users(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context): Promise<UserConnection> {
+    const result = await ctx.services.users.list(page);
+    return toConnection({ ...result, nodes: result.nodes.map(User.from) }) as UserConnection;
+  }
+
+  @Authorized(Permission.READ)
+  @Query(() => User, { nullable: true })
+  async user(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<User | null> {
+    if (!/^\d{1,15}$/.test(id)) return null;
+    const record = await ctx.loaders.user.load(Number(id));
+    return record ? User.from(record) : null;
+  }
+
+  @Authorized(Permission.READ)
+  @Query(() => User, { nullable: true })
+  async userByIdentity(
+    @Arg("type", () => String) type: string,
+    @Arg("value", () => String) value: string,
+    @Ctx() ctx: Context,
+  ): Promise<User | null> {
+    const record = await ctx.services.users.byIdentity(type, value);
+    return record ? User.from(record) : null;
+  }
+
+  @FieldResolver(() => [Identity])
+  async identities(@Root() user: User, @Ctx() ctx: Context): Promise<Identity[]> {
+    return ctx.loaders.identities.load(Number(user.id));
+  }
+}

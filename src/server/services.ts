@@ -1,0 +1,21 @@
+import type { StratumConfig } from "../config";
+import type { Database } from "../db/client";
+import { UserService } from "../users/service";
+
+/**
+ * Every service of Stratum, built once per process around one database. Services know
+ * nothing of GraphQL or HTTP; resolvers, exports and the CLI all call them.
+ */
+export interface Services {
+  db: Database;
+  config: StratumConfig;
+  users: UserService;
+}
+
+export function createServices(db: Database, config: StratumConfig): Services {
+  return {
+    db,
+    config,
+    users: new UserService(db),
+  };
+}

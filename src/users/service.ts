@@ -1,0 +1,83 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
+
+export interface UserRecord extends Record<string, unknown> {
+  id: number;
+  createdAt: Date;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  traits: Record<string, unknown>;
+  mergedInto: number | null;
+}
+
+export interface IdentityRecord extends Record<string, unknown> {
+  userId: number;
+  type: string;
+  value: string;
+}
+
+const userColumns = sql`u.id, u.created_at as "createdAt", u.first_seen_at as "firstSeenAt",
+  u.last_seen_at as "lastSeenAt", u.traits, u.merged_into as "mergedInto"`;
+
+/** Profiles: lookups by id and identity, listing, and the batched reads behind DataLoaders. */
+export class UserService {
+  constructor(private readonly db: Database) {}
+
+  /** Active profiles (not merged away), in id order. */
+  async list(request: PageRequest): Promise<Page<UserRecord>> {
+    const window = pageWindow(request, isNumberKey);
+    const after = window.after ?? 0;
+    const [rows, [{ count }]] = await Promise.all([
+      this.db.query<UserRecord>(sql`
+        select ${userColumns} from users u
+        where u.merged_into is null and u.id > ${after}
+        order by u.id limit ${window.first + 1}`),
+      this.db.query<{ count: number }>(
+        sql`select count(*)::int as count from users where merged_into is null`,
+      ),
+    ]);
+    return toPage(rows, window, (row) => row.id, count);
+  }
+
+  /** Profiles by id; a merged-away id answers with its survivor. Order follows `ids`. */
+  async byIds(ids: readonly number[]): Promise<Array<UserRecord | null>> {
+    const rows = await this.db.query<UserRecord & { requestedId: number } & Record<string, unknown>>(sql`
+      select r.requested as "requestedId", ${userColumns}
+      from unnest(${toBigintArray(ids)}::bigint[]) as r(requested)
+      left join user_merges m on m.loser_id = r.requested
+      join users u on u.id = coalesce(m.survivor_id, r.requested)`);
+    const byId = new Map(rows.map((row) => [row.requestedId, row]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      if (!row) return null;
+      const { requestedId: _, ...user } = row;
+      return user;
+    });
+  }
+
+  async byIdentity(type: string, value: string): Promise<UserRecord | null> {
+    const [row] = await this.db.query<{ userId: number }>(
+      sql`select user_id as "userId" from identities where type = ${type} and value = ${value}`,
+    );
+    if (!row) return null;
+    const [user] = await this.byIds([row.userId]);
+    return user;
+  }
+
+  /** Identities of several profiles in one statement. */
+  async identitiesOf(userIds: readonly number[]): Promise<IdentityRecord[][]> {
+    const rows = await this.db.query<IdentityRecord>(sql`
+      select user_id as "userId", type, value from identities
+      where user_id = any(${toBigintArray(userIds)}::bigint[])
+      order by type, value`);
+    const byUser = new Map<number, IdentityRecord[]>();
+    for (const row of rows) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row]);
+    return userIds.map((id) => byUser.get(id) ?? []);
+  }
+}
+
+/** Postgres array literal for a bigint[] parameter (both drivers accept the text form). */
+export function toBigintArray(ids: readonly number[]): string {
+  return `{${ids.map((id) => Math.trunc(Number(id))).join(",")}}`;
+}

@@ -1,0 +1,75 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, inject } from "vitest";
+import { connect, type Database, type DriverKind, migrate } from "../../src/db/client";
+
+/** A fresh, migrated database of the given kind; PostgreSQL gets its own database per call. */
+export async function createTestDatabase(
+  kind: DriverKind,
+): Promise<{ db: Database; drop: () => Promise<void> }> {
+  if (kind === "pglite") {
+    const db = await connect();
+    await migrate(db);
+    return { db, drop: () => db.close() };
+  }
+  const adminUrl = inject("postgresUrl");
+  if (!adminUrl) throw new Error("PostgreSQL is not reachable");
+  const name = `stratum_test_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const db = await connect({ databaseUrl: url.toString(), maxConnections: 4 });
+  await migrate(db);
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end({ timeout: 1 });
+    },
+  };
+}
+
+export const DRIVERS: DriverKind[] = ["pglite", "postgres"];
+
+/**
+ * Runs the same suite on PGlite and on PostgreSQL, each with a database of its own
+ * for the whole file (PGlite takes seconds to start, so one per file, not per test).
+ * The PostgreSQL run is skipped only where no server is reachable outside CI.
+ */
+export function describeEachDatabase(
+  name: string,
+  body: (db: () => Database, kind: DriverKind) => void,
+): void {
+  for (const kind of DRIVERS) {
+    const available = kind === "pglite" || inject("postgresUrl") !== null;
+    describe.runIf(available)(`${name} [${kind}]`, () => {
+      let handle: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+      beforeAll(async () => {
+        handle = await createTestDatabase(kind);
+      });
+      afterAll(async () => {
+        await handle?.drop();
+      });
+      body(() => {
+        if (!handle) throw new Error("test database not ready");
+        return handle.db;
+      }, kind);
+    });
+  }
+}
+
+/** Counts the statements sent while `fn` runs. */
+export async function countStatements<T>(
+  db: Database,
+  fn: () => Promise<T>,
+): Promise<{ result: T; statements: string[] }> {
+  const statements: string[] = [];
+  const stop = db.onStatement((statement) => statements.push(statement.sql));
+  try {
+    return { result: await fn(), statements };
+  } finally {
+    stop();
+  }
+}
