@@ -1,0 +1,25 @@
+import "reflect-metadata";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+
+/**
+ * `npm run bench`: runs every `bench/*.bench.ts` in name order (or those named on the
+ * command line); each prints its own figures and targets.
+ */
+async function main() {
+  const only = process.argv.slice(2);
+  const files = readdirSync(__dirname)
+    .filter((file) => file.endsWith(".bench.ts"))
+    .filter((file) => only.length === 0 || only.some((name) => file.startsWith(name)))
+    .sort();
+  for (const file of files) {
+    console.log(`\n=== ${file} ===`);
+    const module = (await import(path.join(__dirname, file))) as { run: () => Promise<void> };
+    await module.run();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
