@@ -7,6 +7,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { limitExceeded } from "../errors";
 import { normaliseRows } from "./rows";
 import * as schema from "./schema";
 
@@ -25,6 +26,11 @@ export interface Database {
   /** The drizzle query builder, for typed CRUD on the tables of `src/db/schema`. */
   readonly orm: Orm;
   query<T extends Row = Row>(statement: SQL): Promise<T[]>;
+  /**
+   * For analytical reads (metrics, analyses, rule previews): runs under the configured
+   * statement timeout; a cancelled statement becomes a LIMIT_EXCEEDED error, not a hang.
+   */
+  analyticalQuery<T extends Row = Row>(statement: SQL): Promise<T[]>;
   /** Runs `fn` in one transaction; `tx` is a Database bound to it (nested calls use savepoints). */
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;
   /** Called for every statement sent, on this database and its transactions (statement-count tests). */
@@ -51,6 +57,7 @@ class DrizzleDatabase implements Database {
     readonly orm: Orm,
     private readonly listeners: Listeners,
     private readonly closeDriver: () => Promise<void>,
+    private readonly statementTimeoutMs: number,
   ) {}
 
   async query<T extends Row = Row>(statement: SQL): Promise<T[]> {
@@ -58,9 +65,34 @@ class DrizzleDatabase implements Database {
     return normaliseRows(result) as T[];
   }
 
+  async analyticalQuery<T extends Row = Row>(statement: SQL): Promise<T[]> {
+    const timeout = Math.max(1, Math.trunc(this.statementTimeoutMs));
+    try {
+      return await this.transaction(async (tx) => {
+        await tx.query(sql.raw(`set local statement_timeout = ${timeout}`));
+        return tx.query<T>(statement);
+      });
+    } catch (error) {
+      if (isQueryCancelled(error)) {
+        throw limitExceeded(
+          `The query ran longer than the ${timeout} ms statement timeout; narrow the time range or filters`,
+        );
+      }
+      throw error;
+    }
+  }
+
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     return this.orm.transaction((tx) =>
-      fn(new DrizzleDatabase(this.kind, tx as unknown as Orm, this.listeners, async () => {})),
+      fn(
+        new DrizzleDatabase(
+          this.kind,
+          tx as unknown as Orm,
+          this.listeners,
+          async () => {},
+          this.statementTimeoutMs,
+        ),
+      ),
     );
   }
 
@@ -80,11 +112,20 @@ export interface ConnectOptions {
   dataDir?: string;
   /** Pool size for postgres.js. */
   maxConnections?: number;
+  /** Statement timeout of `analyticalQuery`, in milliseconds (default 10 s). */
+  statementTimeoutMs?: number;
+}
+
+/** SQLSTATE 57014: canceling statement due to statement timeout. */
+function isQueryCancelled(error: unknown): boolean {
+  for (let e: any = error; e; e = e.cause) if (e.code === "57014") return true;
+  return false;
 }
 
 /** The one connection factory: `DATABASE_URL` → postgres.js, otherwise PGlite. */
 export async function connect(options: ConnectOptions = {}): Promise<Database> {
   const listeners = new Listeners();
+  const timeoutMs = options.statementTimeoutMs ?? 10_000;
   const logger = { logQuery: (query: string, params: unknown[]) => listeners.emit(query, params) };
   if (options.databaseUrl) {
     const client = postgres(options.databaseUrl, {
@@ -93,12 +134,12 @@ export async function connect(options: ConnectOptions = {}): Promise<Database> {
       connection: { application_name: "stratum" },
     });
     const orm = drizzlePostgres(client, { schema, logger }) as unknown as Orm;
-    return new DrizzleDatabase("postgres", orm, listeners, () => client.end({ timeout: 5 }));
+    return new DrizzleDatabase("postgres", orm, listeners, () => client.end({ timeout: 5 }), timeoutMs);
   }
   const dataDir = options.dataDir && options.dataDir !== "memory://" ? options.dataDir : undefined;
   const client = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   const orm = drizzlePglite(client, { schema, logger }) as unknown as Orm;
-  return new DrizzleDatabase("pglite", orm, listeners, () => client.close());
+  return new DrizzleDatabase("pglite", orm, listeners, () => client.close(), timeoutMs);
 }
 
 /** Applies the drizzle-kit migrations in `drizzle/`; safe to run at every start. */

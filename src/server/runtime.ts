@@ -7,7 +7,11 @@ export async function openRuntime(
   config: StratumConfig,
   options: { migrate?: boolean } = {},
 ): Promise<Services> {
-  const db: Database = await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db: Database = await connect({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    statementTimeoutMs: config.statementTimeoutMs,
+  });
   if (options.migrate !== false) await migrate(db);
   return createServices(db, config);
 }
