@@ -1,2 +1,3 @@
 /** Every table of Stratum; drizzle-kit reads this file to generate `drizzle/`. */
 export * from "./core";
+export * from "./tags";

@@ -1,0 +1,1 @@
+export { assertSegmentExists, segmentMemberIds, segmentRestriction } from "./restriction";
