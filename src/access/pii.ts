@@ -55,11 +55,34 @@ function maskTraitValue(key: string, value: unknown): unknown {
   return maskText(value);
 }
 
-/** A copy of `traits` with PII keys masked. */
+/** A copy of `traits` with PII keys masked, at any nesting depth. */
 export function maskTraits(traits: Record<string, unknown>): Record<string, unknown> {
+  return maskPii(traits ?? {}) as Record<string, unknown>;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * A copy of any JSON value (audit payloads, export rows) with PII masked: values under
+ * PII keys, and `{ type, value }` identities of PII types.
+ */
+export function maskPii(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskPii);
+  if (!isRecord(value)) return value;
+  if (typeof value.type === "string" && typeof value.value === "string" && PII_IDENTITY_TYPES.has(value.type))
+    return { ...maskPiiEntries(value), value: maskIdentityValue(value.type, value.value) };
+  return maskPiiEntries(value);
+}
+
+function maskPiiEntries(record: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(traits ?? {})) {
-    out[key] = PII_TRAIT_KEYS.has(key.toLowerCase()) ? maskTraitValue(key, value) : value;
+  for (const [key, value] of Object.entries(record)) {
+    if (PII_TRAIT_KEYS.has(key.toLowerCase()) && !isRecord(value) && !Array.isArray(value))
+      out[key] = maskTraitValue(key, value);
+    else if (PII_IDENTITY_TYPES.has(key) && typeof value === "string")
+      out[key] = maskIdentityValue(key, value);
+    else out[key] = maskPii(value);
   }
   return out;
 }

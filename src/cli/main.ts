@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { Command } from "commander";
+import { registerKeys } from "./commands/keys";
 import { registerMigrate } from "./commands/migrate";
 import { registerSchema } from "./commands/schema";
 import { registerServe } from "./commands/serve";
@@ -12,6 +13,7 @@ const program = new Command()
 registerServe(program);
 registerMigrate(program);
 registerSchema(program);
+registerKeys(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -1,5 +1,6 @@
 import type { NonEmptyArray } from "type-graphql";
+import { AccessResolver } from "./access";
 import { UserResolver } from "./user";
 
 /** Every resolver of the API; the schema is built from exactly this list. */
-export const resolvers: NonEmptyArray<Function> = [UserResolver];
+export const resolvers: NonEmptyArray<Function> = [AccessResolver, UserResolver];

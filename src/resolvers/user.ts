@@ -13,7 +13,9 @@ import {
   Root,
 } from "type-graphql";
 import { Permission } from "../access/permissions";
+import { canSeePii, maskIdentityValue, maskTraits } from "../access/pii";
 import { toConnection } from "../schema/connection";
+import { JSONScalar } from "../schema/scalars";
 import { Identity, User, UserConnection } from "../schema/user";
 import type { Context } from "../server/context";
 
@@ -54,8 +56,17 @@ export class UserResolver {
     return record ? User.from(record) : null;
   }
 
+  /** PII traits are masked for roles without `read_pii` (SPEC S9). */
+  @FieldResolver(() => JSONScalar)
+  traits(@Root() user: User, @Ctx() ctx: Context): Record<string, unknown> {
+    return canSeePii(ctx.principal) ? user.traits : maskTraits(user.traits);
+  }
+
+  /** Identity values of PII types are masked for roles without `read_pii` (SPEC S9). */
   @FieldResolver(() => [Identity])
   async identities(@Root() user: User, @Ctx() ctx: Context): Promise<Identity[]> {
-    return ctx.loaders.identities.load(Number(user.id));
+    const identities = await ctx.loaders.identities.load(Number(user.id));
+    if (canSeePii(ctx.principal)) return identities;
+    return identities.map(({ type, value }) => ({ type, value: maskIdentityValue(type, value) }));
   }
 }

@@ -8,6 +8,8 @@ import cors from "cors";
 import { sql } from "drizzle-orm";
 import express from "express";
 import type { GraphQLFormattedError } from "graphql";
+import { jsonBodyWithLimits, jsonErrorHandler } from "../access/body-limit";
+import { ingestionMutationNames, queryLimitsPlugin } from "../access/limits";
 import { ErrorCode, StratumError } from "../errors";
 import { buildStratumSchema } from "../schema/build";
 import { bearerToken, resolvePrincipal } from "./auth";
@@ -69,7 +71,7 @@ export async function createServer(services: Services): Promise<StratumServer> {
     introspection: true,
     includeStacktraceInErrorResponses: !services.config.production,
     formatError: formatError(services.config.production),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), queryLimitsPlugin(services.config)],
   });
   await apollo.start();
 
@@ -105,7 +107,7 @@ export async function createServer(services: Services): Promise<StratumServer> {
   app.use(
     "/graphql",
     cors(corsOptions),
-    express.json({ limit: "10mb" }),
+    ...jsonBodyWithLimits(ingestionMutationNames),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
         createContext(
@@ -115,6 +117,7 @@ export async function createServer(services: Services): Promise<StratumServer> {
         ),
     }),
   );
+  app.use(jsonErrorHandler);
 
   return {
     app,

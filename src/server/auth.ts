@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request } from "express";
 import type { Principal } from "../access/permissions";
 import type { Services } from "./services";
@@ -9,14 +10,28 @@ export function bearerToken(req: Pick<Request, "headers">): string | undefined {
   return match?.[1];
 }
 
-/** Who is asking: the configured admin key is accepted as an administrator. */
+const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+
+export const CONFIGURED_ADMIN: Principal = {
+  keyId: "admin-key",
+  name: "admin (STRATUM_ADMIN_KEY)",
+  role: "ADMIN",
+};
+
+/**
+ * Who is asking. API keys are looked up on every request (no cache), so a revoked key
+ * fails on the next one; the configured `STRATUM_ADMIN_KEY` is accepted as an administrator
+ * unless it is itself a revoked stored key (demo mode stores its key and configures it).
+ */
 export async function resolvePrincipal(
   services: Services,
   token: string | undefined,
 ): Promise<Principal | undefined> {
   if (!token) return undefined;
-  if (services.config.adminKey && token === services.config.adminKey) {
-    return { keyId: "admin-key", name: "admin (STRATUM_ADMIN_KEY)", role: "ADMIN" };
-  }
+  const stored = await services.apiKeys.lookup(token);
+  if (stored.status === "live") return stored.principal;
+  if (stored.status === "unknown" && services.config.adminKey && sameSecret(token, services.config.adminKey))
+    return CONFIGURED_ADMIN;
   return undefined;
 }

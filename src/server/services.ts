@@ -1,3 +1,4 @@
+import { ApiKeyService } from "../access/keys";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
 import { UserService } from "../users/service";
@@ -10,6 +11,7 @@ export interface Services {
   db: Database;
   config: StratumConfig;
   users: UserService;
+  apiKeys: ApiKeyService;
 }
 
 export function createServices(db: Database, config: StratumConfig): Services {
@@ -17,5 +19,6 @@ export function createServices(db: Database, config: StratumConfig): Services {
     db,
     config,
     users: new UserService(db),
+    apiKeys: new ApiKeyService(db),
   };
 }

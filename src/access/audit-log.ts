@@ -1,0 +1,48 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { badInput } from "../errors";
+import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
+
+export interface AuditRecord extends Record<string, unknown> {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  entityType: string;
+  entityKey: string | null;
+  before: unknown;
+  after: unknown;
+  requestId: string | null;
+}
+
+export interface AuditFilter {
+  entityType?: string | null;
+  entityKey?: string | null;
+}
+
+/** Reads the audit log written by `recordAudit`: newest first, optionally for one entity. */
+export async function listAudit(
+  db: Database,
+  request: PageRequest & AuditFilter,
+): Promise<Page<AuditRecord>> {
+  const window = pageWindow(request, isNumberKey);
+  if (request.entityKey != null && request.entityType == null)
+    throw badInput("`entityKey` needs `entityType`", { argument: "entityKey" });
+  const entity = sql.join(
+    [
+      request.entityType != null ? sql`entity_type = ${request.entityType}` : sql`true`,
+      request.entityKey != null ? sql`entity_key = ${request.entityKey}` : sql`true`,
+    ],
+    sql` and `,
+  );
+  const after = window.after ?? Number.MAX_SAFE_INTEGER;
+  const [rows, [{ count }]] = await Promise.all([
+    db.query<AuditRecord>(sql`
+      select id, at, actor, action, entity_type as "entityType", entity_key as "entityKey",
+        before, after, request_id as "requestId"
+      from audit_log where ${entity} and id < ${after}
+      order by id desc limit ${window.first + 1}`),
+    db.query<{ count: number }>(sql`select count(*)::int as count from audit_log where ${entity}`),
+  ]);
+  return toPage(rows, window, (row) => row.id, count);
+}

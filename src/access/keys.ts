@@ -1,0 +1,118 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { recordAudit } from "../audit/service";
+import type { Database } from "../db/client";
+import { badInput, notFound } from "../errors";
+import { type Principal, Role } from "./permissions";
+
+export interface ApiKeyRecord extends Record<string, unknown> {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface CreatedApiKey {
+  /** The secret, returned once and never stored. */
+  key: string;
+  apiKey: ApiKeyRecord;
+}
+
+/** Secrets start with a recognisable prefix so leaked keys are easy to scan for. */
+export const KEY_PREFIX = "strat_";
+const MAX_NAME_LENGTH = 100;
+const ROLES = new Set<string>(Object.values(Role));
+
+export const hashKey = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex");
+
+const keyColumns = sql`id, name, role, created_at as "createdAt", revoked_at as "revokedAt"`;
+
+/** What the audit log keeps of a key: never the secret nor its hash. */
+const auditView = (key: ApiKeyRecord) => ({
+  id: key.id,
+  name: key.name,
+  role: key.role,
+  revokedAt: key.revokedAt ? new Date(key.revokedAt).toISOString() : null,
+});
+
+/**
+ * API keys: random secrets shown once and stored as SHA-256 hashes, each with a role.
+ * Lookups happen on every request without a cache, so a revocation holds from the next request.
+ */
+export class ApiKeyService {
+  constructor(private readonly db: Database) {}
+
+  async create(
+    input: { name: string; role: string },
+    actor: Principal,
+    requestId?: string,
+  ): Promise<CreatedApiKey> {
+    const name = typeof input.name === "string" ? input.name.trim() : "";
+    if (!name || name.length > MAX_NAME_LENGTH)
+      throw badInput(`\`name\` must be 1 to ${MAX_NAME_LENGTH} characters`, { field: "name" });
+    if (!ROLES.has(input.role))
+      throw badInput(`\`role\` must be one of ${[...ROLES].join(", ")}`, { field: "role" });
+    const key = `${KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
+    const apiKey = await this.db.transaction(async (tx) => {
+      const [row] = await tx.query<ApiKeyRecord>(sql`
+        insert into api_keys (id, name, role, key_hash)
+        values (${randomUUID()}, ${name}, ${input.role}, ${hashKey(key)})
+        returning ${keyColumns}`);
+      await recordAudit(tx, {
+        actor: actor.name,
+        action: "create",
+        entityType: "api_key",
+        entityKey: row.id,
+        after: auditView(row),
+        requestId,
+      });
+      return row;
+    });
+    return { key, apiKey };
+  }
+
+  /** Every key, revoked ones included, newest first. Keys are few: no paging. */
+  list(): Promise<ApiKeyRecord[]> {
+    return this.db.query<ApiKeyRecord>(sql`select ${keyColumns} from api_keys order by created_at desc, id`);
+  }
+
+  /** Revokes a key; revoking an already revoked key changes nothing and records nothing. */
+  async revoke(id: string, actor: Principal, requestId?: string): Promise<ApiKeyRecord> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx.query<ApiKeyRecord>(
+        sql`select ${keyColumns} from api_keys where id = ${id} for update`,
+      );
+      if (!before) throw notFound(`No API key with id ${id}`, { argument: "id" });
+      if (before.revokedAt) return before;
+      const [after] = await tx.query<ApiKeyRecord>(sql`
+        update api_keys set revoked_at = now() where id = ${id} returning ${keyColumns}`);
+      await recordAudit(tx, {
+        actor: actor.name,
+        action: "revoke",
+        entityType: "api_key",
+        entityKey: id,
+        before: auditView(before),
+        after: auditView(after),
+        requestId,
+      });
+      return after;
+    });
+  }
+
+  /**
+   * What a presented secret is: a live key (its principal), a revoked key, or unknown.
+   * Callers must not fall back to other credentials for a revoked key.
+   */
+  async lookup(
+    token: string,
+  ): Promise<{ status: "live"; principal: Principal } | { status: "revoked" | "unknown" }> {
+    if (!token.startsWith(KEY_PREFIX)) return { status: "unknown" };
+    const [row] = await this.db.query<{ id: string; name: string; role: Role; revoked: boolean }>(
+      sql`select id, name, role, revoked_at is not null as revoked from api_keys where key_hash = ${hashKey(token)}`,
+    );
+    if (!row) return { status: "unknown" };
+    if (row.revoked || !ROLES.has(row.role)) return { status: "revoked" };
+    return { status: "live", principal: { keyId: row.id, name: row.name, role: row.role } };
+  }
+}

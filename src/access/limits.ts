@@ -1,0 +1,133 @@
+import { createRequire } from "node:module";
+import type { ApolloServerPlugin } from "@apollo/server";
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  getNamedType,
+  isLeafType,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
+import type * as QueryComplexityModule from "graphql-query-complexity";
+import { getMetadataStorage } from "type-graphql";
+import { limitExceeded } from "../errors";
+import { DEFAULT_PAGE_SIZE } from "../pagination";
+import { Permission } from "./permissions";
+
+// Loaded through require: its ESM build would bind a second copy of graphql (STACK-NOTES).
+const { getComplexity, fieldExtensionsEstimator } = createRequire(__filename)(
+  "graphql-query-complexity",
+) as typeof QueryComplexityModule;
+
+/**
+ * Nesting depth of an operation's fields (`{ a { b } }` is 2), following fragments.
+ * Introspection (`__schema`, `__type`) is not counted: IDE and tooling queries nest deep by design.
+ */
+export function operationDepth(
+  operation: OperationDefinitionNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+): number {
+  const depthOf = (selectionSet: SelectionSetNode | undefined, seen: Set<string>): number => {
+    let deepest = 0;
+    for (const selection of selectionSet?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value.startsWith("__")) continue;
+        deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, seen));
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        deepest = Math.max(deepest, depthOf(selection.selectionSet, seen));
+      } else if (!seen.has(selection.name.value)) {
+        const fragment = fragments[selection.name.value];
+        deepest = Math.max(
+          deepest,
+          depthOf(fragment?.selectionSet, new Set([...seen, selection.name.value])),
+        );
+      }
+    }
+    return deepest;
+  };
+  return depthOf(operation.selectionSet, new Set());
+}
+
+/**
+ * Cost model: an object field costs 1 (a row fetch or a loader call), a scalar costs 0,
+ * and a paged field multiplies the cost of what it selects by `first` (the page size it
+ * will return). So nested pages multiply, and a wide page of profiles costs its rows.
+ */
+const pageAwareEstimator: QueryComplexityModule.ComplexityEstimator = ({ field, args, childComplexity }) => {
+  const own = isLeafType(getNamedType(field.type)) ? 0 : 1;
+  const paged = field.args.some((arg) => arg.name === "first");
+  const rows = paged ? (typeof args.first === "number" ? args.first : DEFAULT_PAGE_SIZE) : 1;
+  return own + Math.max(1, rows) * childComplexity;
+};
+
+export interface QueryLimits {
+  maxQueryDepth: number;
+  maxQueryComplexity: number;
+}
+
+/**
+ * Depth and complexity limits, checked once the operation is known and before anything
+ * runs. Thrown from `didResolveOperation`, so the client gets LIMIT_EXCEEDED (HTTP 400)
+ * rather than a generic validation failure.
+ */
+export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request, schema }) {
+          if (!operation) return;
+          const fragments: Record<string, FragmentDefinitionNode> = {};
+          for (const definition of document.definitions)
+            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+          const depth = operationDepth(operation, fragments);
+          if (depth > limits.maxQueryDepth)
+            throw limitExceeded(`Query depth ${depth} exceeds the limit of ${limits.maxQueryDepth}`, {
+              limit: "depth",
+              max: limits.maxQueryDepth,
+              actual: depth,
+            });
+          const complexity = complexityOf(schema, document, request.variables, operation.name?.value);
+          if (complexity > limits.maxQueryComplexity)
+            throw limitExceeded(
+              `Query complexity ${complexity} exceeds the limit of ${limits.maxQueryComplexity}; ask for smaller pages or fewer nested lists`,
+              { limit: "complexity", max: limits.maxQueryComplexity, actual: complexity },
+            );
+        },
+      };
+    },
+  };
+}
+
+function complexityOf(
+  schema: Parameters<typeof getComplexity>[0]["schema"],
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+): number {
+  try {
+    return getComplexity({
+      schema,
+      query: document,
+      variables,
+      operationName,
+      estimators: [fieldExtensionsEstimator(), pageAwareEstimator],
+    });
+  } catch (error) {
+    // The library refuses documents with too many nodes before it finishes counting.
+    throw limitExceeded(`Query is too large to run: ${(error as Error).message}`, { limit: "complexity" });
+  }
+}
+
+/**
+ * Mutation fields that need the ingest permission: their requests may carry bodies up to
+ * the ingestion limit. Read from the `@Authorized` declarations, so new ingestion
+ * mutations are covered without a list to keep in sync.
+ */
+export function ingestionMutationNames(): Set<string> {
+  return new Set(
+    getMetadataStorage()
+      .mutations.filter((mutation) => mutation.roles?.includes(Permission.INGEST))
+      .map((mutation) => mutation.schemaName),
+  );
+}
