@@ -1,0 +1,131 @@
+import "reflect-metadata";
+import {
+  type GraphQLField,
+  type GraphQLInputType,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+} from "graphql";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Role } from "../../src/access/permissions";
+import { buildStratumSchema } from "../../src/schema/build";
+import { describeEachDatabase } from "../helpers/db";
+import { startTestApi, type TestApi } from "../helpers/graphql";
+import { keysForEveryRole, ROLES } from "./helpers";
+
+type Need = "read" | "read_pii" | "ingest" | "edit" | "admin";
+
+/** SPEC S9, written out independently of `src/access/permissions.ts`. */
+const ROLE_CAN: Record<Role, Need[]> = {
+  ADMIN: ["read", "read_pii", "ingest", "edit", "admin"],
+  EDITOR: ["read", "read_pii", "edit"],
+  ANALYST: ["read"],
+  INGEST: ["ingest", "read_pii"],
+  VIEWER: ["read"],
+};
+
+/**
+ * What every root operation needs, by hand. A new Query or Mutation field fails the
+ * completeness test below until it is added here: access is decided per operation, on purpose.
+ */
+const EXPECTED: Record<string, Need> = {
+  "Query.users": "read",
+  "Query.user": "read",
+  "Query.userByIdentity": "read",
+  "Query.apiKeys": "admin",
+  "Query.auditLog": "admin",
+  "Mutation.createApiKey": "admin",
+  "Mutation.revokeApiKey": "admin",
+};
+
+const SAMPLE_SCALARS: Record<string, string> = {
+  Int: "1",
+  Float: "1",
+  Boolean: "false",
+  ID: '"1"',
+  String: '"x"',
+  DateTime: '"2026-01-01T00:00:00Z"',
+  Date: '"2026-01-01"',
+  JSON: "{}",
+  JSONObject: "{}",
+};
+
+/** A literal that passes GraphQL validation for `type` (required input fields only). */
+function sampleLiteral(type: GraphQLInputType): string {
+  if (isNonNullType(type)) return sampleLiteral(type.ofType);
+  if (isListType(type)) return `[${sampleLiteral(type.ofType)}]`;
+  if (isEnumType(type)) return type.getValues()[0].name;
+  if (isInputObjectType(type)) {
+    const fields = Object.values(type.getFields()).filter(
+      (field) => isNonNullType(field.type) && field.defaultValue === undefined,
+    );
+    return `{ ${fields.map((field) => `${field.name}: ${sampleLiteral(field.type)}`).join(", ")} }`;
+  }
+  if (isScalarType(type)) return SAMPLE_SCALARS[type.name] ?? '"x"';
+  throw new Error(`no sample for ${String(type)}`);
+}
+
+function operationFor(kind: "query" | "mutation", field: GraphQLField<unknown, unknown>): string {
+  const args = field.args
+    .filter((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined)
+    .map((arg) => `${arg.name}: ${sampleLiteral(arg.type)}`);
+  const selection = isLeafType(getNamedType(field.type)) ? "" : " { __typename }";
+  return `${kind} { ${field.name}${args.length ? `(${args.join(", ")})` : ""}${selection} }`;
+}
+
+function schemaOperations(): Array<{ name: string; document: string }> {
+  const schema = buildStratumSchema();
+  const operations: Array<{ name: string; document: string }> = [];
+  for (const [kind, type] of [
+    ["query", schema.getQueryType()],
+    ["mutation", schema.getMutationType()],
+  ] as const) {
+    for (const field of Object.values(type?.getFields() ?? {}))
+      operations.push({ name: `${type!.name}.${field.name}`, document: operationFor(kind, field) });
+  }
+  return operations;
+}
+
+it("lists the expected permission of every Query and Mutation field, and nothing else", () => {
+  const inSchema = schemaOperations()
+    .map((operation) => operation.name)
+    .sort();
+  expect(inSchema).toEqual(Object.keys(EXPECTED).sort());
+});
+
+describeEachDatabase("role × operation matrix", (db) => {
+  let api: TestApi;
+  let keys: Record<Role, string>;
+  beforeAll(async () => {
+    api = await startTestApi(db());
+    keys = await keysForEveryRole(api.services);
+  });
+  afterAll(() => api.close());
+
+  it("allows exactly the roles with the operation's permission; no key is unauthenticated", async () => {
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const { name, document } of schemaOperations()) {
+      const need = EXPECTED[name];
+      for (const role of [...ROLES, null]) {
+        const response = await api.gql(document, {}, role ? keys[role] : null);
+        const codes = (response.errors ?? []).map((error) => error.extensions?.code);
+        const outcome = codes.includes("UNAUTHENTICATED")
+          ? `unauthenticated/${response.status}`
+          : codes.includes("FORBIDDEN")
+            ? `forbidden/${response.status}`
+            : "allowed";
+        outcomes.push(`${name} ${role ?? "no key"}: ${outcome}`);
+        const allowed = role !== null && need !== undefined && ROLE_CAN[role].includes(need);
+        expected.push(
+          `${name} ${role ?? "no key"}: ${role === null ? "unauthenticated/401" : allowed ? "allowed" : "forbidden/403"}`,
+        );
+      }
+    }
+    expect(outcomes).toEqual(expected);
+  });
+});
