@@ -1,0 +1,120 @@
+import { type SQL, sql } from "drizzle-orm";
+import { badInput } from "../../errors";
+import { resolvedEvents } from "../../semantic/facts";
+import { bucketSeries, rangeBounds, type TimeRange } from "../../semantic/time";
+import { type AnalysisScope, assertEventName, assertInteger, segmentFilter } from "./common";
+
+export const PERIODS = ["DAY", "WEEK", "MONTH"] as const;
+export type Period = (typeof PERIODS)[number];
+export const RETENTION_TYPES = ["FIRST_TIME", "RECURRING"] as const;
+export type RetentionType = (typeof RETENTION_TYPES)[number];
+export const MAX_RETENTION_PERIODS = 60;
+export const DEFAULT_RETENTION_PERIODS = 11;
+
+export interface RetentionDefinition extends AnalysisScope {
+  startEvent: string;
+  returnEvent: string;
+  period?: Period | null;
+  /** Periods per cohort including period 0 (the cohort itself); at most 60. */
+  periods?: number | null;
+  type?: RetentionType | null;
+  cumulative?: boolean | null;
+  timeRange: TimeRange;
+}
+
+export interface RetentionRow extends Record<string, unknown> {
+  cohort: Date;
+  size: number;
+  period: number;
+  value: number;
+}
+
+export interface CompiledRetention {
+  statement: SQL;
+  periods: number;
+}
+
+const TRUNC: Record<Period, string> = { DAY: "day", WEEK: "week", MONTH: "month" };
+const STEP: Record<Period, string> = { DAY: "1 day", WEEK: "1 week", MONTH: "1 month" };
+
+/** Whole periods from local bucket `cohort` to local bucket `later` (both truncated). */
+function periodIndex(period: Period, later: SQL, cohort: SQL): SQL {
+  if (period === "MONTH") {
+    return sql`((extract(year from ${later}) * 12 + extract(month from ${later}))
+      - (extract(year from ${cohort}) * 12 + extract(month from ${cohort})))::int`;
+  }
+  const days = sql`(${later}::date - ${cohort}::date)`;
+  return period === "WEEK" ? sql`(${days} / 7)` : days;
+}
+
+/**
+ * Retention (SPEC S7, PostHog semantics). Cohorts are the periods of the range (in the
+ * query's time zone) in which users did the start event: FIRST_TIME takes only each
+ * user's first-ever start event, RECURRING every period with one. `value` of period k
+ * (k ≥ 1) counts the cohort's users with a return event in the k-th period after the
+ * cohort's (cumulative: in period k or later, up to the last observed period); period 0
+ * is the cohort size. A period is reported only once it has begun before the range ends,
+ * so the matrix is a triangle. Return events are counted until the last reported period ends.
+ */
+export function compileRetention(definition: RetentionDefinition): CompiledRetention {
+  const startEvent = assertEventName(definition.startEvent, "startEvent");
+  const returnEvent = assertEventName(definition.returnEvent, "returnEvent");
+  const period = definition.period ?? "WEEK";
+  if (!PERIODS.includes(period))
+    throw badInput(`period must be one of ${PERIODS.join(", ")}`, { field: "period" });
+  const type = definition.type ?? "FIRST_TIME";
+  if (!RETENTION_TYPES.includes(type)) {
+    throw badInput(`type must be one of ${RETENTION_TYPES.join(", ")}`, { field: "type" });
+  }
+  const periods = assertInteger(
+    definition.periods ?? DEFAULT_RETENTION_PERIODS,
+    "periods",
+    1,
+    MAX_RETENTION_PERIODS,
+  );
+  const tz = definition.timezone;
+  const bounds = rangeBounds(definition.timeRange, tz);
+  const unit = TRUNC[period];
+  const step = sql.raw(`interval '${STEP[period]}'`);
+  const local = (ts: SQL) => sql`date_trunc(${unit}, ${ts} at time zone ${tz})`;
+  const inSegment = segmentFilter(definition, sql`e.user_id`);
+
+  const starts =
+    type === "FIRST_TIME"
+      ? sql`select user_id, ${local(sql`first_ts`)} as cohort from (
+          select e.user_id, min(e.ts) as first_ts from ${resolvedEvents} e
+          where e.name = ${startEvent} and ${inSegment} group by e.user_id) firsts
+        where first_ts >= ${bounds.from} and first_ts < ${bounds.to}`
+      : sql`select distinct e.user_id, ${local(sql`e.ts`)} as cohort from ${resolvedEvents} e
+        where e.name = ${startEvent} and e.ts >= ${bounds.from} and e.ts < ${bounds.to} and ${inSegment}`;
+  const lastReturn = sql`((${local(bounds.to)} + ${sql.raw(String(periods))} * ${step}) at time zone ${tz})`;
+  const returned = sql`select s.user_id, s.cohort, ${periodIndex(period, sql`r.bucket`, sql`s.cohort`)} as period
+    from starts s join (
+      select distinct e.user_id, ${local(sql`e.ts`)} as bucket from ${resolvedEvents} e
+      where e.name = ${returnEvent} and e.ts >= ${bounds.from} and e.ts < ${lastReturn} and ${inSegment}
+    ) r on r.user_id = s.user_id and r.bucket > s.cohort`;
+  const counts = definition.cumulative
+    ? sql`select cohort, k.period, count(*)::int as value
+        from (select user_id, cohort, max(period) as last_period from returned group by user_id, cohort) u
+        join generate_series(1, ${periods - 1}::int) as k(period) on k.period <= u.last_period
+        group by cohort, k.period`
+    : sql`select cohort, period, count(distinct user_id)::int as value from returned
+        where period between 1 and ${periods - 1}::int group by cohort, period`;
+
+  const statement = sql`with starts as (${starts}),
+returned as (${returned}),
+counts as (${counts}),
+sizes as (select cohort, count(distinct user_id)::int as size from starts group by cohort),
+grid as (
+  select c.bucket as cohort, (c.bucket at time zone ${tz}) as local_cohort, k.period
+  from ${bucketSeries(period, tz, bounds)} c cross join generate_series(0, ${periods - 1}::int) as k(period)
+  where ((c.bucket at time zone ${tz}) + k.period * ${step}) at time zone ${tz} < ${bounds.to}
+)
+select g.cohort, coalesce(s.size, 0) as size, g.period,
+  case when g.period = 0 then coalesce(s.size, 0) else coalesce(n.value, 0) end as value
+from grid g
+left join sizes s on s.cohort = g.local_cohort
+left join counts n on n.cohort = g.local_cohort and n.period = g.period
+order by g.cohort, g.period`;
+  return { statement, periods };
+}
