@@ -1,0 +1,107 @@
+/**
+ * The one AST of the rule language (SPEC S6.1). The text form parses to it and the
+ * structured JSON form IS it (validated by `fromJson`), so both compile the same way.
+ * `at` (line, column; 1-based) points error messages at the text.
+ */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export type Literal = string | number | boolean | null;
+export type CompareOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
+export const COMPARE_OPS: readonly CompareOp[] = ["=", "!=", "<", "<=", ">", ">="];
+
+/** A property condition inside `event("name", prop = value, …)`. */
+export interface EventFilter {
+  property: string;
+  op: CompareOp;
+  value: Literal;
+  at?: Position;
+}
+
+/** A fact the aggregates read: events of one name, or counted orders. */
+export type Source =
+  | {
+      fact: "event";
+      event: string;
+      filters: EventFilter[];
+      field?: string;
+      withinDays?: number;
+      at?: Position;
+    }
+  | { fact: "orders"; field?: string; withinDays?: number; at?: Position };
+
+export const AGGREGATES = [
+  "count",
+  "exists",
+  "sum",
+  "avg",
+  "min",
+  "max",
+  "first",
+  "last",
+  "most_frequent",
+] as const;
+export type AggregateFn = (typeof AGGREGATES)[number];
+
+export type Expr =
+  | { type: "literal"; value: Literal; at?: Position }
+  | { type: "and" | "or"; left: Expr; right: Expr; at?: Position }
+  | { type: "not"; arg: Expr; at?: Position }
+  | { type: "compare"; op: CompareOp; left: Expr; right: Expr; at?: Position }
+  | { type: "in"; value: Expr; list: Literal[]; at?: Position }
+  | { type: "between"; value: Expr; low: Expr; high: Expr; at?: Position }
+  /** A timestamp inside (t − N days, t]. */
+  | { type: "within"; value: Expr; days: number; at?: Position }
+  | { type: "trait"; name: string; at?: Position }
+  | { type: "user"; field: string; at?: Position }
+  | { type: "aggregate"; fn: AggregateFn; source: Source; at?: Position }
+  | { type: "days_since"; arg: Expr; at?: Position }
+  | { type: "has_tag"; key: string; at?: Position }
+  | { type: "in_segment"; key: string; at?: Position }
+  | { type: "rfm_segment"; at?: Position };
+
+/** `any` is a trait or event property of unknown type: compared as text or as a number. */
+export type ExprType = "boolean" | "number" | "text" | "timestamp" | "null" | "any";
+
+/** Every tag and segment key a rule refers to (for existence checks and cycle detection). */
+export function references(expr: Expr): { tags: string[]; segments: string[] } {
+  const tags = new Set<string>();
+  const segments = new Set<string>();
+  const visit = (node: Expr): void => {
+    switch (node.type) {
+      case "has_tag":
+        tags.add(node.key);
+        return;
+      case "in_segment":
+        segments.add(node.key);
+        return;
+      case "and":
+      case "or":
+      case "compare":
+        visit(node.left);
+        visit(node.right);
+        return;
+      case "not":
+        visit(node.arg);
+        return;
+      case "days_since":
+        visit(node.arg);
+        return;
+      case "in":
+      case "within":
+        visit(node.value);
+        return;
+      case "between":
+        visit(node.value);
+        visit(node.low);
+        visit(node.high);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(expr);
+  return { tags: [...tags], segments: [...segments] };
+}

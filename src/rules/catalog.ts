@@ -1,0 +1,74 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { ExprType } from "./ast";
+
+/**
+ * The names a rule may use and their types. Identifiers in SQL come only from these
+ * constants; everything a rule names (event names, property keys, trait keys, values)
+ * is bound as a parameter.
+ */
+export interface FieldSpec {
+  type: ExprType;
+  sql: SQL;
+}
+
+/** `user.<field>` → a column of the profile (alias `rf` in compiled rules). */
+export const USER_FIELDS: Record<string, FieldSpec> = {
+  first_seen: { type: "timestamp", sql: sql`rf.first_seen_at` },
+  last_seen: { type: "timestamp", sql: sql`rf.last_seen_at` },
+  created_at: { type: "timestamp", sql: sql`rf.created_at` },
+};
+
+/** SPEC S3 profile traits with known types; other trait keys are accepted if some profile has them. */
+export const KNOWN_TRAITS: Record<string, ExprType> = {
+  name: "text",
+  gender: "text",
+  birth_year: "number",
+  age: "number",
+  city: "text",
+  region: "text",
+  signup_channel: "text",
+  email: "text",
+  phone: "text",
+};
+
+/** Event columns (alias `e`); any other field name is a key of `properties`. */
+export const EVENT_COLUMNS: Record<string, FieldSpec> = {
+  ts: { type: "timestamp", sql: sql`e.ts` },
+  timestamp: { type: "timestamp", sql: sql`e.ts` },
+  channel: { type: "text", sql: sql`e.channel` },
+  platform: { type: "text", sql: sql`e.platform` },
+  session_id: { type: "text", sql: sql`e.session_id` },
+  anonymous_id: { type: "text", sql: sql`e.anonymous_id` },
+  utm_source: { type: "text", sql: sql`e.utm_source` },
+  utm_medium: { type: "text", sql: sql`e.utm_medium` },
+  utm_campaign: { type: "text", sql: sql`e.utm_campaign` },
+};
+
+/** SPEC S3 event properties with known types; other property keys have type `any`. */
+export const KNOWN_EVENT_PROPERTIES: Record<string, ExprType> = {
+  product_id: "text",
+  category: "text",
+  brand: "text",
+  url: "text",
+  query: "text",
+  price: "number",
+  dwell_ms: "number",
+  quantity: "number",
+};
+
+/** Counted-order fields (alias `o`). */
+export const ORDER_FIELDS: Record<string, FieldSpec> = {
+  total: { type: "number", sql: sql`o.total_amount` },
+  refunded: { type: "number", sql: sql`o.refunded_amount` },
+  placed_at: { type: "timestamp", sql: sql`o.placed_at` },
+  status: { type: "text", sql: sql`o.status` },
+  channel: { type: "text", sql: sql`o.channel` },
+  platform: { type: "text", sql: sql`o.platform` },
+  utm_source: { type: "text", sql: sql`o.utm_source` },
+  utm_campaign: { type: "text", sql: sql`o.utm_campaign` },
+  coupon_code: { type: "text", sql: sql`o.coupon_code` },
+  campaign_id: { type: "text", sql: sql`o.campaign_id` },
+  order_id: { type: "text", sql: sql`o.order_id` },
+};
+
+export const MAX_WINDOW_DAYS = 36_500;

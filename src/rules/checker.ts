@@ -1,0 +1,213 @@
+import { RFM_SEGMENTS } from "../analytics/rfm";
+import type { Expr, ExprType, Position, Source } from "./ast";
+import {
+  EVENT_COLUMNS,
+  KNOWN_EVENT_PROPERTIES,
+  KNOWN_TRAITS,
+  MAX_WINDOW_DAYS,
+  ORDER_FIELDS,
+  USER_FIELDS,
+} from "./catalog";
+import { ruleInvalid } from "./errors";
+
+/** What a rule may refer to, gathered by the service before checking (the checker does no I/O). */
+export interface RuleEnvironment {
+  /** Trait keys beyond `KNOWN_TRAITS` that some profile has. */
+  extraTraits: ReadonlySet<string>;
+  /** Active tag keys and active segment keys. */
+  tags: ReadonlySet<string>;
+  segments: ReadonlySet<string>;
+}
+
+/** RULE tags and segments need a boolean rule; VALUE tags a number, text or time. */
+export type RulePurpose = "boolean" | "value";
+
+const isNumeric = (type: ExprType) => type === "number" || type === "any" || type === "null";
+
+function compatible(a: ExprType, b: ExprType): boolean {
+  if (a === "null" || b === "null" || a === b) return true;
+  if (a === "any") return b === "number" || b === "text" || b === "boolean";
+  if (b === "any") return a === "number" || a === "text" || a === "boolean";
+  return false;
+}
+
+function literalType(value: unknown): ExprType {
+  if (value === null) return "null";
+  if (typeof value === "number") return "number";
+  if (typeof value === "boolean") return "boolean";
+  return "text";
+}
+
+/** The type of a source's field (`event(…).dwell_ms`, `orders.total`); undefined without a field. */
+export function sourceFieldType(source: Source): ExprType | undefined {
+  if (source.field === undefined) return undefined;
+  if (source.fact === "orders") return ORDER_FIELDS[source.field]?.type;
+  return EVENT_COLUMNS[source.field]?.type ?? KNOWN_EVENT_PROPERTIES[source.field] ?? "any";
+}
+
+function checkWindow(days: number | undefined, at?: Position): void {
+  if (days === undefined) return;
+  if (!Number.isInteger(days) || days < 1 || days > MAX_WINDOW_DAYS) {
+    throw ruleInvalid(`A window must be a whole number of days between 1 and ${MAX_WINDOW_DAYS}`, at);
+  }
+}
+
+function checkSource(source: Source, fn: string, at?: Position): ExprType | undefined {
+  checkWindow(source.withinDays, source.at ?? at);
+  if (source.fact === "orders") {
+    if (source.field !== undefined && !(source.field in ORDER_FIELDS)) {
+      throw ruleInvalid(
+        `Unknown order field "${source.field}"; known: ${Object.keys(ORDER_FIELDS).join(", ")}`,
+        source.at ?? at,
+      );
+    }
+  } else {
+    if (source.event.length === 0 || source.event.length > 200)
+      throw ruleInvalid("An event name must have 1 to 200 characters", source.at ?? at);
+    for (const filter of source.filters) {
+      const type = EVENT_COLUMNS[filter.property]?.type ?? KNOWN_EVENT_PROPERTIES[filter.property] ?? "any";
+      const valueType = literalType(filter.value);
+      if (type === "timestamp" || !compatible(type, valueType)) {
+        throw ruleInvalid(
+          `Property "${filter.property}" (${type}) cannot be compared with ${valueType}`,
+          filter.at ?? at,
+        );
+      }
+      if (filter.op !== "=" && filter.op !== "!=" && !isNumeric(type)) {
+        throw ruleInvalid(`Property "${filter.property}" is ${type}; only = and != apply`, filter.at ?? at);
+      }
+    }
+  }
+  const type = sourceFieldType(source);
+  const needsField = fn !== "count" && fn !== "exists";
+  if (needsField && type === undefined)
+    throw ruleInvalid(`${fn}(…) needs a field, as in ${fn}(orders.total)`, at);
+  return type;
+}
+
+function typeOf(expr: Expr, env: RuleEnvironment): ExprType {
+  const at = expr.at;
+  switch (expr.type) {
+    case "literal":
+      return literalType(expr.value);
+    case "and":
+    case "or":
+      for (const side of [expr.left, expr.right]) {
+        if (typeOf(side, env) !== "boolean")
+          throw ruleInvalid(`Both sides of "${expr.type}" must be conditions`, side.at ?? at);
+      }
+      return "boolean";
+    case "not":
+      if (typeOf(expr.arg, env) !== "boolean")
+        throw ruleInvalid(`"not" needs a condition`, expr.arg.at ?? at);
+      return "boolean";
+    case "compare": {
+      const left = typeOf(expr.left, env);
+      const right = typeOf(expr.right, env);
+      if (!compatible(left, right)) throw ruleInvalid(`Cannot compare ${left} with ${right}`, at);
+      const ordered = expr.op !== "=" && expr.op !== "!=";
+      if (ordered && (left === "boolean" || right === "boolean"))
+        throw ruleInvalid(`"${expr.op}" does not apply to conditions`, at);
+      return "boolean";
+    }
+    case "in": {
+      const type = typeOf(expr.value, env);
+      if (type === "boolean" || type === "timestamp")
+        throw ruleInvalid(`"in" does not apply to ${type} values`, at);
+      if (expr.value.type === "rfm_segment") {
+        const unknown = expr.list.find((item) => !(RFM_SEGMENTS as readonly unknown[]).includes(item));
+        if (unknown !== undefined)
+          throw ruleInvalid(
+            `Unknown RFM segment ${JSON.stringify(unknown)}; known: ${RFM_SEGMENTS.join(", ")}`,
+            at,
+          );
+      }
+      for (const item of expr.list) {
+        if (!compatible(type, literalType(item)))
+          throw ruleInvalid(`The list mixes ${type} with ${literalType(item)}`, at);
+      }
+      return "boolean";
+    }
+    case "between": {
+      const types = [expr.value, expr.low, expr.high].map((node) => typeOf(node, env));
+      if (!types.every(isNumeric)) throw ruleInvalid(`"between" needs numbers`, at);
+      return "boolean";
+    }
+    case "within":
+      checkWindow(expr.days, at);
+      if (typeOf(expr.value, env) !== "timestamp")
+        throw ruleInvalid(`"within" needs a time, such as user.first_seen`, at);
+      return "boolean";
+    case "user": {
+      const field = USER_FIELDS[expr.field];
+      if (!field)
+        throw ruleInvalid(
+          `Unknown user field "${expr.field}"; known: ${Object.keys(USER_FIELDS).join(", ")}`,
+          at,
+        );
+      return field.type;
+    }
+    case "trait":
+      if (expr.name in KNOWN_TRAITS) return KNOWN_TRAITS[expr.name];
+      if (env.extraTraits.has(expr.name)) return "any";
+      throw ruleInvalid(`Unknown trait "${expr.name}"`, at);
+    case "aggregate": {
+      const fieldType = checkSource(expr.source, expr.fn, at);
+      switch (expr.fn) {
+        case "count":
+          return "number";
+        case "exists":
+          return "boolean";
+        case "sum":
+        case "avg":
+          if (!isNumeric(fieldType ?? "text"))
+            throw ruleInvalid(`${expr.fn}(…) needs a numeric field, not ${fieldType}`, at);
+          return "number";
+        case "min":
+        case "max":
+          if (fieldType === "timestamp") return "timestamp";
+          if (!isNumeric(fieldType ?? "text"))
+            throw ruleInvalid(`${expr.fn}(…) needs a numeric or time field`, at);
+          return "number";
+        case "first":
+        case "last":
+          return fieldType === "any" ? "text" : (fieldType as ExprType);
+        case "most_frequent":
+          if (fieldType === "timestamp")
+            throw ruleInvalid("most_frequent(…) needs a text or numeric field", at);
+          return "text";
+      }
+      return "null";
+    }
+    case "days_since":
+      if (typeOf(expr.arg, env) !== "timestamp")
+        throw ruleInvalid("days_since(…) needs a time, such as last(orders.placed_at)", at);
+      return "number";
+    case "has_tag":
+      if (!env.tags.has(expr.key)) throw ruleInvalid(`Unknown tag "${expr.key}"`, at);
+      return "boolean";
+    case "in_segment":
+      if (!env.segments.has(expr.key)) throw ruleInvalid(`Unknown segment "${expr.key}"`, at);
+      return "boolean";
+    case "rfm_segment":
+      return "text";
+  }
+}
+
+/** Type-checks a rule for its purpose; returns its type or throws RULE_INVALID. */
+export function checkRule(
+  expr: Expr,
+  purpose: RulePurpose,
+  env: RuleEnvironment,
+  anyPurpose = false,
+): ExprType {
+  const type = typeOf(expr, env);
+  if (anyPurpose && type === "boolean") return type;
+  if (purpose === "boolean" && type !== "boolean") {
+    throw ruleInvalid(`The rule must be a condition (true or false), not a ${type} value`, expr.at);
+  }
+  if (purpose === "value" && (type === "boolean" || type === "null")) {
+    throw ruleInvalid("A value tag's rule must compute a number, text or time, not a condition", expr.at);
+  }
+  return type;
+}

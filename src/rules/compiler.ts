@@ -1,0 +1,348 @@
+import { type SQL, sql } from "drizzle-orm";
+import { rfmScores } from "../analytics/rfm";
+import { countedOrders, resolvedEvents } from "../semantic/facts";
+import { joinSql } from "../semantic/sql";
+import type { AggregateFn, Expr, ExprType, Literal, Source } from "./ast";
+import { EVENT_COLUMNS, KNOWN_EVENT_PROPERTIES, KNOWN_TRAITS, ORDER_FIELDS, USER_FIELDS } from "./catalog";
+import { sourceFieldType } from "./checker";
+
+/**
+ * Compiles checked rules to set-based SQL. All rules compiled together share ONE pass
+ * over events and ONE over counted orders: every distinct aggregate (fact, filters,
+ * field, window) becomes a column `f<n>` of a per-user feature row, computed with
+ * `filter (where …)` in a single GROUP BY per fact. A rule is then an expression over
+ * that row (alias `rf`). Rule text reaches SQL only as bound parameters.
+ *
+ * Semantics (SPEC S6.1): `within Nd` is (t − N×24h, t]; count/sum over nothing are 0;
+ * avg/min/max/first/last/most_frequent over nothing are null; every comparison is
+ * `coalesce(…, false)` so a comparison with null is false even under `not`.
+ */
+export interface CompileOptions {
+  /** The evaluation time t. */
+  asOf: Date;
+  /** Restricts the population (single-user evaluation). */
+  userIds?: readonly number[];
+}
+
+export interface RuleCompilation {
+  /** `select user_id, traits, first_seen_at, last_seen_at, created_at, f0, … [, rfm_segment]`. */
+  features: SQL;
+  /** A rule's value (boolean condition or computed value) over the feature row `rf`. */
+  expression(expr: Expr): SQL;
+  /** A VALUE tag's value as text (null = not a member). */
+  valueText(expr: Expr): SQL;
+}
+
+interface Feature {
+  column: string;
+  fn: AggregateFn;
+  source: Source;
+}
+
+const DAY_HOURS = 24;
+
+function canonicalSource(source: Source): unknown {
+  return source.fact === "orders"
+    ? ["orders", source.field ?? null, source.withinDays ?? null]
+    : [
+        "event",
+        source.event,
+        source.filters.map((f) => [f.property, f.op, f.value]),
+        source.field ?? null,
+        source.withinDays ?? null,
+      ];
+}
+
+/** `exists` reads the same column as `count`. */
+const featureFn = (fn: AggregateFn): AggregateFn => (fn === "exists" ? "count" : fn);
+
+function numericOf(text: SQL): SQL {
+  return sql`(case when ${text} ~ '^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$' then (${text})::numeric end)`;
+}
+
+function eventPropertyText(name: string): SQL {
+  return sql`(e.properties ->> ${name}::text)`;
+}
+
+/** An event field as SQL of the wanted kind (numeric or text); `ts` and columns map directly. */
+function eventField(name: string, as: "number" | "text" | "native"): SQL {
+  const column = EVENT_COLUMNS[name];
+  if (column) return column.sql;
+  const text = eventPropertyText(name);
+  const type = KNOWN_EVENT_PROPERTIES[name] ?? "any";
+  if (as === "number" || (as === "native" && type === "number")) return numericOf(text);
+  return text;
+}
+
+function literalSql(value: Literal, as: ExprType): SQL {
+  if (value === null) return sql`null`;
+  if (as === "number" || typeof value === "number") return sql`${value}::numeric`;
+  if (typeof value === "boolean")
+    return as === "boolean" ? sql`${value}::boolean` : sql`${String(value)}::text`;
+  return sql`${value}::text`;
+}
+
+function windowStart(asOf: SQL, days: number): SQL {
+  return sql`(${asOf} - make_interval(hours => ${days * DAY_HOURS}::int))`;
+}
+
+function eventCondition(source: Extract<Source, { fact: "event" }>, asOf: SQL): SQL {
+  const parts = [sql`e.name = ${source.event}::text`];
+  if (source.withinDays !== undefined) parts.push(sql`e.ts > ${windowStart(asOf, source.withinDays)}`);
+  for (const filter of source.filters) {
+    const numeric = typeof filter.value === "number";
+    const left = eventField(filter.property, numeric ? "number" : "text");
+    parts.push(
+      sql`coalesce(${left} ${sql.raw(filter.op)} ${literalSql(filter.value, numeric ? "number" : "text")}, false)`,
+    );
+  }
+  return joinSql(parts, sql` and `);
+}
+
+function orderCondition(source: Source, asOf: SQL): SQL {
+  return source.withinDays !== undefined
+    ? sql`o.placed_at > ${windowStart(asOf, source.withinDays)}`
+    : sql`true`;
+}
+
+/** The aggregate of one feature inside its fact's GROUP BY. */
+function aggregateSql(feature: Feature, asOf: SQL): SQL {
+  const { source } = feature;
+  const isEvent = source.fact === "event";
+  const condition = isEvent ? eventCondition(source, asOf) : orderCondition(source, asOf);
+  const timeColumn = isEvent ? sql`e.ts` : sql`o.placed_at`;
+  const tieBreak = isEvent ? sql`e.id` : sql`o.order_id`;
+  const fieldType = sourceFieldType(source);
+  const field = (as: "number" | "text" | "native"): SQL =>
+    source.field === undefined
+      ? sql`null`
+      : isEvent
+        ? eventField(source.field, as)
+        : (ORDER_FIELDS[source.field] as { sql: SQL }).sql;
+  switch (feature.fn) {
+    case "count":
+    case "exists":
+      return source.field === undefined
+        ? sql`count(*) filter (where ${condition})`
+        : sql`count(${field("native")}) filter (where ${condition})`;
+    case "sum":
+      return sql`sum(${field("number")}) filter (where ${condition})`;
+    case "avg":
+      return sql`avg(${field("number")}) filter (where ${condition})`;
+    case "min":
+    case "max": {
+      const fn = sql.raw(feature.fn);
+      return sql`${fn}(${field(fieldType === "timestamp" ? "native" : "number")}) filter (where ${condition})`;
+    }
+    case "first":
+    case "last": {
+      const value = field("native");
+      const direction = sql.raw(feature.fn === "last" ? "desc" : "asc");
+      if (fieldType === "timestamp") {
+        // The first/last value of the ordering time itself is its min/max.
+        return sql`${sql.raw(feature.fn === "last" ? "max" : "min")}(${value}) filter (where ${condition})`;
+      }
+      return sql`(array_agg(${value} order by ${timeColumn} ${direction}, ${tieBreak} ${direction}) filter (where ${condition} and ${value} is not null))[1]`;
+    }
+    case "most_frequent":
+      // mode() keeps the first value in sort order among equally frequent ones: ties → alphabetically first.
+      return sql`mode() within group (order by (${field("text")})::text collate "C") filter (where ${condition})`;
+  }
+}
+
+export function compileRules(rules: readonly Expr[], options: CompileOptions): RuleCompilation {
+  const asOf = sql`${options.asOf.toISOString()}::timestamptz`;
+  const features = new Map<string, Feature>();
+  let usesRfm = false;
+
+  const collect = (expr: Expr): void => {
+    switch (expr.type) {
+      case "aggregate": {
+        const fn = featureFn(expr.fn);
+        const key = JSON.stringify([fn, canonicalSource(expr.source)]);
+        if (!features.has(key)) features.set(key, { column: `f${features.size}`, fn, source: expr.source });
+        return;
+      }
+      case "rfm_segment":
+        usesRfm = true;
+        return;
+      case "and":
+      case "or":
+      case "compare":
+        collect(expr.left);
+        collect(expr.right);
+        return;
+      case "not":
+      case "days_since":
+        collect(expr.arg);
+        return;
+      case "in":
+      case "within":
+        collect(expr.value);
+        return;
+      case "between":
+        collect(expr.value);
+        collect(expr.low);
+        collect(expr.high);
+        return;
+      default:
+        return;
+    }
+  };
+  for (const rule of rules) collect(rule);
+
+  const columnOf = (expr: Extract<Expr, { type: "aggregate" }>): string => {
+    const key = JSON.stringify([featureFn(expr.fn), canonicalSource(expr.source)]);
+    return (features.get(key) as Feature).column;
+  };
+
+  const all = [...features.values()];
+  const eventFeatures = all.filter((f) => f.source.fact === "event");
+  const orderFeatures = all.filter((f) => f.source.fact === "orders");
+  const userFilter = options.userIds
+    ? sql`u.id = any(${`{${options.userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[])`
+    : sql`true`;
+
+  const factScan = (kind: "event" | "orders", list: Feature[]): SQL | null => {
+    if (list.length === 0) return null;
+    const windows = list.map((f) => f.source.withinDays);
+    const widest = windows.some((w) => w === undefined) ? undefined : Math.max(...(windows as number[]));
+    const aggregates = joinSql(list.map((f) => sql`${aggregateSql(f, asOf)} as ${sql.raw(f.column)}`));
+    if (kind === "event") {
+      const names = [...new Set(list.map((f) => (f.source as { event: string }).event))];
+      const lower = widest === undefined ? sql`` : sql` and e.ts > ${windowStart(asOf, widest)}`;
+      return sql`(select e.user_id, ${aggregates} from ${resolvedEvents} e
+        where e.name in (${joinSql(names.map((name) => sql`${name}::text`))}) and e.ts <= ${asOf}${lower}
+        group by e.user_id)`;
+    }
+    const lower = widest === undefined ? sql`` : sql` and o.placed_at > ${windowStart(asOf, widest)}`;
+    return sql`(select o.user_id, ${aggregates} from ${countedOrders} o
+      where o.placed_at <= ${asOf}${lower} group by o.user_id)`;
+  };
+
+  const selectOf = (feature: Feature, alias: string): SQL => {
+    const ref = sql.raw(`${alias}.${feature.column}`);
+    const zeroWhenNone = feature.fn === "count" || feature.fn === "sum";
+    return sql`${zeroWhenNone ? sql`coalesce(${ref}, 0)` : ref} as ${sql.raw(feature.column)}`;
+  };
+
+  const eventScan = factScan("event", eventFeatures);
+  const orderScan = factScan("orders", orderFeatures);
+  const columns = [
+    sql`u.id as user_id, u.traits, u.first_seen_at, u.last_seen_at, u.created_at`,
+    ...eventFeatures.map((f) => selectOf(f, "ea")),
+    ...orderFeatures.map((f) => selectOf(f, "oa")),
+  ];
+  const joins: SQL[] = [];
+  if (eventScan) joins.push(sql` left join ${eventScan} ea on ea.user_id = u.id`);
+  if (orderScan) joins.push(sql` left join ${orderScan} oa on oa.user_id = u.id`);
+  if (usesRfm) {
+    // SPEC S7: the RFM segment as of t over the default lookback; null for users without orders in it.
+    columns.push(sql`rfm.segment as rfm_segment`);
+    joins.push(sql` left join ${rfmScores(asOf)} rfm on rfm.user_id = u.id`);
+  }
+  const featuresSql = sql`select ${joinSql(columns)} from users u${sql.join(joins)}
+    where u.merged_into is null and ${userFilter}`;
+
+  const typeOfLeaf = (expr: Expr): ExprType => {
+    switch (expr.type) {
+      case "literal":
+        return expr.value === null ? "null" : typeof expr.value === "number" ? "number" : "text";
+      case "trait":
+        return KNOWN_TRAITS[expr.name] ?? "any";
+      case "aggregate":
+        if (expr.fn === "count" || expr.fn === "sum" || expr.fn === "avg") return "number";
+        if (expr.fn === "min" || expr.fn === "max")
+          return sourceFieldType(expr.source) === "timestamp" ? "timestamp" : "number";
+        if (expr.fn === "most_frequent") return "text";
+        return sourceFieldType(expr.source) === "any" ? "text" : (sourceFieldType(expr.source) as ExprType);
+      case "days_since":
+        return "number";
+      case "user":
+        return "timestamp";
+      case "rfm_segment":
+        return "text";
+      default:
+        return "boolean";
+    }
+  };
+
+  /** Value of an operand, coerced to numeric when `as` is number. */
+  const operand = (expr: Expr, as: ExprType): SQL => {
+    if (expr.type === "literal") return literalSql(expr.value, as);
+    if (expr.type === "trait") {
+      const text = sql`(rf.traits ->> ${expr.name}::text)`;
+      return as === "number" ? numericOf(text) : text;
+    }
+    const value = compile(expr);
+    if (as === "text" && expr.type === "aggregate" && typeOfLeaf(expr) === "any")
+      return sql`(${value})::text`;
+    return value;
+  };
+
+  /** The comparison type of two sides: numeric when either is numeric, else their own. */
+  const sideType = (...nodes: Expr[]): ExprType => {
+    const types = nodes.map(typeOfLeaf);
+    if (types.includes("number")) return "number";
+    if (types.includes("timestamp")) return "timestamp";
+    if (types.includes("text") || types.includes("any")) return "text";
+    return "boolean";
+  };
+
+  const compile = (expr: Expr): SQL => {
+    switch (expr.type) {
+      case "literal":
+        return typeof expr.value === "boolean" ? sql`${expr.value}::boolean` : literalSql(expr.value, "text");
+      case "and":
+        return sql`(${compile(expr.left)} and ${compile(expr.right)})`;
+      case "or":
+        return sql`(${compile(expr.left)} or ${compile(expr.right)})`;
+      case "not":
+        return sql`(not ${compile(expr.arg)})`;
+      case "compare": {
+        const as = sideType(expr.left, expr.right);
+        return sql`coalesce(${operand(expr.left, as)} ${sql.raw(expr.op)} ${operand(expr.right, as)}, false)`;
+      }
+      case "in": {
+        const as = expr.list.some((item) => typeof item === "number") ? "number" : sideType(expr.value);
+        const items = expr.list.filter((item) => item !== null).map((item) => literalSql(item, as));
+        if (items.length === 0) return sql`false`;
+        return sql`coalesce(${operand(expr.value, as)} in (${joinSql(items)}), false)`;
+      }
+      case "between":
+        return sql`coalesce(${operand(expr.value, "number")} between ${operand(expr.low, "number")} and ${operand(expr.high, "number")}, false)`;
+      case "within": {
+        const value = compile(expr.value);
+        return sql`coalesce(${value} > ${windowStart(asOf, expr.days)} and ${value} <= ${asOf}, false)`;
+      }
+      case "trait":
+        return sql`(rf.traits ->> ${expr.name}::text)`;
+      case "user":
+        return (USER_FIELDS[expr.field] as { sql: SQL }).sql;
+      case "aggregate": {
+        const ref = sql.raw(`rf.${columnOf(expr)}`);
+        return expr.fn === "exists" ? sql`(${ref} > 0)` : ref;
+      }
+      case "days_since":
+        return sql`floor(extract(epoch from (${asOf} - ${compile(expr.arg)})) / 86400)::int`;
+      case "has_tag":
+        return sql`exists (select 1 from tag_members tm where tm.tag_key = ${expr.key}::text and tm.user_id = rf.user_id)`;
+      case "in_segment":
+        return sql`exists (select 1 from segment_members sm where sm.segment_key = ${expr.key}::text and sm.user_id = rf.user_id)`;
+      case "rfm_segment":
+        return sql`rf.rfm_segment`;
+    }
+  };
+
+  return {
+    features: featuresSql,
+    expression: compile,
+    valueText(expr) {
+      const value = compile(expr);
+      if (typeOfLeaf(expr) === "timestamp") {
+        return sql`to_char((${value}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+      }
+      return sql`(${value})::text`;
+    },
+  };
+}

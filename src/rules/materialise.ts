@@ -1,0 +1,135 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { joinSql } from "../semantic/sql";
+import { type Expr, references } from "./ast";
+import { compileRules } from "./compiler";
+
+/**
+ * Set-based refresh of rule memberships. All targets of one refresh share ONE feature
+ * pass over the facts (a temporary table of per-user aggregates); each target is then a
+ * single statement over that table that diffs against its current members, inserting
+ * entries, deleting exits and logging both with the refresh time. Targets run in
+ * dependency order, so `has_tag` / `in_segment` see memberships refreshed earlier.
+ */
+export interface MaterialiseTarget {
+  kind: "tag" | "segment";
+  key: string;
+  expr: Expr;
+  /** VALUE tags store the computed value; everything else is a boolean membership. */
+  valued: boolean;
+}
+
+export interface MaterialiseResult {
+  kind: "tag" | "segment";
+  key: string;
+  users: number;
+  entered: number;
+  exited: number;
+  milliseconds: number;
+}
+
+/** Serialises refreshes across processes sharing the database. */
+const REFRESH_LOCK = 7_210_605;
+
+function dependencyOrder(targets: MaterialiseTarget[]): MaterialiseTarget[] {
+  const byId = new Map(targets.map((t) => [`${t.kind}:${t.key}`, t]));
+  const ordered: MaterialiseTarget[] = [];
+  const done = new Set<string>();
+  const visit = (id: string, stack: Set<string>) => {
+    const target = byId.get(id);
+    if (!target || done.has(id) || stack.has(id)) return;
+    stack.add(id);
+    const refs = references(target.expr);
+    for (const key of refs.tags) visit(`tag:${key}`, stack);
+    for (const key of refs.segments) visit(`segment:${key}`, stack);
+    done.add(id);
+    ordered.push(target);
+  };
+  for (const id of byId.keys()) visit(id, new Set());
+  return ordered;
+}
+
+export async function materialise(
+  db: Database,
+  targets: MaterialiseTarget[],
+  now: Date = new Date(),
+): Promise<MaterialiseResult[]> {
+  if (targets.length === 0) return [];
+  const ordered = dependencyOrder(targets);
+  const compiled = compileRules(
+    ordered.map((t) => t.expr),
+    { asOf: now },
+  );
+  const at = sql`${now.toISOString()}::timestamptz`;
+  return db.transaction(async (tx) => {
+    await tx.query(sql`select pg_advisory_xact_lock(${REFRESH_LOCK})`);
+    await tx.query(sql`create temp table rule_features on commit drop as ${compiled.features}`);
+    await tx.query(sql`analyze rule_features`);
+    const results: MaterialiseResult[] = [];
+    for (const target of ordered) {
+      const started = performance.now();
+      const next = target.valued
+        ? sql`select rf.user_id, ${compiled.valueText(target.expr)} as value from rule_features rf`
+        : sql`select rf.user_id, null::text as value from rule_features rf where ${compiled.expression(target.expr)}`;
+      const statement =
+        target.kind === "tag"
+          ? sql`with next as (select * from (${next}) n where ${target.valued ? sql`n.value is not null` : sql`true`}),
+            entered as (
+              insert into tag_members (tag_key, user_id, value, assigned_at)
+              select ${target.key}, n.user_id, n.value, ${at} from next n
+              where not exists (select 1 from tag_members tm where tm.tag_key = ${target.key} and tm.user_id = n.user_id)
+              returning user_id, value),
+            exited as (
+              delete from tag_members tm where tm.tag_key = ${target.key}
+                and not exists (select 1 from next n where n.user_id = tm.user_id)
+              returning tm.user_id, tm.value),
+            updated as (
+              update tag_members tm set value = n.value from next n
+              where tm.tag_key = ${target.key} and tm.user_id = n.user_id and tm.value is distinct from n.value
+              returning tm.user_id),
+            logged as (
+              insert into tag_membership_changes (tag_key, user_id, change, value, at)
+              select ${target.key}, user_id, 'entered', value, ${at} from entered
+              union all select ${target.key}, user_id, 'exited', value, ${at} from exited
+              returning 1)
+            select (select count(*) from next)::int as users, (select count(*) from entered)::int as entered,
+              (select count(*) from exited)::int as exited, (select count(*) from updated)::int as updated,
+              (select count(*) from logged)::int as logged`
+          : sql`with next as (${next}),
+            entered as (
+              insert into segment_members (segment_key, user_id, entered_at)
+              select ${target.key}, n.user_id, ${at} from next n
+              where not exists (select 1 from segment_members sm where sm.segment_key = ${target.key} and sm.user_id = n.user_id)
+              returning user_id),
+            exited as (
+              delete from segment_members sm where sm.segment_key = ${target.key}
+                and not exists (select 1 from next n where n.user_id = sm.user_id)
+              returning sm.user_id),
+            logged as (
+              insert into segment_membership_changes (segment_key, user_id, change, at)
+              select ${target.key}, user_id, 'entered', ${at} from entered
+              union all select ${target.key}, user_id, 'exited', ${at} from exited
+              returning 1)
+            select (select count(*) from next)::int as users, (select count(*) from entered)::int as entered,
+              (select count(*) from exited)::int as exited, (select count(*) from logged)::int as logged`;
+      const [row] = await tx.query<{ users: number; entered: number; exited: number }>(statement);
+      results.push({
+        kind: target.kind,
+        key: target.key,
+        users: row.users,
+        entered: row.entered,
+        exited: row.exited,
+        milliseconds: Math.round(performance.now() - started),
+      });
+    }
+    const keysOf = (kind: "tag" | "segment") =>
+      ordered.filter((t) => t.kind === kind).map((t) => sql`${t.key}::text`);
+    if (keysOf("tag").length)
+      await tx.query(sql`update tags set refreshed_at = ${at} where key in (${joinSql(keysOf("tag"))})`);
+    if (keysOf("segment").length)
+      await tx.query(
+        sql`update segments set refreshed_at = ${at} where key in (${joinSql(keysOf("segment"))})`,
+      );
+    return results;
+  });
+}
