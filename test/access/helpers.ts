@@ -1,4 +1,15 @@
 import { sql } from "drizzle-orm";
+import {
+  type GraphQLField,
+  type GraphQLInputType,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+} from "graphql";
 import { type Role, Role as Roles, SYSTEM_PRINCIPAL } from "../../src/access/permissions";
 import type { Database } from "../../src/db/client";
 import type { Services } from "../../src/server/services";
@@ -41,4 +52,39 @@ export async function seedPiiProfile(db: Database): Promise<void> {
     insert into identities (type, value, user_id) values
       ('email', 'jane@example.com', 1), ('phone', '13812345678', 1),
       ('user_id', 'shop-1', 1), ('wechat_openid', 'oWx123456', 1)`);
+}
+
+const SAMPLE_SCALARS: Record<string, string> = {
+  Int: "1",
+  Float: "1",
+  Boolean: "false",
+  ID: '"1"',
+  String: '"x"',
+  DateTime: '"2026-01-01T00:00:00Z"',
+  Date: '"2026-01-01"',
+  JSON: "{}",
+  JSONObject: "{}",
+};
+
+/** A literal that passes GraphQL validation for `type` (required input fields only). */
+export function sampleLiteral(type: GraphQLInputType): string {
+  if (isNonNullType(type)) return sampleLiteral(type.ofType);
+  if (isListType(type)) return `[${sampleLiteral(type.ofType)}]`;
+  if (isEnumType(type)) return type.getValues()[0].name;
+  if (isInputObjectType(type)) {
+    const fields = Object.values(type.getFields()).filter(
+      (field) => isNonNullType(field.type) && field.defaultValue === undefined,
+    );
+    return `{ ${fields.map((field) => `${field.name}: ${sampleLiteral(field.type)}`).join(", ")} }`;
+  }
+  if (isScalarType(type)) return SAMPLE_SCALARS[type.name] ?? '"x"';
+  throw new Error(`no sample for ${String(type)}`);
+}
+
+export function operationFor(kind: "query" | "mutation", field: GraphQLField<unknown, unknown>): string {
+  const args = field.args
+    .filter((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined)
+    .map((arg) => `${arg.name}: ${sampleLiteral(arg.type)}`);
+  const selection = isLeafType(getNamedType(field.type)) ? "" : " { __typename }";
+  return `${kind} { ${field.name}${args.length ? `(${args.join(", ")})` : ""}${selection} }`;
 }

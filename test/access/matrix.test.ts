@@ -1,21 +1,10 @@
 import "reflect-metadata";
-import {
-  type GraphQLField,
-  type GraphQLInputType,
-  getNamedType,
-  isEnumType,
-  isInputObjectType,
-  isLeafType,
-  isListType,
-  isNonNullType,
-  isScalarType,
-} from "graphql";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Role } from "../../src/access/permissions";
 import { buildStratumSchema } from "../../src/schema/build";
 import { describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
-import { keysForEveryRole, ROLES } from "./helpers";
+import { keysForEveryRole, operationFor, ROLES } from "./helpers";
 
 type Need = "read" | "read_pii" | "ingest" | "edit" | "admin";
 
@@ -41,41 +30,6 @@ const EXPECTED: Record<string, Need> = {
   "Mutation.createApiKey": "admin",
   "Mutation.revokeApiKey": "admin",
 };
-
-const SAMPLE_SCALARS: Record<string, string> = {
-  Int: "1",
-  Float: "1",
-  Boolean: "false",
-  ID: '"1"',
-  String: '"x"',
-  DateTime: '"2026-01-01T00:00:00Z"',
-  Date: '"2026-01-01"',
-  JSON: "{}",
-  JSONObject: "{}",
-};
-
-/** A literal that passes GraphQL validation for `type` (required input fields only). */
-function sampleLiteral(type: GraphQLInputType): string {
-  if (isNonNullType(type)) return sampleLiteral(type.ofType);
-  if (isListType(type)) return `[${sampleLiteral(type.ofType)}]`;
-  if (isEnumType(type)) return type.getValues()[0].name;
-  if (isInputObjectType(type)) {
-    const fields = Object.values(type.getFields()).filter(
-      (field) => isNonNullType(field.type) && field.defaultValue === undefined,
-    );
-    return `{ ${fields.map((field) => `${field.name}: ${sampleLiteral(field.type)}`).join(", ")} }`;
-  }
-  if (isScalarType(type)) return SAMPLE_SCALARS[type.name] ?? '"x"';
-  throw new Error(`no sample for ${String(type)}`);
-}
-
-function operationFor(kind: "query" | "mutation", field: GraphQLField<unknown, unknown>): string {
-  const args = field.args
-    .filter((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined)
-    .map((arg) => `${arg.name}: ${sampleLiteral(arg.type)}`);
-  const selection = isLeafType(getNamedType(field.type)) ? "" : " { __typename }";
-  return `${kind} { ${field.name}${args.length ? `(${args.join(", ")})` : ""}${selection} }`;
-}
 
 function schemaOperations(): Array<{ name: string; document: string }> {
   const schema = buildStratumSchema();

@@ -1,0 +1,234 @@
+import "reflect-metadata";
+import { sql } from "drizzle-orm";
+import { GraphQLError, getIntrospectionQuery } from "graphql";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ingestionMutationNames } from "../../src/access/limits";
+import { connect } from "../../src/db/client";
+import { buildStratumSchema } from "../../src/schema/build";
+import { formatError } from "../../src/server/app";
+import { describeEachDatabase } from "../helpers/db";
+import { startTestApi, TEST_ADMIN_KEY, type TestApi } from "../helpers/graphql";
+import { operationFor } from "./helpers";
+
+const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${TEST_ADMIN_KEY}`, ...headers },
+    body,
+  });
+
+describe("production error format", () => {
+  it("turns an unexpected error into INTERNAL with a request id, hiding SQL and stack", () => {
+    const cause = Object.assign(new Error('relation "api_keys" does not exist'), {
+      query: "select id from api_keys where key_hash = $1",
+    });
+    const wrapped = new GraphQLError(cause.message, { originalError: cause, path: ["apiKeys"] });
+    const formatted = formatError(true)(
+      { message: cause.message, path: ["apiKeys"], extensions: { code: "X", stacktrace: ["at db"] } },
+      wrapped,
+    );
+    expect(formatted.extensions).toEqual({ code: "INTERNAL", requestId: expect.any(String) });
+    expect(formatted.message).toBe(`Internal error (request ${formatted.extensions?.requestId})`);
+  });
+});
+
+describeEachDatabase("limits and error hygiene", (db, kind) => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi(db());
+  });
+  afterAll(() => api.close());
+
+  it("limits complexity: nested wide pages are refused before running, a single page runs", async () => {
+    const page = `users(first: 1000) { edges { node { identities { type } } } }`;
+    // 1 + 1000 × (edges 1 + node 1 + identities 1) = 3001 ≤ 5000
+    const one = await api.gql(`{ ${page} }`);
+    expect(one.errors).toBeUndefined();
+    // two aliases: 2 × 3001 = 6002 > 5000
+    const two = await api.gql(`{ a: ${page} b: ${page} }`);
+    expect(two.status).toBe(400);
+    expect(two.errors?.[0].extensions).toMatchObject({
+      code: "LIMIT_EXCEEDED",
+      limit: "complexity",
+      actual: 6002,
+    });
+  });
+
+  it("refuses a huge `first` with LIMIT_EXCEEDED", async () => {
+    for (const first of [1001, 1_000_000, 2_147_483_647]) {
+      const response = await api.gql(`query($first: Int) { users(first: $first) { totalCount } }`, { first });
+      expect(response.errors?.[0].extensions?.code).toBe("LIMIT_EXCEEDED");
+    }
+  });
+
+  it("lets the introspection query of IDEs through the depth limit", async () => {
+    const response = await api.gql(getIntrospectionQuery());
+    expect(response.errors).toBeUndefined();
+    expect(response.data.__schema.queryType.name).toBe("Query");
+  });
+
+  it("refuses bodies over 1 MB with HTTP 413 LIMIT_EXCEEDED, and over 10 MB for everyone", async () => {
+    const padding = "x".repeat(1.5 * 1024 * 1024);
+    const big = await post(
+      api.url,
+      JSON.stringify({ query: "{ users { totalCount } }", variables: { padding } }),
+    );
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({
+      errors: [{ extensions: { code: "LIMIT_EXCEEDED", limit: "body" } }],
+    });
+    const mutation = await post(
+      api.url,
+      JSON.stringify({
+        query: `mutation { createApiKey(input: { name: "${padding}", role: VIEWER }) { key } }`,
+      }),
+    );
+    expect(mutation.status).toBe(413);
+    const huge = await post(
+      api.url,
+      JSON.stringify({ query: "{ __typename }", padding: "x".repeat(10.5 * 1024 * 1024) }),
+    );
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as any).errors[0].extensions.code).toBe("LIMIT_EXCEEDED");
+    expect((await api.gql(`{ users { totalCount } }`)).status).toBe(200);
+  });
+
+  const ingestion = [...ingestionMutationNames()].sort();
+  it.runIf(ingestion.length > 0)(
+    `accepts ingestion bodies up to 10 MB (${ingestion.join(", ") || "no ingestion mutation yet"})`,
+    async () => {
+      const field = buildStratumSchema().getMutationType()!.getFields()[ingestion[0]];
+      const padding = "x".repeat(5 * 1024 * 1024);
+      const response = await post(
+        api.url,
+        JSON.stringify({ query: operationFor("mutation", field), variables: { padding } }),
+      );
+      const body = (await response.json()) as any;
+      expect(response.status).not.toBe(413);
+      expect(body.errors?.[0]?.extensions?.limit).not.toBe("body");
+    },
+  );
+
+  it("answers malformed bodies with coded 4xx JSON, never an HTML page or a stack", async () => {
+    for (const [body, contentType] of [
+      ["{not json", "application/json"],
+      ["[1,2", "application/json"],
+      ["", "application/json"],
+      ['"just a string"', "application/json"],
+      ["query=%7B__typename%7D", "application/x-www-form-urlencoded"],
+      ["{}", "text/plain"],
+    ]) {
+      const response = await post(api.url, body, { "content-type": contentType });
+      expect(response.status, body).toBeGreaterThanOrEqual(400);
+      expect(response.status, body).toBeLessThan(500);
+      const text = await response.text();
+      expect(text).not.toMatch(/<html/i);
+      const json = JSON.parse(text);
+      expect(json.errors[0].extensions.code).toEqual(expect.any(String));
+    }
+  });
+
+  it("hides SQL text from unexpected database errors behind INTERNAL with a request id", async () => {
+    await db().query(sql`alter table api_keys rename to api_keys_hidden`);
+    try {
+      const response = await api.gql(`{ apiKeys { id } }`);
+      expect(response.errors?.[0].extensions).toMatchObject({
+        code: "INTERNAL",
+        requestId: expect.any(String),
+      });
+      expect(JSON.stringify(response)).not.toMatch(/api_keys|select|relation/i);
+    } finally {
+      await db().query(sql`alter table api_keys_hidden rename to api_keys`);
+    }
+  });
+
+  it("puts no stack traces into production errors", async () => {
+    const production = await startTestApi(db(), { NODE_ENV: "production" });
+    try {
+      const forbidden = await production.gql(`{ apiKeys { id } }`, {}, null);
+      expect(forbidden.errors?.[0].extensions).toEqual({ code: "UNAUTHENTICATED" });
+      const invalid = await production.gql(`{ nope }`);
+      expect(invalid.errors?.[0].extensions).toEqual({ code: "GRAPHQL_VALIDATION_FAILED" });
+      for (const [body, contentType] of [
+        ["{not json", "application/json"],
+        ["{}", "text/plain"],
+        ["{}", "application/json"],
+      ]) {
+        const response = await post(production.url, body, { "content-type": contentType });
+        expect(await response.text()).not.toMatch(/stacktrace|node_modules|at \w+ \(/);
+      }
+    } finally {
+      await production.close();
+    }
+  });
+
+  it("allows only configured CORS origins", async () => {
+    const withCors = await startTestApi(db(), {
+      STRATUM_CORS_ORIGINS: "https://app.example,https://bi.example",
+    });
+    try {
+      const preflight = (origin: string) =>
+        fetch(withCors.url, {
+          method: "OPTIONS",
+          headers: {
+            origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization",
+          },
+        });
+      expect((await preflight("https://app.example")).headers.get("access-control-allow-origin")).toBe(
+        "https://app.example",
+      );
+      expect((await preflight("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
+      // Without configuration no origin is allowed.
+      const unconfigured = await fetch(api.url, {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+      });
+      expect(unconfigured.headers.get("access-control-allow-origin")).toBeNull();
+    } finally {
+      await withCors.close();
+    }
+  });
+
+  it("limits depth to the configured maximum, fragments included", async () => {
+    const shallow = await startTestApi(db(), { STRATUM_MAX_DEPTH: "3" });
+    try {
+      const three = await shallow.gql(`{ users { pageInfo { hasNextPage } } }`);
+      expect(three.errors).toBeUndefined();
+      const four = await shallow.gql(`{ users { edges { node { id } } } }`);
+      expect(four.status).toBe(400);
+      expect(four.errors?.[0].extensions).toMatchObject({
+        code: "LIMIT_EXCEEDED",
+        limit: "depth",
+        actual: 4,
+      });
+      const viaFragment = await shallow.gql(
+        `query { users { ...E } } fragment E on UserConnection { edges { ... on UserEdge { node { id } } } }`,
+      );
+      expect(viaFragment.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", actual: 4 });
+    } finally {
+      await shallow.close();
+    }
+  });
+
+  it.runIf(kind === "postgres")(
+    "cancels slow analytical SQL at the statement timeout as LIMIT_EXCEEDED",
+    async () => {
+      const quick = await connect({
+        databaseUrl: inject("postgresUrl")!,
+        statementTimeoutMs: 100,
+        maxConnections: 1,
+      });
+      try {
+        const started = Date.now();
+        await expect(quick.analyticalQuery(sql`select pg_sleep(5)`)).rejects.toMatchObject({
+          extensions: { code: "LIMIT_EXCEEDED" },
+        });
+        expect(Date.now() - started).toBeLessThan(3000);
+      } finally {
+        await quick.close();
+      }
+    },
+  );
+});

@@ -1,0 +1,125 @@
+import "reflect-metadata";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Role, SYSTEM_PRINCIPAL } from "../../src/access/permissions";
+import { maskEmail, maskPhone, maskPii, maskTraits } from "../../src/access/pii";
+import { recordAudit } from "../../src/audit/service";
+import { AccessResolver } from "../../src/resolvers/access";
+import { createContext } from "../../src/server/context";
+import { describeEachDatabase } from "../helpers/db";
+import { startTestApi, type TestApi } from "../helpers/graphql";
+import { keysForEveryRole, ROLES, seedPiiProfile } from "./helpers";
+
+const UNMASKED_TRAITS = { name: "Jane Doe", email: "jane@example.com", phone: "13812345678", city: "上海" };
+// name → first character + ***; email → first character + *** + domain; phone → 3 + **** + last 4.
+const MASKED_TRAITS = { name: "J***", email: "j***@example.com", phone: "138****5678", city: "上海" };
+const UNMASKED_IDENTITIES = [
+  { type: "email", value: "jane@example.com" },
+  { type: "phone", value: "13812345678" },
+  { type: "user_id", value: "shop-1" },
+  { type: "wechat_openid", value: "oWx123456" },
+];
+const MASKED_IDENTITIES = [
+  { type: "email", value: "j***@example.com" },
+  { type: "phone", value: "138****5678" },
+  { type: "user_id", value: "shop-1" },
+  { type: "wechat_openid", value: "o***" },
+];
+const SEES_PII: Record<Role, boolean> = {
+  ADMIN: true,
+  EDITOR: true,
+  INGEST: true,
+  ANALYST: false,
+  VIEWER: false,
+};
+
+describe("masking rules", () => {
+  it("masks phones, emails and names the same way everywhere", () => {
+    expect(maskPhone("13812345678")).toBe("138****5678");
+    expect(maskPhone("+86 138 1234 5678")).toBe("+86*******5678");
+    expect(maskEmail("jane@example.com")).toBe("j***@example.com");
+    expect(maskTraits(UNMASKED_TRAITS)).toEqual(MASKED_TRAITS);
+  });
+
+  it("masks nested PII in any JSON payload (audit before/after, export rows)", () => {
+    const payload = {
+      reason: "conflict",
+      traits: { Email: "li@shop.cn", profile: { mobile: "13900001111" } },
+      identities: [
+        { type: "phone", value: "13812345678" },
+        { type: "anonymous_id", value: "anon-1" },
+      ],
+      email: "x@y.z",
+      count: 3,
+    };
+    expect(maskPii(payload)).toEqual({
+      reason: "conflict",
+      traits: { Email: "l***@shop.cn", profile: { mobile: "139****1111" } },
+      identities: [
+        { type: "phone", value: "138****5678" },
+        { type: "anonymous_id", value: "anon-1" },
+      ],
+      email: "x***@y.z",
+      count: 3,
+    });
+  });
+});
+
+describeEachDatabase("PII in the API", (db) => {
+  let api: TestApi;
+  let keys: Record<Role, string>;
+  beforeAll(async () => {
+    await seedPiiProfile(db());
+    api = await startTestApi(db());
+    keys = await keysForEveryRole(api.services);
+  });
+  afterAll(() => api.close());
+
+  const PROFILE = `{ users { edges { node { traits identities { type value } } } }
+    user(id: "1") { traits identities { type value } }
+    userByIdentity(type: "user_id", value: "shop-1") { traits identities { type value } } }`;
+
+  it.each(ROLES.filter((role) => role !== "INGEST"))(
+    "%s sees traits and identities per its PII right",
+    async (role) => {
+      const response = await api.gql(PROFILE, {}, keys[role]);
+      expect(response.errors).toBeUndefined();
+      const expected = SEES_PII[role]
+        ? { traits: UNMASKED_TRAITS, identities: UNMASKED_IDENTITIES }
+        : { traits: MASKED_TRAITS, identities: MASKED_IDENTITIES };
+      expect(response.data.users.edges[0].node).toEqual(expected);
+      expect(response.data.user).toEqual(expected);
+      expect(response.data.userByIdentity).toEqual(expected);
+      if (!SEES_PII[role]) {
+        const text = JSON.stringify(response.data);
+        for (const secret of ["jane@example.com", "13812345678", "Jane Doe", "oWx123456"])
+          expect(text).not.toContain(secret);
+      }
+    },
+  );
+
+  it("masks audit payloads for a principal without PII rights", async () => {
+    await db().transaction((tx) =>
+      recordAudit(tx, {
+        actor: "system",
+        action: "merge_refused",
+        entityType: "identity",
+        entityKey: "email",
+        before: { identities: [{ type: "email", value: "jane@example.com" }] },
+        after: { traits: { phone: "13812345678" } },
+      }),
+    );
+    const query = `{ auditLog(first: 1, entityType: "identity") { edges { node { before after } } } }`;
+    const admin = await api.gql(query);
+    expect(admin.data.auditLog.edges[0].node).toEqual({
+      before: { identities: [{ type: "email", value: "jane@example.com" }] },
+      after: { traits: { phone: "13812345678" } },
+    });
+    // The audit log is admin-only over HTTP; the resolver still masks for anyone else.
+    const context = createContext(api.services, { ...SYSTEM_PRINCIPAL, role: "ANALYST" });
+    const page = await new AccessResolver().auditLog({ first: 1, entityType: "identity" }, context);
+    expect(page.edges[0].node).toMatchObject({
+      before: { identities: [{ type: "email", value: "j***@example.com" }] },
+      after: { traits: { phone: "138****5678" } },
+    });
+  });
+});
