@@ -8,10 +8,11 @@ import {
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  visit,
 } from "graphql";
 import type * as QueryComplexityModule from "graphql-query-complexity";
 import { getMetadataStorage } from "type-graphql";
-import { limitExceeded } from "../errors";
+import { badInput, limitExceeded } from "../errors";
 import { DEFAULT_PAGE_SIZE } from "../pagination";
 import { Permission } from "./permissions";
 
@@ -61,6 +62,28 @@ const pageAwareEstimator: QueryComplexityModule.ComplexityEstimator = ({ field, 
   return own + Math.max(1, rows) * childComplexity;
 };
 
+/** PostgreSQL text and jsonb cannot hold NUL: refuse it up front instead of failing in SQL. */
+function containsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === "object")
+    return Object.entries(value).some(([key, inner]) => key.includes("\u0000") || containsNul(inner));
+  return false;
+}
+
+function documentContainsNul(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    StringValue(node) {
+      if (node.value.includes("\u0000")) found = true;
+    },
+    ObjectField(node) {
+      if (node.name.value.includes("\u0000")) found = true;
+    },
+  });
+  return found;
+}
+
 export interface QueryLimits {
   maxQueryDepth: number;
   maxQueryComplexity: number;
@@ -77,6 +100,10 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
       return {
         async didResolveOperation({ document, operation, request, schema }) {
           if (!operation) return;
+          if (containsNul(request.variables) || documentContainsNul(document))
+            throw badInput("Text values must not contain NUL (\\u0000) characters", {
+              reason: "nul_character",
+            });
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const definition of document.definitions)
             if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
