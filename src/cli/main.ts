@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { registerKeys } from "./commands/keys";
 import { registerMigrate } from "./commands/migrate";
 import { registerSchema } from "./commands/schema";
+import { registerSeed } from "./commands/seed";
 import { registerServe } from "./commands/serve";
 
 const program = new Command()
@@ -13,6 +14,7 @@ const program = new Command()
 registerServe(program);
 registerMigrate(program);
 registerSchema(program);
+registerSeed(program);
 registerKeys(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

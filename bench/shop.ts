@@ -1,0 +1,145 @@
+import "reflect-metadata";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { loadConfig } from "../src/config";
+import { connect, type Database, migrate } from "../src/db/client";
+import { countShopRows, type ShopRowCounts, seedShop } from "../src/generator/seed";
+import { createServices } from "../src/server/services";
+
+/**
+ * The shared benchmark shop: 100,000 people × 90 days (seed 42) in the PostgreSQL
+ * database `stratum_bench_shop`, seeded once through ingestion and reused by every
+ * benchmark. The `bench_marker` table records the parameters and when seeding
+ * finished; a database without a finished marker for these parameters is rebuilt.
+ */
+export const BENCH_SHOP = {
+  users: 100_000,
+  days: 90,
+  seed: 42,
+  /** Fixed, so the bench data never changes; the period is [start, end). */
+  end: new Date("2026-11-25T00:00:00Z"),
+  start: new Date("2026-08-27T00:00:00Z"),
+  database: "stratum_bench_shop",
+} as const;
+
+const MARKER_PARAMS = {
+  users: BENCH_SHOP.users,
+  days: BENCH_SHOP.days,
+  seed: BENCH_SHOP.seed,
+  end: BENCH_SHOP.end.toISOString(),
+  /** Bump when the generator changes what it produces, to have the bench shop rebuilt. */
+  generator: 1,
+};
+
+function serverUrl(): string {
+  return (
+    process.env.BENCH_DATABASE_URL ||
+    process.env.TEST_DATABASE_URL ||
+    "postgres://postgres@127.0.0.1:5432/postgres"
+  );
+}
+
+function benchShopUrl(): string {
+  const url = new URL(serverUrl());
+  url.pathname = `/${BENCH_SHOP.database}`;
+  return url.toString();
+}
+
+/** Returns the URL of the seeded bench shop, creating and seeding it first if it is missing or incomplete. */
+export async function ensureBenchShop(): Promise<string> {
+  const admin = postgres(serverUrl(), { max: 1, onnotice: () => {} });
+  const session = await admin.reserve();
+  try {
+    // One seeder at a time: concurrent benchmarks wait here for the first one to finish.
+    await session`select pg_advisory_lock(hashtext(${BENCH_SHOP.database}))`;
+    if (await isComplete()) return benchShopUrl();
+    console.log(
+      `[bench-shop] building ${BENCH_SHOP.database} (${BENCH_SHOP.users} people × ${BENCH_SHOP.days} days)`,
+    );
+    await session.unsafe(`drop database if exists ${BENCH_SHOP.database} with (force)`);
+    await session.unsafe(`create database ${BENCH_SHOP.database}`);
+    await build();
+    return benchShopUrl();
+  } finally {
+    await session`select pg_advisory_unlock(hashtext(${BENCH_SHOP.database}))`;
+    session.release();
+    await admin.end({ timeout: 5 });
+  }
+}
+
+async function isComplete(): Promise<boolean> {
+  const admin = postgres(serverUrl(), { max: 1, onnotice: () => {} });
+  try {
+    const [exists] = await admin`select 1 from pg_database where datname = ${BENCH_SHOP.database}`;
+    if (!exists) return false;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const db = await connect({ databaseUrl: benchShopUrl(), maxConnections: 1 });
+  try {
+    const [row] = await db.query<{ complete: boolean }>(sql`
+      select to_regclass('bench_marker') is not null as complete`);
+    if (!row.complete) return false;
+    const done = await db.query(sql`
+      select 1 from bench_marker where params = ${JSON.stringify(MARKER_PARAMS)}::jsonb and completed_at is not null`);
+    return done.length > 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function build(): Promise<void> {
+  const db = await connect({ databaseUrl: benchShopUrl(), maxConnections: 4, statementTimeoutMs: 600_000 });
+  try {
+    await migrate(db);
+    await db.query(sql`
+      create table bench_marker (params jsonb primary key, started_at timestamptz not null default now(),
+        completed_at timestamptz, elapsed_ms bigint, row_counts jsonb)`);
+    await db.query(sql`insert into bench_marker (params) values (${JSON.stringify(MARKER_PARAMS)}::jsonb)`);
+    const services = createServices(db, loadConfig());
+    const started = Date.now();
+    const result = await seedShop(
+      services,
+      { users: BENCH_SHOP.users, days: BENCH_SHOP.days, seed: BENCH_SHOP.seed, end: BENCH_SHOP.end },
+      (progress) => {
+        if (progress.day % 5 === 0 || progress.day === progress.days) {
+          const seconds = ((Date.now() - started) / 1000).toFixed(0);
+          console.log(
+            `[bench-shop] day ${progress.day}/${progress.days} after ${seconds} s: ${JSON.stringify(progress.sent)}`,
+          );
+        }
+      },
+    );
+    if (result.rejectedCount > 0) {
+      throw new Error(
+        `ingestion rejected ${result.rejectedCount} items: ${JSON.stringify(result.rejections)}`,
+      );
+    }
+    await db.query(sql`analyze`);
+    const rows = await countShopRows(db);
+    await db.query(sql`
+      update bench_marker set completed_at = now(), elapsed_ms = ${result.elapsedMs},
+        row_counts = ${JSON.stringify(rows)}::jsonb
+      where params = ${JSON.stringify(MARKER_PARAMS)}::jsonb`);
+    console.log(`[bench-shop] seeded in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+    console.log(`[bench-shop] sent ${JSON.stringify(result.sent)}; rows ${JSON.stringify(rows)}`);
+  } finally {
+    await db.close();
+  }
+}
+
+/** The recorded seeding time and row counts of the bench shop (after `ensureBenchShop`). */
+export async function benchShopReport(db: Database): Promise<{ elapsedMs: number; rows: ShopRowCounts }> {
+  const [row] = await db.query<{ elapsedMs: number; rows: ShopRowCounts }>(sql`
+    select elapsed_ms as "elapsedMs", row_counts as "rows" from bench_marker where completed_at is not null`);
+  return row;
+}
+
+if (require.main === module) {
+  ensureBenchShop()
+    .then((url) => console.log(url))
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
