@@ -1,6 +1,7 @@
 import { ApiKeyService } from "../access/keys";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
+import { MetricsService } from "../metrics/service";
 import { UserService } from "../users/service";
 
 /**
@@ -12,6 +13,7 @@ export interface Services {
   config: StratumConfig;
   users: UserService;
   apiKeys: ApiKeyService;
+  metrics: MetricsService;
 }
 
 export function createServices(db: Database, config: StratumConfig): Services {
@@ -20,5 +22,6 @@ export function createServices(db: Database, config: StratumConfig): Services {
     config,
     users: new UserService(db),
     apiKeys: new ApiKeyService(db),
+    metrics: new MetricsService(db),
   };
 }

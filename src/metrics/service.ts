@@ -1,0 +1,115 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { notFound } from "../errors";
+import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metrics/compile";
+import { isoInTimeZone } from "../semantic/metrics/format";
+import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metrics/query";
+import { compileSql } from "../semantic/sql";
+
+/** One row of an answer: the bucket, the dimension values in the query's order, the metrics. */
+export interface MetricAnswerRow {
+  /** Bucket start, ISO 8601 with the offset of the query's time zone. */
+  time: string;
+  dimensions: unknown[];
+  values: Record<string, number | null>;
+  previous: Record<string, number | null>;
+  change: Record<string, number | null>;
+}
+
+export interface MetricAnswer {
+  rows: MetricAnswerRow[];
+  /** The compiled, parameterised statement (explain). */
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Runs metric queries: validates, checks that the named tags and segments exist (one
+ * statement), compiles, and runs the ONE compiled statement under the analytical
+ * statement timeout. Knows nothing of GraphQL or HTTP.
+ */
+export class MetricsService {
+  constructor(private readonly db: Database) {}
+
+  /** Compiles without running (for `sql` alone). */
+  explain(query: MetricQuery): { compiled: CompiledMetricQuery; sql: string; params: unknown[] } {
+    const compiled = compileMetricQuery(query);
+    const { sql: text, params } = compileSql(compiled.statement);
+    return { compiled, sql: text, params };
+  }
+
+  async run(query: MetricQuery, options: { execute?: boolean } = {}): Promise<MetricAnswer> {
+    const { compiled, sql: text, params } = this.explain(query);
+    if (options.execute === false) return { rows: [], sql: text, params };
+    await this.assertKeysExist(query);
+    const rows = await this.db.analyticalQuery(compiled.statement);
+    return { rows: rows.map((row) => toAnswerRow(row, compiled, query.timezone)), sql: text, params };
+  }
+
+  /** Unknown or archived tag and segment keys are NOT_FOUND, not silently empty answers. */
+  private async assertKeysExist(query: MetricQuery): Promise<void> {
+    const refs: DimensionRef[] = [...query.dimensions, ...(query.where ? filterRefs(query.where) : [])];
+    const segments = new Set(refs.filter((r) => r.key === "in_segment").map((r) => r.arg as string));
+    const tags = new Set(
+      refs.filter((r) => r.key === "has_tag" || r.key === "tag_value").map((r) => r.arg as string),
+    );
+    if (query.segment !== undefined) segments.add(query.segment);
+    if (query.tag !== undefined) tags.add(query.tag);
+    if (segments.size === 0 && tags.size === 0) return;
+    const found = await this.db.query<{ kind: string; key: string }>(sql`
+      select 'segment' as kind, key from segments where status = 'ACTIVE' and key in (${listOrNull([...segments])})
+      union all
+      select 'tag', key from tags where status = 'ACTIVE' and key in (${listOrNull([...tags])})`);
+    const known = new Set(found.map((row) => `${row.kind}:${row.key}`));
+    for (const key of segments) {
+      if (!known.has(`segment:${key}`))
+        throw notFound(`Segment "${key}" does not exist`, { argument: "segment", key });
+    }
+    for (const key of tags) {
+      if (!known.has(`tag:${key}`)) throw notFound(`Tag "${key}" does not exist`, { argument: "tag", key });
+    }
+  }
+}
+
+const listOrNull = (values: string[]) =>
+  values.length
+    ? sql.join(
+        values.map((v) => sql`${v}`),
+        sql`, `,
+      )
+    : sql`null`;
+
+function filterRefs(filter: MetricFilter): DimensionRef[] {
+  if ("and" in filter) return filter.and.flatMap(filterRefs);
+  if ("or" in filter) return filter.or.flatMap(filterRefs);
+  if ("not" in filter) return filterRefs(filter.not);
+  return [filter.dimension];
+}
+
+const toNumber = (value: unknown): number | null =>
+  value === null || value === undefined ? null : typeof value === "number" ? value : Number(value);
+
+function toAnswerRow(
+  row: Record<string, unknown>,
+  compiled: CompiledMetricQuery,
+  timezone: string,
+): MetricAnswerRow {
+  const bucket = row.bucket instanceof Date ? row.bucket : new Date(String(row.bucket));
+  const values: Record<string, number | null> = {};
+  const previous: Record<string, number | null> = {};
+  const change: Record<string, number | null> = {};
+  for (const metric of compiled.metrics) {
+    values[metric.key] = toNumber(row[metric.key]);
+    if (compiled.compare) {
+      previous[metric.key] = toNumber(row[`previous_${metric.key}`]);
+      change[metric.key] = toNumber(row[`change_${metric.key}`]);
+    }
+  }
+  return {
+    time: isoInTimeZone(bucket, timezone),
+    dimensions: compiled.dimensionColumns.map((column) => row[column] ?? null),
+    values,
+    previous,
+    change,
+  };
+}
