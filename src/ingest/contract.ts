@@ -49,7 +49,10 @@ export interface OrderInput {
   userId?: string | null;
   anonymousId?: string | null;
   placedAt: Date | string;
-  status: OrderStatusInput;
+  /** When the order was paid; defaults to placedAt when it arrives counted, else the time of the update. */
+  paidAt?: Date | string | null;
+  /** Case-insensitive; the API sends the upper-case enum. */
+  status: OrderStatusInput | Lowercase<OrderStatusInput>;
   totalAmount: number;
   refundedAmount?: number | null;
   channel?: string | null;

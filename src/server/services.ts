@@ -1,7 +1,12 @@
 import { ApiKeyService } from "../access/keys";
+import { AnalyticsService } from "../analytics/service";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
+import { IngestService } from "../ingest/service";
 import { MetricsService } from "../metrics/service";
+import { RuleService } from "../rules/service";
+import { SegmentService } from "../segments/service";
+import { TagService } from "../tags/service";
 import { UserService } from "../users/service";
 
 /**
@@ -12,8 +17,13 @@ export interface Services {
   db: Database;
   config: StratumConfig;
   users: UserService;
+  analytics: AnalyticsService;
+  ingest: IngestService;
   apiKeys: ApiKeyService;
   metrics: MetricsService;
+  rules: RuleService;
+  tags: TagService;
+  segments: SegmentService;
 }
 
 export function createServices(db: Database, config: StratumConfig): Services {
@@ -21,7 +31,12 @@ export function createServices(db: Database, config: StratumConfig): Services {
     db,
     config,
     users: new UserService(db),
+    analytics: new AnalyticsService(db, config.timezone),
+    ingest: new IngestService(db),
     apiKeys: new ApiKeyService(db),
     metrics: new MetricsService(db),
+    rules: new RuleService(db),
+    tags: new TagService(db, new RuleService(db)),
+    segments: new SegmentService(db, new RuleService(db)),
   };
 }

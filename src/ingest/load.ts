@@ -1,0 +1,272 @@
+import { once } from "node:events";
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { parse as parseCsv } from "csv-parse";
+import split2 from "split2";
+import type { EventInput, IdentifyInput, IngestResult, OrderInput, ProductInput } from "./contract";
+import { MAX_BATCH_SIZE } from "./contract";
+import type { IngestService } from "./service";
+import { RejectCode } from "./validate";
+
+export const LOAD_KINDS = ["events", "orders", "users", "products"] as const;
+export type LoadKind = (typeof LOAD_KINDS)[number];
+
+export interface LoadOptions {
+  /** Items per service call (≤ 1000). */
+  batchSize?: number;
+  /** Called after each batch with the bytes read so far and the file size. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+export interface LoadSummary {
+  kind: LoadKind;
+  file: string;
+  /** Records read (data lines, without the CSV header and blank lines). */
+  records: number;
+  accepted: number;
+  updated: number;
+  duplicates: number;
+  rejected: number;
+  /** Where rejected lines were written (null when none were). */
+  rejectsFile: string | null;
+  seconds: number;
+}
+
+interface SourceRecord {
+  line: number;
+  /** The parsed item, or why the line could not be read. */
+  item?: unknown;
+  error?: { code: string; message: string };
+}
+
+const emptyToNull = (value: unknown) => (value === "" || value === undefined ? null : value);
+
+function parseJsonCell(value: unknown, column: string): Record<string, unknown> | null {
+  const text = emptyToNull(value);
+  if (text === null) return null;
+  try {
+    return JSON.parse(String(text));
+  } catch {
+    throw new CellError(`${column} is not valid JSON`);
+  }
+}
+
+class CellError extends Error {}
+
+/** CSV rows (snake_case headers, issue 3) → the service's inputs. */
+const fromCsv: Record<LoadKind, (row: Record<string, string>) => unknown> = {
+  events: (r): EventInput => ({
+    messageId: r.message_id,
+    event: r.event,
+    timestamp: r.timestamp,
+    userId: emptyToNull(r.user_id) as string | null,
+    anonymousId: emptyToNull(r.anonymous_id) as string | null,
+    sessionId: emptyToNull(r.session_id) as string | null,
+    channel: emptyToNull(r.channel) as string | null,
+    platform: emptyToNull(r.platform) as string | null,
+    utm: {
+      source: emptyToNull(r.utm_source) as string | null,
+      medium: emptyToNull(r.utm_medium) as string | null,
+      campaign: emptyToNull(r.utm_campaign) as string | null,
+    },
+    properties: parseJsonCell(r.properties, "properties"),
+  }),
+  orders: (r): OrderInput =>
+    ({
+      orderId: r.order_id,
+      userId: emptyToNull(r.user_id),
+      anonymousId: emptyToNull(r.anonymous_id),
+      placedAt: r.placed_at,
+      status: r.status,
+      totalAmount: emptyToNull(r.total_amount),
+      refundedAmount: emptyToNull(r.refunded_amount),
+      channel: emptyToNull(r.channel),
+      platform: emptyToNull(r.platform),
+      couponCode: emptyToNull(r.coupon_code),
+      campaignId: emptyToNull(r.campaign_id),
+    }) as OrderInput,
+  users: (r): IdentifyInput => ({
+    userId: emptyToNull(r.user_id) as string | null,
+    anonymousId: emptyToNull(r.anonymous_id) as string | null,
+    identities: [
+      ...(emptyToNull(r.email) === null ? [] : [{ type: "email", value: r.email }]),
+      ...(emptyToNull(r.phone) === null ? [] : [{ type: "phone", value: r.phone }]),
+    ],
+    traits: parseJsonCell(r.traits, "traits"),
+  }),
+  products: (r): ProductInput =>
+    ({
+      productId: r.product_id,
+      name: r.name,
+      category: emptyToNull(r.category),
+      brand: emptyToNull(r.brand),
+      price: emptyToNull(r.price),
+    }) as ProductInput,
+};
+
+async function* readNdjson(file: string, counter: { bytes: number }): AsyncGenerator<SourceRecord> {
+  const input = createReadStream(file);
+  input.on("data", (chunk) => {
+    counter.bytes += chunk.length;
+  });
+  let line = 0;
+  for await (const text of input.pipe(split2()) as AsyncIterable<string>) {
+    line++;
+    if (text.trim() === "") continue;
+    try {
+      const item = JSON.parse(text);
+      if (!item || typeof item !== "object" || Array.isArray(item))
+        yield { line, error: { code: RejectCode.INVALID_JSON, message: "a line must hold one JSON object" } };
+      else yield { line, item };
+    } catch {
+      yield { line, error: { code: RejectCode.INVALID_JSON, message: "the line is not valid JSON" } };
+    }
+  }
+}
+
+async function* readCsv(
+  file: string,
+  kind: LoadKind,
+  counter: { bytes: number },
+): AsyncGenerator<SourceRecord> {
+  const input = createReadStream(file);
+  input.on("data", (chunk) => {
+    counter.bytes += chunk.length;
+  });
+  const skipped: SourceRecord[] = [];
+  const parser = input.pipe(
+    parseCsv({
+      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      trim: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        skipped.push({
+          line: Number((error as { lines?: number } | undefined)?.lines ?? 0),
+          error: { code: RejectCode.INVALID_TEXT, message: error?.message ?? "malformed CSV record" },
+        });
+        return undefined;
+      },
+    }),
+  );
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number };
+  }>) {
+    while (skipped.length) yield skipped.shift()!;
+    try {
+      yield { line: info.lines, item: fromCsv[kind](record) };
+    } catch (error) {
+      if (!(error instanceof CellError)) throw error;
+      yield { line: info.lines, error: { code: RejectCode.INVALID_JSON, message: error.message } };
+    }
+  }
+  while (skipped.length) yield skipped.shift()!;
+}
+
+function send(ingest: IngestService, kind: LoadKind, items: unknown[]): Promise<IngestResult> {
+  switch (kind) {
+    case "events":
+      return ingest.track(items as EventInput[]);
+    case "orders":
+      return ingest.recordOrders(items as OrderInput[]);
+    case "users":
+      return ingest.identifyMany(items as IdentifyInput[]);
+    case "products":
+      return ingest.upsertProducts(items as ProductInput[]);
+  }
+}
+
+/**
+ * `stratum load`: streams an NDJSON or CSV file through the ingestion service in batches
+ * (constant memory; one batch in flight while the next is parsed), writes each rejected
+ * line with its number and reason to `FILE.rejects` (NDJSON), and sums the outcomes.
+ * Loading the same file again only counts duplicates.
+ */
+export async function loadFile(
+  ingest: IngestService,
+  kind: LoadKind,
+  file: string,
+  options: LoadOptions = {},
+): Promise<LoadSummary> {
+  const started = Date.now();
+  const batchSize = Math.min(options.batchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
+  const extension = path.extname(file).toLowerCase();
+  const counter = { bytes: 0 };
+  const records =
+    extension === ".csv"
+      ? readCsv(file, kind, counter)
+      : extension === ".ndjson" || extension === ".jsonl"
+        ? readNdjson(file, counter)
+        : null;
+  if (!records) throw new Error(`${file}: expected a .ndjson, .jsonl or .csv file`);
+  const totalBytes = (await stat(file)).size;
+  const rejectsFile = `${file}.rejects`;
+  await rm(rejectsFile, { force: true });
+  let rejects: WriteStream | null = null;
+  const summary: LoadSummary = {
+    kind,
+    file,
+    records: 0,
+    accepted: 0,
+    updated: 0,
+    duplicates: 0,
+    rejected: 0,
+    rejectsFile: null,
+    seconds: 0,
+  };
+  const writeReject = async (line: number, code: string, message: string, id?: string | null) => {
+    summary.rejected++;
+    if (!rejects) {
+      rejects = createWriteStream(rejectsFile);
+      summary.rejectsFile = rejectsFile;
+    }
+    if (!rejects.write(`${JSON.stringify({ line, code, message, id: id ?? null })}\n`))
+      await once(rejects, "drain");
+  };
+  const flush = async (batch: SourceRecord[]) => {
+    const result = await send(
+      ingest,
+      kind,
+      batch.map((record) => record.item),
+    );
+    summary.accepted += result.accepted;
+    summary.updated += result.updated;
+    summary.duplicates += result.duplicates;
+    for (const rejection of result.rejected)
+      await writeReject(batch[rejection.index].line, rejection.code, rejection.message, rejection.id);
+    options.onProgress?.(counter.bytes, totalBytes);
+  };
+  let batch: SourceRecord[] = [];
+  let inFlight: Promise<void> = Promise.resolve();
+  try {
+    for await (const record of records) {
+      summary.records++;
+      if (record.error) {
+        await writeReject(record.line, record.error.code, record.error.message);
+        continue;
+      }
+      batch.push(record);
+      if (batch.length >= batchSize) {
+        const full = batch;
+        batch = [];
+        await inFlight;
+        inFlight = flush(full);
+        // Handled here so a failing batch is not an unhandled rejection while the next one is parsed.
+        inFlight.catch(() => {});
+      }
+    }
+    await inFlight;
+    if (batch.length) await flush(batch);
+  } finally {
+    await inFlight.catch(() => {});
+    const open = rejects as WriteStream | null;
+    if (open) await new Promise((resolve) => open.end(resolve));
+  }
+  options.onProgress?.(totalBytes, totalBytes);
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}

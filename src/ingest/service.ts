@@ -1,0 +1,579 @@
+import { sql } from "drizzle-orm";
+import { recordAudit } from "../audit/service";
+import type { Database } from "../db/client";
+import { COUNTED_STATUSES, type OrderStatus } from "../db/schema/core";
+import { badInput, limitExceeded } from "../errors";
+import type {
+  EventInput,
+  IdentifyInput,
+  IdentityInput,
+  IngestResult,
+  OrderInput,
+  ProductInput,
+  RejectedItem,
+} from "./contract";
+import { MAX_BATCH_SIZE } from "./contract";
+import { IdentityRaceError, type Resolution, resolveIdentities, usableIdentities } from "./identity";
+import { DEFAULT_IDENTITY_RULES, type IdentityRules } from "./rules";
+import {
+  ItemRejection,
+  RejectCode,
+  rejectionOf,
+  type ValidEvent,
+  type ValidOrder,
+  type ValidProduct,
+  validateEvent,
+  validateIdentify,
+  validateOrder,
+  validateProduct,
+} from "./validate";
+
+/** Who is ingesting, for the audit log of refused merges. */
+export interface IngestOptions {
+  actor?: string;
+  requestId?: string | null;
+}
+
+export interface IdentifyResult extends IngestResult {
+  /** The unified profile of each input (null where rejected), in input order. */
+  userIds: Array<number | null>;
+}
+
+/**
+ * Order status transitions (SPEC S3/S4): a status only moves forward. A record asking
+ * for a status not reachable from the stored one keeps the stored status (its other
+ * changes still apply). `cancelled` and `refunded` are terminal; a paid order that is
+ * called off is `refunded`, so `cancelled` is reachable only from `created`.
+ */
+export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  created: ["paid", "shipped", "completed", "cancelled", "refunded"],
+  paid: ["shipped", "completed", "refunded"],
+  shipped: ["completed", "refunded"],
+  completed: ["refunded"],
+  cancelled: [],
+  refunded: [],
+};
+
+export const isCounted = (status: OrderStatus) => COUNTED_STATUSES.includes(status);
+
+/** The `order_paid` event of an order has a message id derived from the order id: written once. */
+export const orderPaidMessageId = (orderId: string) => `order_paid:${orderId}`;
+
+const MAX_ATTEMPTS = 3;
+
+interface ProfileTouch {
+  first: Date | null;
+  last: Date | null;
+  traits: Map<string, { value: unknown; at: Date }>;
+}
+
+/**
+ * Ingestion (SPEC S4) for the API, the CLI loaders and the demo generator. Each batch
+ * is validated in Node (bad items become coded rejections), then written in one
+ * transaction with a fixed handful of set-based statements whatever the batch size.
+ */
+export class IngestService {
+  constructor(
+    private readonly db: Database,
+    readonly rules: IdentityRules = DEFAULT_IDENTITY_RULES,
+  ) {}
+
+  async track(events: readonly EventInput[], options: IngestOptions = {}): Promise<IngestResult> {
+    checkBatch(events, "events");
+    const rejected: RejectedItem[] = [];
+    const valid: Array<ValidEvent & { identities: IdentityInput[] }> = [];
+    const seenIds = new Set<string>();
+    let duplicates = 0;
+    for (const [index, input] of events.entries()) {
+      try {
+        const event = validateEvent(input, index);
+        const identities = this.identifiersOf(event.userId, event.anonymousId);
+        if (seenIds.has(event.messageId)) {
+          duplicates++;
+          continue;
+        }
+        seenIds.add(event.messageId);
+        valid.push({ ...event, identities });
+      } catch (error) {
+        rejected.push(rejectionOf(index, input?.messageId, error));
+      }
+    }
+    if (valid.length === 0) return { accepted: 0, updated: 0, duplicates, rejected };
+    const accepted = await this.withRetry(async (tx) => {
+      const stored = await tx.query<{ messageId: string }>(sql`
+        select message_id as "messageId" from events
+        where message_id in (select json_array_elements_text(${JSON.stringify(valid.map((e) => e.messageId))}::json))`);
+      const known = new Set(stored.map((row) => row.messageId));
+      const fresh = valid.filter((event) => !known.has(event.messageId));
+      if (fresh.length === 0) return 0;
+      const resolution = await resolveIdentities(
+        tx,
+        this.rules,
+        fresh,
+        fresh.map((event) => event.ts),
+      );
+      const rows = fresh.map((event, i) => ({
+        u: resolution.userIds[i],
+        m: event.messageId,
+        a: event.anonymousId,
+        n: event.name,
+        t: event.ts.toISOString(),
+        s: event.sessionId,
+        c: event.channel,
+        p: event.platform,
+        us: event.utmSource,
+        um: event.utmMedium,
+        uc: event.utmCampaign,
+        pr: event.properties,
+      }));
+      const [{ n }] = await tx.query<{ n: number }>(sql`
+        with inserted as (
+          insert into events (user_id, message_id, anonymous_id, name, ts, session_id, channel, platform,
+            utm_source, utm_medium, utm_campaign, properties)
+          select x.u, x.m, x.a, x.n, x.t, x.s, x.c, x.p, x.us, x.um, x.uc, coalesce(x.pr, '{}')
+          from json_to_recordset(${JSON.stringify(rows)}::json) as x(u bigint, m text, a text, n text,
+            t timestamptz, s text, c text, p text, us text, um text, uc text, pr jsonb)
+          on conflict (message_id) do nothing returning 1)
+        select count(*)::int as n from inserted`);
+      const touches = new Map<number, ProfileTouch>();
+      fresh.forEach((event, i) => {
+        const userId = resolution.userIds[i];
+        // A created profile already spans the batch's events; only its traits remain to set.
+        if (resolution.created.has(userId)) touch(touches, userId, null, null, event.traits, event.ts);
+        else touch(touches, userId, event.ts, event.ts, event.traits, event.ts);
+      });
+      await this.touchProfiles(tx, touches);
+      await this.writeAudits(tx, resolution, options);
+      return n;
+    });
+    // Every valid event not inserted was already stored (by an earlier batch or a concurrent one).
+    return { accepted, updated: 0, duplicates: duplicates + valid.length - accepted, rejected };
+  }
+
+  /** Resolves one identify call and returns the unified profile id; a bad input is BAD_USER_INPUT. */
+  async identify(input: IdentifyInput, options: IngestOptions = {}): Promise<number> {
+    const result = await this.identifyMany([input], options);
+    const [rejection] = result.rejected;
+    if (rejection) throw badInput(rejection.message, { field: "input", reason: rejection.code });
+    return result.userIds[0]!;
+  }
+
+  /** Many identify calls in one set-based pass (the users loader and the generator use it). */
+  async identifyMany(inputs: readonly IdentifyInput[], options: IngestOptions = {}): Promise<IdentifyResult> {
+    checkBatch(inputs, "inputs");
+    const now = new Date();
+    const rejected: RejectedItem[] = [];
+    const valid: Array<{
+      index: number;
+      identities: IdentityInput[];
+      traits: Record<string, unknown> | null;
+      ts: Date;
+      seen: Date | null;
+    }> = [];
+    for (const [index, input] of inputs.entries()) {
+      try {
+        const call = validateIdentify(input, index, now);
+        const identities = usableIdentities(this.rules, call.identities);
+        if (identities.length === 0)
+          throw new ItemRejection(
+            RejectCode.MISSING_IDENTIFIER,
+            "at least one usable identifier is required",
+          );
+        valid.push({ ...call, identities, seen: input.timestamp == null ? null : call.ts });
+      } catch (error) {
+        rejected.push(rejectionOf(index, input?.userId ?? input?.anonymousId, error));
+      }
+    }
+    const userIds: Array<number | null> = inputs.map(() => null);
+    if (valid.length === 0) return { accepted: 0, updated: 0, duplicates: 0, rejected, userIds };
+    const counts = await this.withRetry(async (tx) => {
+      const resolution = await resolveIdentities(
+        tx,
+        this.rules,
+        valid,
+        valid.map((call) => call.seen ?? call.ts),
+      );
+      const touches = new Map<number, ProfileTouch>();
+      valid.forEach((call, i) => {
+        touch(touches, resolution.userIds[i], call.seen, call.seen, call.traits, call.ts);
+      });
+      const touched = await this.touchProfiles(tx, touches);
+      await this.writeAudits(tx, resolution, options);
+      let accepted = 0;
+      let updated = 0;
+      let duplicates = 0;
+      valid.forEach((call, i) => {
+        const id = resolution.userIds[i];
+        userIds[call.index] = id;
+        if (resolution.created.has(id)) accepted++;
+        else if (resolution.changed.has(id) || touched.has(id)) updated++;
+        else duplicates++;
+      });
+      return { accepted, updated, duplicates };
+    });
+    return { ...counts, rejected, userIds };
+  }
+
+  async recordOrders(orders: readonly OrderInput[], options: IngestOptions = {}): Promise<IngestResult> {
+    checkBatch(orders, "orders");
+    const rejected: RejectedItem[] = [];
+    // Records of the same order in one batch apply in order: each wave holds one record per order.
+    const waves: Array<Array<ValidOrder & { identities: IdentityInput[] }>> = [];
+    const occurrences = new Map<string, number>();
+    for (const [index, input] of orders.entries()) {
+      try {
+        const order = validateOrder(input, index);
+        const identities = this.identifiersOf(order.userId, order.anonymousId);
+        const wave = occurrences.get(order.orderId) ?? 0;
+        occurrences.set(order.orderId, wave + 1);
+        if (!waves[wave]) waves[wave] = [];
+        waves[wave].push({ ...order, identities });
+      } catch (error) {
+        rejected.push(rejectionOf(index, input?.orderId, error));
+      }
+    }
+    const totals = { accepted: 0, updated: 0, duplicates: 0 };
+    if (waves.length === 0) return { ...totals, rejected };
+    const counts = await this.withRetry(async (tx) => {
+      const sum = { accepted: 0, updated: 0, duplicates: 0 };
+      for (const wave of waves) {
+        const result = await this.writeOrders(tx, wave, options);
+        sum.accepted += result.accepted;
+        sum.updated += result.updated;
+        sum.duplicates += result.duplicates;
+      }
+      return sum;
+    });
+    return { ...counts, rejected };
+  }
+
+  async upsertProducts(products: readonly ProductInput[]): Promise<IngestResult> {
+    checkBatch(products, "products");
+    const rejected: RejectedItem[] = [];
+    const latest = new Map<string, ValidProduct>();
+    let duplicates = 0;
+    for (const [index, input] of products.entries()) {
+      try {
+        const product = validateProduct(input, index);
+        if (latest.has(product.productId)) duplicates++;
+        latest.set(product.productId, product);
+      } catch (error) {
+        rejected.push(rejectionOf(index, input?.productId, error));
+      }
+    }
+    if (latest.size === 0) return { accepted: 0, updated: 0, duplicates, rejected };
+    const rows = [...latest.values()].map((p) => ({
+      id: p.productId,
+      name: p.name,
+      category: p.category,
+      brand: p.brand,
+      price: p.price?.toFixed(2) ?? null,
+    }));
+    const written = await this.db.query<{ inserted: boolean }>(sql`
+      insert into products (id, name, category, brand, price)
+      select x.id, x.name, x.category, x.brand, x.price
+      from json_to_recordset(${JSON.stringify(rows)}::json)
+        as x(id text, name text, category text, brand text, price numeric)
+      on conflict (id) do update set name = excluded.name, category = excluded.category,
+        brand = excluded.brand, price = excluded.price, updated_at = now()
+      where (products.name, products.category, products.brand, products.price)
+        is distinct from (excluded.name, excluded.category, excluded.brand, excluded.price)
+      returning (xmax = 0) as inserted`);
+    const accepted = written.filter((row) => row.inserted).length;
+    const updated = written.length - accepted;
+    return { accepted, updated, duplicates: duplicates + rows.length - written.length, rejected };
+  }
+
+  private identifiersOf(userId: string | null, anonymousId: string | null): IdentityInput[] {
+    const identities: IdentityInput[] = [];
+    if (userId !== null) identities.push({ type: "user_id", value: userId });
+    if (anonymousId !== null) identities.push({ type: "anonymous_id", value: anonymousId });
+    const usable = usableIdentities(this.rules, identities);
+    if (usable.length === 0)
+      throw new ItemRejection(
+        RejectCode.MISSING_IDENTIFIER,
+        "userId or anonymousId is required (blocked values such as 'null' or '0' do not count)",
+      );
+    return usable;
+  }
+
+  /** One wave: orders with distinct ids. */
+  private async writeOrders(
+    tx: Database,
+    wave: Array<ValidOrder & { identities: IdentityInput[] }>,
+    options: IngestOptions,
+  ): Promise<{ accepted: number; updated: number; duplicates: number }> {
+    const ids = JSON.stringify(wave.map((order) => order.orderId));
+    const stored = await tx.query<{
+      orderId: string;
+      userId: number;
+      placedAt: Date;
+      status: OrderStatus;
+      totalAmount: string;
+      refundedAmount: string;
+      counted: boolean;
+      items: Array<{ productId: string; quantity: number; unitPrice: number }> | null;
+    }>(sql`
+      select o.order_id as "orderId", o.user_id as "userId", o.placed_at as "placedAt", o.status,
+        o.total_amount as "totalAmount", o.refunded_amount as "refundedAmount", o.counted,
+        (select json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
+            'unitPrice', i.unit_price) order by i.line_no)
+         from order_items i where i.order_id = o.order_id) as items
+      from orders o where o.order_id in (select json_array_elements_text(${ids}::json))`);
+    const byId = new Map(stored.map((row) => [row.orderId, row]));
+    const fresh = wave.filter((order) => !byId.has(order.orderId));
+    const freshIndex = new Map(fresh.map((order, i) => [order, i]));
+    const resolution = fresh.length
+      ? await resolveIdentities(
+          tx,
+          this.rules,
+          fresh,
+          fresh.map((order) => order.placedAt),
+        )
+      : null;
+    const now = new Date();
+    type Row = {
+      id: string;
+      u: number;
+      pl: string;
+      st: OrderStatus;
+      tot: string;
+      ref: string;
+      ch: string | null;
+      pf: string | null;
+      cp: string | null;
+      ca: string | null;
+      cnt: boolean;
+      pa: string | null;
+    };
+    const inserts: Row[] = [];
+    const updates: Row[] = [];
+    const itemsReplaced: string[] = [];
+    const items: Array<{ o: string; l: number; u: number; p: string; q: number; pr: string }> = [];
+    const paidEvents: Array<Record<string, unknown>> = [];
+    const touches = new Map<number, ProfileTouch>();
+    let duplicates = 0;
+    for (const order of wave) {
+      const before = byId.get(order.orderId);
+      const userId = before ? before.userId : resolution!.userIds[freshIndex.get(order)!];
+      const status = before ? nextStatus(before.status, order.status) : order.status;
+      const storedRefund = before ? Number(before.refundedAmount) : 0;
+      const refunded = Math.max(
+        storedRefund,
+        order.refundedAmount ?? (status === "refunded" ? order.totalAmount : 0),
+      );
+      const counted = isCounted(status);
+      const becameCounted = counted && !(before?.counted ?? false);
+      const paidAt = becameCounted
+        ? (order.paidAt ??
+          (before ? new Date(Math.max(now.getTime(), before.placedAt.getTime())) : order.placedAt))
+        : null;
+      const row: Row = {
+        id: order.orderId,
+        u: userId,
+        pl: (before?.placedAt ?? order.placedAt).toISOString(),
+        st: status,
+        tot: order.totalAmount.toFixed(2),
+        ref: refunded.toFixed(2),
+        ch: order.channel,
+        pf: order.platform,
+        cp: order.couponCode,
+        ca: order.campaignId,
+        cnt: counted,
+        pa: paidAt?.toISOString() ?? null,
+      };
+      const itemsChanged = order.items !== null && !sameItems(before?.items ?? null, order.items);
+      if (before) {
+        const unchanged =
+          status === before.status &&
+          row.tot === Number(before.totalAmount).toFixed(2) &&
+          row.ref === Number(before.refundedAmount).toFixed(2) &&
+          !itemsChanged;
+        if (unchanged) {
+          duplicates++;
+          continue;
+        }
+        updates.push(row);
+      } else {
+        inserts.push(row);
+        // A profile created for this order already starts with the order's time as its seen range.
+        if (!resolution!.created.has(userId))
+          touch(touches, userId, order.placedAt, order.placedAt, null, order.placedAt);
+      }
+      if (order.items !== null && (itemsChanged || !before)) {
+        if (before) itemsReplaced.push(order.orderId);
+        order.items.forEach((item, line) => {
+          items.push({
+            o: order.orderId,
+            l: line + 1,
+            u: userId,
+            p: item.productId,
+            q: item.quantity,
+            pr: item.unitPrice.toFixed(2),
+          });
+        });
+      }
+      if (becameCounted) {
+        paidEvents.push({
+          u: userId,
+          m: orderPaidMessageId(order.orderId),
+          a: order.anonymousId,
+          t: paidAt!.toISOString(),
+          c: order.channel,
+          p: order.platform,
+          pr: {
+            order_id: order.orderId,
+            total_amount: order.totalAmount,
+            coupon_code: order.couponCode,
+            campaign_id: order.campaignId,
+          },
+        });
+      }
+    }
+    const recordset = sql`as x(id text, u bigint, pl timestamptz, st text, tot numeric, ref numeric, ch text,
+      pf text, cp text, ca text, cnt boolean, pa timestamptz)`;
+    if (inserts.length) {
+      await tx.query(sql`
+        insert into orders (order_id, user_id, placed_at, status, total_amount, refunded_amount, channel,
+          platform, coupon_code, campaign_id, counted, paid_at)
+        select x.id, x.u, x.pl, x.st, x.tot, x.ref, x.ch, x.pf, x.cp, x.ca, x.cnt, x.pa
+        from json_to_recordset(${JSON.stringify(inserts)}::json) ${recordset}`);
+    }
+    if (updates.length) {
+      await tx.query(sql`
+        update orders o set status = x.st, total_amount = x.tot, refunded_amount = x.ref, counted = x.cnt,
+          paid_at = coalesce(o.paid_at, x.pa), updated_at = now()
+        from json_to_recordset(${JSON.stringify(updates)}::json) ${recordset}
+        where o.order_id = x.id`);
+    }
+    if (itemsReplaced.length) {
+      await tx.query(sql`
+        delete from order_items where order_id in (select json_array_elements_text(${JSON.stringify(itemsReplaced)}::json))`);
+    }
+    if (items.length) {
+      await tx.query(sql`
+        insert into order_items (order_id, line_no, user_id, product_id, quantity, unit_price)
+        select x.o, x.l, x.u, x.p, x.q, x.pr
+        from json_to_recordset(${JSON.stringify(items)}::json)
+          as x(o text, l int, u bigint, p text, q int, pr numeric)`);
+    }
+    if (paidEvents.length) {
+      await tx.query(sql`
+        insert into events (user_id, message_id, anonymous_id, name, ts, channel, platform, properties)
+        select x.u, x.m, x.a, 'order_paid', x.t, x.c, x.p, x.pr
+        from json_to_recordset(${JSON.stringify(paidEvents)}::json)
+          as x(u bigint, m text, a text, t timestamptz, c text, p text, pr jsonb)
+        on conflict (message_id) do nothing`);
+    }
+    await this.touchProfiles(tx, touches);
+    if (resolution) await this.writeAudits(tx, resolution, options);
+    return { accepted: inserts.length, updated: updates.length, duplicates };
+  }
+
+  /**
+   * Widens each profile's seen range and sets traits whose new value is at least as recent
+   * as the stored one (and differs from it), in one statement. Returns the profiles changed.
+   */
+  private async touchProfiles(tx: Database, touches: Map<number, ProfileTouch>): Promise<Set<number>> {
+    const rows = [...touches]
+      .filter(([, t]) => t.first || t.last || t.traits.size > 0)
+      .map(([id, t]) => ({
+        id,
+        f: t.first?.toISOString() ?? null,
+        l: t.last?.toISOString() ?? null,
+        tr: Object.fromEntries([...t.traits].map(([key, trait]) => [key, trait.value])),
+        at: Object.fromEntries([...t.traits].map(([key, trait]) => [key, trait.at.toISOString()])),
+      }));
+    if (rows.length === 0) return new Set();
+    const newer = sql`coalesce((u.traits_updated_at->>t.key)::timestamptz, '-infinity') <= (x.at->>t.key)::timestamptz
+      and (u.traits->t.key) is distinct from t.value`;
+    const changed = await tx.query<{ id: number }>(sql`
+      update users u set
+        first_seen_at = least(u.first_seen_at, x.f),
+        last_seen_at = greatest(u.last_seen_at, x.l),
+        traits = u.traits || coalesce((select jsonb_object_agg(t.key, t.value) from jsonb_each(x.tr) t where ${newer}), '{}'),
+        traits_updated_at = u.traits_updated_at
+          || coalesce((select jsonb_object_agg(t.key, x.at->t.key) from jsonb_each(x.tr) t where ${newer}), '{}')
+      from json_to_recordset(${JSON.stringify(rows)}::json) as x(id bigint, f timestamptz, l timestamptz, tr jsonb, at jsonb)
+      where u.id = x.id and (u.first_seen_at > x.f or u.last_seen_at < x.l
+        or exists (select 1 from jsonb_each(x.tr) t where ${newer}))
+      returning u.id`);
+    return new Set(changed.map((row) => row.id));
+  }
+
+  private async writeAudits(tx: Database, resolution: Resolution, options: IngestOptions): Promise<void> {
+    for (const entry of resolution.audits)
+      await recordAudit(tx, {
+        ...entry,
+        actor: options.actor ?? entry.actor,
+        requestId: options.requestId ?? null,
+      });
+  }
+
+  /** Runs a batch in one transaction, again from the start if another batch linked the same identity first. */
+  private async withRetry<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(fn);
+      } catch (error) {
+        if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
+        throw error;
+      }
+    }
+  }
+}
+
+function checkBatch(items: readonly unknown[], name: string): void {
+  if (!Array.isArray(items)) throw badInput(`${name} must be a list`, { argument: name });
+  if (items.length > MAX_BATCH_SIZE)
+    throw limitExceeded(`A batch holds at most ${MAX_BATCH_SIZE} ${name}; got ${items.length}`, {
+      argument: name,
+      limit: MAX_BATCH_SIZE,
+    });
+}
+
+function nextStatus(stored: OrderStatus, incoming: OrderStatus): OrderStatus {
+  return ORDER_TRANSITIONS[stored].includes(incoming) ? incoming : stored;
+}
+
+function sameItems(
+  stored: Array<{ productId: string; quantity: number; unitPrice: number }> | null,
+  incoming: Array<{ productId: string; quantity: number; unitPrice: number }>,
+): boolean {
+  if (!stored) return incoming.length === 0;
+  return (
+    stored.length === incoming.length &&
+    stored.every(
+      (item, i) =>
+        item.productId === incoming[i].productId &&
+        item.quantity === incoming[i].quantity &&
+        Number(item.unitPrice).toFixed(2) === incoming[i].unitPrice.toFixed(2),
+    )
+  );
+}
+
+function touch(
+  touches: Map<number, ProfileTouch>,
+  userId: number,
+  first: Date | null,
+  last: Date | null,
+  traits: Record<string, unknown> | null,
+  traitsAt: Date,
+): void {
+  const entry = touches.get(userId) ?? { first: null, last: null, traits: new Map() };
+  if (first && (!entry.first || first < entry.first)) entry.first = first;
+  if (last && (!entry.last || last > entry.last)) entry.last = last;
+  for (const [key, value] of Object.entries(traits ?? {})) {
+    const current = entry.traits.get(key);
+    if (!current || current.at <= traitsAt) entry.traits.set(key, { value, at: traitsAt });
+  }
+  touches.set(userId, entry);
+}
+
+function isRetryable(error: unknown): boolean {
+  for (let e: any = error; e; e = e.cause) {
+    if (e instanceof IdentityRaceError) return true;
+    if (e.code === "23505" || e.code === "40001" || e.code === "40P01") return true;
+  }
+  return false;
+}
