@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Request } from "express";
-import type { Principal } from "../access/permissions";
+import type { Request, RequestHandler } from "express";
+import { assertAllowed } from "../access/authorize";
+import type { Permission, Principal } from "../access/permissions";
+import { StratumError } from "../errors";
 import type { Services } from "./services";
 
 /** The bearer token of a request, if any. */
@@ -34,4 +36,28 @@ export async function resolvePrincipal(
   if (stored.status === "unknown" && services.config.adminKey && sameSecret(token, services.config.adminKey))
     return CONFIGURED_ADMIN;
   return undefined;
+}
+
+/**
+ * Guards an HTTP route outside GraphQL (CSV exports) with the same keys and decision as
+ * `@Authorized`: 401/403 with a coded JSON error, otherwise `res.locals.principal` is set
+ * (exports mask PII with `canSeePii(res.locals.principal)`).
+ */
+export function requirePermission(services: Services, ...permissions: Permission[]): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      const principal = await resolvePrincipal(services, bearerToken(req));
+      assertAllowed(principal, permissions);
+      res.locals.principal = principal;
+      next();
+    } catch (error) {
+      if (!(error instanceof StratumError)) {
+        next(error);
+        return;
+      }
+      res
+        .status(error.httpStatus)
+        .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+    }
+  };
 }

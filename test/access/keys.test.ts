@@ -1,15 +1,17 @@
 import "reflect-metadata";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
+import express from "express";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureDemoAdminKey } from "../../src/access/demo";
-import { SYSTEM_PRINCIPAL } from "../../src/access/permissions";
+import { Permission, SYSTEM_PRINCIPAL } from "../../src/access/permissions";
 import { loadConfig } from "../../src/config";
 import { connect, migrate } from "../../src/db/client";
-import { resolvePrincipal } from "../../src/server/auth";
+import { requirePermission, resolvePrincipal } from "../../src/server/auth";
 import { createServices } from "../../src/server/services";
 import { describeEachDatabase } from "../helpers/db";
 import { startTestApi, TEST_ADMIN_KEY, type TestApi } from "../helpers/graphql";
@@ -135,6 +137,33 @@ describeEachDatabase("API keys", (db) => {
       });
       expect(response.status).toBe(401);
       expect(((await response.json()) as any).errors[0].extensions.code).toBe("UNAUTHENTICATED");
+    }
+  });
+
+  it("guards HTTP routes outside GraphQL with the same keys and codes", async () => {
+    const app = express();
+    app.get("/export", requirePermission(api.services, Permission.ADMIN), (_req, res) => {
+      res.json({ actor: res.locals.principal.name });
+    });
+    const server = app.listen(0);
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/export`;
+      const viewer = (await api.services.apiKeys.create({ name: "csv", role: "VIEWER" }, SYSTEM_PRINCIPAL))
+        .key;
+      const none = await fetch(url);
+      expect([none.status, ((await none.json()) as any).errors[0].extensions.code]).toEqual([
+        401,
+        "UNAUTHENTICATED",
+      ]);
+      const denied = await fetch(url, { headers: { authorization: `Bearer ${viewer}` } });
+      expect([denied.status, ((await denied.json()) as any).errors[0].extensions.code]).toEqual([
+        403,
+        "FORBIDDEN",
+      ]);
+      const allowed = await fetch(url, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+      expect(await allowed.json()).toEqual({ actor: "admin (STRATUM_ADMIN_KEY)" });
+    } finally {
+      server.close();
     }
   });
 
