@@ -5,17 +5,21 @@ import { registerMigrate } from "./commands/migrate";
 import { registerSchema } from "./commands/schema";
 import { registerSeed } from "./commands/seed";
 import { registerServe } from "./commands/serve";
+import { registerStart } from "./commands/start";
+import { registerViews } from "./commands/views";
 
 const program = new Command()
   .name("stratum")
   .description("Stratum: GraphQL semantic layer over an e-commerce customer data platform")
   .showHelpAfterError();
 
+registerStart(program);
 registerServe(program);
 registerMigrate(program);
 registerSchema(program);
 registerSeed(program);
 registerKeys(program);
+registerViews(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

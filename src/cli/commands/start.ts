@@ -1,0 +1,35 @@
+import type { Command } from "commander";
+import { ensureDemoAdminKey } from "../../access/demo";
+import { loadConfig } from "../../config";
+import { DEFAULT_SHOP, isDatabaseEmpty, seedShop } from "../../generator/seed";
+import { openRuntime } from "../../server/runtime";
+import { serve } from "./serve";
+
+/**
+ * `npm start`: the zero-setup demo. Embedded database in `./.stratum` (unless
+ * DATABASE_URL says otherwise), migrated, seeded with the demo shop when empty, and,
+ * with no STRATUM_ADMIN_KEY, an admin key created and printed for the IDE.
+ */
+export function registerStart(program: Command): void {
+  program
+    .command("start")
+    .description("demo: migrate, seed the demo shop if the database is empty, then serve")
+    .action(async () => {
+      const services = await openRuntime(loadConfig());
+      if (await isDatabaseEmpty(services.db)) {
+        console.log(
+          `Empty database: seeding the demo shop (${DEFAULT_SHOP.users} people, ${DEFAULT_SHOP.days} days)…`,
+        );
+        let lastShown = 0;
+        const result = await seedShop(services, DEFAULT_SHOP, (progress) => {
+          if (progress.day - lastShown >= 10 || progress.day === progress.days) {
+            lastShown = progress.day;
+            console.log(`  day ${progress.day}/${progress.days}: ${progress.sent.events} events`);
+          }
+        });
+        console.log(`Seeded in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+      }
+      if (!services.config.adminKey) await ensureDemoAdminKey(services);
+      await serve(services);
+    });
+}
