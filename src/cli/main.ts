@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { Command } from "commander";
 import { registerKeys } from "./commands/keys";
+import { registerLoad } from "./commands/load";
 import { registerMigrate } from "./commands/migrate";
 import { registerSchema } from "./commands/schema";
 import { registerSeed } from "./commands/seed";
@@ -18,6 +19,7 @@ registerServe(program);
 registerMigrate(program);
 registerSchema(program);
 registerSeed(program);
+registerLoad(program);
 registerKeys(program);
 registerViews(program);
 

@@ -1,7 +1,26 @@
 import type { NonEmptyArray } from "type-graphql";
 import { AccessResolver } from "./access";
+import { AnalyticsResolver } from "./analytics";
+import { IngestResolver } from "./ingest";
 import { MetricsResolver } from "./metrics";
+import { SegmentResolver } from "./segments";
+import { RulePreviewResolver, TagResolver } from "./tags";
 import { UserResolver } from "./user";
+import { UserActivityResolver } from "./user-activity";
+import { UserMembershipResolver } from "./user-memberships";
+import { UserRfmResolver } from "./user-rfm";
 
 /** Every resolver of the API; the schema is built from exactly this list. */
-export const resolvers: NonEmptyArray<Function> = [AccessResolver, MetricsResolver, UserResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  AccessResolver,
+  MetricsResolver,
+  UserResolver,
+  AnalyticsResolver,
+  UserRfmResolver,
+  IngestResolver,
+  UserActivityResolver,
+  TagResolver,
+  RulePreviewResolver,
+  SegmentResolver,
+  UserMembershipResolver,
+];

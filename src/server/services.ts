@@ -2,6 +2,7 @@ import { ApiKeyService } from "../access/keys";
 import { AnalyticsService } from "../analytics/service";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
+import { ActivityService } from "../ingest/activity";
 import { IngestService } from "../ingest/service";
 import { MetricsService } from "../metrics/service";
 import { RuleService } from "../rules/service";
@@ -19,6 +20,7 @@ export interface Services {
   users: UserService;
   analytics: AnalyticsService;
   ingest: IngestService;
+  activity: ActivityService;
   apiKeys: ApiKeyService;
   metrics: MetricsService;
   rules: RuleService;
@@ -33,6 +35,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
     users: new UserService(db),
     analytics: new AnalyticsService(db, config.timezone),
     ingest: new IngestService(db),
+    activity: new ActivityService(db),
     apiKeys: new ApiKeyService(db),
     metrics: new MetricsService(db),
     rules: new RuleService(db),

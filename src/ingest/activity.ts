@@ -1,0 +1,147 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import type { OrderStatus } from "../db/schema/core";
+import {
+  isNumberKey,
+  isStringKey,
+  isTupleKey,
+  type Page,
+  type PageRequest,
+  pageWindow,
+  toPage,
+} from "../pagination";
+
+export interface EventRecord extends Record<string, unknown> {
+  id: number;
+  messageId: string;
+  name: string;
+  timestamp: Date;
+  anonymousId: string | null;
+  sessionId: string | null;
+  channel: string | null;
+  platform: string | null;
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  properties: Record<string, unknown>;
+}
+
+export interface OrderRecord extends Record<string, unknown> {
+  orderId: string;
+  placedAt: Date;
+  status: OrderStatus;
+  counted: boolean;
+  totalAmount: number;
+  refundedAmount: number;
+  channel: string | null;
+  platform: string | null;
+  couponCode: string | null;
+  campaignId: string | null;
+  items: Array<{ productId: string; quantity: number; unitPrice: number }>;
+}
+
+export interface MergeRecord extends Record<string, unknown> {
+  userId: number;
+  mergedAt: Date;
+  reason: Record<string, unknown>;
+}
+
+export interface EventPageRequest extends PageRequest {
+  name?: string | null;
+}
+
+type Key = [string, number | string];
+const isEventKey = isTupleKey(isStringKey, isNumberKey) as (value: unknown) => value is Key;
+const isOrderKey = isTupleKey(isStringKey, isStringKey) as (value: unknown) => value is Key;
+
+/** A profile and every profile merged into it: the facts stored under any of them are its facts. */
+const profileIds = (userIds: readonly number[]) => sql`(
+  select r.uid, r.uid as member from unnest(${`{${userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[]) as r(uid)
+  union all
+  select m.survivor_id, m.loser_id from user_merges m
+  where m.survivor_id = any(${`{${userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[]))`;
+
+/**
+ * A profile's events, orders and merge history, newest first, batched over many profiles
+ * (one page query and one count per distinct page request) for the per-request loaders.
+ */
+export class ActivityService {
+  constructor(private readonly db: Database) {}
+
+  async eventsOf(userIds: readonly number[], request: EventPageRequest): Promise<Array<Page<EventRecord>>> {
+    const window = pageWindow(request, isEventKey);
+    const name = request.name ?? null;
+    const after = window.after
+      ? sql`and (e.ts, e.id) < (${window.after[0]}::timestamptz, ${window.after[1]})`
+      : sql``;
+    const byName = name === null ? sql`` : sql`and e.name = ${name}`;
+    const [rows, counts] = await Promise.all([
+      this.db.query<EventRecord & { owner: number }>(sql`
+        select o.uid as owner, page.* from (select distinct uid from ${profileIds(userIds)} p) o
+        cross join lateral (
+          select e.id, e.message_id as "messageId", e.name, e.ts as timestamp, e.anonymous_id as "anonymousId",
+            e.session_id as "sessionId", e.channel, e.platform, e.utm_source as "utmSource",
+            e.utm_medium as "utmMedium", e.utm_campaign as "utmCampaign", e.properties
+          from events e
+          where e.user_id in (select p.member from ${profileIds(userIds)} p where p.uid = o.uid) ${byName} ${after}
+          order by e.ts desc, e.id desc limit ${window.first + 1}) page`),
+      this.db.query<{ owner: number; n: number }>(sql`
+        select p.uid as owner, count(e.id)::int as n
+        from ${profileIds(userIds)} p join events e on e.user_id = p.member ${byName}
+        group by p.uid`),
+    ]);
+    return userIds.map((id) =>
+      toPage(
+        rows.filter((row) => row.owner === id).map(({ owner: _, ...event }) => event as EventRecord),
+        window,
+        (event): Key => [event.timestamp.toISOString(), event.id],
+        counts.find((count) => count.owner === id)?.n ?? 0,
+      ),
+    );
+  }
+
+  async ordersOf(userIds: readonly number[], request: PageRequest): Promise<Array<Page<OrderRecord>>> {
+    const window = pageWindow(request, isOrderKey);
+    const after = window.after
+      ? sql`and (o.placed_at, o.order_id) < (${window.after[0]}::timestamptz, ${window.after[1]})`
+      : sql``;
+    const [rows, counts] = await Promise.all([
+      this.db.query<OrderRecord & { owner: number; totalAmount: any; refundedAmount: any }>(sql`
+        select w.uid as owner, page.* from (select distinct uid from ${profileIds(userIds)} p) w
+        cross join lateral (
+          select o.order_id as "orderId", o.placed_at as "placedAt", o.status, o.counted,
+            o.total_amount::float8 as "totalAmount", o.refunded_amount::float8 as "refundedAmount",
+            o.channel, o.platform, o.coupon_code as "couponCode", o.campaign_id as "campaignId",
+            coalesce((select json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
+              'unitPrice', i.unit_price::float8) order by i.line_no) from order_items i
+              where i.order_id = o.order_id), '[]') as items
+          from orders o
+          where o.user_id in (select p.member from ${profileIds(userIds)} p where p.uid = w.uid) ${after}
+          order by o.placed_at desc, o.order_id desc limit ${window.first + 1}) page`),
+      this.db.query<{ owner: number; n: number }>(sql`
+        select p.uid as owner, count(o.order_id)::int as n
+        from ${profileIds(userIds)} p join orders o on o.user_id = p.member group by p.uid`),
+    ]);
+    return userIds.map((id) =>
+      toPage(
+        rows.filter((row) => row.owner === id).map(({ owner: _, ...order }) => order as OrderRecord),
+        window,
+        (order): Key => [order.placedAt.toISOString(), order.orderId],
+        counts.find((count) => count.owner === id)?.n ?? 0,
+      ),
+    );
+  }
+
+  /** Profiles merged into each of `userIds` (directly or through a chain), oldest merge first. */
+  async mergedInto(userIds: readonly number[]): Promise<MergeRecord[][]> {
+    const rows = await this.db.query<MergeRecord & { survivorId: number }>(sql`
+      select m.survivor_id as "survivorId", m.loser_id as "userId", m.merged_at as "mergedAt",
+        m.reason || jsonb_build_object('mergedInto', m.merged_into_at_time) as reason
+      from user_merges m
+      where m.survivor_id = any(${`{${userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[])
+      order by m.merged_at, m.loser_id`);
+    return userIds.map((id) =>
+      rows.filter((row) => row.survivorId === id).map(({ survivorId: _, ...merge }) => merge as MergeRecord),
+    );
+  }
+}

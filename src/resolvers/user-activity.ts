@@ -1,0 +1,75 @@
+import { Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { Permission } from "../access/permissions";
+import { toConnection } from "../schema/connection";
+import { UserEventConnection, UserMerge, UserOrderConnection } from "../schema/ingest";
+import { User } from "../schema/user";
+import type { Context } from "../server/context";
+
+@ArgsType()
+class UserEventsArgs {
+  @Field(() => Int, { nullable: true })
+  first?: number;
+
+  @Field(() => String, { nullable: true })
+  after?: string;
+
+  @Field(() => String, { nullable: true, description: "Only events of this name" })
+  name?: string;
+}
+
+@ArgsType()
+class UserOrdersArgs {
+  @Field(() => Int, { nullable: true })
+  first?: number;
+
+  @Field(() => String, { nullable: true })
+  after?: string;
+}
+
+/** A profile's behaviour, orders and merge history; merged-away profiles' facts count as the survivor's. */
+@Resolver(() => User)
+export class UserActivityResolver {
+  @Authorized(Permission.READ)
+  @FieldResolver(() => UserEventConnection, { description: "Newest first" })
+  async events(
+    @Root() user: User,
+    @Args(() => UserEventsArgs) args: UserEventsArgs,
+    @Ctx() ctx: Context,
+  ): Promise<UserEventConnection> {
+    const page = await ctx.loaders.userEvents.load({
+      userId: Number(user.id),
+      first: args.first,
+      after: args.after,
+      name: args.name,
+    });
+    return toConnection({
+      ...page,
+      nodes: page.nodes.map((event) => ({ ...event, id: String(event.id) })),
+    }) as UserEventConnection;
+  }
+
+  @Authorized(Permission.READ)
+  @FieldResolver(() => UserOrderConnection, { description: "Newest first" })
+  async orders(
+    @Root() user: User,
+    @Args(() => UserOrdersArgs) args: UserOrdersArgs,
+    @Ctx() ctx: Context,
+  ): Promise<UserOrderConnection> {
+    const page = await ctx.loaders.userOrders.load({
+      userId: Number(user.id),
+      first: args.first,
+      after: args.after,
+    });
+    return toConnection({
+      ...page,
+      nodes: page.nodes.map((order) => ({ ...order, status: order.status.toUpperCase() })),
+    }) as UserOrderConnection;
+  }
+
+  @Authorized(Permission.READ)
+  @FieldResolver(() => [UserMerge], { description: "Profiles merged into this one, with when and why" })
+  async mergedFrom(@Root() user: User, @Ctx() ctx: Context): Promise<UserMerge[]> {
+    const merges = await ctx.loaders.userMerges.load(Number(user.id));
+    return merges.map((merge) => ({ ...merge, userId: String(merge.userId) }));
+  }
+}
