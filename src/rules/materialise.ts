@@ -3,6 +3,7 @@ import type { Database } from "../db/client";
 import { joinSql } from "../semantic/sql";
 import { type Expr, references } from "./ast";
 import { compileRules } from "./compiler";
+import { parseRuleInput } from "./service";
 
 /**
  * Set-based refresh of rule memberships. All targets of one refresh share ONE feature
@@ -132,4 +133,33 @@ export async function materialise(
       );
     return results;
   });
+}
+
+/**
+ * The targets of active RULE/VALUE tags and DYNAMIC segments (all of them when a key
+ * list is absent; none of a kind when its list is empty).
+ */
+export async function definitionTargets(
+  db: Database,
+  selection: { tags?: readonly string[]; segments?: readonly string[] },
+): Promise<MaterialiseTarget[]> {
+  const pick = (keys: readonly string[] | undefined) =>
+    keys === undefined
+      ? sql`true`
+      : keys.length
+        ? sql`key in (${joinSql(keys.map((k) => sql`${k}::text`))})`
+        : sql`false`;
+  const rows = await db.query<{ kind: "tag" | "segment"; key: string; rule: string; valued: boolean }>(sql`
+    select 'tag' as kind, key, rule, kind = 'VALUE' as valued from tags
+      where status = 'ACTIVE' and kind in ('RULE', 'VALUE') and rule is not null and ${pick(selection.tags)}
+    union all
+    select 'segment' as kind, key, rule, false as valued from segments
+      where status = 'ACTIVE' and kind = 'DYNAMIC' and rule is not null and ${pick(selection.segments)}
+    order by 1, 2`);
+  return rows.map((row) => ({
+    kind: row.kind,
+    key: row.key,
+    expr: parseRuleInput(row.rule).expr,
+    valued: row.valued,
+  }));
 }

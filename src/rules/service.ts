@@ -129,6 +129,19 @@ export class RuleService {
     if (cycle) throw ruleInvalid(`The rule refers to itself: ${cycle.join(" → ")}`, expr.at);
   }
 
+  /** Active definitions whose rules refer to the given tag or segment (archiving it would break them). */
+  async dependents(kind: DefinitionKind, key: string, db: Database = this.db): Promise<string[]> {
+    const definitions = await db.query<{ kind: DefinitionKind; key: string; rule: string }>(sql`
+      select 'tag' as kind, key, rule from tags where status = 'ACTIVE' and rule is not null
+      union all select 'segment' as kind, key, rule from segments where status = 'ACTIVE' and rule is not null`);
+    return definitions
+      .filter((definition) => {
+        const refs = references(parseRuleInput(definition.rule).expr);
+        return (kind === "tag" ? refs.tags : refs.segments).includes(key);
+      })
+      .map((definition) => nodeId(definition.kind, definition.key));
+  }
+
   /** Validity, errors, matching users and the SQL of a rule as of `asOf`, saving nothing. */
   async preview(input: string, asOf: Date = new Date()): Promise<RulePreviewResult> {
     let checked: CheckedRule;

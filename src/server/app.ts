@@ -10,10 +10,12 @@ import express from "express";
 import type { GraphQLFormattedError } from "graphql";
 import { jsonBodyWithLimits, jsonErrorHandler } from "../access/body-limit";
 import { ingestionMutationNames, queryLimitsPlugin } from "../access/limits";
+import { Permission } from "../access/permissions";
 import { ErrorCode, StratumError } from "../errors";
 import { buildStratumSchema } from "../schema/build";
-import { bearerToken, resolvePrincipal } from "./auth";
+import { bearerToken, requirePermission, resolvePrincipal } from "./auth";
 import { type Context, createContext } from "./context";
+import { segmentCsvHandler } from "./exports/segment-csv";
 import { logger } from "./logger";
 import type { Services } from "./services";
 
@@ -87,6 +89,7 @@ export async function createServer(services: Services): Promise<StratumServer> {
       res.status(503).json({ status: "unavailable" });
     }
   });
+  app.get("/export/segments/:key.csv", requirePermission(services, Permission.READ), segmentCsvHandler(services));
 
   const ide = altairExpress({
     endpointURL: "/graphql",

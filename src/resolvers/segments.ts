@@ -1,0 +1,147 @@
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
+import { Permission } from "../access/permissions";
+import { toConnection } from "../schema/connection";
+import { TimeRangeInput } from "../schema/metrics";
+import {
+  CreateSegmentInput,
+  CreateStaticSegmentInput,
+  Segment,
+  SegmentOverlap,
+  SegmentSizePoint,
+  UpdateSegmentInput,
+} from "../schema/segments";
+import { DefinitionStatus, DefinitionVersion, RefreshResult } from "../schema/tags";
+import { User, UserConnection } from "../schema/user";
+import type { Context } from "../server/context";
+import { actorOf } from "./tags";
+import { PageArgs } from "./user";
+
+@Resolver(() => Segment)
+export class SegmentResolver {
+  @Authorized(Permission.READ)
+  @Query(() => [Segment])
+  async segments(
+    @Arg("status", () => DefinitionStatus, { nullable: true }) status: DefinitionStatus | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<Segment[]> {
+    return (await ctx.services.segments.list({ status })).map(Segment.from);
+  }
+
+  @Authorized(Permission.READ)
+  @Query(() => Segment, { nullable: true })
+  async segment(@Arg("key", () => String) key: string, @Ctx() ctx: Context): Promise<Segment | null> {
+    const record = await ctx.services.segments.get(key);
+    return record ? Segment.from(record) : null;
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => Segment, { description: "A dynamic segment: members are the users matching the rule" })
+  async createSegment(
+    @Arg("input", () => CreateSegmentInput) input: CreateSegmentInput,
+    @Ctx() ctx: Context,
+  ): Promise<Segment> {
+    return Segment.from(await ctx.services.segments.create(input, actorOf(ctx)));
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => Segment, { description: "A static segment from user ids and/or identities" })
+  async createStaticSegment(
+    @Arg("input", () => CreateStaticSegmentInput) input: CreateStaticSegmentInput,
+    @Ctx() ctx: Context,
+  ): Promise<Segment> {
+    return Segment.from(await ctx.services.segments.createStatic(input, actorOf(ctx)));
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => Segment, { description: "Freezes the current members of a segment into a new static one" })
+  async snapshotSegment(
+    @Arg("key", () => String) key: string,
+    @Arg("newKey", () => String) newKey: string,
+    @Ctx() ctx: Context,
+  ): Promise<Segment> {
+    return Segment.from(await ctx.services.segments.snapshot(key, newKey, actorOf(ctx)));
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => Segment)
+  async updateSegment(
+    @Arg("key", () => String) key: string,
+    @Arg("input", () => UpdateSegmentInput) input: UpdateSegmentInput,
+    @Arg("expectedVersion", () => Int) expectedVersion: number,
+    @Ctx() ctx: Context,
+  ): Promise<Segment> {
+    return Segment.from(await ctx.services.segments.update(key, input, expectedVersion, actorOf(ctx)));
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => Segment)
+  async archiveSegment(@Arg("key", () => String) key: string, @Ctx() ctx: Context): Promise<Segment> {
+    return Segment.from(await ctx.services.segments.archive(key, actorOf(ctx)));
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => RefreshResult, {
+    description: "Recomputes dynamic segments (all active ones without keys)",
+  })
+  async refreshSegments(
+    @Arg("keys", () => [String], { nullable: true }) keys: string[] | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<RefreshResult> {
+    const started = Date.now();
+    const results = await ctx.services.segments.refresh(keys);
+    return RefreshResult.from(results, Date.now() - started);
+  }
+
+  @FieldResolver(() => UserConnection, { description: "Members in user id order; first ≤ 1000" })
+  async members(
+    @Root() segment: Segment,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<UserConnection> {
+    const result = await ctx.services.segments.members(segment.key, page);
+    return toConnection({ ...result, nodes: result.nodes.map(User.from) }) as UserConnection;
+  }
+
+  @FieldResolver(() => [SegmentOverlap], {
+    description: "Pairwise shared members among this segment and `with`",
+  })
+  overlap(
+    @Root() segment: Segment,
+    @Arg("with", () => [String]) others: string[],
+    @Ctx() ctx: Context,
+  ): Promise<SegmentOverlap[]> {
+    return ctx.services.segments.overlap(segment.key, others);
+  }
+
+  @FieldResolver(() => [SegmentSizePoint], {
+    description: "Size at the end of each day, from entries and exits",
+  })
+  sizeHistory(
+    @Root() segment: Segment,
+    @Arg("timeRange", () => TimeRangeInput) timeRange: TimeRangeInput,
+    @Arg("timezone", () => String, { nullable: true }) timezone: string | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<SegmentSizePoint[]> {
+    return ctx.services.segments.sizeHistory(
+      segment.key,
+      timeRange,
+      timezone ?? ctx.services.config.timezone,
+    );
+  }
+
+  @FieldResolver(() => [DefinitionVersion], { description: "Every version, newest first" })
+  history(@Root() segment: Segment, @Ctx() ctx: Context): Promise<DefinitionVersion[]> {
+    return ctx.loaders.segmentHistory.load(segment.key) as Promise<DefinitionVersion[]>;
+  }
+}

@@ -1,0 +1,141 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Permission } from "../access/permissions";
+import { DateTime } from "../schema/scalars";
+import {
+  CreateTagInput,
+  DefinitionStatus,
+  DefinitionVersion,
+  RefreshResult,
+  RulePreview,
+  Tag,
+  TagCategory,
+  UpdateTagInput,
+} from "../schema/tags";
+import { User } from "../schema/user";
+import type { Context } from "../server/context";
+import type { Actor } from "../tags/definition";
+
+export const actorOf = (ctx: Context): Actor => ({
+  name: ctx.principal?.name ?? "unknown",
+  requestId: ctx.requestId,
+});
+
+@Resolver(() => Tag)
+export class TagResolver {
+  @Authorized(Permission.READ)
+  @Query(() => [Tag])
+  async tags(
+    @Arg("category", () => TagCategory, { nullable: true }) category: TagCategory | undefined,
+    @Arg("status", () => DefinitionStatus, { nullable: true }) status: DefinitionStatus | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<Tag[]> {
+    return (await ctx.services.tags.list({ category, status })).map(Tag.from);
+  }
+
+  @Authorized(Permission.READ)
+  @Query(() => Tag, { nullable: true })
+  async tag(@Arg("key", () => String) key: string, @Ctx() ctx: Context): Promise<Tag | null> {
+    const record = await ctx.services.tags.get(key);
+    return record ? Tag.from(record) : null;
+  }
+
+  @Authorized(Permission.READ)
+  @Query(() => RulePreview, {
+    description: "Checks and evaluates a rule as of asOf (default now), saving nothing",
+  })
+  async previewRule(
+    @Arg("rule", () => String) rule: string,
+    @Arg("asOf", () => DateTime, { nullable: true }) asOf: Date | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<RulePreview> {
+    const result = await ctx.services.rules.preview(rule, asOf ?? new Date());
+    return Object.assign(new RulePreview(), result, {
+      ast: result.checked ? stripPositions(result.checked.expr) : null,
+    });
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => Tag)
+  async createTag(
+    @Arg("input", () => CreateTagInput) input: CreateTagInput,
+    @Ctx() ctx: Context,
+  ): Promise<Tag> {
+    return Tag.from(await ctx.services.tags.create(input, actorOf(ctx)));
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => Tag)
+  async updateTag(
+    @Arg("key", () => String) key: string,
+    @Arg("input", () => UpdateTagInput) input: UpdateTagInput,
+    @Arg("expectedVersion", () => Int) expectedVersion: number,
+    @Ctx() ctx: Context,
+  ): Promise<Tag> {
+    return Tag.from(await ctx.services.tags.update(key, input, expectedVersion, actorOf(ctx)));
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => Tag)
+  async archiveTag(@Arg("key", () => String) key: string, @Ctx() ctx: Context): Promise<Tag> {
+    return Tag.from(await ctx.services.tags.archive(key, actorOf(ctx)));
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => Int, { description: "Adds users to a MANUAL tag; returns how many were not members yet" })
+  assignTag(
+    @Arg("key", () => String) key: string,
+    @Arg("userIds", () => [ID]) userIds: string[],
+    @Ctx() ctx: Context,
+  ): Promise<number> {
+    return ctx.services.tags.assign(key, userIds, actorOf(ctx));
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => Int, { description: "Removes users from a MANUAL tag; returns how many were members" })
+  unassignTag(
+    @Arg("key", () => String) key: string,
+    @Arg("userIds", () => [ID]) userIds: string[],
+    @Ctx() ctx: Context,
+  ): Promise<number> {
+    return ctx.services.tags.assign(key, userIds, actorOf(ctx), true);
+  }
+
+  @Authorized(Permission.EDIT)
+  @Mutation(() => RefreshResult, {
+    description: "Recomputes RULE and VALUE tags (all active ones without keys)",
+  })
+  async refreshTags(
+    @Arg("keys", () => [String], { nullable: true }) keys: string[] | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<RefreshResult> {
+    const started = Date.now();
+    const results = await ctx.services.tags.refresh(keys);
+    return RefreshResult.from(results, Date.now() - started);
+  }
+
+  @FieldResolver(() => [DefinitionVersion], { description: "Every version, newest first" })
+  history(@Root() tag: Tag, @Ctx() ctx: Context): Promise<DefinitionVersion[]> {
+    return ctx.loaders.tagHistory.load(tag.key) as Promise<DefinitionVersion[]>;
+  }
+}
+
+@Resolver(() => RulePreview)
+export class RulePreviewResolver {
+  @FieldResolver(() => [User], { description: "Matching users in id order" })
+  async sampleUsers(
+    @Root() preview: RulePreview,
+    @Arg("limit", () => Int, { defaultValue: 10 }) limit: number,
+    @Ctx() ctx: Context,
+  ): Promise<User[]> {
+    if (!preview.checked) return [];
+    const ids = await ctx.services.rules.sample(preview.checked, preview.asOf, limit);
+    const users = await ctx.loaders.user.loadMany(ids);
+    return users
+      .filter((u): u is Exclude<typeof u, Error | null> => !!u && !(u instanceof Error))
+      .map(User.from);
+  }
+}
+
+function stripPositions(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (key, v) => (key === "at" ? undefined : v)));
+}

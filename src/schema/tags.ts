@@ -1,0 +1,222 @@
+import { Field, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import type { MaterialiseResult } from "../rules/materialise";
+import type { CheckedRule } from "../rules/service";
+import type { TagRecord } from "../tags/service";
+import { DateTime, JSONScalar } from "./scalars";
+
+export enum TagCategory {
+  BASIC = "BASIC",
+  BEHAVIOR = "BEHAVIOR",
+  TRANSACTION = "TRANSACTION",
+  INTEREST = "INTEREST",
+  TIER = "TIER",
+}
+registerEnumType(TagCategory, { name: "TagCategory" });
+
+export enum TagKind {
+  RULE = "RULE",
+  VALUE = "VALUE",
+  MANUAL = "MANUAL",
+}
+registerEnumType(TagKind, {
+  name: "TagKind",
+  description: "RULE: a condition (member or not); VALUE: a computed value per user; MANUAL: assigned by API",
+});
+
+export enum DefinitionStatus {
+  ACTIVE = "ACTIVE",
+  ARCHIVED = "ARCHIVED",
+}
+registerEnumType(DefinitionStatus, { name: "DefinitionStatus" });
+
+@ObjectType({ description: "One saved version of a definition" })
+export class DefinitionVersion {
+  @Field(() => Int)
+  version!: number;
+
+  @Field(() => String, { nullable: true })
+  rule!: string | null;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => DefinitionStatus)
+  status!: DefinitionStatus;
+
+  @Field(() => String, { description: "Who saved this version" })
+  author!: string;
+
+  @Field(() => DateTime)
+  createdAt!: Date;
+}
+
+@ObjectType()
+export class Tag {
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => TagCategory)
+  category!: TagCategory;
+
+  @Field(() => TagKind)
+  kind!: TagKind;
+
+  @Field(() => String, { nullable: true, description: "The rule in text form (RULE and VALUE tags)" })
+  rule!: string | null;
+
+  @Field(() => DefinitionStatus)
+  status!: DefinitionStatus;
+
+  @Field(() => Int)
+  version!: number;
+
+  @Field(() => Int, { description: "Current members" })
+  userCount!: number;
+
+  @Field(() => DateTime)
+  createdAt!: Date;
+
+  @Field(() => DateTime)
+  updatedAt!: Date;
+
+  @Field(() => DateTime, { nullable: true, description: "When memberships were last recomputed" })
+  refreshedAt!: Date | null;
+
+  static from(record: TagRecord): Tag {
+    return Object.assign(new Tag(), record);
+  }
+}
+
+@InputType()
+export class CreateTagInput {
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string;
+
+  @Field(() => TagCategory)
+  category!: TagCategory;
+
+  @Field(() => TagKind)
+  kind!: TagKind;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Rule text (SPEC S6.1), or its JSON AST as a string starting with {; none for MANUAL tags",
+  })
+  rule?: string;
+}
+
+@InputType()
+export class UpdateTagInput {
+  @Field(() => String, { nullable: true })
+  name?: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string;
+
+  @Field(() => TagCategory, { nullable: true })
+  category?: TagCategory;
+
+  @Field(() => String, { nullable: true })
+  rule?: string;
+}
+
+@ObjectType({ description: "A user's current membership of a tag" })
+export class UserTag {
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => String, { nullable: true, description: "A VALUE tag's computed value, as text" })
+  value!: string | null;
+
+  @Field(() => DateTime)
+  assignedAt!: Date;
+}
+
+@ObjectType({ description: "What one refresh did to one tag or segment" })
+export class RefreshItem {
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => Int, { description: "Members after the refresh" })
+  users!: number;
+
+  @Field(() => Int)
+  entered!: number;
+
+  @Field(() => Int)
+  exited!: number;
+
+  @Field(() => Int)
+  milliseconds!: number;
+}
+
+@ObjectType()
+export class RefreshResult {
+  @Field(() => [RefreshItem])
+  tags!: RefreshItem[];
+
+  @Field(() => [RefreshItem])
+  segments!: RefreshItem[];
+
+  @Field(() => Int, { description: "Wall time of the whole refresh" })
+  milliseconds!: number;
+
+  static from(results: MaterialiseResult[], milliseconds: number): RefreshResult {
+    return Object.assign(new RefreshResult(), {
+      tags: results.filter((r) => r.kind === "tag"),
+      segments: results.filter((r) => r.kind === "segment"),
+      milliseconds,
+    });
+  }
+}
+
+@ObjectType()
+export class RuleError {
+  @Field(() => String)
+  message!: string;
+
+  @Field(() => Int)
+  line!: number;
+
+  @Field(() => Int)
+  column!: number;
+}
+
+@ObjectType({ description: "A rule evaluated without saving anything" })
+export class RulePreview {
+  @Field(() => Boolean)
+  valid!: boolean;
+
+  @Field(() => [RuleError])
+  errors!: RuleError[];
+
+  @Field(() => Int)
+  matchingUsers!: number;
+
+  @Field(() => String, { nullable: true, description: "The compiled SQL (values appear as $n parameters)" })
+  sql!: string | null;
+
+  @Field(() => JSONScalar, { nullable: true, description: "The rule's structured JSON form" })
+  ast!: unknown;
+
+  @Field(() => DateTime)
+  asOf!: Date;
+
+  /** Kept for `sampleUsers`. */
+  checked?: CheckedRule;
+}

@@ -1,0 +1,37 @@
+import type { Database } from "../db/client";
+import { definitionTargets, type MaterialiseResult, materialise } from "../rules/materialise";
+import { logger } from "../server/logger";
+
+/** Every active RULE/VALUE tag and DYNAMIC segment, in one shared pass over the facts. */
+export async function refreshAll(db: Database, now: Date = new Date()): Promise<MaterialiseResult[]> {
+  return materialise(db, await definitionTargets(db, {}), now);
+}
+
+/**
+ * Refreshes everything every `config.refreshIntervalSeconds` (0 disables it). Runs never
+ * overlap: a run that is still going when the next is due makes that one skip.
+ * Returns a function that stops the schedule.
+ */
+export function startRefreshSchedule(services: {
+  db: Database;
+  config: { refreshIntervalSeconds: number };
+}): () => void {
+  const seconds = services.config.refreshIntervalSeconds;
+  if (!(seconds > 0)) return () => {};
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    const started = Date.now();
+    try {
+      const results = await refreshAll(services.db);
+      logger.info({ definitions: results.length, milliseconds: Date.now() - started }, "scheduled refresh");
+    } catch (err) {
+      logger.error({ err }, "scheduled refresh failed");
+    } finally {
+      running = false;
+    }
+  }, seconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
