@@ -38,7 +38,8 @@ export interface CompiledPaths {
  * `endEvent` after it (or after `maxSteps` steps). With only an `endEvent`, the path is the
  * `maxSteps` steps leading up to its first occurrence, numbered so the end event is the last
  * step. Nodes are (step, event) with distinct users; links join consecutive steps, and
- * only the `topLinks` links with the most users are kept (ties by step, then names).
+ * only the `topLinks` links with the most users are kept (ties by step, then names); rows
+ * come back by step, then users.
  */
 export function compilePaths(definition: PathsDefinition): CompiledPaths {
   const startEvent = definition.startEvent ? assertEventName(definition.startEvent, "startEvent") : null;

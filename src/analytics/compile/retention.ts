@@ -52,9 +52,10 @@ function periodIndex(period: Period, later: SQL, cohort: SQL): SQL {
  * query's time zone) in which users did the start event: FIRST_TIME takes only each
  * user's first-ever start event, RECURRING every period with one. `value` of period k
  * (k ≥ 1) counts the cohort's users with a return event in the k-th period after the
- * cohort's (cumulative: in period k or later, up to the last observed period); period 0
- * is the cohort size. A period is reported only once it has begun before the range ends,
- * so the matrix is a triangle. Return events are counted until the last reported period ends.
+ * cohort's (cumulative: in period k or any later reported period); period 0 is the cohort
+ * size. Everything is observed inside the range: a period is reported only once it has
+ * begun before the range ends (so the matrix is a triangle), and return events after the
+ * range's end are not counted.
  */
 export function compileRetention(definition: RetentionDefinition): CompiledRetention {
   const startEvent = assertEventName(definition.startEvent, "startEvent");
@@ -87,15 +88,15 @@ export function compileRetention(definition: RetentionDefinition): CompiledReten
         where first_ts >= ${bounds.from} and first_ts < ${bounds.to}`
       : sql`select distinct e.user_id, ${local(sql`e.ts`)} as cohort from ${resolvedEvents} e
         where e.name = ${startEvent} and e.ts >= ${bounds.from} and e.ts < ${bounds.to} and ${inSegment}`;
-  const lastReturn = sql`((${local(bounds.to)} + ${sql.raw(String(periods))} * ${step}) at time zone ${tz})`;
   const returned = sql`select s.user_id, s.cohort, ${periodIndex(period, sql`r.bucket`, sql`s.cohort`)} as period
     from starts s join (
       select distinct e.user_id, ${local(sql`e.ts`)} as bucket from ${resolvedEvents} e
-      where e.name = ${returnEvent} and e.ts >= ${bounds.from} and e.ts < ${lastReturn} and ${inSegment}
+      where e.name = ${returnEvent} and e.ts >= ${bounds.from} and e.ts < ${bounds.to} and ${inSegment}
     ) r on r.user_id = s.user_id and r.bucket > s.cohort`;
   const counts = definition.cumulative
     ? sql`select cohort, k.period, count(*)::int as value
-        from (select user_id, cohort, max(period) as last_period from returned group by user_id, cohort) u
+        from (select user_id, cohort, max(period) as last_period from returned
+          where period <= ${periods - 1}::int group by user_id, cohort) u
         join generate_series(1, ${periods - 1}::int) as k(period) on k.period <= u.last_period
         group by cohort, k.period`
     : sql`select cohort, period, count(distinct user_id)::int as value from returned
