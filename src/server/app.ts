@@ -15,6 +15,7 @@ import { ErrorCode, StratumError } from "../errors";
 import { buildStratumSchema } from "../schema/build";
 import { bearerToken, requirePermission, resolvePrincipal } from "./auth";
 import { type Context, createContext } from "./context";
+import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
 import { logger } from "./logger";
 import type { Services } from "./services";
@@ -89,6 +90,7 @@ export async function createServer(services: Services): Promise<StratumServer> {
       res.status(503).json({ status: "unavailable" });
     }
   });
+  app.get("/export/metrics.csv", requirePermission(services, Permission.READ), metricsCsvHandler(services));
   app.get("/export/segments/:key.csv", requirePermission(services, Permission.READ), segmentCsvHandler(services));
 
   const ide = altairExpress({

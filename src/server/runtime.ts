@@ -1,8 +1,9 @@
 import type { StratumConfig } from "../config";
 import { connect, type Database, migrate } from "../db/client";
+import { recreateSemanticViews } from "../semantic/views";
 import { createServices, type Services } from "./services";
 
-/** Opens the configured database, applies migrations and builds the services. */
+/** Opens the configured database, applies migrations (and recreates the `semantic` views) and builds the services. */
 export async function openRuntime(
   config: StratumConfig,
   options: { migrate?: boolean } = {},
@@ -12,6 +13,10 @@ export async function openRuntime(
     dataDir: config.dataDir,
     statementTimeoutMs: config.statementTimeoutMs,
   });
-  if (options.migrate !== false) await migrate(db);
+  if (options.migrate !== false) {
+    await migrate(db);
+    // The BI views are compiled from the metric declarations of this build: refresh them with the schema.
+    await recreateSemanticViews(db, config.timezone);
+  }
   return createServices(db, config);
 }

@@ -13,7 +13,7 @@ describeEachDatabase("metrics API", (db) => {
     await loadMetricFixture(db());
     api = await startTestApi(db());
   });
-  afterAll(() => api.close());
+  afterAll(() => api?.close());
 
   const rowsOf = async (query: string, variables?: Record<string, unknown>) => {
     const response = await api.gql(query, variables);

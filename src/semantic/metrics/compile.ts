@@ -79,19 +79,26 @@ const EVENT_COLUMNS = new Set([
 const id = (name: string): SQL => sql`${sql.identifier(name)}`;
 
 export function compileMetricQuery(query: MetricQuery): CompiledMetricQuery {
-  return compileMetricQueryWithBounds(query, rangeBounds(query.range, query.timezone), true);
+  return compileMetricQueryWithBounds(query, rangeBounds(query.range, query.timezone), {
+    checkRange: true,
+    limited: true,
+  });
 }
 
-/**
- * Like `compileMetricQuery` over bounds given as SQL (the views use the first fact and
- * `now()`); `checkRange` rejects ranges whose ends the client gave in the wrong order.
- */
+export interface BoundsOptions {
+  /** Reject ranges whose ends the client gave in the wrong order. */
+  checkRange: boolean;
+  /** Apply the query's limit (the views have none: they hold every row). */
+  limited: boolean;
+}
+
+/** Like `compileMetricQuery` over bounds given as SQL (the views use the first fact and `now()`). */
 export function compileMetricQueryWithBounds(
   query: MetricQuery,
   bounds: RangeBounds,
-  checkRange = false,
+  options: BoundsOptions,
 ): CompiledMetricQuery {
-  const validated = validate(query, checkRange);
+  const validated = validate(query, options.checkRange);
   const current = new Plan(validated, bounds, "");
   const ctes = current.ctes();
   const dimensionColumns = validated.dimensions.map((d) => d.column);
@@ -127,8 +134,12 @@ having bool_or(is_current)`;
   }
   const statement = sql`with ${joinSql(ctes, sql`,\n`)}
 ${body}
-order by ${orderBy(validated)}
-limit ${validated.limit}`;
+order by ${orderBy(validated)}${
+    options.limited
+      ? sql`
+limit ${validated.limit}`
+      : sql``
+  }`;
   return { statement, dimensionColumns, metrics: validated.metrics, compare: !!validated.compareTo };
 }
 
