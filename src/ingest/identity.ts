@@ -168,6 +168,7 @@ export async function resolveIdentities(
   for (const [index, request] of requests.entries()) {
     let target: number | undefined;
     let anchorRank = Number.POSITIVE_INFINITY;
+    let anchor: IdentityInput | undefined;
     const unowned: IdentityInput[] = [];
     for (const identity of request.identities) {
       const known = owner.get(keyOf(identity));
@@ -179,6 +180,7 @@ export async function resolveIdentities(
       if (target === undefined) {
         target = other;
         anchorRank = priorityOf(rules, identity.type);
+        anchor = identity;
         continue;
       }
       if (other === target) continue;
@@ -211,7 +213,11 @@ export async function resolveIdentities(
         storedMerges.push({
           loser,
           survivor,
-          reason: { rule: "shared_identity", identity: { type: identity.type, value: identity.value } },
+          // One call named an identity of each profile.
+          reason: {
+            rule: "same_call",
+            identities: [anchor, identity].map((named) => ({ type: named!.type, value: named!.value })),
+          },
         });
         changed.add(survivor);
       } else if (loser > 0 && survivor < 0) {
@@ -306,8 +312,8 @@ export async function resolveIdentities(
     return root < 0 ? realId.get(root)! : root;
   };
 
-  for (const merge of storedMerges)
-    await mergeProfiles(tx, resolve(merge.loser), resolve(merge.survivor), merge.reason);
+  // Stored merges name stored profiles; applied in order, a later one re-points the chains of earlier ones.
+  for (const merge of storedMerges) await mergeProfiles(tx, merge.loser, merge.survivor, merge.reason);
 
   if (links.size > 0) {
     const rows = [...links.values()].map((link) => ({ ...link.identity, userId: resolve(link.ref) }));

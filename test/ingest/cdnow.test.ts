@@ -28,7 +28,12 @@ describeEachDatabase("CDNOW orders load", (db) => {
 
   it("matches the raw file's orders, customers and total", async () => {
     expect(raw).toEqual({ records: 69_659, customers: 23_570, total: 2_500_315.63 });
-    expect(first).toMatchObject({ records: raw.records, accepted: raw.records, rejected: 0, rejectsFile: null });
+    expect(first).toMatchObject({
+      records: raw.records,
+      accepted: raw.records,
+      rejected: 0,
+      rejectsFile: null,
+    });
     const [stored] = await db().query<{ orders: number; users: number; total: string; paid: number }>(sql`
       select count(*)::int as orders, count(distinct user_id)::int as users, sum(total_amount)::text as total,
         (select count(*)::int from events where name = 'order_paid') as paid
