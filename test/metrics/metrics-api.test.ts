@@ -234,6 +234,21 @@ describeEachDatabase("metrics API", (db) => {
     expect(unknown.errors?.[0].extensions?.code).toBe("NOT_FOUND");
   });
 
+  it("splits by the RFM segment as of the end of the range", async () => {
+    const rows = await rowsOf(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, grain: ALL,
+      timezone: "Asia/Shanghai") { rows { rfmSegment gmv visitors } } }`);
+    // RFM at 03-04 00:00 local over 365 days: u1 3 orders, last 03-02 00:30 (1 day); u2 2 orders,
+    // last 03-02 12:00 (1 day); u6 2 orders, last 03-01 12:00 (2 days).
+    // R (recency desc): u6 rank 0 → 1; u1, u2 rank ½ → 1 + ⌊2.5⌋ = 3. F (asc): u2, u6 rank 0 → 1; u1 rank 1 → 5.
+    // u1 (3,5) loyal_customers, u2 (3,1) about_to_sleep, u6 (1,1) hibernating; u3, u4 have no orders → null
+    expect(rows).toEqual([
+      { rfmSegment: "about_to_sleep", gmv: 80, visitors: 1 }, // u2: o6; visited e6 e7
+      { rfmSegment: "hibernating", gmv: 20, visitors: 0 }, // u6: o8
+      { rfmSegment: "loyal_customers", gmv: 200, visitors: 1 }, // u1: o2 o1 o3
+      { rfmSegment: null, gmv: 0, visitors: 2 }, // u3, u4
+    ]);
+  });
+
   it("filters with eq, in, notIn, contains, isNull and and/or/not", async () => {
     const gmvWhere = async (where: string) => {
       const [row] = await rowsOf(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, grain: ALL,
