@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { registerKeys } from "./commands/keys";
 import { registerLoad } from "./commands/load";
 import { registerMigrate } from "./commands/migrate";
+import { registerRefresh } from "./commands/refresh";
 import { registerSchema } from "./commands/schema";
 import { registerSeed } from "./commands/seed";
 import { registerServe } from "./commands/serve";
@@ -22,6 +23,7 @@ registerSeed(program);
 registerLoad(program);
 registerKeys(program);
 registerViews(program);
+registerRefresh(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -4,11 +4,13 @@ import { createServer } from "../../server/app";
 import { logger } from "../../server/logger";
 import { openRuntime } from "../../server/runtime";
 import type { Services } from "../../server/services";
+import { startRefreshSchedule } from "../../tags/schedule";
 
 /** Serves until SIGINT/SIGTERM, then drains requests and closes the database. */
 export async function serve(services: Services): Promise<void> {
   const server = await createServer(services);
   const port = await server.listen(services.config.port);
+  startRefreshSchedule(services);
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url, database: services.db.kind }, "stratum listening");
   console.log(`\nStratum is serving at ${url}`);
