@@ -90,9 +90,9 @@ export interface QueryLimits {
 }
 
 /**
- * Depth and complexity limits, checked once the operation is known and before anything
- * runs. Thrown from `didResolveOperation`, so the client gets LIMIT_EXCEEDED (HTTP 400)
- * rather than a generic validation failure.
+ * Checks every operation once it is known and before anything runs: text without NUL
+ * (BAD_USER_INPUT), then depth and complexity (LIMIT_EXCEEDED, HTTP 400). Thrown from
+ * `didResolveOperation`, so clients get these codes rather than a generic validation failure.
  */
 export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
   return {

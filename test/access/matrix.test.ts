@@ -22,13 +22,48 @@ const ROLE_CAN: Record<Role, Need[]> = {
  * completeness test below until it is added here: access is decided per operation, on purpose.
  */
 const EXPECTED: Record<string, Need> = {
+  // profiles
   "Query.users": "read",
   "Query.user": "read",
   "Query.userByIdentity": "read",
+  // keys and audit: administrators only
   "Query.apiKeys": "admin",
   "Query.auditLog": "admin",
   "Mutation.createApiKey": "admin",
   "Mutation.revokeApiKey": "admin",
+  // metrics and analyses: every reading role
+  "Query.metrics": "read",
+  "Query.metricCatalog": "read",
+  "Query.dimensionCatalog": "read",
+  "Query.funnel": "read",
+  "Query.retention": "read",
+  "Query.paths": "read",
+  "Query.lifecycle": "read",
+  "Query.rfm": "read",
+  "Query.repurchaseCycle": "read",
+  // definitions: read by readers, changed by editors
+  "Query.tags": "read",
+  "Query.tag": "read",
+  "Query.previewRule": "read",
+  "Query.segments": "read",
+  "Query.segment": "read",
+  "Mutation.createTag": "edit",
+  "Mutation.updateTag": "edit",
+  "Mutation.archiveTag": "edit",
+  "Mutation.assignTag": "edit",
+  "Mutation.unassignTag": "edit",
+  "Mutation.refreshTags": "edit",
+  "Mutation.createSegment": "edit",
+  "Mutation.createStaticSegment": "edit",
+  "Mutation.snapshotSegment": "edit",
+  "Mutation.updateSegment": "edit",
+  "Mutation.archiveSegment": "edit",
+  "Mutation.refreshSegments": "edit",
+  // ingestion: track / identify / orders / products only
+  "Mutation.track": "ingest",
+  "Mutation.identify": "ingest",
+  "Mutation.recordOrders": "ingest",
+  "Mutation.upsertProducts": "ingest",
 };
 
 function schemaOperations(): Array<{ name: string; document: string }> {

@@ -1,0 +1,252 @@
+import "reflect-metadata";
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import autocannon from "autocannon";
+import { sql } from "drizzle-orm";
+import { connect, type Database } from "../src/db/client";
+import { BENCH_SHOP, ensureBenchShop } from "./shop";
+
+/**
+ * Load (SPEC S9, issue 7): 50 connections for 30 s on loopback against `stratum serve`
+ * on PostgreSQL with the bench shop, mixing metrics, user pages, segment members and
+ * `track` batches. The server runs in its own process so its peak RSS is its own.
+ * Tracked events use fresh anonymous ids dated before the shop's period, and are
+ * counted, then deleted with their profiles, so the shared shop stays as seeded.
+ */
+const CONNECTIONS = 50;
+const DURATION_SECONDS = Number(process.env.LOAD_BENCH_SECONDS ?? 30);
+const TRACK_BATCH = 20;
+const ADMIN_KEY = `load-bench-${randomBytes(8).toString("hex")}`;
+const RUN = `loadbench-${randomBytes(4).toString("hex")}`;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error("server did not become ready");
+}
+
+/** Resident set of a process in bytes, from /proc (VmRSS now, VmHWM its peak so far). */
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb("VmRSS"), peak: kb("VmHWM") };
+}
+
+async function gql(url: string, query: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: any; errors?: Array<{ message: string }> };
+}
+
+interface Operation {
+  name: string;
+  body: () => string;
+  /** Events this request tracks, counted only when its answer reports them accepted. */
+  tracked?: number;
+}
+
+async function buildMix(url: string, db: Database): Promise<Operation[]> {
+  const introspection = await gql(
+    url,
+    `{ __schema { queryType { fields { name } } mutationType { fields { name args { name } } } } }`,
+  );
+  const queries = new Set<string>(introspection.data.__schema.queryType.fields.map((f: any) => f.name));
+  const mutations = new Map<string, string[]>(
+    (introspection.data.__schema.mutationType?.fields ?? []).map((f: any) => [
+      f.name,
+      f.args.map((a: any) => a.name),
+    ]),
+  );
+  const day = 24 * 3600 * 1000;
+  const to = BENCH_SHOP.end.toISOString().slice(0, 10);
+  const from = new Date(BENCH_SHOP.end.getTime() - 28 * day).toISOString().slice(0, 10);
+  const mix: Operation[] = [];
+
+  if (queries.has("metrics")) {
+    const query = `query($from: String!, $to: String!) { metrics(timeRange: { from: $from, to: $to }, grain: DAY) {
+      rows { time visitors orders gmv conversionRate } } }`;
+    mix.push({ name: "metrics", body: () => JSON.stringify({ query, variables: { from, to } }) });
+  }
+  const [{ maxId }] = await db.query<{ maxId: number }>(
+    sql`select coalesce(max(id), 1)::int as "maxId" from users`,
+  );
+  const usersQuery = `query($after: String) { users(first: 20, after: $after) {
+    totalCount edges { node { id traits identities { type value } } } } }`;
+  mix.push({
+    name: "users",
+    body: () =>
+      JSON.stringify({
+        query: usersQuery,
+        variables: {
+          after: Buffer.from(JSON.stringify(Math.floor(Math.random() * maxId))).toString("base64url"),
+        },
+      }),
+  });
+  if (queries.has("segment")) {
+    const [segment] = await db
+      .query<{ key: string }>(sql`select key from segments order by key limit 1`)
+      .catch(() => []);
+    if (segment) {
+      const query = `query($key: String!) { segment(key: $key) { key members(first: 50) { edges { node { id traits } } } } }`;
+      mix.push({
+        name: "segment.members",
+        body: () => JSON.stringify({ query, variables: { key: segment.key } }),
+      });
+    }
+  }
+  if (mutations.has("track")) {
+    const argument = mutations.get("track")![0];
+    const query = `mutation($events: [EventInput!]!) { track(${argument}: $events) { accepted } }`;
+    let sequence = 0;
+    // Before the shop's period: the seeded figures every other bench reads stay unchanged.
+    const timestamp = new Date(BENCH_SHOP.start.getTime() - 400 * day).toISOString();
+    mix.push({
+      name: "track",
+      tracked: TRACK_BATCH,
+      body: () => {
+        const batch = sequence++;
+        const events = Array.from({ length: TRACK_BATCH }, (_, i) => ({
+          messageId: `${RUN}-${batch}-${i}`,
+          event: i % 4 === 0 ? "product_view" : "page_view",
+          timestamp,
+          anonymousId: `${RUN}-anon-${batch % 500}`,
+          channel: "web",
+          properties: { url: `/p/${i}` },
+        }));
+        return JSON.stringify({ query, variables: { events } });
+      },
+    });
+  }
+  return mix;
+}
+
+export async function run(): Promise<void> {
+  const databaseUrl = await ensureBenchShop();
+  const db = await connect({ databaseUrl, maxConnections: 2 });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const url = `${base}/graphql`;
+  const server = spawn(process.execPath, [path.join(__dirname, "../bin/stratum.js"), "serve"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      STRATUM_ADMIN_KEY: ADMIN_KEY,
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    try {
+      peakRss = Math.max(peakRss, memoryOf(server.pid!).peak);
+    } catch {}
+  }, 250);
+  try {
+    await waitForHealth(base, server);
+    const mix = await buildMix(url, db);
+    const idleRss = memoryOf(server.pid!).rss;
+    console.log(`mix: ${mix.map((operation) => operation.name).join(", ")} (round robin per connection)`);
+    if (!mix.some((operation) => operation.name === "metrics"))
+      console.log("note: no `metrics` query in the schema");
+    if (!mix.some((operation) => operation.name === "segment.members"))
+      console.log("note: no segment with members to page");
+    if (!mix.some((operation) => operation.name === "track"))
+      console.log("note: no `track` mutation in the schema");
+
+    const perOperation = new Map(mix.map((operation) => [operation.name, { ok: 0, failed: 0 }]));
+    const failures: string[] = [];
+    let trackedAccepted = 0;
+    let trackedSent = 0;
+    const result = await autocannon({
+      url,
+      connections: CONNECTIONS,
+      duration: DURATION_SECONDS,
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}` },
+      requests: mix.map((operation) => ({
+        method: "POST",
+        setupRequest: (request: any) => {
+          if (operation.tracked) trackedSent += operation.tracked;
+          return { ...request, body: operation.body() };
+        },
+        onResponse: (status: number, body: string) => {
+          const counts = perOperation.get(operation.name)!;
+          let parsed: any;
+          try {
+            parsed = JSON.parse(body);
+          } catch {}
+          if (status !== 200 || !parsed || parsed.errors) {
+            counts.failed++;
+            if (failures.length < 5) failures.push(`${operation.name} ${status}: ${body.slice(0, 200)}`);
+            return;
+          }
+          counts.ok++;
+          if (operation.tracked) trackedAccepted += parsed.data.track.accepted;
+        },
+      })),
+    } as autocannon.Options);
+    const serverPeak = Math.max(peakRss, memoryOf(server.pid!).peak);
+
+    const [{ stored }] = await db.query<{ stored: number }>(
+      sql`select count(*)::int as stored from events where message_id like ${`${RUN}-%`}`,
+    );
+    const expectedErrors = [...perOperation.values()].reduce((sum, counts) => sum + counts.failed, 0);
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+    console.log(`requests: ${result.requests.total} in ${result.duration.toFixed(1)} s`);
+    console.log(
+      `requests/s: ${result.requests.average.toFixed(0)} (mean), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+    );
+    console.log(
+      `errors: ${result.errors} transport, ${result.timeouts} timeouts, ${result.non2xx} non-2xx, ${expectedErrors} GraphQL errors`,
+    );
+    for (const [name, counts] of perOperation)
+      console.log(`  ${name}: ${counts.ok} ok, ${counts.failed} failed`);
+    for (const failure of failures) console.log(`  failure: ${failure}`);
+    console.log(`server RSS: idle ${mb(idleRss)}, peak ${mb(serverPeak)}`);
+    if (perOperation.has("track")) {
+      console.log(
+        `tracked events: ${trackedSent} sent, ${trackedAccepted} acknowledged as accepted, ${stored} in the database → ${
+          stored === trackedAccepted ? "all present" : "MISMATCH"
+        }`,
+      );
+    }
+  } finally {
+    clearInterval(sampler);
+    server.kill("SIGTERM");
+    await new Promise((resolve) => server.once("exit", resolve));
+    await cleanUp(db);
+    await db.close();
+  }
+}
+
+/** Removes what the run tracked: its events, and the anonymous profiles they created. */
+async function cleanUp(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query(sql`delete from events where message_id like ${`${RUN}-%`}`);
+    await tx.query(sql`
+      delete from users where id in (
+        select user_id from identities where type = 'anonymous_id' and value like ${`${RUN}-%`})`);
+    await tx.query(sql`delete from identities where value like ${`${RUN}-%`}`);
+  });
+}
