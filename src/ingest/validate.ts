@@ -90,11 +90,19 @@ export function timestampOf(value: unknown, field: string): Date {
         ? new Date(value.trim().replace(" ", "T"))
         : new Date(Number.NaN);
   const time = date.getTime();
+  if (typeof value === "string" && !Number.isNaN(time) && !calendarDateExists(value.trim()))
+    return reject(RejectCode.INVALID_TIMESTAMP, `${field} names a day that does not exist`);
   if (Number.isNaN(time))
     return reject(RejectCode.INVALID_TIMESTAMP, `${field} is not an ISO 8601 date-time`);
   if (time < EARLIEST || time >= LATEST)
     return reject(RejectCode.INVALID_TIMESTAMP, `${field} is outside 1970-01-01 … 2100-01-01`);
   return date;
+}
+
+/** Date parsing rolls 2026-02-30 over to March; the calendar day itself must exist. */
+function calendarDateExists(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split("-").map(Number);
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 /** A JSON object of at most 32 KB; anything else (array, scalar, cycle) is INVALID_JSON. */

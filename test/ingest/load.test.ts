@@ -1,0 +1,174 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Command } from "commander";
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { registerLoad } from "../../src/cli/commands/load";
+import { loadFile } from "../../src/ingest/load";
+import { IngestService } from "../../src/ingest/service";
+import { describeEachDatabase } from "../helpers/db";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "stratum-load-"));
+const file = (name: string, lines: string[]) => {
+  const target = path.join(dir, name);
+  writeFileSync(target, `${lines.join("\n")}\n`);
+  return target;
+};
+const rejectsOf = (target: string) =>
+  readFileSync(`${target}.rejects`, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line))
+    .map((r) => [r.line, r.code]);
+
+const eventsNdjson = file("events.ndjson", [
+  JSON.stringify({
+    messageId: "l-1",
+    event: "app_open",
+    timestamp: "2026-04-01T01:00:00Z",
+    anonymousId: "l-dev",
+  }),
+  JSON.stringify({
+    messageId: "l-2",
+    event: "search",
+    timestamp: "2026-04-01T01:01:00Z",
+    anonymousId: "l-dev",
+    properties: { q: "茶" },
+  }),
+  "{ not json",
+  "",
+  JSON.stringify({
+    messageId: "l-3",
+    event: "search",
+    timestamp: "2026-04-31T01:01:00Z",
+    anonymousId: "l-dev",
+  }),
+  JSON.stringify({
+    messageId: "l-4",
+    event: "search",
+    timestamp: "2026-04-01T01:02:00Z",
+    anonymousId: "l-dev",
+    sessionId: "a\u0000b",
+  }),
+  JSON.stringify([1, 2]),
+]);
+const eventsCsv = file("events.csv", [
+  "message_id,event,timestamp,user_id,anonymous_id,session_id,channel,platform,utm_source,utm_medium,utm_campaign,properties",
+  'lc-1,page_view,2026-04-02T08:00:00+08:00,l-acct,l-dev,s1,web,chrome,baidu,cpc,spring,"{""url"":""/home""}"',
+  "lc-2,page_view,2026-04-02T08:01:00+08:00,,l-dev,s1,web,chrome,,,,{broken",
+  "lc-3,checkout_start,2026-04-02T08:02:00+08:00,,,s1,web,chrome,,,,",
+]);
+const ordersCsv = file("orders.csv", [
+  "order_id,user_id,anonymous_id,placed_at,status,total_amount,refunded_amount,channel,platform,coupon_code,campaign_id",
+  "lo-1,l-acct,,2026-04-02T09:00:00Z,paid,120.50,,web,chrome,SPRING10,c-1",
+  "lo-2,l-acct,,2026-04-02T09:00:00Z,Completed,10,,,,,",
+  "lo-3,l-acct,,2026-04-02T09:00:00Z,lost,10,,,,,",
+  "lo-4,l-acct,,2026-04-02T09:00:00Z,paid,-3,,,,,",
+]);
+const usersCsv = file("users.csv", [
+  "user_id,anonymous_id,email,phone,traits",
+  'l-acct,,L@Example.com,13800000000,"{""city"":""广州""}"',
+  "l-new,l-new-dev,,,",
+  ",,,,",
+]);
+const productsCsv = file("products.csv", [
+  "product_id,name,category,brand,price",
+  "lp-1,绿茶,食品/茶,西湖,35.5",
+  "lp-2,,食品,,1",
+]);
+
+describeEachDatabase("stratum load", (db) => {
+  let ingest: IngestService;
+  beforeAll(() => {
+    ingest = new IngestService(db());
+  });
+
+  it("loads NDJSON events, writing rejected lines with number and reason", async () => {
+    const summary = await loadFile(ingest, "events", eventsNdjson);
+    expect(summary).toMatchObject({ records: 6, accepted: 2, duplicates: 0, rejected: 4 });
+    expect(rejectsOf(eventsNdjson).sort()).toEqual([
+      [3, "INVALID_JSON"],
+      [5, "INVALID_TIMESTAMP"],
+      [6, "INVALID_TEXT"],
+      [7, "INVALID_JSON"],
+    ]);
+  });
+
+  it("loads CSV events, orders, users and products, and loading again changes nothing", async () => {
+    const first = await Promise.all([
+      loadFile(ingest, "events", eventsCsv),
+      loadFile(ingest, "products", productsCsv),
+    ]);
+    expect(first[0]).toMatchObject({ records: 3, accepted: 1, rejected: 2 });
+    expect(rejectsOf(eventsCsv)).toEqual([
+      [3, "INVALID_JSON"],
+      [4, "MISSING_IDENTIFIER"],
+    ]);
+    expect(first[1]).toMatchObject({ records: 2, accepted: 1, rejected: 1 });
+    const orders = await loadFile(ingest, "orders", ordersCsv);
+    expect(orders).toMatchObject({ records: 4, accepted: 2, rejected: 2 });
+    expect(rejectsOf(ordersCsv)).toEqual([
+      [4, "INVALID_STATUS"],
+      [5, "NEGATIVE_AMOUNT"],
+    ]);
+    const users = await loadFile(ingest, "users", usersCsv);
+    expect(users).toMatchObject({ records: 3, accepted: 1, updated: 1, rejected: 1 });
+
+    const snapshot = () =>
+      db().query(sql`select
+        (select count(*)::int from events) as events, (select count(*)::int from orders) as orders,
+        (select count(*)::int from users) as users, (select count(*)::int from identities) as identities,
+        (select count(*)::int from products) as products,
+        (select traits from users u join identities i on i.user_id = u.id and i.value = 'l-acct') as traits,
+        (select max(updated_at) from orders) as "ordersUpdated"`);
+    const before = await snapshot();
+    expect(before).toEqual([
+      // l-1, l-2, lc-1, order_paid of lo-1 and lo-2
+      expect.objectContaining({
+        events: 5,
+        orders: 2,
+        users: 2,
+        identities: 6,
+        products: 1,
+        traits: { city: "广州" },
+      }),
+    ]);
+    const again = [
+      await loadFile(ingest, "events", eventsNdjson),
+      await loadFile(ingest, "events", eventsCsv),
+      await loadFile(ingest, "orders", ordersCsv),
+      await loadFile(ingest, "users", usersCsv),
+      await loadFile(ingest, "products", productsCsv),
+    ];
+    for (const summary of again) expect(summary).toMatchObject({ accepted: 0, updated: 0 });
+    expect(again.map((s) => s.duplicates)).toEqual([2, 1, 2, 2, 1]);
+    expect(await snapshot()).toEqual(before);
+    const [email] = await db().query(sql`select value from identities where type = 'email'`);
+    expect(email).toEqual({ value: "l@example.com" });
+  });
+});
+
+describe("stratum load (command)", () => {
+  it("prints a summary and writes the rejects file", async () => {
+    const saved = { url: process.env.DATABASE_URL, dir: process.env.STRATUM_DATA_DIR };
+    process.env.DATABASE_URL = "";
+    process.env.STRATUM_DATA_DIR = "memory://";
+    const printed = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const program = new Command().exitOverride();
+      registerLoad(program);
+      await program.parseAsync(["node", "stratum", "load", "orders", ordersCsv, "--no-progress"]);
+      const output = printed.mock.calls.map((call) => String(call[0])).join("\n");
+      expect(output).toMatch(/records\s+4/);
+      expect(output).toMatch(/accepted\s+2/);
+      expect(output).toMatch(/rejected\s+2 \(line and reason in .*orders\.csv\.rejects\)/);
+      expect(process.exitCode).toBe(2);
+    } finally {
+      printed.mockRestore();
+      process.exitCode = 0;
+      process.env.DATABASE_URL = saved.url;
+      process.env.STRATUM_DATA_DIR = saved.dir;
+    }
+  });
+});
