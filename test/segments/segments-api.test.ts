@@ -153,12 +153,20 @@ describeEachDatabase("segments API", (db) => {
     expect(viewer).not.toContain("p@example.com");
     const anonymous = await fetch(`${base}/export/segments/list.csv`);
     expect(anonymous.status).toBe(401);
-    expect((await anonymous.json()).errors[0].extensions.code).toBe("UNAUTHENTICATED");
+    expect(((await anonymous.json()) as any).errors[0].extensions.code).toBe("UNAUTHENTICATED");
+    const ingestKey = (
+      await api.services.apiKeys.create({ name: "ingest", role: "INGEST" }, SYSTEM_PRINCIPAL)
+    ).key;
+    const forbidden = await fetch(`${base}/export/segments/list.csv`, {
+      headers: { authorization: `Bearer ${ingestKey}` },
+    });
+    expect(forbidden.status).toBe(403);
+    expect(((await forbidden.json()) as any).errors[0].extensions.code).toBe("FORBIDDEN");
     const missing = await fetch(`${base}/export/segments/nope.csv`, {
       headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
     });
     expect(missing.status).toBe(404);
-    expect((await missing.json()).errors[0].extensions.code).toBe("NOT_FOUND");
+    expect(((await missing.json()) as any).errors[0].extensions.code).toBe("NOT_FOUND");
   });
 
   it("gives other compilers a restriction and a NOT_FOUND check", async () => {
