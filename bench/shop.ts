@@ -2,8 +2,8 @@ import "reflect-metadata";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { loadConfig } from "../src/config";
-import { connect, type Database, migrate } from "../src/db/client";
-import { countShopRows, type ShopRowCounts, seedShop } from "../src/generator/seed";
+import { connect, migrate } from "../src/db/client";
+import { countShopRows, seedShop } from "../src/generator/seed";
 import { createServices } from "../src/server/services";
 
 /**
@@ -126,13 +126,6 @@ async function build(): Promise<void> {
   } finally {
     await db.close();
   }
-}
-
-/** The recorded seeding time and row counts of the bench shop (after `ensureBenchShop`). */
-export async function benchShopReport(db: Database): Promise<{ elapsedMs: number; rows: ShopRowCounts }> {
-  const [row] = await db.query<{ elapsedMs: number; rows: ShopRowCounts }>(sql`
-    select elapsed_ms as "elapsedMs", row_counts as "rows" from bench_marker where completed_at is not null`);
-  return row;
 }
 
 if (require.main === module) {

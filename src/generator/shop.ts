@@ -119,9 +119,8 @@ const OPENID_STREAM = 4;
 interface Device {
   anonymousId: string;
   kind: DeviceKind;
+  /** Events carry the user id once the person logged in on this device. */
   loggedIn: boolean;
-  /** Whether this device has sent anything yet (a login on a used device merges profiles). */
-  used: boolean;
 }
 
 interface Person {
@@ -293,7 +292,7 @@ function createDevice(rng: Random, personIndex: number, deviceNo: number, kindIn
     .padStart(8, "0");
   const variant = "89ab"[rng.int(0, 4)];
   const anonymousId = `${rng.hex(8)}-${rng.hex(4)}-4${rng.hex(3)}-${variant}${rng.hex(3)}-${unique}${rng.hex(4)}`;
-  return { anonymousId, kind: DEVICE_KINDS[kindIndex], loggedIn: false, used: false };
+  return { anonymousId, kind: DEVICE_KINDS[kindIndex], loggedIn: false };
 }
 
 interface DayContext {
@@ -377,7 +376,6 @@ function simulateSession(
       utm,
       properties,
     });
-    device.used = true;
   };
 
   if (channel === "app") track("app_open", {});
