@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/client";
+import type { EventInput } from "../../src/ingest/contract";
 import { mergeTraits } from "../../src/ingest/merge";
 import { DEFAULT_IDENTITY_RULES, isBlockedValue } from "../../src/ingest/rules";
 import { IngestService } from "../../src/ingest/service";
@@ -8,12 +9,15 @@ import { countStatements, describeEachDatabase } from "../helpers/db";
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 10, minute)).toISOString();
 let seq = 0;
-const event = (fields: { userId?: string; anonymousId?: string; minute?: number; traits?: object }) => ({
-  messageId: `msg-${++seq}`,
-  event: "page_view",
-  timestamp: at(fields.minute ?? 0),
-  ...fields,
-});
+const event = ({
+  minute,
+  ...fields
+}: {
+  userId?: string;
+  anonymousId?: string;
+  minute?: number;
+  traits?: Record<string, unknown>;
+}): EventInput => ({ messageId: `msg-${++seq}`, event: "page_view", timestamp: at(minute ?? 0), ...fields });
 
 async function identitiesOf(db: Database, userId: number) {
   const rows = await db.query<{ type: string; value: string }>(
