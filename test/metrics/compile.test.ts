@@ -1,20 +1,7 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { compileMetricQuery } from "../../src/semantic/metrics/compile";
-import type { MetricQuery } from "../../src/semantic/metrics/query";
 import { compileSql } from "../../src/semantic/sql";
-import { describeEachDatabase } from "../helpers/db";
-import { loadMetricFixture } from "./fixture";
-
-const RANGE = { from: "2026-03-01", to: "2026-03-04" };
-const TZ = "Asia/Shanghai";
-
-const ordersAndGmvByDay: MetricQuery = {
-  metrics: ["orders", "gmv"],
-  dimensions: [],
-  grain: "DAY",
-  timezone: TZ,
-  range: RANGE,
-};
+import { churnAll, conversionByChannelWhereCity, ordersAndGmvByDay, TZ } from "./golden-queries";
 
 /** Reviewed by hand: one fact CTE grouped by local day, stacked on the dense series. */
 const GOLDEN_ORDERS_AND_GMV = `with "series" as (select (local_bucket at time zone $1) as bucket
@@ -41,23 +28,6 @@ const GOLDEN_ORDERS_AND_GMV = `with "series" as (select (local_bucket at time zo
 select * from "result"
 order by "bucket" nulls last
 limit $16`;
-
-const conversionByChannelWhereCity: MetricQuery = {
-  metrics: ["conversion_rate", "gmv"],
-  dimensions: [{ key: "channel" }],
-  grain: "ALL",
-  timezone: TZ,
-  range: RANGE,
-  where: { dimension: { key: "city" }, condition: { in: ["上海", "北京"] } },
-};
-
-const churnAll: MetricQuery = {
-  metrics: ["churn_rate"],
-  dimensions: [],
-  grain: "ALL",
-  timezone: TZ,
-  range: RANGE,
-};
 
 describe("metrics compiler: golden SQL", () => {
   it("compiles orders and gmv by day to one fact CTE on the dense series", () => {
@@ -108,32 +78,5 @@ describe("metrics compiler: golden SQL", () => {
     expect(sql).toContain(
       `coalesce(sum("m_churned_buyers"), 0) / nullif(sum("m_previous_buyers"), 0) as "churn_rate"`,
     );
-  });
-});
-
-describeEachDatabase("metrics compiler: golden queries on the database", (db) => {
-  beforeAll(() => loadMetricFixture(db()));
-  const run = (query: MetricQuery) => db().query(compileMetricQuery(query).statement);
-
-  it("orders and gmv by local day", async () => {
-    expect(await run(ordersAndGmvByDay)).toEqual([
-      { bucket: new Date("2026-03-01T00:00:00+08:00"), orders: 3, gmv: 180 }, // o2 o8 o1
-      { bucket: new Date("2026-03-02T00:00:00+08:00"), orders: 2, gmv: 120 }, // o3 o6
-      { bucket: new Date("2026-03-03T00:00:00+08:00"), orders: 0, gmv: 0 },
-    ]);
-  });
-
-  it("conversion and gmv by channel for users in 上海 or 北京", async () => {
-    // u4 (no city) is filtered out. app: visitors u1 u2, both bought (o2 o1, o6) → 1; gmv 240
-    // web: visitors u3 (e3 e8) and u1 (e5), buyers u6 (o8) and u1 (o3) → {u1} / 2; gmv 20 + 40
-    expect(await run(conversionByChannelWhereCity)).toEqual([
-      { bucket: new Date("2026-03-01T00:00:00+08:00"), d_channel: "app", conversion_rate: 1, gmv: 240 },
-      { bucket: new Date("2026-03-01T00:00:00+08:00"), d_channel: "web", conversion_rate: 0.5, gmv: 60 },
-    ]);
-  });
-
-  it("churn for ALL", async () => {
-    // previous window 02-26 … 03-01: buyer u2 (o0), who bought o6 in the range → 0
-    expect(await run(churnAll)).toEqual([{ bucket: new Date("2026-03-01T00:00:00+08:00"), churn_rate: 0 }]);
   });
 });

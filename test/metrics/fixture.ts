@@ -26,6 +26,11 @@ import type { Database } from "../../src/db/client";
  *   e4 u4 D1 11:30 page_view web · e5 u5 D2 00:10 page_view web (= D1 16:10Z; u5 → u1)
  *   e6 u2 D2 11:00 page_view app · e7 u2 D2 11:30 add_to_cart app · e8 u3 D2 09:00 product_view web
  * D3 has no facts at all.
+ * Conversion events on 2026-03-10 (outside the other tests' ranges), session in brackets:
+ *   u1 product_view 10:00 [s1] → add_to_cart 10:05 [s1]; checkout_start 10:10 → order_paid 10:20
+ *   u2 product_view 10:00 [s2] → add_to_cart 11:00 [s3] (another session); checkout_start 10:10, never paid
+ *   u3 product_view 10:00 [s4] → add_to_cart 03-11 09:00 [s4] (23 h later)
+ *   u4 product_view 10:00 [s5] → add_to_cart 03-11 11:00 [s5] (25 h later, outside the 1-day window)
  */
 export async function loadMetricFixture(db: Database): Promise<void> {
   await db.query(sql`
@@ -67,6 +72,19 @@ export async function loadMetricFixture(db: Database): Promise<void> {
       (2, 'e6', 'page_view', '2026-03-02T11:00:00+08:00', 'app', '{}'),
       (2, 'e7', 'add_to_cart', '2026-03-02T11:30:00+08:00', 'app', '{"product_id":"p1"}'),
       (3, 'e8', 'product_view', '2026-03-02T09:00:00+08:00', 'web', '{"product_id":"p1","category":"beauty"}')`);
+  await db.query(sql`
+    insert into events (user_id, message_id, name, ts, session_id, channel) values
+      (1, 'c1', 'product_view', '2026-03-10T10:00:00+08:00', 's1', 'app'),
+      (1, 'c2', 'add_to_cart', '2026-03-10T10:05:00+08:00', 's1', 'app'),
+      (1, 'c3', 'checkout_start', '2026-03-10T10:10:00+08:00', 's1', 'app'),
+      (1, 'c4', 'order_paid', '2026-03-10T10:20:00+08:00', 's1', 'app'),
+      (2, 'c5', 'product_view', '2026-03-10T10:00:00+08:00', 's2', 'app'),
+      (2, 'c6', 'add_to_cart', '2026-03-10T11:00:00+08:00', 's3', 'app'),
+      (2, 'c7', 'checkout_start', '2026-03-10T10:10:00+08:00', 's3', 'app'),
+      (3, 'c8', 'product_view', '2026-03-10T10:00:00+08:00', 's4', 'web'),
+      (3, 'c9', 'add_to_cart', '2026-03-11T09:00:00+08:00', 's4', 'web'),
+      (4, 'c10', 'product_view', '2026-03-10T10:00:00+08:00', 's5', 'web'),
+      (4, 'c11', 'add_to_cart', '2026-03-11T11:00:00+08:00', 's5', 'web')`);
   await db.query(sql`
     insert into tags (key, name, category, kind, updated_by) values ('vip', 'VIP', 'TIER', 'MANUAL', 'test')`);
   await db.query(sql`insert into tag_members (tag_key, user_id, value) values ('vip', 1, null)`);

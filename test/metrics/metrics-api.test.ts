@@ -1,8 +1,11 @@
 import "reflect-metadata";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { compileMetricQuery } from "../../src/semantic/metrics/compile";
+import type { MetricQuery } from "../../src/semantic/metrics/query";
 import { countStatements, describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 import { loadMetricFixture } from "./fixture";
+import { churnAll, conversionByChannelWhereCity, ordersAndGmvByDay } from "./golden-queries";
 
 const ALL_METRICS = `visitors events orders buyers gmv refunds netRevenue aov arppu conversionRate repurchaseRate
   newBuyers returningBuyers churnRate cartAbandonmentRate units itemRevenue`;
@@ -273,6 +276,23 @@ describeEachDatabase("metrics API", (db) => {
     ]);
   });
 
+  it("compares ALL with the window before and with the previous year", async () => {
+    const rows = await rowsOf(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, grain: ALL,
+      timezone: "Asia/Shanghai", compareTo: PREVIOUS_PERIOD) { rows { gmv previousGmv gmvChange } } }`);
+    expect(rows).toEqual([{ gmv: 300, previousGmv: 50, gmvChange: 5 }]); // 02-26 … 03-01: o0 50; (300 − 50) / 50
+    const lastYear = await rowsOf(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, grain: ALL,
+      timezone: "Asia/Shanghai", compareTo: PREVIOUS_YEAR) { rows { gmv previousGmv gmvChange } } }`);
+    expect(lastYear).toEqual([{ gmv: 300, previousGmv: 0, gmvChange: null }]); // nothing in 2025; change over 0 is null
+  });
+
+  it("computes parametrised conversion metrics with a window and a constant property", async () => {
+    const rows = await rowsOf(`{ metrics(timeRange: {from: "2026-03-10", to: "2026-03-11"}, grain: DAY,
+      timezone: "Asia/Shanghai") { rows { viewToCartRate checkoutCompletionRate } } }`);
+    // view → cart within 1 day in the same session: u1 (5 min, s1) and u3 (23 h, s4) of u1 u2 u3 u4;
+    // u2 switched session, u4 took 25 h. checkout → order_paid within 1 day: u1 of u1 u2.
+    expect(rows).toEqual([{ viewToCartRate: 0.5, checkoutCompletionRate: 0.5 }]);
+  });
+
   it("rejects unsupported dimensions naming the supported ones, and oversized limits", async () => {
     const response = await api.gql(
       `{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}) { rows { brand gmv } } }`,
@@ -343,5 +363,29 @@ describeEachDatabase("metrics API", (db) => {
     // the statement timeout, then ONE metrics statement
     expect(ten.statements.filter((s) => !/statement_timeout/.test(s))).toHaveLength(1);
     expect(ten.statements).toHaveLength(one.statements.length);
+  });
+
+  const run = (query: MetricQuery) => db().query(compileMetricQuery(query).statement);
+
+  it("golden: orders and gmv by local day", async () => {
+    expect(await run(ordersAndGmvByDay)).toEqual([
+      { bucket: new Date("2026-03-01T00:00:00+08:00"), orders: 3, gmv: 180 }, // o2 o8 o1
+      { bucket: new Date("2026-03-02T00:00:00+08:00"), orders: 2, gmv: 120 }, // o3 o6
+      { bucket: new Date("2026-03-03T00:00:00+08:00"), orders: 0, gmv: 0 },
+    ]);
+  });
+
+  it("golden: conversion and gmv by channel for users in 上海 or 北京", async () => {
+    // u4 (no city) is filtered out. app: visitors u1 u2, both bought (o2 o1, o6) → 1; gmv 240
+    // web: visitors u3 (e3 e8) and u1 (e5), buyers u6 (o8) and u1 (o3) → {u1} / 2; gmv 20 + 40
+    expect(await run(conversionByChannelWhereCity)).toEqual([
+      { bucket: new Date("2026-03-01T00:00:00+08:00"), d_channel: "app", conversion_rate: 1, gmv: 240 },
+      { bucket: new Date("2026-03-01T00:00:00+08:00"), d_channel: "web", conversion_rate: 0.5, gmv: 60 },
+    ]);
+  });
+
+  it("golden: churn for ALL", async () => {
+    // previous window 02-26 … 03-01: buyer u2 (o0), who bought o6 in the range → 0
+    expect(await run(churnAll)).toEqual([{ bucket: new Date("2026-03-01T00:00:00+08:00"), churn_rate: 0 }]);
   });
 });
