@@ -155,9 +155,15 @@ function complexityOf(
  * mutations are covered without a list to keep in sync.
  */
 export function ingestionMutationNames(): Set<string> {
+  const storage = getMetadataStorage();
+  const needsIngest = new Set(
+    storage.authorizedFields
+      .filter((field) => field.roles.includes(Permission.INGEST))
+      .map((field) => `${field.target.name}.${field.fieldName}`),
+  );
   return new Set(
-    getMetadataStorage()
-      .mutations.filter((mutation) => mutation.roles?.includes(Permission.INGEST))
+    storage.mutations
+      .filter((mutation) => needsIngest.has(`${mutation.target.name}.${mutation.methodName}`))
       .map((mutation) => mutation.schemaName),
   );
 }
