@@ -8,7 +8,6 @@ import { buildStratumSchema } from "../../src/schema/build";
 import { formatError } from "../../src/server/app";
 import { describeEachDatabase } from "../helpers/db";
 import { startTestApi, TEST_ADMIN_KEY, type TestApi } from "../helpers/graphql";
-import { operationFor } from "./helpers";
 
 const post = (url: string, body: string, headers: Record<string, string> = {}) =>
   fetch(url, {
