@@ -9,7 +9,7 @@ import type { Database } from "../../src/db/client";
  * D1 is a Sunday, so its ISO week starts Mon 2026-02-23; D2 and D3 are in the week of 03-02.
  *
  * Users: u1 上海 (female), u2 北京, u3 上海, u4 (no traits), u5 merged into u1, u6 北京.
- * Tag `vip`: u1. Segment `big`: u2.
+ * Tag `vip`: u1. Value tag `tier`: u1 gold, u2 silver. Segment `big`: u2.
  *
  * Orders (local time):
  *   o0 u2 D0 12:00 paid      50        web   ← u2's first order
@@ -87,7 +87,10 @@ export async function loadMetricFixture(db: Database): Promise<void> {
       (4, 'c11', 'add_to_cart', '2026-03-11T11:00:00+08:00', 's5', 'web')`);
   await db.query(sql`
     insert into tags (key, name, category, kind, updated_by) values ('vip', 'VIP', 'TIER', 'MANUAL', 'test')`);
-  await db.query(sql`insert into tag_members (tag_key, user_id, value) values ('vip', 1, null)`);
+  await db.query(sql`
+    insert into tags (key, name, category, kind, updated_by) values ('tier', 'Tier', 'TIER', 'VALUE', 'test')`);
+  await db.query(sql`
+    insert into tag_members (tag_key, user_id, value) values ('vip', 1, null), ('tier', 1, 'gold'), ('tier', 2, 'silver')`);
   await db.query(sql`
     insert into segments (key, name, kind, updated_by) values ('big', 'Big spenders', 'STATIC', 'test')`);
   await db.query(sql`insert into segment_members (segment_key, user_id) values ('big', 2)`);

@@ -252,6 +252,38 @@ describeEachDatabase("metrics API", (db) => {
     ]);
   });
 
+  it("splits by a value tag and filters by memberships", async () => {
+    const rows = await rowsOf(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, grain: ALL,
+      timezone: "Asia/Shanghai") { rows { tier: tagValue(key: "tier") gmv } } }`);
+    // gold u1: o2 o1 o3; silver u2: o6; u6 has no tier: o8
+    expect(rows).toEqual([
+      { tier: "gold", gmv: 200 },
+      { tier: "silver", gmv: 80 },
+      { tier: null, gmv: 20 },
+    ]);
+    const [filtered] = await rowsOf(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, grain: ALL,
+      timezone: "Asia/Shanghai", where: {or: [{tagValue: {key: "tier", eq: "silver"}}, {inSegment: {key: "big"}}]}) {
+      rows { gmv } } }`);
+    expect(filtered.gmv).toBe(80); // u2 either way
+  });
+
+  it("buckets hours from local date-times, and quarters", async () => {
+    const hours = await rowsOf(`{ metrics(timeRange: {from: "2026-03-01T23:00:00", to: "2026-03-02T01:00:00"},
+      grain: HOUR, timezone: "Asia/Shanghai") { rows { time gmv events } } }`);
+    expect(hours).toEqual([
+      { time: "2026-03-01T23:00:00+08:00", gmv: 100, events: 0 }, // o1 at 23:30
+      { time: "2026-03-02T00:00:00+08:00", gmv: 40, events: 1 }, // o3 at 00:30, e5 at 00:10
+    ]);
+    const quarters =
+      await rowsOf(`{ metrics(timeRange: {from: "2026-01-01", to: "2026-07-01"}, grain: QUARTER,
+      timezone: "Asia/Shanghai") { rows { time gmv } } }`);
+    // Q1: o7 30 + o0 50 + 300 in March; Q2: nothing
+    expect(quarters).toEqual([
+      { time: "2026-01-01T00:00:00+08:00", gmv: 380 },
+      { time: "2026-04-01T00:00:00+08:00", gmv: 0 },
+    ]);
+  });
+
   it("filters with eq, in, notIn, contains, isNull and and/or/not", async () => {
     const gmvWhere = async (where: string) => {
       const [row] = await rowsOf(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, grain: ALL,

@@ -76,8 +76,8 @@ describeEachDatabase("semantic views and CSV export", (db) => {
       sql`select user_id, city, orders, gmv::float8 as gmv, tags, segments from semantic.user_profile order by user_id`,
     );
     expect(rows.map((r) => r.user_id)).toEqual([1, 2, 3, 4, 6]); // u5 merged away
-    expect(rows[0]).toMatchObject({ city: "上海", orders: 3, gmv: 200, tags: ["vip"], segments: [] }); // o1 o2 + u5's o3
-    expect(rows[1]).toMatchObject({ city: "北京", orders: 2, gmv: 130, tags: [], segments: ["big"] }); // o0 50 + o6 80
+    expect(rows[0]).toMatchObject({ city: "上海", orders: 3, gmv: 200, tags: ["tier", "vip"], segments: [] }); // o1 o2 + u5's o3
+    expect(rows[1]).toMatchObject({ city: "北京", orders: 2, gmv: 130, tags: ["tier"], segments: ["big"] }); // o0 50 + o6 80
   });
 
   const csv = (query: string, key: string | null = TEST_ADMIN_KEY) =>
