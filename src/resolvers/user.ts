@@ -12,8 +12,9 @@ import {
   Resolver,
   Root,
 } from "type-graphql";
+import { assertAllowed } from "../access/authorize";
 import { Permission } from "../access/permissions";
-import { canSeePii, maskIdentityValue, maskTraits } from "../access/pii";
+import { canSeePii, maskIdentityValue, maskTraits, PII_IDENTITY_TYPES } from "../access/pii";
 import { toConnection } from "../schema/connection";
 import { JSONScalar } from "../schema/scalars";
 import { Identity, User, UserConnection } from "../schema/user";
@@ -52,6 +53,8 @@ export class UserResolver {
     @Arg("value", () => String) value: string,
     @Ctx() ctx: Context,
   ): Promise<User | null> {
+    // Looking a profile up by a phone or email would reveal PII to roles that see it masked.
+    if (PII_IDENTITY_TYPES.has(type)) assertAllowed(ctx.principal, [Permission.READ_PII]);
     const record = await ctx.services.users.byIdentity(type, value);
     return record ? User.from(record) : null;
   }

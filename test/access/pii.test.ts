@@ -97,6 +97,16 @@ describeEachDatabase("PII in the API", (db) => {
     },
   );
 
+  it("refuses lookups by a PII identity to roles that see PII masked", async () => {
+    const byEmail = `{ userByIdentity(type: "email", value: "jane@example.com") { id } }`;
+    for (const role of ["ANALYST", "VIEWER"] as const) {
+      const response = await api.gql(byEmail, {}, keys[role]);
+      expect(response.status).toBe(403);
+      expect(response.errors?.[0].extensions?.code).toBe("FORBIDDEN");
+    }
+    expect((await api.gql(byEmail, {}, keys.EDITOR)).data).toEqual({ userByIdentity: { id: "1" } });
+  });
+
   it("masks audit payloads for a principal without PII rights", async () => {
     await db().transaction((tx) =>
       recordAudit(tx, {
