@@ -280,8 +280,6 @@ export async function resolveIdentities(
   const realId = new Map<number, number>();
   const created = new Set<number>();
   if (pendingRoots.length > 0) {
-    const ids = await tx.query<{ id: number }>(sql`
-      select nextval(pg_get_serial_sequence('users', 'id')) as id from generate_series(1, ${pendingRoots.length})`);
     const now = new Date();
     // Pending refs merged into another carry their seen range into their root.
     const rootSeen = new Map<number, { first: Date | null; last: Date | null }>();
@@ -292,20 +290,23 @@ export async function resolveIdentities(
       if (range.last && (!into.last || range.last > into.last)) into.last = range.last;
       rootSeen.set(root, into);
     }
-    const rows = pendingRoots.map((ref, i) => {
-      realId.set(ref, ids[i].id);
-      created.add(ids[i].id);
+    const rows = pendingRoots.map((ref) => {
       const range = rootSeen.get(ref);
-      return {
-        id: ids[i].id,
-        first: (range?.first ?? now).toISOString(),
-        last: (range?.last ?? now).toISOString(),
-      };
+      return [(range?.first ?? now).toISOString(), (range?.last ?? now).toISOString()];
     });
-    await tx.query(sql`
-      insert into users (id, first_seen_at, last_seen_at) overriding system value
-      select x.id, x.first, x.last from json_to_recordset(${JSON.stringify(rows)}::json)
-        as x(id bigint, first timestamptz, last timestamptz)`);
+    // Identity values are drawn in insertion order, which follows `ordinality`: the n-th
+    // smallest id returned belongs to the n-th pending profile.
+    const inserted = await tx.query<{ id: number }>(sql`
+      insert into users (first_seen_at, last_seen_at)
+      select (x.value->>0)::timestamptz, (x.value->>1)::timestamptz
+      from json_array_elements(${JSON.stringify(rows)}::json) with ordinality as x(value, n)
+      order by x.n
+      returning id`);
+    const ids = inserted.map((row) => row.id).sort((a, b) => a - b);
+    pendingRoots.forEach((ref, i) => {
+      realId.set(ref, ids[i]);
+      created.add(ids[i]);
+    });
   }
   const resolve = (ref: number): number => {
     const root = find(ref);
