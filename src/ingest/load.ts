@@ -227,40 +227,55 @@ export async function loadFile(
     if (!rejects.write(`${JSON.stringify({ line, code, message, id: id ?? null })}\n`))
       await once(rejects, "drain");
   };
-  const flush = async (batch: SourceRecord[]) => {
-    const result = await send(
-      ingest,
-      kind,
-      batch.map((record) => record.item),
-    );
+  // Rejected lines are written in line order: unreadable lines wait for their batch's answer.
+  const flush = async (batch: SourceRecord[], unreadable: SourceRecord[]) => {
+    const result = batch.length
+      ? await send(
+          ingest,
+          kind,
+          batch.map((record) => record.item),
+        )
+      : { accepted: 0, updated: 0, duplicates: 0, rejected: [] };
     summary.accepted += result.accepted;
     summary.updated += result.updated;
     summary.duplicates += result.duplicates;
-    for (const rejection of result.rejected)
-      await writeReject(batch[rejection.index].line, rejection.code, rejection.message, rejection.id);
+    const rejected = [
+      ...unreadable.map((record) => ({
+        line: record.line,
+        ...record.error!,
+        id: null as string | null | undefined,
+      })),
+      ...result.rejected.map((r) => ({
+        line: batch[r.index].line,
+        code: r.code,
+        message: r.message,
+        id: r.id,
+      })),
+    ].sort((a, b) => a.line - b.line);
+    for (const reject of rejected) await writeReject(reject.line, reject.code, reject.message, reject.id);
     options.onProgress?.(counter.bytes, totalBytes);
   };
   let batch: SourceRecord[] = [];
+  let unreadable: SourceRecord[] = [];
   let inFlight: Promise<void> = Promise.resolve();
   try {
     for await (const record of records) {
       summary.records++;
-      if (record.error) {
-        await writeReject(record.line, record.error.code, record.error.message);
-        continue;
-      }
-      batch.push(record);
+      if (record.error) unreadable.push(record);
+      else batch.push(record);
       if (batch.length >= batchSize) {
         const full = batch;
+        const errors = unreadable;
         batch = [];
+        unreadable = [];
         await inFlight;
-        inFlight = flush(full);
+        inFlight = flush(full, errors);
         // Handled here so a failing batch is not an unhandled rejection while the next one is parsed.
         inFlight.catch(() => {});
       }
     }
     await inFlight;
-    if (batch.length) await flush(batch);
+    if (batch.length || unreadable.length) await flush(batch, unreadable);
   } finally {
     await inFlight.catch(() => {});
     const open = rejects as WriteStream | null;

@@ -268,8 +268,8 @@ describeEachDatabase("identity resolution", (db) => {
     );
     const { result, statements } = await countStatements(db(), () => ingest.track(batch));
     expect(result).toEqual({ accepted: 1000, updated: 0, duplicates: 0, rejected: [] });
-    // begin, known message ids, identity lookup, profile counts, id allocation, users, identities,
-    // events, commit (no per-item statements).
+    // begin, known message ids, identity lookup, profile counts, new users, new identities,
+    // events, commit: no per-item statements.
     expect(statements.length).toBeLessThanOrEqual(10);
     const [counts] = await db().query<{ users: number }>(sql`
       select count(distinct user_id)::int as users from identities where value like 'bulk-%'`);
