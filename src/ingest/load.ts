@@ -167,14 +167,17 @@ async function* readCsv(
   while (skipped.length) yield skipped.shift()!;
 }
 
+/** Loads are idempotent replays: a batch may commit without waiting for the WAL flush. */
+const LOAD_OPTIONS = { actor: "stratum load", asyncCommit: true };
+
 function send(ingest: IngestService, kind: LoadKind, items: unknown[]): Promise<IngestResult> {
   switch (kind) {
     case "events":
-      return ingest.track(items as EventInput[]);
+      return ingest.track(items as EventInput[], LOAD_OPTIONS);
     case "orders":
-      return ingest.recordOrders(items as OrderInput[]);
+      return ingest.recordOrders(items as OrderInput[], LOAD_OPTIONS);
     case "users":
-      return ingest.identifyMany(items as IdentifyInput[]);
+      return ingest.identifyMany(items as IdentifyInput[], LOAD_OPTIONS);
     case "products":
       return ingest.upsertProducts(items as ProductInput[]);
   }

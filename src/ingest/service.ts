@@ -32,6 +32,11 @@ import {
 export interface IngestOptions {
   actor?: string;
   requestId?: string | null;
+  /**
+   * Commit without waiting for the WAL flush. Only for idempotent replays (`stratum load`):
+   * a crash may lose the last batches, and loading the file again restores them.
+   */
+  asyncCommit?: boolean;
 }
 
 export interface IdentifyResult extends IngestResult {
@@ -145,7 +150,7 @@ export class IngestService {
       await this.touchProfiles(tx, touches);
       await this.writeAudits(tx, resolution, options);
       return n;
-    });
+    }, options);
     // Every valid event not inserted was already stored (by an earlier batch or a concurrent one).
     return { accepted, updated: 0, duplicates: duplicates + valid.length - accepted, rejected };
   }
@@ -210,7 +215,7 @@ export class IngestService {
         else duplicates++;
       });
       return { accepted, updated, duplicates };
-    });
+    }, options);
     return { ...counts, rejected, userIds };
   }
 
@@ -243,7 +248,7 @@ export class IngestService {
         sum.duplicates += result.duplicates;
       }
       return sum;
-    });
+    }, options);
     return { ...counts, rejected };
   }
 
@@ -511,10 +516,13 @@ export class IngestService {
   }
 
   /** Runs a batch in one transaction, again from the start if another batch linked the same identity first. */
-  private async withRetry<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+  private async withRetry<T>(fn: (tx: Database) => Promise<T>, options: IngestOptions): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction(fn);
+        return await this.db.transaction(async (tx) => {
+          if (options.asyncCommit) await tx.query(sql`set local synchronous_commit = off`);
+          return fn(tx);
+        });
       } catch (error) {
         if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
         throw error;
