@@ -64,14 +64,26 @@ function eventPropertyText(name: string): SQL {
   return sql`(e.properties ->> ${name}::text)`;
 }
 
+/**
+ * Event properties used by the rules, each extracted from the JSON once per event row in
+ * the scan (`e.p<n>`) rather than once per aggregate that reads it.
+ */
+type Projections = Map<string, { alias: string; expr: SQL }>;
+
 /** An event field as SQL of the wanted kind (numeric or text); `ts` and columns map directly. */
-function eventField(name: string, as: "number" | "text" | "native"): SQL {
+function eventField(name: string, as: "number" | "text" | "native", projections: Projections): SQL {
   const column = EVENT_COLUMNS[name];
   if (column) return column.sql;
-  const text = eventPropertyText(name);
   const type = KNOWN_EVENT_PROPERTIES[name] ?? "any";
-  if (as === "number" || (as === "native" && type === "number")) return numericOf(text);
-  return text;
+  const numeric = as === "number" || (as === "native" && type === "number");
+  const key = JSON.stringify([name, numeric]);
+  let projection = projections.get(key);
+  if (!projection) {
+    const text = eventPropertyText(name);
+    projection = { alias: `p${projections.size}`, expr: numeric ? numericOf(text) : text };
+    projections.set(key, projection);
+  }
+  return sql.raw(`e.${projection.alias}`);
 }
 
 function literalSql(value: Literal, as: ExprType): SQL {
@@ -82,16 +94,21 @@ function literalSql(value: Literal, as: ExprType): SQL {
   return sql`${value}::text`;
 }
 
-function windowStart(asOf: SQL, days: number): SQL {
-  return sql`(${asOf} - make_interval(hours => ${days * DAY_HOURS}::int))`;
+/** t − N×24 h, computed here so the database compares with a constant, not an expression per row. */
+function windowStart(asOf: Date, days: number): SQL {
+  return sql`${new Date(asOf.getTime() - days * DAY_HOURS * 3_600_000).toISOString()}::timestamptz`;
 }
 
-function eventCondition(source: Extract<Source, { fact: "event" }>, asOf: SQL): SQL {
+function eventCondition(
+  source: Extract<Source, { fact: "event" }>,
+  asOf: Date,
+  projections: Projections,
+): SQL {
   const parts = [sql`e.name = ${source.event}::text`];
   if (source.withinDays !== undefined) parts.push(sql`e.ts > ${windowStart(asOf, source.withinDays)}`);
   for (const filter of source.filters) {
     const numeric = typeof filter.value === "number";
-    const left = eventField(filter.property, numeric ? "number" : "text");
+    const left = eventField(filter.property, numeric ? "number" : "text", projections);
     parts.push(
       sql`coalesce(${left} ${sql.raw(filter.op)} ${literalSql(filter.value, numeric ? "number" : "text")}, false)`,
     );
@@ -99,17 +116,17 @@ function eventCondition(source: Extract<Source, { fact: "event" }>, asOf: SQL): 
   return joinSql(parts, sql` and `);
 }
 
-function orderCondition(source: Source, asOf: SQL): SQL {
+function orderCondition(source: Source, asOf: Date): SQL {
   return source.withinDays !== undefined
     ? sql`o.placed_at > ${windowStart(asOf, source.withinDays)}`
     : sql`true`;
 }
 
 /** The aggregate of one feature inside its fact's GROUP BY. */
-function aggregateSql(feature: Feature, asOf: SQL): SQL {
+function aggregateSql(feature: Feature, asOf: Date, projections: Projections): SQL {
   const { source } = feature;
   const isEvent = source.fact === "event";
-  const condition = isEvent ? eventCondition(source, asOf) : orderCondition(source, asOf);
+  const condition = isEvent ? eventCondition(source, asOf, projections) : orderCondition(source, asOf);
   const timeColumn = isEvent ? sql`e.ts` : sql`o.placed_at`;
   const tieBreak = isEvent ? sql`e.id` : sql`o.order_id`;
   const fieldType = sourceFieldType(source);
@@ -117,7 +134,7 @@ function aggregateSql(feature: Feature, asOf: SQL): SQL {
     source.field === undefined
       ? sql`null`
       : isEvent
-        ? eventField(source.field, as)
+        ? eventField(source.field, as, projections)
         : (ORDER_FIELDS[source.field] as { sql: SQL }).sql;
   switch (feature.fn) {
     case "count":
@@ -207,15 +224,22 @@ export function compileRules(rules: readonly Expr[], options: CompileOptions): R
     if (list.length === 0) return null;
     const windows = list.map((f) => f.source.withinDays);
     const widest = windows.some((w) => w === undefined) ? undefined : Math.max(...(windows as number[]));
-    const aggregates = joinSql(list.map((f) => sql`${aggregateSql(f, asOf)} as ${sql.raw(f.column)}`));
+    const projections: Projections = new Map();
+    const aggregates = joinSql(
+      list.map((f) => sql`${aggregateSql(f, options.asOf, projections)} as ${sql.raw(f.column)}`),
+    );
     if (kind === "event") {
       const names = [...new Set(list.map((f) => (f.source as { event: string }).event))];
-      const lower = widest === undefined ? sql`` : sql` and e.ts > ${windowStart(asOf, widest)}`;
-      return sql`(select e.user_id, ${aggregates} from ${resolvedEvents} e
-        where e.name in (${joinSql(names.map((name) => sql`${name}::text`))}) and e.ts <= ${asOf}${lower}
+      const lower = widest === undefined ? sql`` : sql` and e.ts > ${windowStart(options.asOf, widest)}`;
+      const extracted = [...projections.values()].map((p) => sql`, ${p.expr} as ${sql.raw(p.alias)}`);
+      // `offset 0` keeps the subquery from being flattened, so each property is extracted once per row.
+      return sql`(select e.user_id, ${aggregates} from (
+          select e.*${sql.join(extracted)} from ${resolvedEvents} e
+          where e.name in (${joinSql(names.map((name) => sql`${name}::text`))}) and e.ts <= ${asOf}${lower}
+          offset 0) e
         group by e.user_id)`;
     }
-    const lower = widest === undefined ? sql`` : sql` and o.placed_at > ${windowStart(asOf, widest)}`;
+    const lower = widest === undefined ? sql`` : sql` and o.placed_at > ${windowStart(options.asOf, widest)}`;
     return sql`(select o.user_id, ${aggregates} from ${countedOrders} o
       where o.placed_at <= ${asOf}${lower} group by o.user_id)`;
   };
@@ -313,7 +337,7 @@ export function compileRules(rules: readonly Expr[], options: CompileOptions): R
         return sql`coalesce(${operand(expr.value, "number")} between ${operand(expr.low, "number")} and ${operand(expr.high, "number")}, false)`;
       case "within": {
         const value = compile(expr.value);
-        return sql`coalesce(${value} > ${windowStart(asOf, expr.days)} and ${value} <= ${asOf}, false)`;
+        return sql`coalesce(${value} > ${windowStart(options.asOf, expr.days)} and ${value} <= ${asOf}, false)`;
       }
       case "trait":
         return sql`(rf.traits ->> ${expr.name}::text)`;

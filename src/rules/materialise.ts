@@ -84,10 +84,13 @@ export async function materialise(
               delete from tag_members tm where tm.tag_key = ${target.key}
                 and not exists (select 1 from next n where n.user_id = tm.user_id)
               returning tm.user_id, tm.value),
-            updated as (
-              update tag_members tm set value = n.value from next n
-              where tm.tag_key = ${target.key} and tm.user_id = n.user_id and tm.value is distinct from n.value
-              returning tm.user_id),
+            updated as (${
+              target.valued
+                ? sql`update tag_members tm set value = n.value from next n
+                    where tm.tag_key = ${target.key} and tm.user_id = n.user_id and tm.value is distinct from n.value
+                    returning tm.user_id`
+                : sql`select null::bigint as user_id where false`
+            }),
             logged as (
               insert into tag_membership_changes (tag_key, user_id, change, value, at)
               select ${target.key}, user_id, 'entered', value, ${at} from entered

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { StratumError } from "../errors";
+import { badInput, limitExceeded, StratumError } from "../errors";
+import { MAX_PAGE_SIZE } from "../pagination";
 import { compileSql, joinSql } from "../semantic/sql";
 import { type Expr, type ExprType, references } from "./ast";
 import { KNOWN_TRAITS } from "./catalog";
@@ -167,7 +168,11 @@ export class RuleService {
 
   /** Up to `limit` matching user ids, in id order. */
   async sample(checked: CheckedRule, asOf: Date, limit: number): Promise<number[]> {
-    const bounded = Math.max(0, Math.min(1000, Math.trunc(limit)));
+    if (!Number.isInteger(limit) || limit < 0)
+      throw badInput("limit must be a non-negative integer", { argument: "limit" });
+    if (limit > MAX_PAGE_SIZE)
+      throw limitExceeded(`limit must be at most ${MAX_PAGE_SIZE}`, { argument: "limit" });
+    const bounded = limit;
     const rows = await this.db.analyticalQuery<{ userId: number }>(
       sql`${this.matchingQuery(checked, asOf, sql`rf.user_id as "userId"`)} order by rf.user_id limit ${bounded}`,
     );

@@ -77,8 +77,20 @@ describe("rule parser", () => {
     expect(text.match(/group by e\.user_id/g)).toHaveLength(1);
     expect(text.match(/group by o\.user_id/g)).toHaveLength(1);
     expect(text).toContain("count(*) filter (where e.name = $");
-    expect(text).toContain("sum(o.total_amount) filter (where o.placed_at > ($");
-    expect(params).toEqual(expect.arrayContaining(["product_view", "beauty", 365 * 24, 30 * 24]));
+    expect(text).toContain("sum(o.total_amount) filter (where o.placed_at > $");
+    // Each property is projected once per event row, below the aggregates: category as text,
+    // dwell_ms as a guarded numeric cast (which reads the text twice).
+    expect(text.match(/e\.properties ->> \$\d+::text/g)).toHaveLength(3);
+    expect(text).toContain("offset 0) e");
+    // Window starts are bound constants: T − 365 days, T − 30 days.
+    expect(params).toEqual(
+      expect.arrayContaining([
+        "product_view",
+        "beauty",
+        "2025-03-01T12:00:00.000Z",
+        "2026-01-30T12:00:00.000Z",
+      ]),
+    );
     const hostile = parseRule(`trait.city = "'; drop table users; --" and trait.name = "\\\\'"`);
     const where = compileSql(sql`${compileRules([hostile], { asOf: T }).expression(hostile)}`);
     expect(where.sql).not.toContain("drop table");
