@@ -2,6 +2,7 @@ import { Presets, SingleBar } from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../../config";
 import { countShopRows, DEFAULT_SHOP, type SeedResult, seedShop } from "../../generator/seed";
+import { DAY_MS } from "../../generator/shop";
 import { openRuntime } from "../../server/runtime";
 
 function integer(value: string): number {
@@ -34,6 +35,9 @@ export function registerSeed(program: Command): void {
             "seeding |{bar}| day {value}/{total} | {events} events | {orders} order records | {duration_formatted}",
           stream: process.stderr,
           hideCursor: true,
+          // Logs and CI are not terminals: print a progress line every 10 s there.
+          noTTYOutput: true,
+          notTTYSchedule: 10_000,
         },
         Presets.shades_classic,
       );
@@ -63,7 +67,8 @@ function printSummary(
   const { options, sent } = result;
   const day = (date: Date) => date.toISOString().slice(0, 10);
   console.log(
-    `Seeded ${options.users} people over ${options.days} days (${day(options.start)} to ${day(options.end)}, ` +
+    `Seeded ${options.users} people over ${options.days} days ` +
+      `(${day(options.start)} to ${day(new Date(options.end.getTime() - DAY_MS))}, ` +
       `seed ${options.seed}) on ${database} in ${(result.elapsedMs / 1000).toFixed(1)} s`,
   );
   console.log(
