@@ -13,6 +13,11 @@ export interface RowMeasure {
   level: "ROW";
   fact: FactKey;
   aggregate: SQL;
+  /**
+   * The only event name the aggregate counts, if any: when every measure a query reads
+   * from events names the same event, the compiler scans only those events.
+   */
+  onlyEvent?: string;
 }
 
 export interface UserMeasure {
@@ -27,11 +32,12 @@ export interface UserMeasure {
 
 export type Measure = RowMeasure | UserMeasure;
 
-const row = (key: RowMeasureKey, fact: FactKey, aggregate: SQL): RowMeasure => ({
+const row = (key: RowMeasureKey, fact: FactKey, aggregate: SQL, onlyEvent?: string): RowMeasure => ({
   key,
   level: "ROW",
   fact,
   aggregate,
+  onlyEvent,
 });
 const users = (
   key: UserMeasureKey,
@@ -48,7 +54,12 @@ const users = (
 
 export const MEASURES: Readonly<Record<MeasureKey, Measure>> = {
   events: row("events", "events", sql`count(*)`),
-  cart_events: row("cart_events", "events", sql`count(*) filter (where f.name = 'add_to_cart')`),
+  cart_events: row(
+    "cart_events",
+    "events",
+    sql`count(*) filter (where f.name = 'add_to_cart')`,
+    "add_to_cart",
+  ),
   orders: row("orders", "orders", sql`count(*)`),
   gmv: row("gmv", "orders", sql`sum(f.total_amount)`),
   refunds: row("refunds", "orders", sql`sum(f.refunded_amount)`),

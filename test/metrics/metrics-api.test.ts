@@ -91,6 +91,19 @@ describeEachDatabase("metrics API", (db) => {
     ]);
   });
 
+  it("scans only add_to_cart events when cart abandonment is the only event metric", async () => {
+    const query = `{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, timezone: "Asia/Shanghai") {
+      rows { cartAbandonmentRate } sql } }`;
+    const response = await api.gql(query);
+    expect(response.data.metrics.sql).toMatch(/and f\.name = \$\d+/);
+    // D1: {u1, u3} carted, u3 did not buy; D2: {u2} carted and bought; D3: nobody carted
+    expect(response.data.metrics.rows).toEqual([
+      { cartAbandonmentRate: 0.5 },
+      { cartAbandonmentRate: 0 },
+      { cartAbandonmentRate: null },
+    ]);
+  });
+
   it("answers ALL with churn against the equally long window before the range", async () => {
     const [row] = await rowsOf(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, grain: ALL,
       timezone: "Asia/Shanghai") { rows { time ${ALL_METRICS} } } }`);

@@ -366,6 +366,17 @@ class Plan {
     return this.query.dimensions.map((d) => d.column);
   }
 
+  /** The one event name every events measure of the query counts, if they agree on one. */
+  private onlyEvent(): string | undefined {
+    const names = new Set(
+      [
+        ...this.perUserColumns("events"),
+        ...[...this.rowMeasures].filter((k) => (MEASURES[k] as RowMeasure).fact === "events"),
+      ].map((k) => (MEASURES[k] as RowMeasure).onlyEvent),
+    );
+    return names.size === 1 ? [...names][0] : undefined;
+  }
+
   /** Row measures computed per user for a per-user fact: those metrics read and those user measures use. */
   private perUserColumns(fact: FactKey): RowMeasureKey[] {
     const keys = new Set<RowMeasureKey>();
@@ -470,6 +481,8 @@ class Plan {
       (d) => sql`${dimensionExpression(d.ref, d.declaration, fact, joins)} as ${id(d.column)}`,
     );
     const conditions = [this.window(fact)];
+    const onlyEvent = fact === "events" && extraWhere === undefined ? this.onlyEvent() : undefined;
+    if (onlyEvent !== undefined) conditions.push(sql`f.name = ${onlyEvent}`);
     if (extraWhere) conditions.push(extraWhere);
     if (this.query.where) conditions.push(compileFilter(this.query.where, fact, joins));
     if (this.query.segment !== undefined)
