@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import net from "node:net";
+import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { sql } from "drizzle-orm";
@@ -50,6 +51,12 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb("VmRSS"), peak: kb("VmHWM") };
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function gql(url: string, query: string, variables: Record<string, unknown> = {}) {
@@ -271,6 +278,7 @@ export async function run(): Promise<void> {
       `schedule of every ${schedule.length} requests: ${schedule.map((operation) => operation.name).join(", ")}`,
     );
     let sent = 0;
+    const cpuBefore = cpuSecondsOf(server.pid!);
     const result = await autocannon({
       url,
       connections: CONNECTIONS,
@@ -302,6 +310,7 @@ export async function run(): Promise<void> {
       ],
     } as autocannon.Options);
     const serverPeak = Math.max(peakRss, memoryOf(server.pid!).peak);
+    const serverCpu = cpuSecondsOf(server.pid!) - cpuBefore;
 
     const [{ stored }] = await db.query<{ stored: number }>(sql`
       select count(*)::int as stored from events
@@ -321,6 +330,9 @@ export async function run(): Promise<void> {
       console.log(`  ${name}: ${counts.ok} ok, ${counts.failed} failed`);
     for (const failure of failures) console.log(`  failure: ${failure}`);
     console.log(`server RSS: idle ${mb(idleRss)}, peak ${mb(serverPeak)}`);
+    console.log(
+      `server CPU: ${serverCpu.toFixed(1)} s over ${result.duration.toFixed(1)} s (${((serverCpu / result.duration) * 100).toFixed(0)}% of one core); machine load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`,
+    );
     if (perOperation.has("track")) {
       console.log(
         `tracked events: ${trackedSent} sent, ${acknowledged.length} acknowledged, ${stored} of those in the database → ${
