@@ -121,13 +121,16 @@ const steps = (...names: string[]) => names.map((event) => ({ event }));
 describe("funnel compiler", () => {
   const base: FunnelDefinition = { steps: steps("a_view", "a_cart"), timeRange: RANGE, timezone: "UTC" };
 
-  it("hops to the next matching event with a precomputed window column (ORDERED)", () => {
+  it("walks steps through per-user arrays of positions and running counts (ORDERED)", () => {
     const { sql, params } = compileSql(compileFunnel(base).statement);
-    expect(sql).toContain("min(case when s1 then seq end) over (partition by user_id order by seq desc");
-    expect(sql).toContain("rows between unbounded preceding and 1 preceding) as next1");
+    expect(sql).toContain("row_number() over w as seq, count(*) filter (where g0) over w as cg0");
     expect(sql).toContain(
-      "left join fe f on f.user_id = a.user_id and f.seq = a.n1 and f.ts <= a.t0 + make_interval(secs =>",
+      "window w as (partition by user_id order by ts, id rows between unbounded preceding and current row)",
     );
+    expect(sql).toContain("coalesce(array_agg(seq) filter (where g1), '{}') as p1");
+    // The first step-1 event after the entry, if inside the window.
+    expect(sql).toContain("(select u.p1[u.c1[e.q0] + 1] as c) z) h1");
+    expect(sql).toMatch(/case when u\.ts\[z\.c\] <= u\.ts\[e\.q0\] \+ make_interval\(secs => \$\d+::int\)/);
     expect(sql).toContain("percentile_cont(0.5) within group");
     expect(sql).toMatch(/from \(\s*select e\.id, coalesce\(m\.survivor_id, e\.user_id\) as user_id/);
     expect(params).toContain(14 * 86400);
@@ -135,8 +138,16 @@ describe("funnel compiler", () => {
 
   it("requires the very next event in STRICT mode and reads every event", () => {
     const { sql } = compileSql(compileFunnel({ ...base, mode: "STRICT" }).statement);
-    expect(sql).toContain("f.seq = a.q0 + 1 and f.s1");
+    expect(sql).toContain("case when u.p1[u.c1[e.q0 + 1]] = e.q0 + 1 then e.q0 + 1 end");
     expect(sql).not.toContain("f.name = any(");
+  });
+
+  it("shares one group between identical steps", () => {
+    const { sql } = compileSql(
+      compileFunnel({ ...base, steps: steps("a_view", "a_view", "a_cart") }).statement,
+    );
+    expect(sql).toContain("(select u.p0[u.c0[e.q0] + 1] as c) z) h1");
+    expect(sql).toContain("(select u.p1[u.c1[h1.q] + 1] as c) z) h2");
   });
 
   it("rejects invalid definitions naming the field", () => {

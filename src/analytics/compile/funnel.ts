@@ -8,7 +8,6 @@ import {
   assertEventName,
   assertInteger,
   assertPropertyFilter,
-  type Breakdown,
   type EventMatcher,
   eventMatches,
   resolveBreakdown,
@@ -65,12 +64,20 @@ export interface FunnelRow extends Record<string, unknown> {
  *   matching event after the previous step's event in that order (the greedy choice reaches
  *   furthest), so a step repeated in the definition needs a distinct, later event. STRICT
  *   requires the very next event of the user (of any name) to match. UNORDERED counts, from
- *   an entry event matching any step, the steps satisfied by distinct events inside the window.
- * - An exclusion voids an attempt when its event occurs strictly after the attempt's
- *   `fromStep` event and strictly before its `toStep` event (or, when `toStep` was never
- *   reached, until the window closes). A void attempt counts at no step.
+ *   an entry event matching any step, the steps satisfied by distinct events at or after it
+ *   within the window (steps with identical definitions need that many distinct events).
+ * - An exclusion voids an attempt when its event comes after the attempt's `fromStep` event
+ *   and before its `toStep` event in that order (or, when `toStep` was never reached, before
+ *   the window closes). A void attempt counts at no step.
  * - Each user counts once, at the furthest step of their best attempt; among equally far
  *   attempts the earliest entry wins (its times and breakdown value are the user's).
+ *
+ * How: one sort of the user's matching events gives each a position `seq` and, per distinct
+ * step definition g, the running count `cg` of g-events; per user, arrays of timestamps,
+ * counts and g-positions turn "the first g-event after position q" into the O(1) lookup
+ * `p_g[c_g[q] + 1]`, so every attempt walks its steps without joins. The arrays are built
+ * from input sorted like the window (PostgreSQL aggregates a sorted subquery in order), so
+ * no aggregate sorts again and array index = `seq`.
  */
 export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
   const steps = validateSteps(definition.steps);
@@ -83,50 +90,91 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
   const bounds = rangeBounds(definition.timeRange, definition.timezone);
   const window = sql`make_interval(secs => ${windowSeconds}::int)`;
 
-  const stepFlags = steps.map((step, k) => sql`${eventMatches("f", step)} as s${sql.raw(String(k))}`);
-  const exclusionFlags = exclusions.map(
-    (exclusion, j) => sql`${eventMatches("f", exclusion)} as x${sql.raw(String(j))}`,
-  );
+  const groups = stepGroups(steps);
   const names = [...new Set([...steps.map((s) => s.event), ...exclusions.map((x) => x.event)])];
+  const flags = [
+    ...groups.list.map((group, g) => sql`${eventMatches("f", group.matcher)} as g${raw(g)}`),
+    ...exclusions.map((exclusion, j) => sql`${eventMatches("f", exclusion)} as x${raw(j)}`),
+  ];
+  const counters = [
+    ...groups.list.map((_, g) => sql`count(*) filter (where g${raw(g)}) over w as cg${raw(g)}`),
+    ...exclusions.map((_, j) => sql`count(*) filter (where x${raw(j)}) over w as cx${raw(j)}`),
+  ];
+  const inRange = sql`ts >= ${bounds.from} and ts < ${bounds.to}`;
+  const entry =
+    mode === "UNORDERED"
+      ? sql`(${joinSql(
+          groups.list.map((_, g) => sql.raw(`g${g}`)),
+          sql` or `,
+        )}) and ${inRange}`
+      : sql`g${raw(groups.ofStep[0])} and ${inRange}`;
+  const arrays = [
+    sql`array_agg(ts) as ts`,
+    ...groups.list.flatMap((_, g) => [
+      sql`array_agg(cg${raw(g)}) as c${raw(g)}`,
+      sql`coalesce(array_agg(seq) filter (where g${raw(g)}), '{}') as p${raw(g)}`,
+    ]),
+    ...exclusions.flatMap((_, j) => [
+      sql`array_agg(cx${raw(j)}) as cx${raw(j)}`,
+      sql`coalesce(array_agg(seq) filter (where x${raw(j)}), '{}') as px${raw(j)}`,
+    ]),
+    sql`array_agg(seq) filter (where ${entry}) as entries`,
+    ...(breakdown?.kind === "EVENT" ? [sql`array_agg(bd) as bd`] : []),
+  ];
   // STRICT needs every event of the user to see what lies between two steps.
   const nameFilter = mode === "STRICT" ? sql`true` : sql`f.name = any(${toTextArray(names)}::text[])`;
-  const eventBreakdown = breakdown?.kind === "EVENT" ? sql`${breakdown.expression}` : sql`null::text`;
-  const nextStepColumns =
-    mode !== "ORDERED"
-      ? []
-      : steps.slice(1).map((_, i) => {
-          const k = i + 1;
-          // Walking backwards keeps the frame start fixed, so min() stays incremental (linear).
-          return sql`min(case when s${sql.raw(String(k))} then seq end) over (partition by user_id order by seq desc
-            rows between unbounded preceding and 1 preceding) as next${sql.raw(String(k))}`;
-        });
+  const eventBreakdown = breakdown?.kind === "EVENT" ? sql`, ${breakdown.expression} as bd` : sql``;
 
-  const ctes: SQL[] = [
-    sql`matched as (
-    select f.id, f.user_id, f.ts, row_number() over (partition by f.user_id order by f.ts, f.id) as seq,
-      ${eventBreakdown} as bd, ${joinSql([...stepFlags, ...exclusionFlags])}
+  const attempt =
+    mode === "UNORDERED"
+      ? unorderedAttempt(groups, window)
+      : orderedAttempt(groups, steps.length, mode, exclusions, window);
+  const entryBreakdown = breakdown?.kind === "EVENT" ? sql`u.bd[e.q0]` : sql`null::text`;
+  const userBreakdown =
+    breakdown?.kind === "USER"
+      ? sql`(select ${breakdown.expression} from users u where u.id = b.user_id)`
+      : sql`b.bd`;
+
+  const stepAggregates = steps.map((_, k) => {
+    const count = sql`count(*) filter (where reached >= ${raw(k + 1)})::int as c${raw(k)}`;
+    if (k === 0) return count;
+    const seconds = sql`extract(epoch from (times[${raw(k + 1)}] - times[${raw(k)}]))::float8`;
+    return sql`${count}, avg(${seconds}) as avg${raw(k)},
+      percentile_cont(0.5) within group (order by ${seconds}) as median${raw(k)}`;
+  });
+  const grouping = breakdown ? sql`group by grouping sets ((), (bd))` : sql``;
+  const statement = sql`with matched as (
+  select user_id, ts, id${breakdown?.kind === "EVENT" ? sql`, bd` : sql``}, ${joinSql(groups.list.map((_, g) => sql.raw(`g${g}`)))},
+    ${exclusions.length ? sql`${joinSql(exclusions.map((_, j) => sql.raw(`x${j}`)))},` : sql``}
+    row_number() over w as seq, ${joinSql(counters)}
+  from (
+    select f.user_id, f.ts, f.id${eventBreakdown}, ${joinSql(flags)}
     from ${resolvedEvents} f
     where f.ts >= ${bounds.from} and f.ts < ${bounds.to} + ${window} and ${nameFilter}
       and ${segmentFilter(definition, sql`f.user_id`)}
-  )`,
-    sql`fe as (select matched.*${nextStepColumns.length ? sql`, ${joinSql(nextStepColumns)}` : sql``} from matched)`,
-  ];
-  if (mode === "UNORDERED") {
-    ctes.push(...unorderedAttempts(steps, bounds.from, bounds.to, window));
-  } else {
-    ctes.push(...orderedAttempts(steps.length, mode, exclusions, bounds.from, bounds.to, window));
-  }
-  ctes.push(bestAttempts(breakdown));
-
-  const stepAggregates = steps.map((_, k) => {
-    const count = sql`count(*) filter (where reached >= ${sql.raw(String(k + 1))})::int as c${sql.raw(String(k))}`;
-    if (k === 0) return count;
-    const seconds = sql`extract(epoch from (times[${sql.raw(String(k + 1))}] - times[${sql.raw(String(k))}]))::float8`;
-    return sql`${count}, avg(${seconds}) as avg${sql.raw(String(k))},
-      percentile_cont(0.5) within group (order by ${seconds}) as median${sql.raw(String(k))}`;
-  });
-  const grouping = breakdown ? sql`group by grouping sets ((), (bd))` : sql``;
-  const statement = sql`with ${joinSql(ctes, sql`,\n`)}
+  ) flagged
+  window w as (partition by user_id order by ts, id rows between unbounded preceding and current row)
+),
+per_user as (
+  select user_id, ${joinSql(arrays)}
+  from (select * from matched order by user_id, ts, id) ordered
+  group by user_id
+),
+best as (
+  select b.user_id, ${userBreakdown} as bd, b.reached, b.times from (
+    select u.user_id, a.reached, a.times, a.bd
+    from per_user u
+    cross join lateral (
+      select cardinality(${attempt.times}) as reached, ${attempt.times} as times, ${entryBreakdown} as bd
+      from unnest(u.entries) as e(q0)
+      ${attempt.hops}
+      ${attempt.valid ? sql`where ${attempt.valid}` : sql``}
+      order by 1 desc, e.q0
+      limit 1
+    ) a
+    where u.entries is not null
+  ) b
+)
 select ${breakdown ? sql`grouping(bd) = 1` : sql`true`} as is_total, ${breakdown ? sql`bd` : sql`null::text`} as breakdown,
   ${joinSql(stepAggregates)}
 from best ${grouping}
@@ -134,92 +182,96 @@ order by is_total desc, c0 desc, breakdown`;
   return { statement, stepCount: steps.length, eventNames: names, hasBreakdown: breakdown !== null };
 }
 
-/** ORDERED / STRICT: follow each entry through the steps, one hop per step. */
-function orderedAttempts(
+const raw = (n: number) => sql.raw(String(n));
+
+/** Identical step definitions share one group (one flag, one set of arrays). */
+interface StepGroups {
+  list: Array<{ matcher: EventMatcher; size: number }>;
+  /** The group of each step. */
+  ofStep: number[];
+}
+
+function stepGroups(steps: EventMatcher[]): StepGroups {
+  const list: StepGroups["list"] = [];
+  const keys: string[] = [];
+  const ofStep = steps.map((step) => {
+    const key = JSON.stringify([step.event, sortedEntries(step.where)]);
+    let g = keys.indexOf(key);
+    if (g < 0) {
+      g = keys.push(key) - 1;
+      list.push({ matcher: step, size: 0 });
+    }
+    list[g].size += 1;
+    return g;
+  });
+  return { list, ofStep };
+}
+
+interface AttemptSql {
+  /** LATERAL joins after `unnest(u.entries) as e(q0)` (per-user arrays are `u.*`). */
+  hops: SQL;
+  /** The attempt's step times in order (`times[k + 1]` = when step k was done). */
+  times: SQL;
+  /** Condition for the attempt to count (exclusions), or null. */
+  valid: SQL | null;
+}
+
+/** ORDERED / STRICT: hop from the entry to each step's event; `q{k}` is its position or null. */
+function orderedAttempt(
+  groups: StepGroups,
   stepCount: number,
   mode: "ORDERED" | "STRICT",
   exclusions: ValidExclusion[],
-  from: SQL,
-  to: SQL,
   window: SQL,
-): SQL[] {
-  // Each hop carries the next row to visit: `n{k}` is the seq of the first step-k event after
-  // the current one (precomputed per row in `fe`), so a hop is one equality join.
-  const carryNext = (k: number) =>
-    k < stepCount && mode === "ORDERED"
-      ? sql`, f.next${sql.raw(String(k))} as n${sql.raw(String(k))}`
-      : sql``;
-  const ctes: SQL[] = [
-    sql`a0 as (select f.user_id, f.id as id0, f.bd, f.ts as t0, f.seq as q0${carryNext(1)} from fe f
-      where f.s0 and f.ts >= ${from} and f.ts < ${to})`,
-  ];
-  for (let k = 1; k < stepCount; k++) {
-    const [prev, cur] = [sql.raw(`a${k - 1}`), sql.raw(`a${k}`)];
-    const [q, t, s] = [sql.raw(`q${k}`), sql.raw(`t${k}`), sql.raw(`s${k}`)];
-    const hop =
-      mode === "STRICT"
-        ? sql`f.seq = a.q${sql.raw(String(k - 1))} + 1 and f.${s}`
-        : sql`f.seq = a.n${sql.raw(String(k))}`;
-    ctes.push(sql`${cur} as (select a.*, f.seq as ${q}, f.ts as ${t}${carryNext(k + 1)} from ${prev} a
-      left join fe f on f.user_id = a.user_id and ${hop} and f.ts <= a.t0 + ${window})`);
-  }
-  const times = joinSql(Array.from({ length: stepCount }, (_, k) => sql.raw(`a.t${k}`)));
-  const voids = exclusions.map((exclusion, j) => {
-    const fromTs = sql.raw(`a.t${exclusion.fromStep}`);
-    const toTs = sql.raw(`a.t${exclusion.toStep}`);
-    return sql`exists (select 1 from fe x where x.user_id = a.user_id and x.x${sql.raw(String(j))}
-      and x.ts > ${fromTs} and (x.ts < ${toTs} or (${toTs} is null and x.ts <= a.t0 + ${window})))`;
+): AttemptSql {
+  const deadline = sql`u.ts[e.q0] + ${window}`;
+  const position = (k: number) => (k === 0 ? sql`e.q0` : sql.raw(`h${k}.q`));
+  const hops = Array.from({ length: stepCount - 1 }, (_, i) => {
+    const k = i + 1;
+    const g = raw(groups.ofStep[k]);
+    const previous = position(k - 1);
+    const candidate =
+      mode === "ORDERED"
+        ? sql`u.p${g}[u.c${g}[${previous}] + 1]`
+        : sql`case when u.p${g}[u.c${g}[${previous} + 1]] = ${previous} + 1 then ${previous} + 1 end`;
+    return sql`cross join lateral (select case when u.ts[z.c] <= ${deadline} then z.c end as q
+      from (select ${candidate} as c) z) h${raw(k)}`;
   });
-  ctes.push(sql`attempts as (select a.user_id, a.id0, a.bd, array_remove(array[${times}], null) as times
-    from ${sql.raw(`a${stepCount - 1}`)} a
-    ${voids.length ? sql`where not (${joinSql(voids, sql` or `)})` : sql``})`);
-  return ctes;
+  const times = sql`array_remove(array[${joinSql(Array.from({ length: stepCount }, (_, k) => sql`u.ts[${position(k)}]`))}], null)`;
+  const voids = exclusions.map((exclusion, j) => {
+    const from = position(exclusion.fromStep);
+    const to = position(exclusion.toStep);
+    const next = sql`u.px${raw(j)}[u.cx${raw(j)}[${from}] + 1]`;
+    return sql`coalesce(case when ${to} is not null then ${next} < ${to} else u.ts[${next}] <= ${deadline} end, false)`;
+  });
+  return {
+    hops: joinSql(
+      hops,
+      sql`
+`,
+    ),
+    times,
+    valid: voids.length ? sql`not (${joinSql(voids, sql` or `)})` : null,
+  };
 }
 
 /**
- * UNORDERED: from each entry (an event matching any step, inside the range), the steps
- * satisfied by distinct events within the window. Identical step definitions form one
- * group that needs as many distinct events as it has steps. `times` lists the satisfying
- * events' timestamps in order, so `times[k]` is when the k-th step was completed.
+ * UNORDERED: for each step group of size m, its first m events at or after the entry
+ * (inside the window) satisfy it; `times` are those events' timestamps in order.
  */
-function unorderedAttempts(steps: EventMatcher[], from: SQL, to: SQL, window: SQL): SQL[] {
-  const groups = new Map<string, { first: number; size: number }>();
-  steps.forEach((step, k) => {
-    const key = JSON.stringify([step.event, sortedEntries(step.where)]);
-    const group = groups.get(key);
-    if (group) group.size += 1;
-    else groups.set(key, { first: k, size: 1 });
-  });
-  const groupRows = [...groups.values()].map(
-    (group, g) =>
-      sql`(${sql.raw(String(g))}, f.s${sql.raw(String(group.first))}, ${sql.raw(String(group.size))})`,
+function unorderedAttempt(groups: StepGroups, window: SQL): AttemptSql {
+  const deadline = sql`u.ts[e.q0] + ${window}`;
+  const found = groups.list.flatMap((group, g) =>
+    Array.from({ length: group.size }, (_, j) => {
+      const position = sql`u.p${raw(g)}[coalesce(u.c${raw(g)}[e.q0 - 1], 0) + ${raw(j + 1)}]`;
+      return sql`case when u.ts[${position}] <= ${deadline} then u.ts[${position}] end`;
+    }),
   );
-  const anyStep = joinSql(
-    steps.map((_, k) => sql.raw(`f.s${k}`)),
-    sql` or `,
-  );
-  return [
-    sql`a0 as (select f.user_id, f.id as id0, f.bd, f.ts as t0 from fe f
-      where (${anyStep}) and f.ts >= ${from} and f.ts < ${to})`,
-    sql`hits as (select a.id0, f.id, f.ts, g.needed,
-        row_number() over (partition by a.id0, g.idx order by f.ts, f.id) as rn
-      from a0 a join fe f on f.user_id = a.user_id and f.ts >= a.t0 and f.ts <= a.t0 + ${window}
-      cross join lateral (values ${joinSql(groupRows)}) as g(idx, hit, needed)
-      where g.hit)`,
-    sql`attempts as (select a.user_id, a.id0, a.bd,
-        array(select h.ts from hits h where h.id0 = a.id0 and h.rn <= h.needed order by h.ts, h.id) as times
-      from a0 a)`,
-  ];
-}
-
-function bestAttempts(breakdown: Breakdown | null): SQL {
-  const value =
-    breakdown?.kind === "USER"
-      ? sql`(select ${breakdown.expression} from users u where u.id = b.user_id)`
-      : sql`b.bd`;
-  return sql`best as (select b.user_id, ${value} as bd, b.reached, b.times from (
-    select distinct on (user_id) user_id, bd, cardinality(times) as reached, times
-    from attempts order by user_id, cardinality(times) desc, times[1], id0) b)`;
+  return {
+    hops: sql``,
+    times: sql`array(select t from unnest(array[${joinSql(found)}]) as t where t is not null order by t)`,
+    valid: null,
+  };
 }
 
 interface ValidExclusion extends EventMatcher {
