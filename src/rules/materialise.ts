@@ -32,22 +32,34 @@ export interface MaterialiseResult {
 /** Serialises refreshes across processes sharing the database. */
 const REFRESH_LOCK = 7_210_605;
 
-function dependencyOrder(targets: MaterialiseTarget[]): MaterialiseTarget[] {
+/**
+ * Dependency levels among the targets: a definition comes one level after every target it
+ * refers to through `has_tag` / `in_segment` (cycles are refused when rules are saved).
+ */
+function dependencyLevels(targets: MaterialiseTarget[]): MaterialiseTarget[][] {
   const byId = new Map(targets.map((t) => [`${t.kind}:${t.key}`, t]));
-  const ordered: MaterialiseTarget[] = [];
-  const done = new Set<string>();
-  const visit = (id: string, stack: Set<string>) => {
+  const level = new Map<string, number>();
+  const visit = (id: string, stack: Set<string>): number => {
+    const known = level.get(id);
+    if (known !== undefined) return known;
     const target = byId.get(id);
-    if (!target || done.has(id) || stack.has(id)) return;
+    if (!target || stack.has(id)) return -1;
     stack.add(id);
     const refs = references(target.expr);
-    for (const key of refs.tags) visit(`tag:${key}`, stack);
-    for (const key of refs.segments) visit(`segment:${key}`, stack);
-    done.add(id);
-    ordered.push(target);
+    const deps = [...refs.tags.map((k) => `tag:${k}`), ...refs.segments.map((k) => `segment:${k}`)];
+    const mine = 1 + Math.max(-1, ...deps.map((dep) => visit(dep, stack)));
+    stack.delete(id);
+    level.set(id, mine);
+    return mine;
   };
-  for (const id of byId.keys()) visit(id, new Set());
-  return ordered;
+  const levels: MaterialiseTarget[][] = [];
+  for (const [id, target] of byId) {
+    const n = visit(id, new Set());
+    const list = levels[n] ?? [];
+    list.push(target);
+    levels[n] = list;
+  }
+  return levels.filter(Boolean);
 }
 
 export async function materialise(
@@ -56,7 +68,8 @@ export async function materialise(
   now: Date = new Date(),
 ): Promise<MaterialiseResult[]> {
   if (targets.length === 0) return [];
-  const ordered = dependencyOrder(targets);
+  const levels = dependencyLevels(targets);
+  const ordered = levels.flat();
   const compiled = compileRules(
     ordered.map((t) => t.expr),
     { asOf: now },
@@ -64,17 +77,34 @@ export async function materialise(
   const at = sql`${now.toISOString()}::timestamptz`;
   return db.transaction(async (tx) => {
     await tx.query(sql`select pg_advisory_xact_lock(${REFRESH_LOCK})`);
+    // One pass over the facts: per-user features of every rule.
     await tx.query(sql`create temp table rule_features on commit drop as ${compiled.features}`);
-    await tx.query(sql`analyze rule_features`);
+    await tx.query(
+      sql`create temp table rule_members (target int, user_id bigint, value text) on commit drop`,
+    );
     const results: MaterialiseResult[] = [];
-    for (const target of ordered) {
+    for (const [levelIndex, level] of levels.entries()) {
       const started = performance.now();
-      const next = target.valued
-        ? sql`select rf.user_id, ${compiled.valueText(target.expr)} as value from rule_features rf`
-        : sql`select rf.user_id, null::text as value from rule_features rf where ${compiled.expression(target.expr)}`;
-      const statement =
-        target.kind === "tag"
-          ? sql`with next as (select * from (${next}) n where ${target.valued ? sql`n.value is not null` : sql`true`}),
+      // One pass over the features per dependency level: every rule of the level evaluated per user.
+      const rows = level.map((target) => {
+        const index = ordered.indexOf(target);
+        return target.valued
+          ? sql`(${index}::int, true, ${compiled.valueText(target.expr)})`
+          : sql`(${index}::int, false, case when ${compiled.expression(target.expr)} then '' end)`;
+      });
+      // A VALUE tag's members have a value; a condition's members have '' (stored as null).
+      await tx.query(sql`insert into rule_members (target, user_id, value)
+        select t.target, rf.user_id, case when t.valued then t.value end from rule_features rf
+        cross join lateral (values ${joinSql(rows)}) as t(target, valued, value) where t.value is not null`);
+      if (levelIndex === 0) await tx.query(sql`create index on rule_members (target, user_id)`);
+      await tx.query(sql`analyze rule_members`);
+      const evaluationMs = (performance.now() - started) / level.length;
+      for (const target of level) {
+        const diffStarted = performance.now();
+        const next = sql`select user_id, value from rule_members where target = ${ordered.indexOf(target)}::int`;
+        const statement =
+          target.kind === "tag"
+            ? sql`with next as (${next}),
             entered as (
               insert into tag_members (tag_key, user_id, value, assigned_at)
               select ${target.key}, n.user_id, n.value, ${at} from next n
@@ -99,7 +129,7 @@ export async function materialise(
             select (select count(*) from next)::int as users, (select count(*) from entered)::int as entered,
               (select count(*) from exited)::int as exited, (select count(*) from updated)::int as updated,
               (select count(*) from logged)::int as logged`
-          : sql`with next as (${next}),
+            : sql`with next as (${next}),
             entered as (
               insert into segment_members (segment_key, user_id, entered_at)
               select ${target.key}, n.user_id, ${at} from next n
@@ -116,15 +146,16 @@ export async function materialise(
               returning 1)
             select (select count(*) from next)::int as users, (select count(*) from entered)::int as entered,
               (select count(*) from exited)::int as exited, (select count(*) from logged)::int as logged`;
-      const [row] = await tx.query<{ users: number; entered: number; exited: number }>(statement);
-      results.push({
-        kind: target.kind,
-        key: target.key,
-        users: row.users,
-        entered: row.entered,
-        exited: row.exited,
-        milliseconds: Math.round(performance.now() - started),
-      });
+        const [row] = await tx.query<{ users: number; entered: number; exited: number }>(statement);
+        results.push({
+          kind: target.kind,
+          key: target.key,
+          users: row.users,
+          entered: row.entered,
+          exited: row.exited,
+          milliseconds: Math.round(evaluationMs + performance.now() - diffStarted),
+        });
+      }
     }
     const keysOf = (kind: "tag" | "segment") =>
       ordered.filter((t) => t.kind === kind).map((t) => sql`${t.key}::text`);
