@@ -83,7 +83,10 @@ describe("retention and paths compilers", () => {
       }).statement,
     );
     expect(sql).toContain("ts - prev_ts > make_interval(mins => $");
-    expect(sql).toContain("where prev_name is distinct from name");
+    expect(sql).toContain(
+      "(prev_ts is not null and ts - prev_ts <= make_interval(mins => $5::int) and prev_name = name) as repeated",
+    );
+    expect(sql).toContain("array_agg(name order by ts, id) as names");
     expect(params).toContain(30);
     expect(params).toContain(50);
   });
@@ -182,6 +185,22 @@ describeEachDatabase("retention, paths, lifecycle", (db) => {
       ["1_p_home", 3],
       ["2_p_item", 2],
       ["3_p_cart", 2],
+    ]);
+  });
+
+  it("builds paths between a start and an end event", async () => {
+    const result = await analytics.paths({
+      startEvent: "p_home",
+      endEvent: "p_cart",
+      timeRange: { from: "2026-03-10", to: "2026-03-11" },
+    });
+    // Only sessions reaching the cart after the home page: u11 home→list→item→cart, u12 home→item→cart.
+    expect(result.links).toEqual([
+      { source: "1_p_home", target: "2_p_item", users: 1 },
+      { source: "1_p_home", target: "2_p_list", users: 1 },
+      { source: "2_p_item", target: "3_p_cart", users: 1 },
+      { source: "2_p_list", target: "3_p_item", users: 1 },
+      { source: "3_p_item", target: "4_p_cart", users: 1 },
     ]);
   });
 

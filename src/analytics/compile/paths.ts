@@ -59,67 +59,60 @@ export function compilePaths(definition: PathsDefinition): CompiledPaths {
   }
   const bounds = rangeBounds(definition.timeRange, definition.timezone);
 
-  const fromStart = startEvent !== null || endEvent === null;
-  const starts = startEvent
-    ? sql`select user_id, session_no, min(pos) as first_pos from numbered where name = ${startEvent} group by 1, 2`
-    : sql`select user_id, session_no, 1::bigint as first_pos from numbered group by 1, 2`;
-  const ends = endEvent
-    ? sql`select n.user_id, n.session_no, min(n.pos) as end_pos from numbered n
-        ${startEvent ? sql`join starts s using (user_id, session_no) where n.pos >= s.first_pos and` : sql`where`}
-        n.name = ${endEvent} group by 1, 2`
-    : null;
-
-  let pathSteps: SQL;
-  if (fromStart) {
-    pathSteps = sql`select n.user_id, n.session_no, (n.pos - s.first_pos + 1)::int as step, n.name
-      from numbered n join starts s using (user_id, session_no)
-      ${ends ? sql`join ends d using (user_id, session_no)` : sql``}
-      where n.pos >= s.first_pos and n.pos < s.first_pos + ${maxSteps}
-      ${ends ? sql`and n.pos <= d.end_pos` : sql``}`;
+  const gap = sql`make_interval(mins => ${gapMinutes}::int)`;
+  // Each session's path as an array of event names; `first_pos` is where it starts (1-based),
+  // `last_pos` where it ends, `step_offset` the step number of the first element minus one.
+  let window: SQL;
+  if (startEvent && endEvent) {
+    window = sql`select user_id, names, p as first_pos, least(array_position(names, ${endEvent}, p), p + ${maxSteps - 1}::int) as last_pos, 0 as step_offset
+      from (select user_id, names, array_position(names, ${startEvent}) as p from session_paths) s
+      where p is not null and array_position(names, ${endEvent}, p) is not null`;
+  } else if (startEvent) {
+    window = sql`select user_id, names, p as first_pos, p + ${maxSteps - 1}::int as last_pos, 0 as step_offset
+      from (select user_id, names, array_position(names, ${startEvent}) as p from session_paths) s where p is not null`;
+  } else if (endEvent) {
+    window = sql`select user_id, names, greatest(1, e - ${maxSteps - 1}::int) as first_pos, e as last_pos,
+        ${maxSteps - 1}::int - (e - greatest(1, e - ${maxSteps - 1}::int)) as step_offset
+      from (select user_id, names, array_position(names, ${endEvent}) as e from session_paths) s where e is not null`;
   } else {
-    pathSteps = sql`select n.user_id, n.session_no, (${maxSteps} - (d.end_pos - n.pos))::int as step, n.name
-      from numbered n join ends d using (user_id, session_no)
-      where n.pos <= d.end_pos and n.pos > d.end_pos - ${maxSteps}`;
+    window = sql`select user_id, names, 1 as first_pos, ${maxSteps}::int as last_pos, 0 as step_offset from session_paths`;
   }
 
-  const statement = sql`with scoped as (
-  select e.id, e.user_id, e.ts, e.name,
-    lag(e.ts) over (partition by e.user_id order by e.ts, e.id) as prev_ts
+  const statement = sql`with marked as (
+  select e.user_id, e.ts, e.id, e.name, lag(e.ts) over w as prev_ts, lag(e.name) over w as prev_name
   from ${resolvedEvents} e
   where e.ts >= ${bounds.from} and e.ts < ${bounds.to}
     ${excluded.length ? sql`and e.name <> all(${toTextArray(excluded)}::text[])` : sql``}
     and ${segmentFilter(definition, sql`e.user_id`)}
+  window w as (partition by e.user_id order by e.ts, e.id)
 ),
-sessions as (
-  select id, user_id, ts, name,
-    sum(case when prev_ts is null or ts - prev_ts > make_interval(mins => ${gapMinutes}::int) then 1 else 0 end)
-      over (partition by user_id order by ts, id) as session_no
-  from scoped
+sessioned as (
+  select user_id, ts, id, name,
+    (prev_ts is not null and ts - prev_ts <= ${gap} and prev_name = name) as repeated,
+    sum(case when prev_ts is null or ts - prev_ts > ${gap} then 1 else 0 end)
+      over (partition by user_id order by ts, id rows unbounded preceding) as session_no
+  from marked
 ),
-collapsed as (
-  select * from (
-    select id, user_id, ts, name, session_no,
-      lag(name) over (partition by user_id, session_no order by ts, id) as prev_name
-    from sessions
-  ) s where prev_name is distinct from name
+session_paths as (
+  select user_id, array_agg(name order by ts, id) as names
+  from sessioned where not repeated group by user_id, session_no
 ),
-numbered as (
-  select user_id, session_no, name, row_number() over (partition by user_id, session_no order by ts, id) as pos
-  from collapsed
+paths as (
+  select user_id, step_offset, names[first_pos:last_pos] as path from (${window}) w
 ),
-${fromStart ? sql`starts as (${starts}),` : sql``}
-${ends ? sql`ends as (${ends}),` : sql``}
-path_steps as (${pathSteps}),
+steps as (
+  select p.user_id, (p.step_offset + u.ord)::int as step, u.name, p.path[u.ord + 1] as target
+  from paths p cross join lateral unnest(p.path) with ordinality as u(name, ord)
+),
 links as (
-  select a.step, a.name as event, b.name as target, count(distinct a.user_id)::int as users
-  from path_steps a join path_steps b
-    on b.user_id = a.user_id and b.session_no = a.session_no and b.step = a.step + 1
-  group by a.step, a.name, b.name
-  order by users desc, a.step, a.name, b.name
+  select step, name as event, target, count(*)::int as users
+  from (select distinct user_id, step, name, target from steps where target is not null) d
+  group by step, name, target
+  order by users desc, step, name, target
   limit ${topLinks}
 )
-select 'node' as kind, step, name as event, null::text as target, count(distinct user_id)::int as users
-from path_steps group by step, name
+select 'node' as kind, step, name as event, null::text as target, count(*)::int as users
+from (select distinct user_id, step, name from steps) d group by step, name
 union all
 select 'link', step, event, target, users from links
 order by kind desc, step, users desc, event, target`;
