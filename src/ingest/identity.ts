@@ -317,7 +317,10 @@ export async function resolveIdentities(
   for (const merge of storedMerges) await mergeProfiles(tx, merge.loser, merge.survivor, merge.reason);
 
   if (links.size > 0) {
-    const rows = [...links.values()].map((link) => ({ ...link.identity, userId: resolve(link.ref) }));
+    // Sorted: concurrent batches take the unique-index locks in one order.
+    const rows = [...links.values()]
+      .map((link) => ({ ...link.identity, userId: resolve(link.ref) }))
+      .sort((a, b) => (a.type === b.type ? (a.value < b.value ? -1 : 1) : a.type < b.type ? -1 : 1));
     const inserted = await tx.query<{ n: number }>(sql`
       with inserted as (
         insert into identities (type, value, user_id)

@@ -15,6 +15,8 @@ export type LoadKind = (typeof LOAD_KINDS)[number];
 export interface LoadOptions {
   /** Items per service call (≤ 1000). */
   batchSize?: number;
+  /** Batches written at once; default: 2 for events on PostgreSQL, else 1 (orders and profiles apply in order). */
+  concurrency?: number;
   /** Called after each batch with the bytes read so far and the file size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
@@ -167,6 +169,15 @@ async function* readCsv(
   while (skipped.length) yield skipped.shift()!;
 }
 
+/**
+ * Events are order-free and idempotent, so on PostgreSQL two batches are written at once
+ * (Node prepares one while the server writes the other). Orders, users and products apply
+ * in file order; PGlite is one connection.
+ */
+function defaultConcurrency(kind: LoadKind, ingest: IngestService): number {
+  return kind === "events" && ingest.driver === "postgres" ? 2 : 1;
+}
+
 /** Loads are idempotent replays: a batch may commit without waiting for the WAL flush. */
 const LOAD_OPTIONS = { actor: "stratum load", asyncCommit: true };
 
@@ -230,15 +241,9 @@ export async function loadFile(
     if (!rejects.write(`${JSON.stringify({ line, code, message, id: id ?? null })}\n`))
       await once(rejects, "drain");
   };
-  // Rejected lines are written in line order: unreadable lines wait for their batch's answer.
-  const flush = async (batch: SourceRecord[], unreadable: SourceRecord[]) => {
-    const result = batch.length
-      ? await send(
-          ingest,
-          kind,
-          batch.map((record) => record.item),
-        )
-      : { accepted: 0, updated: 0, duplicates: 0, rejected: [] };
+  // Batches may be written concurrently, but their answers are counted and their rejected
+  // lines written strictly in file order (unreadable lines wait for their batch's answer).
+  const report = async (batch: SourceRecord[], unreadable: SourceRecord[], result: IngestResult) => {
     summary.accepted += result.accepted;
     summary.updated += result.updated;
     summary.duplicates += result.duplicates;
@@ -258,29 +263,42 @@ export async function loadFile(
     for (const reject of rejected) await writeReject(reject.line, reject.code, reject.message, reject.id);
     options.onProgress?.(counter.bytes, totalBytes);
   };
+  const parallelism = Math.max(1, options.concurrency ?? defaultConcurrency(kind, ingest));
+  const answers: Array<Promise<unknown>> = [];
+  const reported: Array<Promise<void>> = [];
+  let lastReported: Promise<void> = Promise.resolve();
+  const dispatch = (batch: SourceRecord[], unreadable: SourceRecord[]) => {
+    const answer = batch.length
+      ? send(
+          ingest,
+          kind,
+          batch.map((record) => record.item),
+        )
+      : Promise.resolve<IngestResult>({ accepted: 0, updated: 0, duplicates: 0, rejected: [] });
+    answers.push(answer.catch(() => {}));
+    lastReported = lastReported.then(async () => report(batch, unreadable, await answer));
+    // Handled here so a failing batch is not an unhandled rejection while the next one is parsed.
+    lastReported.catch(() => {});
+    reported.push(lastReported);
+  };
   let batch: SourceRecord[] = [];
   let unreadable: SourceRecord[] = [];
-  let inFlight: Promise<void> = Promise.resolve();
   try {
     for await (const record of records) {
       summary.records++;
       if (record.error) unreadable.push(record);
       else batch.push(record);
       if (batch.length >= batchSize) {
-        const full = batch;
-        const errors = unreadable;
+        while (reported.length >= parallelism) await reported.shift();
+        dispatch(batch, unreadable);
         batch = [];
         unreadable = [];
-        await inFlight;
-        inFlight = flush(full, errors);
-        // Handled here so a failing batch is not an unhandled rejection while the next one is parsed.
-        inFlight.catch(() => {});
       }
     }
-    await inFlight;
-    if (batch.length || unreadable.length) await flush(batch, unreadable);
+    if (batch.length || unreadable.length) dispatch(batch, unreadable);
+    while (reported.length) await reported.shift();
   } finally {
-    await inFlight.catch(() => {});
+    await Promise.all(answers);
     const open = rejects as WriteStream | null;
     if (open) await new Promise((resolve) => open.end(resolve));
   }

@@ -83,6 +83,10 @@ export class IngestService {
     readonly rules: IdentityRules = DEFAULT_IDENTITY_RULES,
   ) {}
 
+  get driver(): Database["kind"] {
+    return this.db.kind;
+  }
+
   async track(events: readonly EventInput[], options: IngestOptions = {}): Promise<IngestResult> {
     checkBatch(events, "events");
     const rejected: RejectedItem[] = [];
@@ -480,7 +484,9 @@ export class IngestService {
    * as the stored one (and differs from it), in one statement. Returns the profiles changed.
    */
   private async touchProfiles(tx: Database, touches: Map<number, ProfileTouch>): Promise<Set<number>> {
+    // Sorted by id: concurrent batches lock profiles in the same order (no deadlocks).
     const rows = [...touches]
+      .sort((a, b) => a[0] - b[0])
       .filter(([, t]) => t.first || t.last || t.traits.size > 0)
       .map(([id, t]) => ({
         id,

@@ -149,6 +149,36 @@ describeEachDatabase("stratum load", (db) => {
   });
 });
 
+const sharedVisitors = file(
+  "concurrent.ndjson",
+  Array.from({ length: 400 }, (_, i) =>
+    JSON.stringify({
+      messageId: `cc-${i}`,
+      event: "page_view",
+      timestamp: "2026-04-03T00:00:00Z",
+      anonymousId: `cc-dev-${i % 40}`,
+      userId: i % 80 < 40 ? null : `cc-acct-${i % 40}`,
+    }),
+  ),
+);
+
+describeEachDatabase("stratum load, batches written concurrently", (db) => {
+  it("links every visitor once even when concurrent batches meet the same new identities", async () => {
+    const summary = await loadFile(new IngestService(db()), "events", sharedVisitors, {
+      batchSize: 25,
+      concurrency: 3,
+    });
+    expect(summary).toMatchObject({ records: 400, accepted: 400, rejected: 0 });
+    // 40 devices, each seen anonymously first and signed in later: 40 profiles, 80 identities.
+    const [counts] = await db().query<{ identities: number; profiles: number; split: number }>(sql`
+      select count(*)::int as identities, count(distinct user_id)::int as profiles,
+        (select count(*)::int from (select anonymous_id from events where message_id like 'cc-%'
+          group by anonymous_id having count(distinct user_id) > 1) s) as split
+      from identities where value like 'cc-%'`);
+    expect(counts).toEqual({ identities: 80, profiles: 40, split: 0 });
+  });
+});
+
 describe("stratum load (command)", () => {
   it("prints a summary and writes the rejects file", async () => {
     const saved = { url: process.env.DATABASE_URL, dir: process.env.STRATUM_DATA_DIR };
