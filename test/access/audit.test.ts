@@ -39,7 +39,9 @@ describeEachDatabase("audit log of definition changes", (db) => {
           `mutation { createTag(input: { key: "audited", name: "Audited", category: BEHAVIOR, kind: RULE,
           rule: "count(orders) >= 2" }) { key } }`,
         ],
-        [`mutation { updateTag(key: "audited", input: { name: "Audited twice" }, expectedVersion: 1) { key } }`],
+        [
+          `mutation { updateTag(key: "audited", input: { name: "Audited twice" }, expectedVersion: 1) { key } }`,
+        ],
         [`mutation { archiveTag(key: "audited") { key } }`],
         [
           `mutation { createSegment(input: { key: "audited_s", name: "S", rule: "count(orders) >= 1" }) { key } }`,

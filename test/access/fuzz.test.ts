@@ -149,7 +149,7 @@ describeEachDatabase("fuzzing", (db) => {
           if (!body.errors) expect(body.data.users.totalCount).toBe(1);
         },
       ),
-      { numRuns: 80 },
+      { numRuns: 50 },
     );
   });
 
@@ -160,7 +160,7 @@ describeEachDatabase("fuzzing", (db) => {
         const body = await expectCodedOrCorrect(await send(JSON.stringify({ query }), keys.VIEWER));
         if (!body.errors) expect(body.data.userByIdentity).toBeNull();
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 
@@ -182,7 +182,7 @@ describeEachDatabase("fuzzing", (db) => {
           expect(body.errors?.length).toBeGreaterThan(0);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 
@@ -201,7 +201,7 @@ describeEachDatabase("fuzzing", (db) => {
           if (preview.valid) expect(preview.matchingUsers).toBeLessThanOrEqual(1);
           else expect(preview.errors.length).toBeGreaterThan(0);
         }),
-        { numRuns: 120 },
+        { numRuns: 40 },
       );
     },
   );
@@ -248,7 +248,7 @@ describeEachDatabase("fuzzing", (db) => {
           if (!body.errors) expect(Array.isArray(body.data.metrics.rows)).toBe(true);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 50 },
     );
   });
 
@@ -287,7 +287,7 @@ describeEachDatabase("fuzzing", (db) => {
           expect(response.status).toBeLessThan(500);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 50 },
     );
   });
 });

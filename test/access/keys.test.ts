@@ -10,7 +10,6 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureDemoAdminKey } from "../../src/access/demo";
 import { Permission, SYSTEM_PRINCIPAL } from "../../src/access/permissions";
 import { loadConfig } from "../../src/config";
-import { connect, migrate } from "../../src/db/client";
 import { requirePermission, resolvePrincipal } from "../../src/server/auth";
 import { createServices } from "../../src/server/services";
 import { describeEachDatabase } from "../helpers/db";
@@ -174,7 +173,7 @@ describeEachDatabase("API keys", (db) => {
   });
 });
 
-describeEachDatabase("configured and demo admin keys", (db, kind) => {
+describeEachDatabase("configured and demo admin keys", (db) => {
   it("accepts STRATUM_ADMIN_KEY as an administrator", async () => {
     const services = createServices(db(), loadConfig({ STRATUM_ADMIN_KEY: "configured-secret" }));
     expect(await resolvePrincipal(services, "configured-secret")).toMatchObject({ role: "ADMIN" });
@@ -182,32 +181,27 @@ describeEachDatabase("configured and demo admin keys", (db, kind) => {
     expect(await resolvePrincipal(services, undefined)).toBeUndefined();
   });
 
-  it.runIf(kind === "pglite")("creates a demo admin key once per data directory and reuses it", async () => {
+  it("creates a demo admin key once per data directory and reuses it after a restart", async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), "stratum-demo-"));
     try {
-      const open = async () => {
-        const database = await connect({ dataDir });
-        await migrate(database);
-        return createServices(database, loadConfig({ STRATUM_DATA_DIR: dataDir }));
-      };
-      const first = await open();
+      // A restart: new services and configuration over the same database and directory.
+      const start = () => createServices(db(), loadConfig({ STRATUM_DATA_DIR: dataDir }));
+      const first = start();
       const key = await ensureDemoAdminKey(first);
       expect(first.config.adminKey).toBe(key);
       expect(await resolvePrincipal(first, key)).toMatchObject({ name: "demo admin", role: "ADMIN" });
       expect((await readFile(path.join(dataDir, "demo-admin.key"), "utf8")).trim()).toBe(key);
-      await first.db.close();
 
-      const second = await open();
+      const second = start();
       expect(await ensureDemoAdminKey(second)).toBe(key);
-      const keys = await second.apiKeys.list();
-      expect(keys).toHaveLength(1);
+      const demoKeys = (await second.apiKeys.list()).filter((apiKey) => apiKey.name === "demo admin");
+      expect(demoKeys).toHaveLength(1);
       // A revoked demo key is refused even though it is the configured admin key.
-      await second.apiKeys.revoke(keys[0].id, SYSTEM_PRINCIPAL);
+      await second.apiKeys.revoke(demoKeys[0].id, SYSTEM_PRINCIPAL);
       expect(await resolvePrincipal(second, key)).toBeUndefined();
       const replacement = await ensureDemoAdminKey(second);
       expect(replacement).not.toBe(key);
       expect(await resolvePrincipal(second, replacement)).toMatchObject({ role: "ADMIN" });
-      await second.db.close();
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
