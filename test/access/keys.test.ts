@@ -171,9 +171,7 @@ describeEachDatabase("API keys", (db) => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
-});
 
-describeEachDatabase("configured and demo admin keys", (db) => {
   it("accepts STRATUM_ADMIN_KEY as an administrator", async () => {
     const services = createServices(db(), loadConfig({ STRATUM_ADMIN_KEY: "configured-secret" }));
     expect(await resolvePrincipal(services, "configured-secret")).toMatchObject({ role: "ADMIN" });
