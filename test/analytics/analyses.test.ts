@@ -67,7 +67,8 @@ describe("retention and paths compilers", () => {
     expect(sql).toContain("date_trunc($");
     expect(sql).toContain("(r.bucket::date - s.cohort::date)");
     expect(sql).toContain("generate_series(0, $");
-    expect(sql).toContain("min(e.ts) as first_ts");
+    expect(sql).toContain("min(e.ts) filter (where e.name = $");
+    expect(sql).toContain("cross join lateral unnest(s.return_buckets) as r(bucket)");
   });
 
   it("rejects more than 60 periods", () => {
@@ -115,7 +116,7 @@ describeEachDatabase("retention, paths, lifecycle", (db) => {
     ]);
     // Weighted: day 1 = (1 + 0 + 0) / (2 + 1 + 0); day 2 = (1 + 0) / (2 + 1); day 3 = 1 / 2.
     expect(result.average.percentages).toEqual([1, 1 / 3, 1 / 3, 1 / 2]);
-    expect(result.sql).toContain("with starts as");
+    expect(result.sql).toContain("with per_user as");
   });
 
   it("builds RECURRING cohorts from every period with a start event", async () => {

@@ -3,6 +3,7 @@ import { badInput } from "../../errors";
 import { resolvedEvents } from "../../semantic/facts";
 import { bucketSeries, rangeBounds, type TimeRange } from "../../semantic/time";
 import { type AnalysisScope, assertEventName, assertInteger, segmentFilter } from "./common";
+import { toTextArray } from "./funnel";
 
 export const PERIODS = ["DAY", "WEEK", "MONTH"] as const;
 export type Period = (typeof PERIODS)[number];
@@ -80,19 +81,26 @@ export function compileRetention(definition: RetentionDefinition): CompiledReten
   const local = (ts: SQL) => sql`date_trunc(${unit}, ${ts} at time zone ${tz})`;
   const inSegment = segmentFilter(definition, sql`e.user_id`);
 
+  const isStart = sql`e.name = ${startEvent}`;
+  const inRange = sql`e.ts >= ${bounds.from} and e.ts < ${bounds.to}`;
+  // One pass over both events: FIRST_TIME needs each user's first-ever start event, so it
+  // reads all of that user's start events; return buckets only come from the range.
+  const perUser = sql`select e.user_id,
+      ${type === "FIRST_TIME" ? sql`min(e.ts) filter (where ${isStart})` : sql`null::timestamptz`} as first_ts,
+      ${type === "RECURRING" ? sql`array_agg(distinct ${local(sql`e.ts`)}) filter (where ${isStart} and ${inRange})` : sql`null::timestamp[]`} as start_buckets,
+      array_agg(distinct ${local(sql`e.ts`)}) filter (where e.name = ${returnEvent} and ${inRange}) as return_buckets
+    from ${resolvedEvents} e
+    where e.name = any(${toTextArray([startEvent, returnEvent])}::text[]) and ${inSegment}
+      ${type === "RECURRING" ? sql`and ${inRange}` : sql``}
+    group by e.user_id`;
   const starts =
     type === "FIRST_TIME"
-      ? sql`select user_id, ${local(sql`first_ts`)} as cohort from (
-          select e.user_id, min(e.ts) as first_ts from ${resolvedEvents} e
-          where e.name = ${startEvent} and ${inSegment} group by e.user_id) firsts
+      ? sql`select user_id, ${local(sql`first_ts`)} as cohort, return_buckets from per_user
         where first_ts >= ${bounds.from} and first_ts < ${bounds.to}`
-      : sql`select distinct e.user_id, ${local(sql`e.ts`)} as cohort from ${resolvedEvents} e
-        where e.name = ${startEvent} and e.ts >= ${bounds.from} and e.ts < ${bounds.to} and ${inSegment}`;
+      : sql`select u.user_id, c.cohort, u.return_buckets from per_user u cross join lateral unnest(u.start_buckets) as c(cohort)`;
   const returned = sql`select s.user_id, s.cohort, ${periodIndex(period, sql`r.bucket`, sql`s.cohort`)} as period
-    from starts s join (
-      select distinct e.user_id, ${local(sql`e.ts`)} as bucket from ${resolvedEvents} e
-      where e.name = ${returnEvent} and e.ts >= ${bounds.from} and e.ts < ${bounds.to} and ${inSegment}
-    ) r on r.user_id = s.user_id and r.bucket > s.cohort`;
+    from starts s cross join lateral unnest(s.return_buckets) as r(bucket)
+    where r.bucket > s.cohort`;
   const counts = definition.cumulative
     ? sql`select cohort, k.period, count(*)::int as value
         from (select user_id, cohort, max(period) as last_period from returned
@@ -102,7 +110,8 @@ export function compileRetention(definition: RetentionDefinition): CompiledReten
     : sql`select cohort, period, count(distinct user_id)::int as value from returned
         where period between 1 and ${periods - 1}::int group by cohort, period`;
 
-  const statement = sql`with starts as (${starts}),
+  const statement = sql`with per_user as (${perUser}),
+starts as (${starts}),
 returned as (${returned}),
 counts as (${counts}),
 sizes as (select cohort, count(distinct user_id)::int as size from starts group by cohort),
