@@ -117,4 +117,29 @@ describeEachDatabase("role × operation matrix", (db) => {
     }
     expect(outcomes).toEqual(expected);
   });
+
+  it("guards every HTTP export route with the read permission", async () => {
+    // The routes Express knows under /export: a new one must be listed here too.
+    const routes = (api.server.app as any).router.stack
+      .map((layer: any) => layer.route?.path)
+      .filter((route: unknown): route is string => typeof route === "string" && route.startsWith("/export/"))
+      .sort();
+    expect(routes).toEqual(["/export/metrics.csv", "/export/segments/:key.csv"]);
+    const base = api.url.replace(/\/graphql$/, "");
+    const samples = [
+      "/export/metrics.csv?metrics=orders&from=2026-01-01&to=2026-01-02",
+      "/export/segments/none.csv",
+    ];
+    for (const sample of samples) {
+      const statusFor = async (role: Role | null) =>
+        (await fetch(base + sample, { headers: role ? { authorization: `Bearer ${keys[role]}` } : {} }))
+          .status;
+      expect(await statusFor(null), sample).toBe(401);
+      for (const role of ROLES) {
+        const status = await statusFor(role);
+        if (ROLE_CAN[role].includes("read")) expect([401, 403], `${sample} ${role}`).not.toContain(status);
+        else expect(status, `${sample} ${role}`).toBe(403);
+      }
+    }
+  });
 });
