@@ -1,6 +1,8 @@
 import "reflect-metadata";
 import { beforeAll, describe, expect, it } from "vitest";
+import { compileLifecycle } from "../../src/analytics/compile/lifecycle";
 import { compilePaths } from "../../src/analytics/compile/paths";
+import { compileRepurchaseCycle } from "../../src/analytics/compile/repurchase";
 import { compileRetention } from "../../src/analytics/compile/retention";
 import { AnalyticsService } from "../../src/analytics/service";
 import { compileSql } from "../../src/semantic/sql";
@@ -73,6 +75,36 @@ describe("retention and paths compilers", () => {
 
   it("rejects more than 60 periods", () => {
     expect(() => compileRetention({ ...RETENTION, periods: 61 })).toThrow(/periods/);
+  });
+
+  it("compiles lifecycle from one pass per user over local buckets", () => {
+    const { sql } = compileSql(
+      compileLifecycle({
+        event: "q_open",
+        grain: "WEEK",
+        timeRange: { from: "2026-04-01", to: "2026-05-01" },
+        timezone: "UTC",
+      }),
+    );
+    expect(sql).toContain("array_agg(distinct (date_trunc($");
+    expect(sql).toContain("then 'returning'");
+    expect(sql).toContain("'dormant'");
+    expect(sql).toContain("from (select (local_bucket at time zone");
+  });
+
+  it("compiles the repurchase cycle as lagged gaps with continuous quartiles", () => {
+    const { sql, params } = compileSql(
+      compileRepurchaseCycle({
+        timeRange: { from: "2026-05-01", to: "2026-06-01" },
+        by: "category",
+        timezone: "UTC",
+      }).statement,
+    );
+    expect(sql).toContain("lag(placed_at) over (partition by user_id order by placed_at, order_id)");
+    expect(sql).toContain("lag(placed_at) over (partition by user_id, grp order by placed_at, order_id)");
+    expect(sql).toContain("percentile_cont(0.25) within group (order by days)");
+    expect(sql).toContain("width_bucket(days, $");
+    expect(params).toContain("{0,1,7,14,30,60,90,180,365}");
   });
 
   it("splits sessions with a window over the gap and collapses repeats", () => {

@@ -39,28 +39,28 @@ export function compileLifecycle(definition: LifecycleDefinition): SQL {
   const nextBucket = (bucket: SQL) =>
     sql`((${bucket} at time zone ${tz}) + ${sql.raw(`interval '1 ${grain.toLowerCase()}'`)}) at time zone ${tz}`;
 
-  return sql`with active as (
-  select distinct e.user_id, ${bucketOf(sql`e.ts`)} as bucket from ${resolvedEvents} e
-  where e.name = ${event} and e.ts >= ${previousBucket(grain, firstBucket, tz)} and e.ts < ${bounds.to}
-    and ${inSegment}
-),
-firsts as (
-  select e.user_id, ${bucketOf(sql`min(e.ts)`)} as first_bucket from ${resolvedEvents} e
-  where e.name = ${event} and e.user_id in (select user_id from active) and ${inSegment}
+  const since = previousBucket(grain, firstBucket, tz);
+  const recent = sql`e.ts >= ${since} and e.ts < ${bounds.to}`;
+  // One pass per user: the first-ever event (for "new") and the buckets active from the
+  // bucket before the range to its end.
+  return sql`with per_user as (
+  select e.user_id, ${bucketOf(sql`min(e.ts)`)} as first_bucket,
+    array_agg(distinct ${bucketOf(sql`e.ts`)}) filter (where ${recent}) as buckets
+  from ${resolvedEvents} e
+  where e.name = ${event} and e.ts < ${bounds.to} and ${inSegment}
   group by e.user_id
+  having count(*) filter (where ${recent}) > 0
 ),
 statuses as (
   select a.bucket, case
-      when a.bucket = f.first_bucket then 'new'
-      when p.user_id is not null then 'returning'
+      when a.bucket = u.first_bucket then 'new'
+      when ${previousBucket(grain, sql`a.bucket`, tz)} = any(u.buckets) then 'returning'
       else 'resurrecting' end as status
-  from active a
-  join firsts f on f.user_id = a.user_id
-  left join active p on p.user_id = a.user_id and p.bucket = ${previousBucket(grain, sql`a.bucket`, tz)}
+  from per_user u cross join lateral unnest(u.buckets) as a(bucket)
   union all
-  select ${nextBucket(sql`p.bucket`)}, 'dormant'
-  from active p
-  where not exists (select 1 from active a where a.user_id = p.user_id and a.bucket = ${nextBucket(sql`p.bucket`)})
+  select ${nextBucket(sql`a.bucket`)}, 'dormant'
+  from per_user u cross join lateral unnest(u.buckets) as a(bucket)
+  where not (${nextBucket(sql`a.bucket`)} = any(u.buckets))
 )
 select b.bucket as time,
   count(s.status) filter (where s.status = 'new')::int as new_users,
