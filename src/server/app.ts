@@ -91,7 +91,11 @@ export async function createServer(services: Services): Promise<StratumServer> {
     }
   });
   app.get("/export/metrics.csv", requirePermission(services, Permission.READ), metricsCsvHandler(services));
-  app.get("/export/segments/:key.csv", requirePermission(services, Permission.READ), segmentCsvHandler(services));
+  app.get(
+    "/export/segments/:key.csv",
+    requirePermission(services, Permission.READ),
+    segmentCsvHandler(services),
+  );
 
   const ide = altairExpress({
     endpointURL: "/graphql",
