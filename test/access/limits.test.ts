@@ -4,6 +4,7 @@ import { GraphQLError, getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ingestionMutationNames } from "../../src/access/limits";
 import { connect } from "../../src/db/client";
+import { MAX_BATCH_SIZE } from "../../src/ingest/contract";
 import { buildStratumSchema } from "../../src/schema/build";
 import { formatError } from "../../src/server/app";
 import { describeEachDatabase } from "../helpers/db";
@@ -123,6 +124,29 @@ describeEachDatabase("limits and error hygiene", (db, kind) => {
         sql`select count(*)::int as stored from events where message_id like 'big-%'`,
       );
       expect(stored).toBe(1000);
+    },
+  );
+
+  it.runIf(ingestion.includes("track"))(
+    "refuses a batch over the batch size with LIMIT_EXCEEDED",
+    async () => {
+      const events = Array.from({ length: MAX_BATCH_SIZE + 1 }, (_, i) => ({
+        messageId: `over-${i}`,
+        event: "page_view",
+        timestamp: "2026-01-01T00:00:00Z",
+        anonymousId: "over",
+      }));
+      const response = await api.gql(
+        "mutation($events: [EventInput!]!) { track(events: $events) { accepted } }",
+        {
+          events,
+        },
+      );
+      expect(response.errors?.[0].extensions?.code).toBe("LIMIT_EXCEEDED");
+      const [{ stored }] = await db().query<{ stored: number }>(
+        sql`select count(*)::int as stored from events where message_id like 'over-%'`,
+      );
+      expect(stored).toBe(0);
     },
   );
 
