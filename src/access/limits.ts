@@ -29,25 +29,35 @@ export function operationDepth(
   operation: OperationDefinitionNode,
   fragments: Record<string, FragmentDefinitionNode>,
 ): number {
-  const depthOf = (selectionSet: SelectionSetNode | undefined, seen: Set<string>): number => {
+  // Memoised per fragment: a fragment spread many times (a "fragment bomb") costs once.
+  // Validation has already refused fragment cycles; `pending` guards regardless.
+  const fragmentDepths = new Map<string, number>();
+  const pending = new Set<string>();
+  const fragmentDepth = (name: string): number => {
+    const known = fragmentDepths.get(name);
+    if (known !== undefined) return known;
+    if (pending.has(name)) return 0;
+    pending.add(name);
+    const depth = depthOf(fragments[name]?.selectionSet);
+    pending.delete(name);
+    fragmentDepths.set(name, depth);
+    return depth;
+  };
+  const depthOf = (selectionSet: SelectionSetNode | undefined): number => {
     let deepest = 0;
     for (const selection of selectionSet?.selections ?? []) {
       if (selection.kind === Kind.FIELD) {
         if (selection.name.value.startsWith("__")) continue;
-        deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, seen));
+        deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        deepest = Math.max(deepest, depthOf(selection.selectionSet, seen));
-      } else if (!seen.has(selection.name.value)) {
-        const fragment = fragments[selection.name.value];
-        deepest = Math.max(
-          deepest,
-          depthOf(fragment?.selectionSet, new Set([...seen, selection.name.value])),
-        );
+        deepest = Math.max(deepest, depthOf(selection.selectionSet));
+      } else {
+        deepest = Math.max(deepest, fragmentDepth(selection.name.value));
       }
     }
     return deepest;
   };
-  return depthOf(operation.selectionSet, new Set());
+  return depthOf(operation.selectionSet);
 }
 
 /**

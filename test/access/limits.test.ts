@@ -61,6 +61,19 @@ describeEachDatabase("limits and error hygiene", (db, kind) => {
     }
   });
 
+  it("refuses a fragment bomb quickly instead of expanding it", async () => {
+    // Each fragment spreads the next twice: 2^40 fields once expanded.
+    const fragments = Array.from(
+      { length: 40 },
+      (_, i) => `fragment F${i} on UserConnection { a${i}: totalCount ...F${i + 1} ...F${i + 1} }`,
+    );
+    fragments.push("fragment F40 on UserConnection { totalCount }");
+    const started = Date.now();
+    const response = await api.gql(`{ users { ...F0 } } ${fragments.join(" ")}`);
+    expect(response.errors?.[0].extensions?.code).toBe("LIMIT_EXCEEDED");
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it("lets the introspection query of IDEs through the depth limit", async () => {
     const response = await api.gql(getIntrospectionQuery());
     expect(response.errors).toBeUndefined();
