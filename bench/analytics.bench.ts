@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import os from "node:os";
 import { AnalyticsService } from "../src/analytics/service";
 import { connect } from "../src/db/client";
 import { BENCH_SHOP, ensureBenchShop } from "./shop";
@@ -82,7 +83,11 @@ export async function run(): Promise<void> {
         },
       },
     ];
-    console.log(`runs per query: ${RUNS} after one warm-up; median latency`);
+    // Latency depends on what else the machine runs; the load average puts the figures in context.
+    const load = os.loadavg().map((value) => value.toFixed(1));
+    console.log(
+      `runs per query: ${RUNS} after one warm-up; median latency; load average ${load.join(" ")} on ${os.cpus().length} CPUs`,
+    );
     for (const benchCase of cases) {
       let summary = "";
       const ms = await median(async () => {
