@@ -105,10 +105,11 @@ export async function materialise(
         const statement =
           target.kind === "tag"
             ? sql`with next as (${next}),
+            cur as materialized (select user_id, value from tag_members where tag_key = ${target.key}),
             entered as (
               insert into tag_members (tag_key, user_id, value, assigned_at)
               select ${target.key}, n.user_id, n.value, ${at} from next n
-              where not exists (select 1 from tag_members tm where tm.tag_key = ${target.key} and tm.user_id = n.user_id)
+              where not exists (select 1 from cur c where c.user_id = n.user_id)
               returning user_id, value),
             exited as (
               delete from tag_members tm where tm.tag_key = ${target.key}
@@ -116,8 +117,9 @@ export async function materialise(
               returning tm.user_id, tm.value),
             updated as (${
               target.valued
-                ? sql`update tag_members tm set value = n.value from next n
-                    where tm.tag_key = ${target.key} and tm.user_id = n.user_id and tm.value is distinct from n.value
+                ? sql`update tag_members tm set value = n.value
+                    from next n join cur c on c.user_id = n.user_id and c.value is distinct from n.value
+                    where tm.tag_key = ${target.key} and tm.user_id = n.user_id
                     returning tm.user_id`
                 : sql`select null::bigint as user_id where false`
             }),
@@ -130,10 +132,11 @@ export async function materialise(
               (select count(*) from exited)::int as exited, (select count(*) from updated)::int as updated,
               (select count(*) from logged)::int as logged`
             : sql`with next as (${next}),
+            cur as materialized (select user_id from segment_members where segment_key = ${target.key}),
             entered as (
               insert into segment_members (segment_key, user_id, entered_at)
               select ${target.key}, n.user_id, ${at} from next n
-              where not exists (select 1 from segment_members sm where sm.segment_key = ${target.key} and sm.user_id = n.user_id)
+              where not exists (select 1 from cur c where c.user_id = n.user_id)
               returning user_id),
             exited as (
               delete from segment_members sm where sm.segment_key = ${target.key}
