@@ -60,13 +60,23 @@ export function operationDepth(
   return depthOf(operation.selectionSet);
 }
 
+/** Every root field runs at least one statement, so aliasing many of them is not free. */
+export const ROOT_FIELD_COST = 50;
+
 /**
- * Cost model: an object field costs 1 (a row fetch or a loader call), a scalar costs 0,
- * and a paged field multiplies the cost of what it selects by `first` (the page size it
- * will return). So nested pages multiply, and a wide page of profiles costs its rows.
+ * Cost model: a root field costs 50 (its own SQL), any other object field 1 (a row fetch or
+ * a loader call), a scalar 0, and a paged field multiplies the cost of what it selects by
+ * `first` (the page size it will return). So nested pages multiply, a wide page of profiles
+ * costs its rows, and one request cannot alias a hundred analytical queries.
  */
-const pageAwareEstimator: QueryComplexityModule.ComplexityEstimator = ({ field, args, childComplexity }) => {
-  const own = isLeafType(getNamedType(field.type)) ? 0 : 1;
+const pageAwareEstimator: QueryComplexityModule.ComplexityEstimator = ({
+  type,
+  field,
+  args,
+  childComplexity,
+}) => {
+  const root = type.name === "Query" || type.name === "Mutation";
+  const own = root ? ROOT_FIELD_COST : isLeafType(getNamedType(field.type)) ? 0 : 1;
   const paged = field.args.some((arg) => arg.name === "first");
   const rows = paged ? (typeof args.first === "number" ? args.first : DEFAULT_PAGE_SIZE) : 1;
   return own + Math.max(1, rows) * childComplexity;

@@ -41,17 +41,21 @@ describeEachDatabase("limits and error hygiene", (db, kind) => {
 
   it("limits complexity: nested wide pages are refused before running, a single page runs", async () => {
     const page = `users(first: 1000) { edges { node { identities { type } } } }`;
-    // 1 + 1000 × (edges 1 + node 1 + identities 1) = 3001 ≤ 5000
+    // root 50 + 1000 × (edges 1 + node 1 + identities 1) = 3050 ≤ 5000
     const one = await api.gql(`{ ${page} }`);
     expect(one.errors).toBeUndefined();
-    // two aliases: 2 × 3001 = 6002 > 5000
+    // two aliases: 2 × 3050 = 6100 > 5000
     const two = await api.gql(`{ a: ${page} b: ${page} }`);
     expect(two.status).toBe(400);
     expect(two.errors?.[0].extensions).toMatchObject({
       code: "LIMIT_EXCEEDED",
       limit: "complexity",
-      actual: 6002,
+      actual: 6100,
     });
+    // 101 aliased root fields: 101 × 50 = 5050 > 5000, however cheap each one is.
+    const aliases = Array.from({ length: 101 }, (_, i) => `a${i}: users(first: 1) { totalCount }`).join(" ");
+    const many = await api.gql(`{ ${aliases} }`);
+    expect(many.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", actual: 5050 });
   });
 
   it("refuses a huge `first` with LIMIT_EXCEEDED", async () => {
