@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { rfmScores, rfmSegmentOf } from "../../src/analytics/rfm";
 import { AnalyticsService } from "../../src/analytics/service";
-import { CDNOW_MASTER } from "../helpers/cdnow";
+import { CDNOW_MASTER, insertCdnowOrders } from "../helpers/cdnow";
 import { describeEachDatabase } from "../helpers/db";
 
 /** The raw file, read straightforwardly: one purchase per line, placed at local midnight in Asia/Shanghai. */
@@ -54,15 +54,7 @@ describeEachDatabase("analytics on CDNOW", (db) => {
   let analytics: AnalyticsService;
   const userOf = (customer: string) => Number(customer);
   beforeAll(async () => {
-    // Direct multi-row inserts, shaped like `loadCdnow` (test/helpers/cdnow.ts) loads them: the full
-    // ingestion path takes ~25 s per database, too slow for this file's budget on two databases.
-    const column = (values: Array<string | number>) => `{${values.join(",")}}`;
-    await db().query(sql`insert into orders (order_id, user_id, placed_at, status, total_amount, counted)
-      select o.order_id, o.user_id, o.placed_at, 'completed', o.total_amount, true
-      from unnest(${column(purchases.map((p) => `cdnow-${p.line}`))}::text[],
-        ${column(purchases.map((p) => Number(p.customer)))}::bigint[],
-        ${column(purchases.map((p) => new Date(p.placedAt).toISOString()))}::timestamptz[],
-        ${column(purchases.map((p) => (p.cents / 100).toFixed(2)))}::numeric[]) as o(order_id, user_id, placed_at, total_amount)`);
+    await insertCdnowOrders(db());
     analytics = new AnalyticsService(db(), "Asia/Shanghai");
   });
 

@@ -1,9 +1,10 @@
 import { once } from "node:events";
-import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, readFileSync } from "node:fs";
 import { rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { sql } from "drizzle-orm";
 import type { Database } from "../../src/db/client";
 import { type LoadSummary, loadFile } from "../../src/ingest/load";
 import { IngestService } from "../../src/ingest/service";
@@ -55,4 +56,33 @@ export function cdnowOrdersCsv(): Promise<string> {
  */
 export async function loadCdnow(db: Database): Promise<LoadSummary> {
   return loadFile(new IngestService(db), "orders", await cdnowOrdersCsv());
+}
+
+/**
+ * The same orders `loadCdnow` produces (completed, `cdnow-<line>`, local midnight in
+ * Asia/Shanghai, profile id = customer number), written with set-based SQL in about a
+ * second instead of through ingestion (~25 s per database). For suites that test what is
+ * computed over the data; ingestion's own suite covers the loading path.
+ */
+export async function insertCdnowOrders(db: Database): Promise<void> {
+  const records = readFileSync(CDNOW_MASTER, "utf8")
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .map(([customer, date, , dollars], i) => ({ line: i + 1, c: Number(customer), d: date, v: dollars }))
+    .filter((r) => Number.isInteger(r.c) && /^\d{8}$/.test(r.d ?? ""));
+  for (let start = 0; start < records.length; start += 20_000) {
+    const chunk = JSON.stringify(records.slice(start, start + 20_000));
+    await db.query(sql`
+      insert into orders (order_id, user_id, placed_at, status, total_amount, counted, paid_at)
+      select 'cdnow-' || r.line, r.c, (to_date(r.d, 'YYYYMMDD')::timestamp at time zone 'Asia/Shanghai'),
+        'completed', r.v::numeric, true, (to_date(r.d, 'YYYYMMDD')::timestamp at time zone 'Asia/Shanghai')
+      from json_to_recordset(${chunk}::json) as r(line int, c bigint, d text, v text)`);
+  }
+  await db.query(sql`
+    insert into users (id, created_at, first_seen_at, last_seen_at)
+    select user_id, min(placed_at), min(placed_at), max(placed_at) from orders
+    where order_id like 'cdnow-%' group by user_id`);
+  await db.query(sql`
+    insert into identities (type, value, user_id)
+    select 'user_id', user_id::text, user_id from orders where order_id like 'cdnow-%' group by user_id`);
 }

@@ -1,9 +1,7 @@
 import "reflect-metadata";
 import { readFileSync } from "node:fs";
-import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Database } from "../../src/db/client";
-import { CDNOW_MASTER } from "../helpers/cdnow";
+import { CDNOW_MASTER, insertCdnowOrders } from "../helpers/cdnow";
 import { describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 
@@ -11,27 +9,8 @@ import { startTestApi, type TestApi } from "../helpers/graphql";
  * Monthly metrics over the CDNOW purchase log, against a straightforward computation over
  * the raw file: every line is one completed order of a customer on a date, and the loader
  * places it at local midnight in Asia/Shanghai, so a month bucket holds that month's lines.
- *
- * The orders are inserted with set-based SQL under the conventions of `loadCdnow`
- * (test/helpers/cdnow.ts: completed, local midnight in Asia/Shanghai, one order per line)
- * rather than through ingestion, which takes ~25 s per database; ingestion's own tests
- * cover that path.
+ * The orders are written by `insertCdnowOrders` under `loadCdnow`'s conventions.
  */
-async function insertCdnowOrders(db: Database): Promise<void> {
-  const records = readFileSync(CDNOW_MASTER, "utf8")
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([customer, date]) => /^\d+$/.test(customer) && /^\d{8}$/.test(date ?? ""))
-    .map(([customer, date, , dollars], i) => ({ i, c: Number(customer), d: date, v: dollars }));
-  for (let start = 0; start < records.length; start += 20_000) {
-    const chunk = JSON.stringify(records.slice(start, start + 20_000));
-    await db.query(sql`
-      insert into orders (order_id, user_id, placed_at, status, total_amount, counted)
-      select 'cdnow-' || r.i, r.c, (to_date(r.d, 'YYYYMMDD')::timestamp at time zone 'Asia/Shanghai'),
-        'completed', r.v::numeric, true
-      from json_to_recordset(${chunk}::json) as r(i int, c bigint, d text, v text)`);
-  }
-}
 interface Expected {
   time: string;
   orders: number;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, expect, it } from "vitest";
 import { RuleService } from "../../src/rules/service";
-import { CDNOW_MASTER, loadCdnow } from "../helpers/cdnow";
+import { CDNOW_MASTER, insertCdnowOrders } from "../helpers/cdnow";
 import { describeEachDatabase } from "../helpers/db";
 
 const AS_OF = new Date("1998-07-01T12:00:00Z");
@@ -34,7 +34,7 @@ function expectedFromRawFile() {
 describeEachDatabase("rules on CDNOW", (db) => {
   let rules: RuleService;
   beforeAll(async () => {
-    await loadCdnow(db());
+    await insertCdnowOrders(db());
     rules = new RuleService(db());
   }, 180_000);
 
