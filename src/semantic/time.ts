@@ -66,7 +66,8 @@ const TRUNC_UNIT: Record<Exclude<TimeGrain, "ALL">, string> = {
   QUARTER: "quarter",
   YEAR: "year",
 };
-const STEP: Record<Exclude<TimeGrain, "ALL">, string> = {
+/** The length of one bucket of each grain, as a Postgres interval literal. */
+export const GRAIN_STEP: Record<Exclude<TimeGrain, "ALL">, string> = {
   HOUR: "1 hour",
   DAY: "1 day",
   WEEK: "1 week",
@@ -87,10 +88,15 @@ export function bucketSeries(grain: TimeGrain, timezone: string, bounds: RangeBo
   const first = sql`date_trunc(${TRUNC_UNIT[grain]}, ${bounds.from} at time zone ${timezone})`;
   const last = sql`(${bounds.to} at time zone ${timezone}) - interval '1 microsecond'`;
   return sql`(select (local_bucket at time zone ${timezone}) as bucket
-    from generate_series(${first}, ${last}, ${sql.raw(`interval '${STEP[grain]}'`)}) as local_bucket)`;
+    from generate_series(${first}, ${last}, ${grainInterval(grain)}) as local_bucket)`;
+}
+
+/** `interval '<one bucket>'` for a grain. */
+export function grainInterval(grain: Exclude<TimeGrain, "ALL">): SQL {
+  return sql.raw(`interval '${GRAIN_STEP[grain]}'`);
 }
 
 /** The bucket before a bucket (same grain), for previous-bucket metrics such as churn. */
 export function previousBucket(grain: Exclude<TimeGrain, "ALL">, bucket: SQL, timezone: string): SQL {
-  return sql`(((${bucket} at time zone ${timezone}) - ${sql.raw(`interval '${STEP[grain]}'`)}) at time zone ${timezone})`;
+  return sql`(((${bucket} at time zone ${timezone}) - ${grainInterval(grain)}) at time zone ${timezone})`;
 }

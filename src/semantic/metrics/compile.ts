@@ -11,10 +11,12 @@ import { joinSql } from "../sql";
 import {
   bucketSeries,
   bucketStart,
+  grainInterval,
   previousBucket,
   type RangeBounds,
   rangeBounds,
   TIME_GRAINS,
+  type TimeGrain,
 } from "../time";
 import {
   type DimensionRef,
@@ -49,15 +51,6 @@ interface DimensionUse {
   declaration: DimensionDeclaration;
   column: string;
 }
-
-const STEP: Record<string, string> = {
-  HOUR: "1 hour",
-  DAY: "1 day",
-  WEEK: "1 week",
-  MONTH: "1 month",
-  QUARTER: "3 months",
-  YEAR: "1 year",
-};
 
 const FACT_SOURCE: Record<FactKey, { table: SQL; time: string }> = {
   events: { table: resolvedEvents, time: "f.ts" },
@@ -297,7 +290,7 @@ function shiftedBounds(query: ValidatedQuery, bounds: RangeBounds, current: Plan
 function comparisonShift(query: ValidatedQuery, current: Plan): SQL {
   if (query.compareTo === "PREVIOUS_YEAR")
     return sql.raw(query.grain === "WEEK" ? "interval '52 weeks'" : "interval '1 year'");
-  return sql`(select count(*) from ${id(current.name("series"))})::int * ${sql.raw(`interval '${STEP[query.grain]}'`)}`;
+  return sql`(select count(*) from ${id(current.name("series"))})::int * ${grainInterval(query.grain as Exclude<TimeGrain, "ALL">)}`;
 }
 
 /** The current bucket a comparison bucket lines up with. */
@@ -459,7 +452,7 @@ class Plan {
     const tz = this.query.timezone;
     if (this.query.grain === "ALL")
       return sql`(case when ${bucket} < ${this.bounds.from} then ${this.bounds.from} else ${this.bounds.to} end)`;
-    return sql`(((${bucket} at time zone ${tz}) + ${sql.raw(`interval '${STEP[this.query.grain]}'`)}) at time zone ${tz})`;
+    return sql`(((${bucket} at time zone ${tz}) + ${grainInterval(this.query.grain)}) at time zone ${tz})`;
   }
 
   /** Facts in the range; with churn, orders also in the bucket before the first one. */
