@@ -1,16 +1,17 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { joinSql } from "../semantic/sql";
 import { type Expr, references } from "./ast";
-import { compileRules } from "./compiler";
+import { compileRules, type RuleCompilation } from "./compiler";
 import { parseRuleInput } from "./service";
 
 /**
  * Set-based refresh of rule memberships. All targets of one refresh share ONE feature
- * pass over the facts (a temporary table of per-user aggregates); each target is then a
- * single statement over that table that diffs against its current members, inserting
- * entries, deleting exits and logging both with the refresh time. Targets run in
- * dependency order, so `has_tag` / `in_segment` see memberships refreshed earlier.
+ * pass over the facts (a temporary table of per-user aggregates); each dependency level
+ * is then one statement per kind over that table that diffs all of the level's targets
+ * against their current members at once, inserting entries, deleting exits and logging
+ * both with the refresh time. Levels run in order, so `has_tag` / `in_segment` see
+ * memberships refreshed earlier.
  */
 export interface MaterialiseTarget {
   kind: "tag" | "segment";
@@ -62,6 +63,88 @@ function dependencyLevels(targets: MaterialiseTarget[]): MaterialiseTarget[][] {
   return levels.filter(Boolean);
 }
 
+/**
+ * ONE statement refreshing every definition of one kind in one dependency level: the
+ * level's rules evaluated per user over the feature table, compared with the current
+ * members in hash anti joins, entries inserted and exits deleted, entries logged before exits,
+ * changed values of VALUE tags updated, and every entry and exit logged at `at`. Rows
+ * that did not change are not written. Answers users/entered/exited per key.
+ */
+function levelDiff(
+  kind: "tag" | "segment",
+  group: MaterialiseTarget[],
+  compiled: RuleCompilation,
+  at: SQL,
+): SQL {
+  const rows = group.map((target) =>
+    target.valued
+      ? sql`(${target.key}::text, true, ${compiled.valueText(target.expr)})`
+      : sql`(${target.key}::text, false, case when ${compiled.expression(target.expr)} then '' end)`,
+  );
+  const keys = joinSql(group.map((target) => sql`${target.key}::text`));
+  // A VALUE tag's members have a value; a condition's members have '' (stored as null).
+  const next = sql`next as (
+    select t.key, rf.user_id, case when t.valued then t.value end as value from rule_features rf
+    cross join lateral (values ${joinSql(rows)}) as t(key, valued, value) where t.value is not null)`;
+  const counts = sql`select k.key, coalesce(n.users, 0)::int as users, coalesce(e.entered, 0)::int as entered,
+      coalesce(x.exited, 0)::int as exited
+    from unnest(array[${keys}]) as k(key)
+    left join (select key, count(*) as users from next group by key) n on n.key = k.key
+    left join (select key, count(*) as entered from entered group by key) e on e.key = k.key
+    left join (select key, count(*) as exited from exited group by key) x on x.key = k.key`;
+  if (kind === "tag") {
+    const valuedKeys = group.filter((target) => target.valued).map((target) => sql`${target.key}::text`);
+    return sql`with ${next},
+      cur as (select tag_key as key, user_id, value from tag_members where tag_key in (${keys})),
+      entered as (
+        insert into tag_members (tag_key, user_id, value, assigned_at)
+        select n.key, n.user_id, n.value, ${at} from next n
+        where not exists (select 1 from cur c where c.key = n.key and c.user_id = n.user_id)
+        order by n.user_id, n.key
+        returning tag_key as key, user_id, value),
+      exited as (
+        delete from tag_members tm where tm.tag_key in (${keys})
+          and not exists (select 1 from next n where n.key = tm.tag_key and n.user_id = tm.user_id)
+        returning tm.tag_key as key, tm.user_id, tm.value),
+      updated as (${
+        valuedKeys.length
+          ? sql`update tag_members tm set value = n.value
+              from next n join cur c on c.key = n.key and c.user_id = n.user_id and c.value is distinct from n.value
+              where n.key in (${joinSql(valuedKeys)}) and tm.tag_key = n.key and tm.user_id = n.user_id
+              returning tm.user_id`
+          : sql`select null::bigint as user_id where false`
+      }),
+      logged as (
+        insert into tag_membership_changes (tag_key, user_id, change, value, at)
+        select key, user_id, change, value, ${at} from (
+          select key, user_id, 'entered' as change, value from entered
+          union all select key, user_id, 'exited', value from exited) as changes
+        order by change, user_id, key
+        returning 1)
+      ${counts}`;
+  }
+  return sql`with ${next},
+    cur as (select segment_key as key, user_id from segment_members where segment_key in (${keys})),
+    entered as (
+      insert into segment_members (segment_key, user_id, entered_at)
+      select n.key, n.user_id, ${at} from next n
+      where not exists (select 1 from cur c where c.key = n.key and c.user_id = n.user_id)
+      order by n.user_id, n.key
+      returning segment_key as key, user_id),
+    exited as (
+      delete from segment_members sm where sm.segment_key in (${keys})
+        and not exists (select 1 from next n where n.key = sm.segment_key and n.user_id = sm.user_id)
+      returning sm.segment_key as key, sm.user_id),
+    logged as (
+      insert into segment_membership_changes (segment_key, user_id, change, at)
+      select key, user_id, change, ${at} from (
+        select key, user_id, 'entered' as change from entered
+        union all select key, user_id, 'exited' from exited) as changes
+      order by change, user_id, key
+      returning 1)
+    ${counts}`;
+}
+
 export async function materialise(
   db: Database,
   targets: MaterialiseTarget[],
@@ -79,86 +162,35 @@ export async function materialise(
     await tx.query(sql`select pg_advisory_xact_lock(${REFRESH_LOCK})`);
     // One pass over the facts: per-user features of every rule.
     await tx.query(sql`create temp table rule_features on commit drop as ${compiled.features}`);
-    await tx.query(
-      sql`create temp table rule_members (target int, user_id bigint, value text) on commit drop`,
-    );
+    await tx.query(sql`analyze rule_features`);
+    // The level-wide diffs hash-join millions of (definition, user) pairs; the default 4 MB
+    // work_mem would spill every one of them to disk in many batches.
+    await tx.query(sql`set local work_mem = '256MB'`);
     const results: MaterialiseResult[] = [];
-    for (const [levelIndex, level] of levels.entries()) {
-      const started = performance.now();
-      // One pass over the features per dependency level: every rule of the level evaluated per user.
-      const rows = level.map((target) => {
-        const index = ordered.indexOf(target);
-        return target.valued
-          ? sql`(${index}::int, true, ${compiled.valueText(target.expr)})`
-          : sql`(${index}::int, false, case when ${compiled.expression(target.expr)} then '' end)`;
-      });
-      // A VALUE tag's members have a value; a condition's members have '' (stored as null).
-      await tx.query(sql`insert into rule_members (target, user_id, value)
-        select t.target, rf.user_id, case when t.valued then t.value end from rule_features rf
-        cross join lateral (values ${joinSql(rows)}) as t(target, valued, value) where t.value is not null`);
-      if (levelIndex === 0) await tx.query(sql`create index on rule_members (target, user_id)`);
-      await tx.query(sql`analyze rule_members`);
-      const evaluationMs = (performance.now() - started) / level.length;
-      for (const target of level) {
-        const diffStarted = performance.now();
-        const next = sql`select user_id, value from rule_members where target = ${ordered.indexOf(target)}::int`;
-        const statement =
-          target.kind === "tag"
-            ? sql`with next as (${next}),
-            cur as materialized (select user_id, value from tag_members where tag_key = ${target.key}),
-            entered as (
-              insert into tag_members (tag_key, user_id, value, assigned_at)
-              select ${target.key}, n.user_id, n.value, ${at} from next n
-              where not exists (select 1 from cur c where c.user_id = n.user_id)
-              returning user_id, value),
-            exited as (
-              delete from tag_members tm where tm.tag_key = ${target.key}
-                and not exists (select 1 from next n where n.user_id = tm.user_id)
-              returning tm.user_id, tm.value),
-            updated as (${
-              target.valued
-                ? sql`update tag_members tm set value = n.value
-                    from next n join cur c on c.user_id = n.user_id and c.value is distinct from n.value
-                    where tm.tag_key = ${target.key} and tm.user_id = n.user_id
-                    returning tm.user_id`
-                : sql`select null::bigint as user_id where false`
-            }),
-            logged as (
-              insert into tag_membership_changes (tag_key, user_id, change, value, at)
-              select ${target.key}, user_id, 'entered', value, ${at} from entered
-              union all select ${target.key}, user_id, 'exited', value, ${at} from exited
-              returning 1)
-            select (select count(*) from next)::int as users, (select count(*) from entered)::int as entered,
-              (select count(*) from exited)::int as exited, (select count(*) from updated)::int as updated,
-              (select count(*) from logged)::int as logged`
-            : sql`with next as (${next}),
-            cur as materialized (select user_id from segment_members where segment_key = ${target.key}),
-            entered as (
-              insert into segment_members (segment_key, user_id, entered_at)
-              select ${target.key}, n.user_id, ${at} from next n
-              where not exists (select 1 from cur c where c.user_id = n.user_id)
-              returning user_id),
-            exited as (
-              delete from segment_members sm where sm.segment_key = ${target.key}
-                and not exists (select 1 from next n where n.user_id = sm.user_id)
-              returning sm.user_id),
-            logged as (
-              insert into segment_membership_changes (segment_key, user_id, change, at)
-              select ${target.key}, user_id, 'entered', ${at} from entered
-              union all select ${target.key}, user_id, 'exited', ${at} from exited
-              returning 1)
-            select (select count(*) from next)::int as users, (select count(*) from entered)::int as entered,
-              (select count(*) from exited)::int as exited, (select count(*) from logged)::int as logged`;
-        const [row] = await tx.query<{ users: number; entered: number; exited: number }>(statement);
-        results.push({
-          kind: target.kind,
-          key: target.key,
-          users: row.users,
-          entered: row.entered,
-          exited: row.exited,
-          milliseconds: Math.round(evaluationMs + performance.now() - diffStarted),
-        });
+    for (const level of levels) {
+      const byTarget = new Map<MaterialiseTarget, MaterialiseResult>();
+      for (const kind of ["tag", "segment"] as const) {
+        const group = level.filter((target) => target.kind === kind);
+        if (group.length === 0) continue;
+        const started = performance.now();
+        const counts = await tx.query<{ key: string; users: number; entered: number; exited: number }>(
+          levelDiff(kind, group, compiled, at),
+        );
+        const milliseconds = Math.round((performance.now() - started) / group.length);
+        const byKey = new Map(counts.map((row) => [row.key, row]));
+        for (const target of group) {
+          const row = byKey.get(target.key);
+          byTarget.set(target, {
+            kind,
+            key: target.key,
+            users: row?.users ?? 0,
+            entered: row?.entered ?? 0,
+            exited: row?.exited ?? 0,
+            milliseconds,
+          });
+        }
       }
+      for (const target of level) results.push(byTarget.get(target) as MaterialiseResult);
     }
     const keysOf = (kind: "tag" | "segment") =>
       ordered.filter((t) => t.kind === kind).map((t) => sql`${t.key}::text`);
