@@ -1,4 +1,6 @@
 import path from "node:path";
+import { Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -31,6 +33,15 @@ export interface Database {
    * statement timeout; a cancelled statement becomes a LIMIT_EXCEEDED error, not a hang.
    */
   analyticalQuery<T extends Row = Row>(statement: SQL): Promise<T[]>;
+  /**
+   * Bulk-writes rows with `COPY table (columns) FROM STDIN` (text format) on either driver:
+   * the cheapest way to insert many rows (no JSON document to parse, no plan). `table` and
+   * `columns` must be code constants (identifiers are not parameters); each row holds one
+   * value per column: null → NULL, Date → ISO text, objects → JSON text, else `String(v)`.
+   * COPY has no ON CONFLICT: the caller must leave out rows that would violate a unique
+   * index (a violation fails the whole statement, as any statement would).
+   */
+  copyRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
   /** Runs `fn` in one transaction; `tx` is a Database bound to it (nested calls use savepoints). */
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;
   /** Called for every statement sent, on this database and its transactions (statement-count tests). */
@@ -82,6 +93,25 @@ class DrizzleDatabase implements Database {
     }
   }
 
+  async copyRows(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly unknown[]>,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const statement = `copy ${table} (${columns.join(", ")}) from ${this.kind === "postgres" ? "stdin" : "'/dev/blob'"}`;
+    this.listeners.emit(statement, []);
+    const text = copyText(rows);
+    // The raw client under drizzle: the pool, or the connection of the open transaction.
+    const client = (this.orm as unknown as { session: { client: any } }).session.client;
+    if (this.kind === "postgres") {
+      const writable: Writable = await client.unsafe(statement).writable();
+      await pipeline(Readable.from([text]), writable);
+    } else {
+      await client.query(statement, [], { blob: new Blob([text]) });
+    }
+  }
+
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     return this.orm.transaction((tx) =>
       fn(
@@ -103,6 +133,33 @@ class DrizzleDatabase implements Database {
   close(): Promise<void> {
     return this.closeDriver();
   }
+}
+
+/** COPY text format: tab-separated, `\N` for NULL, backslash escapes for \\ \n \r \t. */
+function copyText(rows: ReadonlyArray<readonly unknown[]>): string {
+  let text = "";
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      if (i > 0) text += "\t";
+      text += copyValue(row[i]);
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function copyValue(value: unknown): string {
+  if (value === null || value === undefined) return "\\N";
+  const text =
+    value instanceof Date
+      ? value.toISOString()
+      : typeof value === "object"
+        ? JSON.stringify(value)
+        : String(value);
+  return COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t]/g, (ch) => COPY_ESCAPES[ch]) : text;
 }
 
 export interface ConnectOptions {

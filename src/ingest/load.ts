@@ -6,14 +6,14 @@ import { parse as parseCsv } from "csv-parse";
 import split2 from "split2";
 import type { EventInput, IdentifyInput, IngestResult, OrderInput, ProductInput } from "./contract";
 import { MAX_BATCH_SIZE } from "./contract";
-import type { IngestService } from "./service";
+import { type IngestService, MAX_BULK_CHUNK } from "./service";
 import { RejectCode } from "./validate";
 
 export const LOAD_KINDS = ["events", "orders", "users", "products"] as const;
 export type LoadKind = (typeof LOAD_KINDS)[number];
 
 export interface LoadOptions {
-  /** Items per service call (≤ 1000). */
+  /** Items per service call: ≤ 1000, or ≤ `MAX_BULK_CHUNK` for events (default `EVENT_CHUNK`). */
   batchSize?: number;
   /** Batches written at once; default: 2 for events on PostgreSQL, else 1 (orders and profiles apply in order). */
   concurrency?: number;
@@ -178,13 +178,20 @@ function defaultConcurrency(kind: LoadKind, ingest: IngestService): number {
   return kind === "events" && ingest.driver === "postgres" ? 2 : 1;
 }
 
+/**
+ * Events per loader chunk. Each chunk costs a fixed handful of statements (known message
+ * ids, identity lookup, insert, one profile update per distinct user), so larger chunks
+ * spread that cost over more events; 10k keeps a chunk's JSON parameter a few MB.
+ */
+export const EVENT_CHUNK = 10_000;
+
 /** Loads are idempotent replays: a batch may commit without waiting for the WAL flush. */
 const LOAD_OPTIONS = { actor: "stratum load", asyncCommit: true };
 
 function send(ingest: IngestService, kind: LoadKind, items: unknown[]): Promise<IngestResult> {
   switch (kind) {
     case "events":
-      return ingest.track(items as EventInput[], LOAD_OPTIONS);
+      return ingest.trackBulk(items as EventInput[], LOAD_OPTIONS);
     case "orders":
       return ingest.recordOrders(items as OrderInput[], LOAD_OPTIONS);
     case "users":
@@ -207,7 +214,8 @@ export async function loadFile(
   options: LoadOptions = {},
 ): Promise<LoadSummary> {
   const started = Date.now();
-  const batchSize = Math.min(options.batchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
+  const limit = kind === "events" ? MAX_BULK_CHUNK : MAX_BATCH_SIZE;
+  const batchSize = Math.min(options.batchSize ?? (kind === "events" ? EVENT_CHUNK : MAX_BATCH_SIZE), limit);
   const extension = path.extname(file).toLowerCase();
   const counter = { bytes: 0 };
   const records =

@@ -64,7 +64,25 @@ export const isCounted = (status: OrderStatus) => COUNTED_STATUSES.includes(stat
 /** The `order_paid` event of an order has a message id derived from the order id: written once. */
 export const orderPaidMessageId = (orderId: string) => `order_paid:${orderId}`;
 
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 5;
+
+const EVENT_COPY_COLUMNS = [
+  "user_id",
+  "message_id",
+  "anonymous_id",
+  "name",
+  "ts",
+  "session_id",
+  "channel",
+  "platform",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "properties",
+] as const;
+
+/** Largest chunk of events `trackBulk` takes (the loader's chunks; memory stays bounded). */
+export const MAX_BULK_CHUNK = 20_000;
 
 interface ProfileTouch {
   first: Date | null;
@@ -89,6 +107,29 @@ export class IngestService {
 
   async track(events: readonly EventInput[], options: IngestOptions = {}): Promise<IngestResult> {
     checkBatch(events, "events");
+    return this.writeEvents(events, options, false);
+  }
+
+  /**
+   * `track` for the bulk loader: one chunk of up to `MAX_BULK_CHUNK` events (the API limit
+   * of 1000 is for callers over the network). Same semantics, but the per-chunk work
+   * (message id check, identity lookup, profile update) is paid once for many more events.
+   */
+  async trackBulk(events: readonly EventInput[], options: IngestOptions = {}): Promise<IngestResult> {
+    checkBatch(events, "events", MAX_BULK_CHUNK);
+    return this.writeEvents(events, options, true);
+  }
+
+  /**
+   * `copy`: write the new events with COPY (bulk loads). The rows were checked against the
+   * stored message ids in this transaction; a concurrent batch storing one of them first
+   * makes COPY fail with a unique violation, and the batch is retried (`withRetry`).
+   */
+  private async writeEvents(
+    events: readonly EventInput[],
+    options: IngestOptions,
+    copy: boolean,
+  ): Promise<IngestResult> {
     const rejected: RejectedItem[] = [];
     const valid: Array<ValidEvent & { identities: IdentityInput[] }> = [];
     const seenIds = new Set<string>();
@@ -121,29 +162,9 @@ export class IngestService {
         fresh,
         fresh.map((event) => event.ts),
       );
-      const rows = fresh.map((event, i) => ({
-        u: resolution.userIds[i],
-        m: event.messageId,
-        a: event.anonymousId,
-        n: event.name,
-        t: event.ts.toISOString(),
-        s: event.sessionId,
-        c: event.channel,
-        p: event.platform,
-        us: event.utmSource,
-        um: event.utmMedium,
-        uc: event.utmCampaign,
-        pr: event.properties,
-      }));
-      const [{ n }] = await tx.query<{ n: number }>(sql`
-        with inserted as (
-          insert into events (user_id, message_id, anonymous_id, name, ts, session_id, channel, platform,
-            utm_source, utm_medium, utm_campaign, properties)
-          select x.u, x.m, x.a, x.n, x.t, x.s, x.c, x.p, x.us, x.um, x.uc, coalesce(x.pr, '{}')
-          from json_to_recordset(${JSON.stringify(rows)}::json) as x(u bigint, m text, a text, n text,
-            t timestamptz, s text, c text, p text, us text, um text, uc text, pr jsonb)
-          on conflict (message_id) do nothing returning 1)
-        select count(*)::int as n from inserted`);
+      const n = copy
+        ? await this.copyEvents(tx, fresh, resolution.userIds)
+        : await this.insertEvents(tx, fresh, resolution.userIds);
       const touches = new Map<number, ProfileTouch>();
       fresh.forEach((event, i) => {
         const userId = resolution.userIds[i];
@@ -157,6 +178,61 @@ export class IngestService {
     }, options);
     // Every valid event not inserted was already stored (by an earlier batch or a concurrent one).
     return { accepted, updated: 0, duplicates: duplicates + valid.length - accepted, rejected };
+  }
+
+  /** Inserts events (one JSON parameter); a message id stored meanwhile is skipped. Returns the rows inserted. */
+  private async insertEvents(
+    tx: Database,
+    events: readonly ValidEvent[],
+    userIds: number[],
+  ): Promise<number> {
+    const rows = events.map((event, i) => ({
+      u: userIds[i],
+      m: event.messageId,
+      a: event.anonymousId,
+      n: event.name,
+      t: event.ts.toISOString(),
+      s: event.sessionId,
+      c: event.channel,
+      p: event.platform,
+      us: event.utmSource,
+      um: event.utmMedium,
+      uc: event.utmCampaign,
+      pr: event.properties,
+    }));
+    const [{ n }] = await tx.query<{ n: number }>(sql`
+      with inserted as (
+        insert into events (user_id, message_id, anonymous_id, name, ts, session_id, channel, platform,
+          utm_source, utm_medium, utm_campaign, properties)
+        select x.u, x.m, x.a, x.n, x.t, x.s, x.c, x.p, x.us, x.um, x.uc, coalesce(x.pr, '{}')
+        from json_to_recordset(${JSON.stringify(rows)}::json) as x(u bigint, m text, a text, n text,
+          t timestamptz, s text, c text, p text, us text, um text, uc text, pr jsonb)
+        on conflict (message_id) do nothing returning 1)
+      select count(*)::int as n from inserted`);
+    return n;
+  }
+
+  /** Writes events with COPY: every row is inserted or the statement fails (see `writeEvents`). */
+  private async copyEvents(tx: Database, events: readonly ValidEvent[], userIds: number[]): Promise<number> {
+    await tx.copyRows(
+      "events",
+      EVENT_COPY_COLUMNS,
+      events.map((event, i) => [
+        userIds[i],
+        event.messageId,
+        event.anonymousId,
+        event.name,
+        event.ts,
+        event.sessionId,
+        event.channel,
+        event.platform,
+        event.utmSource,
+        event.utmMedium,
+        event.utmCampaign,
+        event.properties,
+      ]),
+    );
+    return events.length;
   }
 
   /** Resolves one identify call and returns the unified profile id; a bad input is BAD_USER_INPUT. */
@@ -537,12 +613,12 @@ export class IngestService {
   }
 }
 
-function checkBatch(items: readonly unknown[], name: string): void {
+function checkBatch(items: readonly unknown[], name: string, limit = MAX_BATCH_SIZE): void {
   if (!Array.isArray(items)) throw badInput(`${name} must be a list`, { argument: name });
-  if (items.length > MAX_BATCH_SIZE)
-    throw limitExceeded(`A batch holds at most ${MAX_BATCH_SIZE} ${name}; got ${items.length}`, {
+  if (items.length > limit)
+    throw limitExceeded(`A batch holds at most ${limit} ${name}; got ${items.length}`, {
       argument: name,
-      limit: MAX_BATCH_SIZE,
+      limit,
     });
 }
 

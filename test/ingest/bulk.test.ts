@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { expect, it } from "vitest";
+import { loadFile } from "../../src/ingest/load";
+import { IngestService } from "../../src/ingest/service";
+import { describeEachDatabase } from "../helpers/db";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "stratum-bulk-"));
+
+// Text that COPY's text format must escape: tab, newline, carriage return, backslash, and
+// the end-of-data marker `\.`; plus non-ASCII text.
+const awkward = 'a\tb\nc\rd\\e \\. "q" 服装/女装 \\N';
+
+// 2,500 lines in one chunk (above the API's 1,000 limit): 50 devices, every 10th signed in
+// as `bk-acct-<device>` — so 50 profiles, 50 + 5 identities; line 1,201 is a duplicate
+// of line 1 (same message id) and line 2,001 has no identifier.
+const lines = Array.from({ length: 2500 }, (_, i) => {
+  if (i === 1200)
+    return JSON.stringify({
+      messageId: "bk-0",
+      event: "page_view",
+      timestamp: "2026-05-01T00:00:00Z",
+      anonymousId: "bk-dev-0",
+    });
+  if (i === 2000)
+    return JSON.stringify({ messageId: "bk-none", event: "page_view", timestamp: "2026-05-01T00:00:00Z" });
+  const device = i % 50;
+  return JSON.stringify({
+    messageId: `bk-${i}`,
+    event: "page_view",
+    // Day of the month = 1 + i % 28. Device 0 has i = 0, 50, 100, …: i even, so i % 28 is even,
+    // from 0 (i = 0, day 1) to 26 (i = 250, day 27): first seen May 1, last seen May 27.
+    timestamp: `2026-05-${String(1 + (i % 28)).padStart(2, "0")}T12:00:00Z`,
+    anonymousId: `bk-dev-${device}`,
+    userId: device % 10 === 0 && i >= 1000 ? `bk-acct-${device}` : null,
+    channel: i === 7 ? awkward : "web",
+    properties: i === 7 ? { note: awkward, nested: { tab: "\t" } } : { i },
+  });
+});
+const eventsFile = path.join(dir, "bulk.ndjson");
+writeFileSync(eventsFile, `${lines.join("\n")}\n`);
+
+describeEachDatabase("stratum load, bulk chunks written with COPY", (db) => {
+  it("stores every valid line once, escapes text exactly, and a second load changes nothing", async () => {
+    const ingest = new IngestService(db());
+    const first = await loadFile(ingest, "events", eventsFile);
+    // 2,500 lines − 1 duplicate − 1 rejected = 2,498 accepted.
+    expect(first).toMatchObject({ records: 2500, accepted: 2498, duplicates: 1, rejected: 1 });
+    expect(readFileSync(`${eventsFile}.rejects`, "utf8")).toContain('"line":2001');
+    const [stored] = await db().query<{ channel: string; properties: Record<string, unknown> }>(sql`
+      select channel, properties from events where message_id = 'bk-7'`);
+    expect(stored).toEqual({ channel: awkward, properties: { note: awkward, nested: { tab: "\t" } } });
+    const [counts] = await db().query<{ events: number; profiles: number; identities: number }>(sql`
+      select (select count(*)::int from events where message_id like 'bk-%') as events,
+        (select count(distinct user_id)::int from identities where value like 'bk-%') as profiles,
+        (select count(*)::int from identities where value like 'bk-%') as identities`);
+    expect(counts).toEqual({ events: 2498, profiles: 50, identities: 55 });
+    const [seen] = await db().query<{ first: Date; last: Date }>(sql`
+      select u.first_seen_at as first, u.last_seen_at as last from users u
+      join identities i on i.user_id = u.id where i.type = 'anonymous_id' and i.value = 'bk-dev-0'`);
+    expect([seen.first.toISOString(), seen.last.toISOString()]).toEqual([
+      "2026-05-01T12:00:00.000Z",
+      "2026-05-27T12:00:00.000Z",
+    ]);
+
+    const again = await loadFile(ingest, "events", eventsFile);
+    expect(again).toMatchObject({ accepted: 0, duplicates: 2499, rejected: 1 });
+    const [after] = await db().query<{ events: number }>(sql`
+      select count(*)::int as events from events where message_id like 'bk-%'`);
+    expect(after.events).toBe(2498);
+  });
+});
