@@ -6,17 +6,22 @@ import { openRuntime } from "../../server/runtime";
 import type { Services } from "../../server/services";
 import { startRefreshSchedule } from "../../tags/schedule";
 
-/** Serves until SIGINT/SIGTERM, then drains requests and closes the database. */
-export async function serve(services: Services): Promise<void> {
+/**
+ * Serves until SIGINT/SIGTERM, then stops the refresh schedule, drains requests and
+ * closes the database. `demoKey` (demo mode only) is printed for the person at the console;
+ * a configured STRATUM_ADMIN_KEY never is.
+ */
+export async function serve(services: Services, options: { demoKey?: string } = {}): Promise<void> {
   const server = await createServer(services);
   const port = await server.listen(services.config.port);
-  startRefreshSchedule(services);
+  const stopSchedule = startRefreshSchedule(services);
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url, database: services.db.kind }, "stratum listening");
   console.log(`\nStratum is serving at ${url}`);
-  if (services.config.adminKey) console.log(`Admin key: ${services.config.adminKey}`);
+  if (options.demoKey) console.log(`Demo admin key (the IDE sends it): ${options.demoKey}`);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, "shutting down");
+    stopSchedule();
     await server.stop();
     await services.db.close();
     process.exit(0);

@@ -29,7 +29,7 @@ export function registerStart(program: Command): void {
         });
         console.log(`Seeded in ${(result.elapsedMs / 1000).toFixed(1)} s`);
       }
-      if (!services.config.adminKey) await ensureDemoAdminKey(services);
-      await serve(services);
+      const demoKey = services.config.adminKey ? undefined : await ensureDemoAdminKey(services);
+      await serve(services, { demoKey });
     });
 }
