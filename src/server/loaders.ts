@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
-import { activityLoaders } from "../ingest/activity-loaders";
 import type { UserRfm } from "../analytics/compile/rfm-report";
+import { activityLoaders } from "../ingest/activity-loaders";
 import type { SegmentMembershipRecord, SegmentVersionRecord } from "../segments/service";
 import type { TagMembershipRecord, TagVersionRecord } from "../tags/service";
 import type { IdentityRecord, UserRecord } from "../users/service";
@@ -17,9 +17,13 @@ export function createLoaders(services: Services) {
     identities: new DataLoader<number, IdentityRecord[]>((ids) => services.users.identitiesOf(ids)),
     rfm: new DataLoader<number, UserRfm | null>((ids) => services.analytics.rfmOfUsers(ids)),
     userTags: new DataLoader<number, TagMembershipRecord[]>((ids) => services.tags.tagsOfUsers(ids)),
-    userSegments: new DataLoader<number, SegmentMembershipRecord[]>((ids) => services.segments.segmentsOfUsers(ids)),
+    userSegments: new DataLoader<number, SegmentMembershipRecord[]>((ids) =>
+      services.segments.segmentsOfUsers(ids),
+    ),
     tagHistory: new DataLoader<string, TagVersionRecord[]>((keys) => services.tags.historyOf(keys)),
-    segmentHistory: new DataLoader<string, SegmentVersionRecord[]>((keys) => services.segments.historyOf(keys)),
+    segmentHistory: new DataLoader<string, SegmentVersionRecord[]>((keys) =>
+      services.segments.historyOf(keys),
+    ),
     ...activityLoaders(services.activity),
   };
 }
