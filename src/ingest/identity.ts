@@ -71,7 +71,8 @@ export async function resolveIdentities(
   const allKeys = new Map<string, IdentityInput>();
   for (const request of requests)
     for (const identity of request.identities) allKeys.set(keyOf(identity), identity);
-  const identityList = [...allKeys.values()];
+  // Sorted: the lookup walks the (type, value) index in order.
+  const identityList = [...allKeys.keys()].sort().map((key) => allKeys.get(key)!);
   const owner = new Map<string, number>();
   if (identityList.length > 0) {
     const rows = await tx.query<{ type: string; value: string; userId: number }>(sql`

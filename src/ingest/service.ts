@@ -561,6 +561,7 @@ export class IngestService {
    */
   private async touchProfiles(tx: Database, touches: Map<number, ProfileTouch>): Promise<Set<number>> {
     // Sorted by id: concurrent batches lock profiles in the same order (no deadlocks).
+    // Events mostly carry no traits: for those rows the trait subqueries are skipped.
     const rows = [...touches]
       .sort((a, b) => a[0] - b[0])
       .filter(([, t]) => t.first || t.last || t.traits.size > 0)
@@ -578,12 +579,13 @@ export class IngestService {
       update users u set
         first_seen_at = least(u.first_seen_at, x.f),
         last_seen_at = greatest(u.last_seen_at, x.l),
-        traits = u.traits || coalesce((select jsonb_object_agg(t.key, t.value) from jsonb_each(x.tr) t where ${newer}), '{}'),
-        traits_updated_at = u.traits_updated_at
-          || coalesce((select jsonb_object_agg(t.key, x.at->t.key) from jsonb_each(x.tr) t where ${newer}), '{}')
+        traits = case when x.tr = '{}' then u.traits else u.traits
+          || coalesce((select jsonb_object_agg(t.key, t.value) from jsonb_each(x.tr) t where ${newer}), '{}') end,
+        traits_updated_at = case when x.tr = '{}' then u.traits_updated_at else u.traits_updated_at
+          || coalesce((select jsonb_object_agg(t.key, x.at->t.key) from jsonb_each(x.tr) t where ${newer}), '{}') end
       from json_to_recordset(${JSON.stringify(rows)}::json) as x(id bigint, f timestamptz, l timestamptz, tr jsonb, at jsonb)
       where u.id = x.id and (u.first_seen_at > x.f or u.last_seen_at < x.l
-        or exists (select 1 from jsonb_each(x.tr) t where ${newer}))
+        or (x.tr <> '{}' and exists (select 1 from jsonb_each(x.tr) t where ${newer})))
       returning u.id`);
     return new Set(changed.map((row) => row.id));
   }
