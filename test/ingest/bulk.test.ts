@@ -71,4 +71,27 @@ describeEachDatabase("stratum load, bulk chunks written with COPY", (db) => {
       select count(*)::int as events from events where message_id like 'bk-%'`);
     expect(after.events).toBe(2498);
   });
+
+  it("stores each event once when concurrent chunks share message ids (COPY retried)", async () => {
+    const ingest = new IngestService(db());
+    const event = (i: number) => ({
+      messageId: `race-${i}`,
+      event: "page_view",
+      timestamp: "2026-05-01T00:00:00Z",
+      anonymousId: `race-dev-${i % 30}`,
+    });
+    // Ids 0–299, 150–449 and 299…0 (reversed): 450 distinct ids over 900 events.
+    const chunks = [
+      Array.from({ length: 300 }, (_, i) => event(i)),
+      Array.from({ length: 300 }, (_, i) => event(i + 150)),
+      Array.from({ length: 300 }, (_, i) => event(299 - i)),
+    ];
+    const results = await Promise.all(chunks.map((chunk) => ingest.trackBulk(chunk)));
+    expect(results.reduce((sum, r) => sum + r.accepted, 0)).toBe(450);
+    expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(450);
+    const [counts] = await db().query<{ events: number; identities: number }>(sql`
+      select (select count(*)::int from events where message_id like 'race-%') as events,
+        (select count(*)::int from identities where value like 'race-dev-%') as identities`);
+    expect(counts).toEqual({ events: 450, identities: 30 });
+  });
 });
