@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
+import { createDemoDefinitions, DEMO_SEGMENTS, DEMO_TAGS } from "../../src/generator/definitions";
 import { isDatabaseEmpty, type SeedResult, seedShop } from "../../src/generator/seed";
 import { createServices } from "../../src/server/services";
 import { describeEachDatabase } from "../helpers/db";
@@ -215,5 +216,27 @@ describeEachDatabase("seeded demo shop", (db) => {
       where first_seen < ${SHOP.end.toISOString()}::timestamptz - interval '20 days'`);
     expect(row.dormant / row.early).toBeGreaterThan(1 / 3);
     expect(row.dormant / row.early).toBeLessThan(0.95);
+  });
+});
+
+describeEachDatabase("demo definitions on the seeded shop", (db) => {
+  it("are valid rules, and the repeat-buyer tag holds the people with two or more counted orders", async () => {
+    const services = createServices(db(), loadConfig({}));
+    await seedShop(services, { ...SHOP, users: 150, days: 30 });
+    await createDemoDefinitions(services);
+    const tags = await services.tags.list({});
+    expect(tags.map((t) => t.key).sort()).toEqual(DEMO_TAGS.map((t) => t.key).sort());
+    // Counted orders per surviving profile, straight from the tables.
+    const [expected] = await db().query<{ n: number }>(sql`
+      select count(*)::int as n from (
+        select coalesce(m.survivor_id, o.user_id) as person from orders o
+        left join user_merges m on m.loser_id = o.user_id
+        where o.status in ${COUNTED} group by 1 having count(*) >= 2) repeaters`);
+    const repeat = tags.find((t) => t.key === "repeat_buyer");
+    expect(expected.n).toBeGreaterThan(0);
+    expect(repeat?.userCount).toBe(expected.n);
+    expect((await services.segments.list({})).map((s) => s.key).sort()).toEqual(
+      DEMO_SEGMENTS.map((s) => s.key).sort(),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { ensureDemoAdminKey } from "../../access/demo";
 import { loadConfig } from "../../config";
+import { createDemoDefinitions } from "../../generator/definitions";
 import { DEFAULT_SHOP, isDatabaseEmpty, seedShop } from "../../generator/seed";
 import { openRuntime } from "../../server/runtime";
 import { serve } from "./serve";
@@ -27,7 +28,8 @@ export function registerStart(program: Command): void {
             console.log(`  day ${progress.day}/${progress.days}: ${progress.sent.events} events`);
           }
         });
-        console.log(`Seeded in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+        await createDemoDefinitions(services);
+        console.log(`Seeded in ${(result.elapsedMs / 1000).toFixed(1)} s, with example tags and segments`);
       }
       const demoKey = services.config.adminKey ? undefined : await ensureDemoAdminKey(services);
       await serve(services, { demoKey });

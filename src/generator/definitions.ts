@@ -1,0 +1,72 @@
+import type { SegmentService } from "../segments/service";
+import type { CreateTagInput, TagService } from "../tags/service";
+
+/**
+ * The audiences a growth team would define first, so the demo shows tags, segments and
+ * membership dimensions out of the box. They are ordinary definitions, written through
+ * the same services as `createTag` / `createSegment`.
+ */
+export const DEMO_TAGS: CreateTagInput[] = [
+  {
+    key: "repeat_buyer",
+    name: "Repeat buyer",
+    category: "TRANSACTION",
+    kind: "RULE",
+    rule: "count(orders) >= 2",
+  },
+  {
+    key: "cart_abandoner",
+    name: "Abandoned a cart this week",
+    category: "BEHAVIOR",
+    kind: "RULE",
+    rule: 'exists(event("add_to_cart") within 7d) and not exists(orders within 7d)',
+  },
+  {
+    key: "skimmer",
+    name: "Skims product pages (under 15 s)",
+    category: "BEHAVIOR",
+    kind: "RULE",
+    rule: 'avg(event("product_view").dwell_ms within 30d) < 15000',
+  },
+  {
+    key: "spend_365d",
+    name: "Spend in the last year",
+    category: "TIER",
+    kind: "VALUE",
+    rule: "sum(orders.total within 365d)",
+  },
+  {
+    key: "favourite_category",
+    name: "Most viewed category",
+    category: "INTEREST",
+    kind: "VALUE",
+    rule: 'most_frequent(event("product_view").category within 90d)',
+  },
+];
+
+export const DEMO_SEGMENTS = [
+  {
+    key: "new_no_order",
+    name: "Registered within 7 days, no order",
+    rule: "user.first_seen within 7d and count(orders) = 0",
+  },
+  {
+    key: "slipping_repeaters",
+    name: "Repeat buyers quiet for 30 days",
+    rule: "days_since(last(orders.placed_at)) > 30 and count(orders) >= 2",
+  },
+  {
+    key: "champions",
+    name: "RFM champions and loyal customers",
+    rule: 'rfm.segment in ("champions", "loyal_customers")',
+  },
+];
+
+export async function createDemoDefinitions(services: {
+  tags: TagService;
+  segments: SegmentService;
+}): Promise<void> {
+  const actor = { name: "demo" };
+  for (const tag of DEMO_TAGS) await services.tags.create(tag, actor);
+  for (const segment of DEMO_SEGMENTS) await services.segments.create(segment, actor);
+}
