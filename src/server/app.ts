@@ -65,8 +65,16 @@ export function formatError(production: boolean) {
   };
 }
 
+export interface ServerOptions {
+  /**
+   * Demo mode only: the key the IDE page sends. Never a configured STRATUM_ADMIN_KEY, which
+   * would hand admin rights to anyone who opens the page.
+   */
+  demoKey?: string;
+}
+
 /** Express 5 + Apollo Server 5: `/graphql` (API and, in a browser, the local IDE), health, exports. */
-export async function createServer(services: Services): Promise<StratumServer> {
+export async function createServer(services: Services, options: ServerOptions = {}): Promise<StratumServer> {
   const app = express();
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Context>({
@@ -101,7 +109,7 @@ export async function createServer(services: Services): Promise<StratumServer> {
     endpointURL: "/graphql",
     initialQuery:
       "{\n  users(first: 10) {\n    totalCount\n    edges { node { id firstSeenAt traits identities { type value } } }\n  }\n}\n",
-    initialHeaders: services.config.adminKey ? { Authorization: `Bearer ${services.config.adminKey}` } : {},
+    initialHeaders: options.demoKey ? { Authorization: `Bearer ${options.demoKey}` } : {},
     disableAccount: true,
   } as Parameters<typeof altairExpress>[0]);
   app.use("/graphql", (req, res, next) => {

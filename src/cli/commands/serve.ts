@@ -12,7 +12,7 @@ import { startRefreshSchedule } from "../../tags/schedule";
  * a configured STRATUM_ADMIN_KEY never is.
  */
 export async function serve(services: Services, options: { demoKey?: string } = {}): Promise<void> {
-  const server = await createServer(services);
+  const server = await createServer(services, options);
   const port = await server.listen(services.config.port);
   const stopSchedule = startRefreshSchedule(services);
   const url = `http://localhost:${port}/graphql`;
