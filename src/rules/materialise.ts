@@ -66,7 +66,7 @@ function dependencyLevels(targets: MaterialiseTarget[]): MaterialiseTarget[][] {
 /**
  * ONE statement refreshing every definition of one kind in one dependency level: the
  * level's rules evaluated per user over the feature table, compared with the current
- * members in hash anti joins, entries inserted and exits deleted, entries logged before exits,
+ * members (tags: one hash full join), entries inserted and exits deleted, entries logged before exits,
  * changed values of VALUE tags updated, and every entry and exit logged at `at`. Rows
  * that did not change are not written. Answers users/entered/exited per key.
  */
@@ -93,27 +93,27 @@ function levelDiff(
     left join (select key, count(*) as entered from entered group by key) e on e.key = k.key
     left join (select key, count(*) as exited from exited group by key) x on x.key = k.key`;
   if (kind === "tag") {
-    const valuedKeys = group.filter((target) => target.valued).map((target) => sql`${target.key}::text`);
+    // One hash full join classifies every (tag, user) pair; only the changed pairs are kept.
     return sql`with ${next},
-      cur as (select tag_key as key, user_id, value from tag_members where tag_key in (${keys})),
+      diff as (
+        select coalesce(n.key, c.tag_key) as key, coalesce(n.user_id, c.user_id) as user_id, n.value,
+          c.user_id is null as entering, n.user_id is null as exiting
+        from next n full join (select tag_key, user_id, value from tag_members where tag_key in (${keys})) c
+          on c.tag_key = n.key and c.user_id = n.user_id
+        where c.user_id is null or n.user_id is null or n.value is distinct from c.value),
       entered as (
         insert into tag_members (tag_key, user_id, value, assigned_at)
-        select n.key, n.user_id, n.value, ${at} from next n
-        where not exists (select 1 from cur c where c.key = n.key and c.user_id = n.user_id)
-        order by n.user_id, n.key
+        select d.key, d.user_id, d.value, ${at} from diff d where d.entering
+        order by d.user_id, d.key
         returning tag_key as key, user_id, value),
       exited as (
-        delete from tag_members tm where tm.tag_key in (${keys})
-          and not exists (select 1 from next n where n.key = tm.tag_key and n.user_id = tm.user_id)
+        delete from tag_members tm using diff d
+        where d.exiting and tm.tag_key = d.key and tm.user_id = d.user_id
         returning tm.tag_key as key, tm.user_id, tm.value),
-      updated as (${
-        valuedKeys.length
-          ? sql`update tag_members tm set value = n.value
-              from next n join cur c on c.key = n.key and c.user_id = n.user_id and c.value is distinct from n.value
-              where n.key in (${joinSql(valuedKeys)}) and tm.tag_key = n.key and tm.user_id = n.user_id
-              returning tm.user_id`
-          : sql`select null::bigint as user_id where false`
-      }),
+      updated as (
+        update tag_members tm set value = d.value from diff d
+        where not d.entering and not d.exiting and tm.tag_key = d.key and tm.user_id = d.user_id
+        returning tm.user_id),
       logged as (
         insert into tag_membership_changes (tag_key, user_id, change, value, at)
         select key, user_id, change, value, ${at} from (
