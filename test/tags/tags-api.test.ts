@@ -229,6 +229,19 @@ describeEachDatabase("tags API", (db) => {
       ["spend", "100.00"],
       ["vip", null],
     ]);
+    // A changed value is updated in place: u2 spends 50 more (100 + 50 = 150) and stays a member;
+    // the 100 profiles added above have spend 0 (sum over nothing) and enter.
+    await db().query(
+      sql`insert into orders (order_id, user_id, placed_at, status, total_amount, counted) values ('b3', 2, now() - interval '1 hour', 'paid', 50, true)`,
+    );
+    const refreshed = await gqlOk(
+      `mutation { refreshTags(keys: ["spend"]) { tags { key entered exited } } }`,
+    );
+    expect(refreshed.refreshTags.tags).toEqual([{ key: "spend", entered: 100, exited: 0 }]);
+    const spend = await db().query<{ value: string }>(
+      sql`select value from tag_members where tag_key = 'spend' and user_id = 2`,
+    );
+    expect(spend).toEqual([{ value: "150.00" }]);
   });
 
   it("previews a rule without saving, with sample users and SQL", async () => {
