@@ -15,6 +15,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Under CI the JSON report lets .ci/run print one plain "N passed, N failed" line.
+    reporters: process.env.CI ? ["default", ["json", { outputFile: "test-results.json" }]] : ["default"],
     server: { deps: { inline: ["type-graphql"] } },
     env: { NODE_ENV: "test" },
   },
