@@ -31,10 +31,12 @@ export type FunnelInput = {
   breakdown?: string | null | undefined;
   exclusions?: Array<FunnelExclusionInput> | null | undefined;
   mode?: FunnelMode | null | undefined;
+  /** Only members of this segment */
   segment?: string | null | undefined;
   steps: Array<FunnelStepInput>;
   /** Entries into step 0 must fall in this range */
   timeRange: TimeRangeInput;
+  /** IANA time zone of buckets and dates; default from config */
   timezone?: string | null | undefined;
   /** Conversion window from the entry; default 14 DAY */
   window?: WindowInput | null | undefined;

@@ -46,6 +46,19 @@ registerEnumType(RetentionType, {
     "FIRST_TIME: cohort of each user's first-ever start event; RECURRING: every period with a start event",
 });
 
+/** What every analysis input also takes: a segment restriction and the time zone of its buckets. */
+@InputType()
+export abstract class AnalysisScopeInput {
+  @Field(() => String, { nullable: true, description: "Only members of this segment" })
+  segment?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "IANA time zone of buckets and dates; default from config",
+  })
+  timezone?: string | null;
+}
+
 @InputType()
 export class FunnelStepInput {
   @Field(() => String)
@@ -82,7 +95,7 @@ export class FunnelExclusionInput {
 @InputType({
   description: "A funnel: PostHog semantics, SPEC S7 (see docs for equal timestamps and attempts)",
 })
-export class FunnelInput {
+export class FunnelInput extends AnalysisScopeInput {
   @Field(() => [FunnelStepInput])
   steps!: FunnelStepInput[];
 
@@ -107,12 +120,6 @@ export class FunnelInput {
       "An event dimension (of the entry event, e.g. channel, event.<property>) or a user dimension (city …)",
   })
   breakdown?: string | null;
-
-  @Field(() => String, { nullable: true })
-  segment?: string | null;
-
-  @Field(() => String, { nullable: true })
-  timezone?: string | null;
 }
 
 @ObjectType()
@@ -167,7 +174,7 @@ export class FunnelResult {
 }
 
 @InputType()
-export class RetentionInput {
+export class RetentionInput extends AnalysisScopeInput {
   @Field(() => String)
   startEvent!: string;
 
@@ -196,12 +203,6 @@ export class RetentionInput {
 
   @Field(() => TimeRangeInput)
   timeRange!: TimeRangeInput;
-
-  @Field(() => String, { nullable: true })
-  segment?: string | null;
-
-  @Field(() => String, { nullable: true })
-  timezone?: string | null;
 }
 
 @ObjectType()
@@ -241,7 +242,7 @@ export class RetentionResult {
 }
 
 @InputType()
-export class PathsInput {
+export class PathsInput extends AnalysisScopeInput {
   @Field(() => String, { nullable: true })
   startEvent?: string | null;
 
@@ -262,12 +263,6 @@ export class PathsInput {
 
   @Field(() => Int, { nullable: true, defaultValue: 50 })
   topLinks?: number | null;
-
-  @Field(() => String, { nullable: true })
-  segment?: string | null;
-
-  @Field(() => String, { nullable: true })
-  timezone?: string | null;
 }
 
 @ObjectType()
@@ -310,7 +305,7 @@ export class PathsResult {
 }
 
 @InputType()
-export class LifecycleInput {
+export class LifecycleInput extends AnalysisScopeInput {
   @Field(() => String)
   event!: string;
 
@@ -319,12 +314,6 @@ export class LifecycleInput {
 
   @Field(() => TimeRangeInput)
   timeRange!: TimeRangeInput;
-
-  @Field(() => String, { nullable: true })
-  segment?: string | null;
-
-  @Field(() => String, { nullable: true })
-  timezone?: string | null;
 }
 
 @ObjectType()
