@@ -72,14 +72,24 @@ export async function mergeProfiles(
  * recomputed by their refresh and are left alone.
  */
 export async function moveManualTags(tx: Database, loserId: number, survivorId: number): Promise<void> {
+  // The loser leaves each manual tag and the survivor enters those it did not hold, both
+  // logged like any other entry or exit so size history and "who entered" stay true.
   await tx.query(sql`
-    insert into tag_members (tag_key, user_id, value, assigned_at)
-    select m.tag_key, ${survivorId}, m.value, m.assigned_at
-    from tag_members m join tags t on t.key = m.tag_key and t.kind = 'MANUAL'
-    where m.user_id = ${loserId}
-    on conflict (user_id, tag_key) do update set value = excluded.value, assigned_at = excluded.assigned_at
-      where tag_members.assigned_at < excluded.assigned_at`);
-  await tx.query(sql`
-    delete from tag_members m using tags t
-    where m.user_id = ${loserId} and t.key = m.tag_key and t.kind = 'MANUAL'`);
+    with moved as (
+      delete from tag_members m using tags t
+      where m.user_id = ${loserId} and t.key = m.tag_key and t.kind = 'MANUAL'
+      returning m.tag_key, m.value, m.assigned_at
+    ), held as (
+      select tag_key from tag_members where user_id = ${survivorId} and tag_key in (select tag_key from moved)
+    ), upserted as (
+      insert into tag_members (tag_key, user_id, value, assigned_at)
+      select tag_key, ${survivorId}::bigint, value, assigned_at from moved
+      on conflict (user_id, tag_key) do update set value = excluded.value, assigned_at = excluded.assigned_at
+        where tag_members.assigned_at < excluded.assigned_at
+      returning tag_key
+    )
+    insert into tag_membership_changes (tag_key, user_id, change, value)
+    select tag_key, ${loserId}::bigint, 'exited', value from moved
+    union all
+    select tag_key, ${survivorId}::bigint, 'entered', value from moved where tag_key not in (select tag_key from held)`);
 }

@@ -256,6 +256,13 @@ describeEachDatabase("identity resolution", (db) => {
       { tagKey: "computed_x", userId: younger, value: null },
       { tagKey: "vip_manual", userId: older, value: "gold" },
     ]);
+    // The move is logged: the loser exits the manual tag and the survivor enters it.
+    const changes = await db().query(sql`
+      select tag_key as "tagKey", user_id as "userId", change, value from tag_membership_changes order by change`);
+    expect(changes).toEqual([
+      { tagKey: "vip_manual", userId: older, change: "entered", value: "gold" },
+      { tagKey: "vip_manual", userId: younger, change: "exited", value: "gold" },
+    ]);
   });
 
   it("resolves a batch of 1,000 events of new visitors in a fixed number of statements", async () => {
