@@ -1,17 +1,23 @@
-import { Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import { Authorized, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import { Permission } from "../access/permissions";
 import { UserSegment } from "../schema/segments";
 import { UserTag } from "../schema/tags";
 import { User } from "../schema/user";
 import type { Context } from "../server/context";
 
-/** `User.tags` and `User.segments`: batched per request, one statement each per page. */
+/**
+ * `User.tags` and `User.segments`: batched per request, one statement each per page. They
+ * need READ: the INGEST role receives a User from `identify` but may not read labels.
+ */
 @Resolver(() => User)
 export class UserMembershipResolver {
+  @Authorized(Permission.READ)
   @FieldResolver(() => [UserTag], { description: "Current memberships of active tags" })
   tags(@Root() user: User, @Ctx() ctx: Context): Promise<UserTag[]> {
     return ctx.loaders.userTags.load(Number(user.id));
   }
 
+  @Authorized(Permission.READ)
   @FieldResolver(() => [UserSegment], { description: "Current memberships of active segments" })
   segments(@Root() user: User, @Ctx() ctx: Context): Promise<UserSegment[]> {
     return ctx.loaders.userSegments.load(Number(user.id));

@@ -160,4 +160,16 @@ describeEachDatabase("PII in the API", (db) => {
       after: { traits: { phone: "138****5678" } },
     });
   });
+
+  it("lets INGEST identify a person but not read their orders, labels or RFM through the answer", async () => {
+    const identify = (fields: string) =>
+      api.gql(`mutation { identify(input: { userId: "shop-1" }) { ${fields} } }`, {}, keys.INGEST);
+    const allowed = await identify("id traits");
+    expect(allowed.errors).toBeUndefined();
+    expect(allowed.data.identify.traits).toEqual(UNMASKED_TRAITS);
+    for (const field of ["tags { key }", "segments { key }", "rfm { segment }", "orders { totalCount }"]) {
+      const denied = await identify(`id ${field}`);
+      expect(denied.errors?.[0].extensions?.code, field).toBe("FORBIDDEN");
+    }
+  });
 });
