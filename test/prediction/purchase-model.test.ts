@@ -1,0 +1,101 @@
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/db/client";
+import { conditionalExpectedPurchases } from "../../src/prediction/bgnbd";
+import { PredictionService } from "../../src/prediction/service";
+import { describeEachDatabase } from "../helpers/db";
+import { CALIBRATION_END_DAY, plainSummaries, readCdnowSample } from "./cdnow-sample";
+
+const records = readCdnowSample();
+const actor = { name: "test" };
+const relative = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
+
+/** The sample as completed orders placed at local midnight (Asia/Shanghai), profile id = sample id. */
+async function insertSample(db: Database): Promise<void> {
+  const rows = JSON.stringify(records.map((r, i) => ({ i, c: r.customer, d: r.date, v: r.dollars })));
+  await db.query(sql`
+    insert into users (id, created_at, first_seen_at, last_seen_at)
+    select distinct r.c, now(), now(), now() from json_to_recordset(${rows}::json) as r(c bigint)`);
+  await db.query(sql`
+    insert into orders (order_id, user_id, placed_at, status, total_amount, counted, paid_at)
+    select 'sample-' || r.i, r.c, (r.d::date::timestamp at time zone 'Asia/Shanghai'), 'completed', r.v, true,
+      (r.d::date::timestamp at time zone 'Asia/Shanghai')
+    from json_to_recordset(${rows}::json) as r(i int, c bigint, d text, v numeric)`);
+}
+
+describeEachDatabase("purchase models on the CDNOW sample", (db) => {
+  let service: PredictionService;
+  beforeAll(async () => {
+    await insertSample(db());
+    service = new PredictionService(db(), "Asia/Shanghai");
+  });
+
+  it("summarises in SQL exactly as the literature does, and fits the published parameters", async () => {
+    const model = await service.fit({ key: "cdnow", calibrationEnd: "1997-09-30" }, actor);
+    expect(model.customers).toBe(2357);
+    expect(model.repeatCustomers).toBe(946);
+    expect(model.version).toBe(1);
+    // Fader, Hardie & Lee (2005); Fader & Hardie (2013).
+    expect(relative(model.bgnbd.r, 0.243)).toBeLessThan(0.005);
+    expect(relative(model.bgnbd.alpha, 4.414)).toBeLessThan(0.005);
+    expect(relative(model.bgnbd.a, 0.793)).toBeLessThan(0.005);
+    expect(relative(model.bgnbd.b, 2.426)).toBeLessThan(0.005);
+    expect(model.bgnbd.logLikelihood).toBeCloseTo(-9582.4, 0);
+    expect(model.bgnbd.converged).toBe(true);
+    expect(relative(model.gammaGamma.p, 6.25)).toBeLessThan(0.005);
+    expect(relative(model.gammaGamma.q, 3.74)).toBeLessThan(0.005);
+    expect(relative(model.gammaGamma.gamma, 15.44)).toBeLessThan(0.005);
+    expect((await service.get("cdnow"))?.bgnbd.r).toBeCloseTo(model.bgnbd.r, 10);
+  });
+
+  it("a second fit is version 2 and is audited", async () => {
+    const again = await service.fit({ key: "cdnow", calibrationEnd: "1997-09-30", unit: "WEEK" }, actor);
+    expect(again.version).toBe(2);
+    const audit = await db().query<{ n: number }>(
+      sql`select count(*)::int as n from audit_log where entity_type = 'purchase_model' and entity_key = 'cdnow'`,
+    );
+    expect(audit[0].n).toBe(2);
+  });
+
+  it("compares predicted with actual repeat transactions per holdout week", async () => {
+    const model = await service.require("cdnow");
+    const holdout = await service.holdout(model, "1998-06-30");
+    expect(holdout.periods).toHaveLength(39);
+    expect(holdout.periods[0].start).toBe("1997-10-01");
+    // Actual, independently: distinct purchase days after 1997-09-30 of calibration customers.
+    const calibrationCustomers = new Set(plainSummaries(records, CALIBRATION_END_DAY).map((s) => s.customer));
+    const days = new Set(
+      records
+        .filter((r) => r.day > CALIBRATION_END_DAY && calibrationCustomers.has(r.customer))
+        .map((r) => `${r.customer}:${r.day}`),
+    );
+    expect(holdout.actualTotal).toBe(days.size);
+    const firstWeek = new Set(
+      records
+        .filter((r) => r.day > CALIBRATION_END_DAY && r.day <= CALIBRATION_END_DAY + 7)
+        .map((r) => `${r.customer}:${r.day}`),
+    );
+    expect(holdout.periods[0].actual).toBe(firstWeek.size);
+    const sum = holdout.periods.reduce((s, p) => s + p.predicted, 0);
+    expect(sum).toBeCloseTo(holdout.predictedTotal, 6);
+    // Predicted total, independently: the paper's parameters over the file's own summaries.
+    const paper = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+    const expected = plainSummaries(records, CALIBRATION_END_DAY).reduce(
+      (s, h) => s + conditionalExpectedPurchases(paper, h, 39),
+      0,
+    );
+    expect(relative(holdout.predictedTotal, expected)).toBeLessThan(0.005);
+  });
+
+  it("refuses an impossible date, an unknown segment and too little data with coded errors", async () => {
+    await expect(service.fit({ key: "bad", calibrationEnd: "1997-02-30" }, actor)).rejects.toMatchObject({
+      code: "BAD_USER_INPUT",
+    });
+    await expect(
+      service.fit({ key: "bad", calibrationEnd: "1997-09-30", segment: "nope" }, actor),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(service.fit({ key: "bad", calibrationEnd: "1996-01-01" }, actor)).rejects.toMatchObject({
+      code: "BAD_USER_INPUT",
+    });
+  });
+});
