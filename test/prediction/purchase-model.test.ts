@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Database } from "../../src/db/client";
 import { conditionalExpectedPurchases } from "../../src/prediction/bgnbd";
 import { PredictionService } from "../../src/prediction/service";

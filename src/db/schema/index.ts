@@ -1,4 +1,4 @@
 /** Every table of Stratum; drizzle-kit reads this file to generate `drizzle/`. */
 export * from "./core";
-export * from "./tags";
 export * from "./prediction";
+export * from "./tags";
