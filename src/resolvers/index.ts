@@ -3,6 +3,7 @@ import { AccessResolver } from "./access";
 import { AnalyticsResolver } from "./analytics";
 import { IngestResolver } from "./ingest";
 import { MetricsResolver } from "./metrics";
+import { PurchaseModelResolver, UserPredictionFieldsResolver, UserPredictionResolver } from "./prediction";
 import { SegmentResolver } from "./segments";
 import { RulePreviewResolver, TagResolver } from "./tags";
 import { UserResolver } from "./user";
@@ -23,4 +24,7 @@ export const resolvers: NonEmptyArray<Function> = [
   RulePreviewResolver,
   SegmentResolver,
   UserMembershipResolver,
+  PurchaseModelResolver,
+  UserPredictionResolver,
+  UserPredictionFieldsResolver,
 ];

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import type { UserRfm } from "../analytics/compile/rfm-report";
 import { activityLoaders } from "../ingest/activity-loaders";
+import { type PredictionRequest, predictionLoader } from "../prediction/loader";
 import type { SegmentMembershipRecord, SegmentVersionRecord } from "../segments/service";
 import type { TagMembershipRecord, TagVersionRecord } from "../tags/service";
 import type { IdentityRecord, UserRecord } from "../users/service";
@@ -24,6 +25,9 @@ export function createLoaders(services: Services) {
     segmentHistory: new DataLoader<string, SegmentVersionRecord[]>((keys) =>
       services.segments.historyOf(keys),
     ),
+    predictions: new DataLoader(predictionLoader(services.prediction), {
+      cacheKeyFn: (request: PredictionRequest) => `${request.model ?? ""}\u0000${request.userId}`,
+    }),
     ...activityLoaders(services.activity),
   };
 }

@@ -5,6 +5,7 @@ import type { Database } from "../db/client";
 import { ActivityService } from "../ingest/activity";
 import { IngestService } from "../ingest/service";
 import { MetricsService } from "../metrics/service";
+import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
 import { SegmentService } from "../segments/service";
 import { TagService } from "../tags/service";
@@ -26,6 +27,7 @@ export interface Services {
   rules: RuleService;
   tags: TagService;
   segments: SegmentService;
+  prediction: PredictionService;
 }
 
 export function createServices(db: Database, config: StratumConfig): Services {
@@ -41,5 +43,6 @@ export function createServices(db: Database, config: StratumConfig): Services {
     rules: new RuleService(db),
     tags: new TagService(db, new RuleService(db)),
     segments: new SegmentService(db, new RuleService(db)),
+    prediction: new PredictionService(db, config.timezone),
   };
 }

@@ -58,6 +58,9 @@ const EXPECTED: Record<string, Need> = {
   "Mutation.snapshotSegment": "edit",
   "Mutation.updateSegment": "edit",
   "Mutation.archiveSegment": "edit",
+  // prediction: fitted by editors, read by readers
+  "Mutation.fitPurchaseModel": "edit",
+  "Query.purchaseModel": "read",
   "Mutation.refreshSegments": "edit",
   // ingestion: track / identify / orders / products only
   "Mutation.track": "ingest",

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { sql } from "drizzle-orm";
+import type { Database } from "../../src/db/client";
 
 /** CDNOW 1/10 sample: `master_id sample_id date(YYYYMMDD) number_of_cds dollar_value`. */
 export const CDNOW_SAMPLE = path.resolve(__dirname, "../fixtures/cdnow/CDNOW_sample.txt");
@@ -71,3 +73,18 @@ export function plainSummaries(records: SampleRecord[], endDay: number): PlainSu
 
 /** 1997-09-30, the end of the 39-week calibration period, as days since 1997-01-01. */
 export const CALIBRATION_END_DAY = 272;
+
+/** The sample as completed orders placed at local midnight (Asia/Shanghai), profile id = sample id. */
+export async function insertCdnowSample(db: Database): Promise<void> {
+  const rows = JSON.stringify(
+    readCdnowSample().map((r, i) => ({ i, c: r.customer, d: r.date, v: r.dollars })),
+  );
+  await db.query(sql`
+    insert into users (id, created_at, first_seen_at, last_seen_at)
+    select distinct r.c, now(), now(), now() from json_to_recordset(${rows}::json) as r(c bigint)`);
+  await db.query(sql`
+    insert into orders (order_id, user_id, placed_at, status, total_amount, counted, paid_at)
+    select 'sample-' || r.i, r.c, (r.d::date::timestamp at time zone 'Asia/Shanghai'), 'completed', r.v, true,
+      (r.d::date::timestamp at time zone 'Asia/Shanghai')
+    from json_to_recordset(${rows}::json) as r(i int, c bigint, d text, v numeric)`);
+}

@@ -1,32 +1,18 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
-import type { Database } from "../../src/db/client";
 import { conditionalExpectedPurchases } from "../../src/prediction/bgnbd";
 import { PredictionService } from "../../src/prediction/service";
 import { describeEachDatabase } from "../helpers/db";
-import { CALIBRATION_END_DAY, plainSummaries, readCdnowSample } from "./cdnow-sample";
+import { CALIBRATION_END_DAY, insertCdnowSample, plainSummaries, readCdnowSample } from "./cdnow-sample";
 
 const records = readCdnowSample();
 const actor = { name: "test" };
 const relative = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
 
-/** The sample as completed orders placed at local midnight (Asia/Shanghai), profile id = sample id. */
-async function insertSample(db: Database): Promise<void> {
-  const rows = JSON.stringify(records.map((r, i) => ({ i, c: r.customer, d: r.date, v: r.dollars })));
-  await db.query(sql`
-    insert into users (id, created_at, first_seen_at, last_seen_at)
-    select distinct r.c, now(), now(), now() from json_to_recordset(${rows}::json) as r(c bigint)`);
-  await db.query(sql`
-    insert into orders (order_id, user_id, placed_at, status, total_amount, counted, paid_at)
-    select 'sample-' || r.i, r.c, (r.d::date::timestamp at time zone 'Asia/Shanghai'), 'completed', r.v, true,
-      (r.d::date::timestamp at time zone 'Asia/Shanghai')
-    from json_to_recordset(${rows}::json) as r(i int, c bigint, d text, v numeric)`);
-}
-
 describeEachDatabase("purchase models on the CDNOW sample", (db) => {
   let service: PredictionService;
   beforeAll(async () => {
-    await insertSample(db());
+    await insertCdnowSample(db());
     service = new PredictionService(db(), "Asia/Shanghai");
   });
 
