@@ -19,6 +19,7 @@ import { expectedAverageSpend, fitGammaGamma, type GammaGammaParameters } from "
 import {
   customerLifetimeValue,
   DEFAULT_RISK_THRESHOLDS,
+  discountedExpectedPurchases,
   type RiskBand,
   type RiskThresholds,
   riskBand,
@@ -91,6 +92,23 @@ type SummaryRow = {
 };
 
 const DAY_MS = 86_400_000;
+
+/** Horizons and discount of the materialised scores (`predict.expected_purchases_90d`, `predict.clv_365d`). */
+export const SCORE_PURCHASE_DAYS = 90;
+export const SCORE_CLV_DAYS = 365;
+export const SCORE_DISCOUNT_RATE = 0.01;
+const SCORE_COLUMNS = [
+  "user_id",
+  "model_key",
+  "version",
+  "p_alive",
+  "churn_risk",
+  "risk_band",
+  "expected_purchases_90d",
+  "expected_avg_spend",
+  "clv_365d",
+  "scored_at",
+];
 /** Holdout periods a comparison may produce (one per model unit). */
 export const MAX_HOLDOUT_PERIODS = 520;
 
@@ -195,6 +213,7 @@ export class PredictionService {
       });
       return model;
     });
+    await this.score(record);
     return record;
   }
 
@@ -263,6 +282,62 @@ export class PredictionService {
       predictedTotal: previous,
       actualTotal: periods.reduce((sum, p) => sum + p.actual, 0),
     };
+  }
+
+  /**
+   * Rewrites `purchase_scores` for `model` from every customer's summary up to today: the
+   * fixed-horizon scores rules and metric slices read. Customers sharing (x, tx, T) share
+   * the purchase-process terms, computed once. Returns the number of customers scored.
+   */
+  async score(model: PurchaseModelRecord): Promise<number> {
+    const unitDays = UNIT_DAYS[model.unit];
+    const rows = await this.db.query<SummaryRow>(sql`
+      select user_id, x, tx_days, t_days, repeat_value from ${purchaseSummary(todayIn(model.timezone), model.timezone)} s`);
+    const shared = new Map<string, { pAlive: number; expected90: number; discountedPurchases: number }>();
+    const scoredAt = new Date();
+    const out = rows.map((row) => {
+      const id = `${row.x}:${row.tx_days}:${row.t_days}`;
+      const history = {
+        x: row.x,
+        tx: row.tx_days / unitDays,
+        T: row.t_days / unitDays,
+        m: row.x > 0 ? row.repeat_value / row.x : 0,
+      };
+      let terms = shared.get(id);
+      if (!terms) {
+        terms = {
+          pAlive: probabilityAlive(model.bgnbd, history),
+          expected90: conditionalExpectedPurchases(model.bgnbd, history, SCORE_PURCHASE_DAYS / unitDays),
+          // CLV = these discounted purchases × the customer's own expected spend (below).
+          discountedPurchases: discountedExpectedPurchases(
+            model.bgnbd,
+            history,
+            SCORE_CLV_DAYS,
+            SCORE_DISCOUNT_RATE,
+            unitDays,
+          ),
+        };
+        shared.set(id, terms);
+      }
+      const spend = expectedAverageSpend(model.gammaGamma, history);
+      return [
+        Number(row.user_id),
+        model.key,
+        model.version,
+        terms.pAlive,
+        1 - terms.pAlive,
+        riskBand(1 - terms.pAlive, model.riskThresholds),
+        terms.expected90,
+        spend,
+        terms.discountedPurchases * spend,
+        scoredAt.toISOString(),
+      ];
+    });
+    await this.db.transaction(async (tx) => {
+      await tx.query(sql`delete from purchase_scores where model_key = ${model.key}`);
+      await tx.copyRows("purchase_scores", SCORE_COLUMNS, out);
+    });
+    return out.length;
   }
 
   /**

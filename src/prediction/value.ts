@@ -25,11 +25,32 @@ export function riskBand(churnRisk: number, thresholds: RiskThresholds = DEFAULT
 }
 
 /**
- * Discounted expected value of the next `horizonDays`: the expected purchases of each
- * month (the last one partial) times the expected spend per transaction, discounted at
- * `monthlyDiscountRate` per month: Σᵢ (E[Y(tᵢ)] − E[Y(tᵢ₋₁)]) · E[Z] / (1 + d)ⁱ. A
- * discrete form of Fader, Hardie & Lee's DERT, as lifetimes computes it.
+ * Discounted expected purchases of the next `horizonDays`: the expected purchases of each
+ * month (the last one partial), discounted at `monthlyDiscountRate` per month:
+ * Σᵢ (E[Y(tᵢ)] − E[Y(tᵢ₋₁)]) / (1 + d)ⁱ. Times the expected spend per transaction it is
+ * the customer lifetime value: a discrete form of Fader, Hardie & Lee's DERT, as
+ * lifetimes computes it.
  */
+export function discountedExpectedPurchases(
+  purchase: BgNbdParameters,
+  history: PurchaseHistory,
+  horizonDays: number,
+  monthlyDiscountRate: number,
+  daysPerUnit: number,
+): number {
+  const months = Math.ceil(horizonDays / DAYS_PER_MONTH);
+  let value = 0;
+  let previous = 0;
+  for (let i = 1; i <= months; i++) {
+    const t = Math.min(i * DAYS_PER_MONTH, horizonDays) / daysPerUnit;
+    const expected = conditionalExpectedPurchases(purchase, history, t);
+    value += (expected - previous) / (1 + monthlyDiscountRate) ** i;
+    previous = expected;
+  }
+  return value;
+}
+
+/** Discounted expected purchases × expected spend per transaction (Gamma-Gamma). */
 export function customerLifetimeValue(
   purchase: BgNbdParameters,
   spend: GammaGammaParameters,
@@ -38,15 +59,8 @@ export function customerLifetimeValue(
   monthlyDiscountRate: number,
   daysPerUnit: number,
 ): number {
-  const averageSpend = expectedAverageSpend(spend, history);
-  const months = Math.ceil(horizonDays / DAYS_PER_MONTH);
-  let value = 0;
-  let previous = 0;
-  for (let i = 1; i <= months; i++) {
-    const t = Math.min(i * DAYS_PER_MONTH, horizonDays) / daysPerUnit;
-    const expected = conditionalExpectedPurchases(purchase, history, t);
-    value += ((expected - previous) * averageSpend) / (1 + monthlyDiscountRate) ** i;
-    previous = expected;
-  }
-  return value;
+  return (
+    discountedExpectedPurchases(purchase, history, horizonDays, monthlyDiscountRate, daysPerUnit) *
+    expectedAverageSpend(spend, history)
+  );
 }

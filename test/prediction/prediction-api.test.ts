@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { conditionalExpectedPurchases, probabilityAlive } from "../../src/prediction/bgnbd";
 import { expectedAverageSpend } from "../../src/prediction/gamma-gamma";
@@ -54,6 +55,19 @@ describeEachDatabase("purchase models through GraphQL", (db) => {
     expect(p.riskBand).toBe(1 - pAlive >= 0.7 ? "high" : 1 - pAlive >= 0.3 ? "medium" : "low");
     expect(p.expectedAvgSpend).toBeCloseTo(expectedAverageSpend(model.gammaGamma, summary), 8);
     expect(p.expectedPurchases).toBeCloseTo(conditionalExpectedPurchases(model.bgnbd, summary, 90 / 7), 12);
+
+    // The fit materialised every customer's fixed-horizon scores for rules and metric slices.
+    const scores = await db().query<{ n: number }>(sql`select count(*)::int as n from purchase_scores`);
+    expect(scores[0].n).toBe(2357);
+    const [row] = await db().query<Record<string, number | string>>(
+      sql`select * from purchase_scores where user_id = 1 and model_key = 'cdnow'`,
+    );
+    expect(row.p_alive).toBeCloseTo(pAlive, 12);
+    expect(row.expected_purchases_90d).toBeCloseTo(p.expectedPurchases, 12);
+    const clv = await api.gql(
+      `{ user(id: "1") { prediction { clv(days: 365, monthlyDiscountRate: 0.01) } } }`,
+    );
+    expect(row.clv_365d).toBeCloseTo(clv.data.user.prediction.clv, 8);
   });
 
   it("a page of users costs a fixed number of statements, and the horizon is checked", async () => {

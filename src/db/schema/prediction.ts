@@ -1,4 +1,5 @@
 import {
+  bigint,
   date,
   doublePrecision,
   integer,
@@ -36,4 +37,26 @@ export const purchaseModels = pgTable(
     riskHigh: doublePrecision("risk_high").notNull(),
   },
   (t) => [primaryKey({ columns: [t.key, t.version] })],
+);
+
+/**
+ * Each customer's scores under the newest version of each model, as of `scored_at`:
+ * what rules (`predict.*`) and the `risk_band` metric dimension read. Rewritten whole per
+ * model by a fit and by every refresh; keyed by `user_id` first (Citus co-location).
+ */
+export const purchaseScores = pgTable(
+  "purchase_scores",
+  {
+    userId: bigint("user_id", { mode: "number" }).notNull(),
+    modelKey: text("model_key").notNull(),
+    version: integer("version").notNull(),
+    pAlive: doublePrecision("p_alive").notNull(),
+    churnRisk: doublePrecision("churn_risk").notNull(),
+    riskBand: text("risk_band").notNull(),
+    expectedPurchases90d: doublePrecision("expected_purchases_90d").notNull(),
+    expectedAvgSpend: doublePrecision("expected_avg_spend").notNull(),
+    clv365d: doublePrecision("clv_365d").notNull(),
+    scoredAt: timestamp("scored_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.modelKey] })],
 );
