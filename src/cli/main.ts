@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { Command } from "commander";
+import { registerFit } from "./commands/fit";
 import { registerKeys } from "./commands/keys";
 import { registerLoad } from "./commands/load";
 import { registerMigrate } from "./commands/migrate";
@@ -24,6 +25,7 @@ registerLoad(program);
 registerKeys(program);
 registerViews(program);
 registerRefresh(program);
+registerFit(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -44,9 +44,29 @@ export function bgnbdLogLikelihood(
 }
 
 export function bgnbdTotalLogLikelihood(parameters: BgNbdParameters, histories: PurchaseHistory[]): number {
-  let total = 0;
-  for (const h of histories) total += (h.count ?? 1) * bgnbdLogLikelihood(parameters, h);
-  return total;
+  return bgnbdObjective(histories)(parameters);
+}
+
+/**
+ * The total log-likelihood as a function of the parameters, for a fixed set of histories:
+ * the log-gamma terms depend on x alone, so they are computed once per distinct x and
+ * evaluation, not once per history (the optimiser evaluates it thousands of times).
+ */
+function bgnbdObjective(histories: PurchaseHistory[]): (parameters: BgNbdParameters) => number {
+  const xs = [...new Set(histories.map((h) => h.x))];
+  return ({ r, alpha, a, b }) => {
+    const byX = new Map<number, number>();
+    const base = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b);
+    for (const x of xs) byX.set(x, base + gammaln(r + x) + gammaln(b + x) - gammaln(a + b + x));
+    const logA = Math.log(a);
+    let total = 0;
+    for (const { x, tx, T, count = 1 } of histories) {
+      const a3 = -(r + x) * Math.log(alpha + T);
+      const rest = x === 0 ? a3 : logAddExp(a3, logA - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx));
+      total += count * ((byX.get(x) as number) + rest);
+    }
+    return total;
+  };
 }
 
 /** Maximum likelihood on the summaries, over log-parameters (all four are positive). */
@@ -57,7 +77,8 @@ export function fitBgNbd(histories: PurchaseHistory[]): BgNbdFit {
     a: Math.exp(v[2]),
     b: Math.exp(v[3]),
   });
-  const result = minimize((v) => -bgnbdTotalLogLikelihood(toParameters(v), histories), [0, 0, 0, 0]);
+  const logLikelihood = bgnbdObjective(histories);
+  const result = minimize((v) => -logLikelihood(toParameters(v)), [0, 0, 0, 0]);
   return {
     parameters: toParameters(result.x),
     logLikelihood: -result.value,

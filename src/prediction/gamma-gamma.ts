@@ -48,11 +48,24 @@ export function fitGammaGamma(histories: SpendHistory[]): GammaGammaFit {
     q: Math.exp(v[1]),
     gamma: Math.exp(v[2]),
   });
+  // Per evaluation, log-gamma terms once per distinct x; per customer only ln(γ + m·x) varies.
+  const xs = [...new Set(usable.map((h) => h.x))];
+  const rows = usable.map((h) => ({ x: h.x, logM: Math.log(h.m), logX: Math.log(h.x), mx: h.m * h.x }));
   const result = minimize(
     (v) => {
-      const parameters = toParameters(v);
+      const { p, q, gamma } = toParameters(v);
+      const byX = new Map(xs.map((x) => [x, gammaln(p * x + q) - gammaln(p * x)]));
+      const constant = -gammaln(q) + q * Math.log(gamma);
       let total = 0;
-      for (const h of usable) total += gammaGammaLogLikelihood(parameters, h);
+      for (const row of rows) {
+        const px = p * row.x;
+        total +=
+          (byX.get(row.x) as number) +
+          constant +
+          (px - 1) * row.logM +
+          px * row.logX -
+          (px + q) * Math.log(gamma + row.mx);
+      }
       return -total;
     },
     [0, 0, 0],

@@ -28,6 +28,8 @@ import {
 export type ModelUnit = "WEEK" | "DAY";
 const UNIT_DAYS: Record<ModelUnit, number> = { WEEK: 7, DAY: 1 };
 
+export type FitStage = "summarise" | "bgnbd" | "gamma_gamma" | "score";
+
 export interface FitPurchaseModelInput {
   key: string;
   /** Last day of the calibration period (YYYY-MM-DD), purchases on it included. */
@@ -151,7 +153,12 @@ export class PredictionService {
     ).sql;
   }
 
-  async fit(input: FitPurchaseModelInput, actor: Actor): Promise<PurchaseModelRecord> {
+  /** `onProgress` hears each stage as it starts (the CLI prints them). */
+  async fit(
+    input: FitPurchaseModelInput,
+    actor: Actor,
+    onProgress: (stage: FitStage, detail?: string) => void = () => {},
+  ): Promise<PurchaseModelRecord> {
     const key = validateKey(input.key);
     const calibrationEnd = isoDate(input.calibrationEnd, "calibrationEnd");
     const timezone = assertTimeZone(input.timezone ?? this.defaultTimezone);
@@ -162,6 +169,7 @@ export class PredictionService {
     }
     if (input.segment) await assertSegmentExists(this.db, input.segment);
     const restriction = input.segment ? segmentRestriction(input.segment, sql`o.user_id`) : undefined;
+    onProgress("summarise");
     const rows = await this.db.query<SummaryRow>(
       sql`select x, tx_days, t_days, repeat_value from ${purchaseSummary(calibrationEnd, timezone, restriction)} s`,
     );
@@ -173,7 +181,10 @@ export class PredictionService {
       );
     }
     const unitDays = UNIT_DAYS[unit];
-    const bgnbd = fitBgNbd(groupHistories(rows, unitDays));
+    const histories = groupHistories(rows, unitDays);
+    onProgress("bgnbd", `${rows.length} customers, ${histories.length} distinct histories`);
+    const bgnbd = fitBgNbd(histories);
+    onProgress("gamma_gamma", `${repeat.length} repeat customers`);
     const gammaGamma = fitGammaGamma(repeat.map((row) => ({ x: row.x, m: row.repeat_value / row.x })));
     const record = await this.db.transaction(async (tx) => {
       // One writer per key at a time, so concurrent fits get consecutive versions.
@@ -213,6 +224,7 @@ export class PredictionService {
       });
       return model;
     });
+    onProgress("score");
     await this.score(record);
     return record;
   }
