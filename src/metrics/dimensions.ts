@@ -12,6 +12,7 @@ export type DimensionSource =
   | { kind: "FACT"; expressions: Partial<Record<FactKey, SQL>> }
   | { kind: "USER"; expression: SQL }
   | { kind: "RFM" }
+  | { kind: "RISK_BAND" }
   | { kind: "HAS_TAG" }
   | { kind: "TAG_VALUE" }
   | { kind: "IN_SEGMENT" };
@@ -151,6 +152,13 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
     { en: "RFM segment", zh: "RFM 分层" },
     "The profile's RFM segment (SPEC S7, default lookback) as of the end of the range; null without orders in the lookback",
     { kind: "RFM" },
+  ),
+  declare(
+    "risk_band",
+    "riskBand",
+    { en: "Churn risk band", zh: "流失风险等级" },
+    "The customer's churn-risk band (`low`, `medium`, `high`) under the most recently fitted purchase model, as last scored; null for customers it has not scored",
+    { kind: "RISK_BAND" },
   ),
   declare(
     "has_tag",

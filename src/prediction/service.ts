@@ -352,6 +352,13 @@ export class PredictionService {
     return out.length;
   }
 
+  /** Rescores the newest version of every model (before each refresh, so `predict.*` rules see today's scores). */
+  async rescoreAll(): Promise<void> {
+    const rows = await this.db.query<ModelRow>(sql`
+      select distinct on (key) * from purchase_models order by key, version desc`);
+    for (const row of rows) await this.score(toRecord(row));
+  }
+
   /**
    * Scores of each user under `model` (null for a user without counted orders), from
    * their purchase summary up to today in the model's time zone: one statement.

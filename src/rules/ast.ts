@@ -60,7 +60,9 @@ export type Expr =
   | { type: "days_since"; arg: Expr; at?: Position }
   | { type: "has_tag"; key: string; at?: Position }
   | { type: "in_segment"; key: string; at?: Position }
-  | { type: "rfm_segment"; at?: Position };
+  | { type: "rfm_segment"; at?: Position }
+  /** A score of the most recently fitted purchase model (`predict.churn_risk` …). */
+  | { type: "prediction"; field: string; at?: Position };
 
 /** `any` is a trait or event property of unknown type: compared as text or as a number. */
 export type ExprType = "boolean" | "number" | "text" | "timestamp" | "null" | "any";

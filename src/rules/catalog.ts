@@ -71,4 +71,19 @@ export const ORDER_FIELDS: Record<string, FieldSpec> = {
   order_id: { type: "text", sql: sql`o.order_id` },
 };
 
+/**
+ * `predict.<field>` → a column of `purchase_scores` under the most recently fitted
+ * purchase model (alias `ps` in compiled rules); null for customers it has not scored.
+ */
+export const PREDICTION_FIELDS: Record<string, { type: ExprType; column: string }> = {
+  churn_risk: { type: "number", column: "churn_risk" },
+  p_alive: { type: "number", column: "p_alive" },
+  clv_365d: { type: "number", column: "clv_365d" },
+  expected_purchases_90d: { type: "number", column: "expected_purchases_90d" },
+  risk_band: { type: "text", column: "risk_band" },
+};
+
+/** The values `predict.risk_band` takes. */
+export const RISK_BANDS = ["low", "medium", "high"] as const;
+
 export const MAX_WINDOW_DAYS = 36_500;

@@ -6,6 +6,8 @@ import {
   KNOWN_TRAITS,
   MAX_WINDOW_DAYS,
   ORDER_FIELDS,
+  PREDICTION_FIELDS,
+  RISK_BANDS,
   USER_FIELDS,
 } from "./catalog";
 import { ruleInvalid } from "./errors";
@@ -114,6 +116,14 @@ function typeOf(expr: Expr, env: RuleEnvironment): ExprType {
       const type = typeOf(expr.value, env);
       if (type === "boolean" || type === "timestamp")
         throw ruleInvalid(`"in" does not apply to ${type} values`, at);
+      if (expr.value.type === "prediction" && expr.value.field === "risk_band") {
+        const unknown = expr.list.find((item) => !(RISK_BANDS as readonly unknown[]).includes(item));
+        if (unknown !== undefined)
+          throw ruleInvalid(
+            `Unknown risk band ${JSON.stringify(unknown)}; known: ${RISK_BANDS.join(", ")}`,
+            at,
+          );
+      }
       if (expr.value.type === "rfm_segment") {
         const unknown = expr.list.find((item) => !(RFM_SEGMENTS as readonly unknown[]).includes(item));
         if (unknown !== undefined)
@@ -191,6 +201,15 @@ function typeOf(expr: Expr, env: RuleEnvironment): ExprType {
       return "boolean";
     case "rfm_segment":
       return "text";
+    case "prediction": {
+      const field = Object.hasOwn(PREDICTION_FIELDS, expr.field) ? PREDICTION_FIELDS[expr.field] : undefined;
+      if (!field)
+        throw ruleInvalid(
+          `Unknown field "predict.${expr.field}"; known: ${Object.keys(PREDICTION_FIELDS).join(", ")}`,
+          at,
+        );
+      return field.type;
+    }
   }
 }
 

@@ -1,9 +1,17 @@
 import { type SQL, sql } from "drizzle-orm";
 import { rfmScores } from "../analytics/rfm";
 import { countedOrders, resolvedEvents } from "../semantic/facts";
+import { currentPurchaseScores } from "../semantic/prediction";
 import { joinSql } from "../semantic/sql";
 import type { AggregateFn, Expr, ExprType, Literal, Source } from "./ast";
-import { EVENT_COLUMNS, KNOWN_EVENT_PROPERTIES, KNOWN_TRAITS, ORDER_FIELDS, USER_FIELDS } from "./catalog";
+import {
+  EVENT_COLUMNS,
+  KNOWN_EVENT_PROPERTIES,
+  KNOWN_TRAITS,
+  ORDER_FIELDS,
+  PREDICTION_FIELDS,
+  USER_FIELDS,
+} from "./catalog";
 import { sourceFieldType } from "./checker";
 
 /**
@@ -171,6 +179,7 @@ export function compileRules(rules: readonly Expr[], options: CompileOptions): R
   const asOf = sql`${options.asOf.toISOString()}::timestamptz`;
   const features = new Map<string, Feature>();
   let usesRfm = false;
+  const predictionFields = new Set<string>();
 
   const collect = (expr: Expr): void => {
     switch (expr.type) {
@@ -182,6 +191,9 @@ export function compileRules(rules: readonly Expr[], options: CompileOptions): R
       }
       case "rfm_segment":
         usesRfm = true;
+        return;
+      case "prediction":
+        predictionFields.add(expr.field);
         return;
       case "and":
       case "or":
@@ -265,6 +277,16 @@ export function compileRules(rules: readonly Expr[], options: CompileOptions): R
     columns.push(sql`rfm.segment as rfm_segment`);
     joins.push(sql` left join ${rfmScores(asOf)} rfm on rfm.user_id = u.id`);
   }
+  if (predictionFields.size > 0) {
+    const fields = [...predictionFields].sort();
+    for (const field of fields) {
+      columns.push(
+        sql`ps.${sql.identifier(PREDICTION_FIELDS[field].column)} as ${sql.identifier(`predict_${field}`)}`,
+      );
+    }
+    // Scores of the most recently fitted model; customers it has not scored get nulls.
+    joins.push(sql` left join ${currentPurchaseScores} ps on ps.user_id = u.id`);
+  }
   const featuresSql = sql`select ${joinSql(columns)} from users u${sql.join(joins)}
     where u.merged_into is null and ${userFilter}`;
 
@@ -286,6 +308,8 @@ export function compileRules(rules: readonly Expr[], options: CompileOptions): R
         return "timestamp";
       case "rfm_segment":
         return "text";
+      case "prediction":
+        return PREDICTION_FIELDS[expr.field].type;
       default:
         return "boolean";
     }
@@ -355,6 +379,8 @@ export function compileRules(rules: readonly Expr[], options: CompileOptions): R
         return sql`exists (select 1 from segment_members sm where sm.segment_key = ${expr.key}::text and sm.user_id = rf.user_id)`;
       case "rfm_segment":
         return sql`rf.rfm_segment`;
+      case "prediction":
+        return sql`rf.${sql.identifier(`predict_${expr.field}`)}`;
     }
   };
 

@@ -112,6 +112,8 @@ export function ruleFromJson(value: unknown, path = "$", depth = 0): Expr {
       return { type: value.type, key: text(value, "key", path) };
     case "rfm_segment":
       return { type: "rfm_segment" };
+    case "prediction":
+      return { type: "prediction", field: text(value, "field", path) };
     default:
       return fail(`${path}.type`, `unknown node type "${String(value.type)}"`);
   }
@@ -171,5 +173,7 @@ export function printRule(expr: Expr): string {
       return `${expr.type}(${JSON.stringify(expr.key)})`;
     case "rfm_segment":
       return "rfm.segment";
+    case "prediction":
+      return `predict.${expr.field}`;
   }
 }

@@ -8,6 +8,7 @@ import {
   type Position,
   type Source,
 } from "./ast";
+import { PREDICTION_FIELDS } from "./catalog";
 import { ruleInvalid } from "./errors";
 
 /**
@@ -21,7 +22,7 @@ import { ruleInvalid } from "./errors";
  *                        | "between" operand "and" operand | "within" DURATION ]
  *   operand   := literal | "(" or ")" | agg "(" source ")" | "days_since" "(" operand ")"
  *              | "has_tag" "(" STRING ")" | "in_segment" "(" STRING ")"
- *              | "user" "." NAME | "trait" "." NAME | "rfm" "." "segment"
+ *              | "user" "." NAME | "trait" "." NAME | "rfm" "." "segment" | "predict" "." NAME
  *   source    := ("event" "(" STRING ("," NAME op literal)* ")" | "orders") ["." NAME] ["within" DURATION]
  */
 export const MAX_RULE_LENGTH = 10_000;
@@ -312,9 +313,22 @@ class Parser {
           throw ruleInvalid(`Unknown field "rfm.${field.text}"; use rfm.segment`, field.at);
         return { type: "rfm_segment", at: token.at };
       }
+      if (word === "predict") {
+        if (!Object.hasOwn(PREDICTION_FIELDS, field.text))
+          throw ruleInvalid(
+            `Unknown field "predict.${field.text}"; known: ${Object.keys(PREDICTION_FIELDS)
+              .map((f) => `predict.${f}`)
+              .join(", ")}`,
+            field.at,
+          );
+        return { type: "prediction", field: field.text, at: token.at };
+      }
       if (word === "orders")
         throw ruleInvalid(`"orders.${field.text}" needs an aggregate such as sum(…)`, token.at);
-      throw ruleInvalid(`Unknown name "${word}"; fields start with user., trait. or rfm.`, token.at);
+      throw ruleInvalid(
+        `Unknown name "${word}"; fields start with user., trait., rfm. or predict.`,
+        token.at,
+      );
     }
     if (word === "orders") throw ruleInvalid('"orders" needs an aggregate such as count(orders)', token.at);
     throw ruleInvalid(`Unknown name "${word}"`, token.at);

@@ -56,3 +56,12 @@ export function holdoutTransactions(
   )
   group by 1 order by 1`;
 }
+
+/**
+ * Every scored customer's row of `purchase_scores` under the most recently fitted
+ * purchase model: what the `predict.*` rule terms and the `risk_band` dimension read.
+ */
+export const currentPurchaseScores = sql`(
+  select ps.* from purchase_scores ps
+  where ps.model_key = (select pm.key from purchase_models pm order by pm.fitted_at desc, pm.version desc limit 1)
+)`;

@@ -1,9 +1,12 @@
 import type { Database } from "../db/client";
+import { PredictionService } from "../prediction/service";
 import { definitionTargets, type MaterialiseResult, materialise } from "../rules/materialise";
 import { logger } from "../server/logger";
 
 /** Every active RULE/VALUE tag and DYNAMIC segment, in one shared pass over the facts. */
 export async function refreshAll(db: Database, now: Date = new Date()): Promise<MaterialiseResult[]> {
+  // Purchase-model scores first: `predict.*` rules and the risk_band dimension read them.
+  await new PredictionService(db, "UTC").rescoreAll();
   return materialise(db, await definitionTargets(db, {}), now);
 }
 

@@ -7,6 +7,7 @@ import { MEASURES, type RowMeasure } from "../../metrics/measures";
 import type { FactKey, MeasureKey, Metric, RowMeasureKey } from "../../metrics/types";
 import { segmentMemberIds } from "../../segments/restriction";
 import { countedItems, countedOrders, resolvedEvents } from "../facts";
+import { currentPurchaseScores } from "../prediction";
 import { joinSql } from "../sql";
 import {
   bucketSeries,
@@ -677,6 +678,7 @@ function metricExpression(metric: Metric): SQL {
 class Joins {
   private users = false;
   private rfm = false;
+  private riskBands = false;
   private readonly tagValues = new Map<string, string>();
 
   constructor(private readonly prefix: string) {}
@@ -686,6 +688,9 @@ class Joins {
   }
   rfmSegment(): void {
     this.rfm = true;
+  }
+  riskBand(): void {
+    this.riskBands = true;
   }
   tagValue(key: string): string {
     let alias = this.tagValues.get(key);
@@ -700,6 +705,10 @@ class Joins {
     const parts: SQL[] = [];
     if (this.users) parts.push(sql`\n    left join users u on u.id = f.user_id`);
     if (this.rfm) parts.push(sql`\n    left join ${id(`${this.prefix}rfm`)} r on r.user_id = f.user_id`);
+    if (this.riskBands) {
+      // Scores of the most recently fitted purchase model (the `predict.*` rule terms read the same).
+      parts.push(sql`\n    left join ${currentPurchaseScores} rb on rb.user_id = f.user_id`);
+    }
     for (const [key, alias] of this.tagValues) {
       parts.push(
         sql`\n    left join tag_members ${sql.raw(alias)} on ${sql.raw(alias)}.tag_key = ${key} and ${sql.raw(alias)}.user_id = f.user_id`,
@@ -731,6 +740,9 @@ function dimensionExpression(
     case "RFM":
       joins.rfmSegment();
       return sql`r.segment`;
+    case "RISK_BAND":
+      joins.riskBand();
+      return sql`rb.risk_band`;
     case "HAS_TAG":
       return sql`(f.user_id in ${tagMemberIds(ref.arg as string)})`;
     case "IN_SEGMENT":
