@@ -389,6 +389,14 @@ export class IngestService {
     options: IngestOptions,
   ): Promise<{ accepted: number; updated: number; duplicates: number }> {
     const ids = JSON.stringify(wave.map((order) => order.orderId));
+    // Lock the stored rows first (in id order, so concurrent batches cannot deadlock): a
+    // concurrent record of the same order waits here, then the read below (a new snapshot)
+    // sees its result, so the status only moves forward and no refund is lost. A record of
+    // a new order that races another insert meets the unique key and is retried whole.
+    await tx.query(sql`
+      select o.order_id from orders o
+      where o.order_id in (select json_array_elements_text(${ids}::json))
+      order by o.order_id for update`);
     const stored = await tx.query<{
       orderId: string;
       userId: number;
