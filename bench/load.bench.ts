@@ -13,7 +13,7 @@ import { connect, type Database } from "../src/db/client";
 import { BENCH_SHOP, ensureBenchShop } from "./shop";
 
 /**
- * Load (SPEC S9, issue 7): 50 connections for 30 s on loopback against `stratum serve`
+ * Load (issue 7): 50 connections for 30 s on loopback against `stratum serve`
  * on PostgreSQL with the bench shop, mixing metrics, user pages, segment members and
  * `track` batches. The server runs in its own process so its peak RSS is its own.
  * Tracked events use fresh anonymous ids dated before the shop's period, and are

@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 
-/** The closed list of error codes of SPEC S9; every failure a client sees carries one. */
+/** The closed list of error codes; every failure a client sees carries one. */
 export const ErrorCode = {
   BAD_USER_INPUT: "BAD_USER_INPUT",
   RULE_INVALID: "RULE_INVALID",

@@ -4,7 +4,7 @@ import { Kind, parse } from "graphql";
 import { ErrorCode } from "../errors";
 import { logger } from "../server/logger";
 
-/** Request body limits (SPEC S9): ingestion batches may be larger than anything else. */
+/** Request body limits: ingestion batches may be larger than anything else. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_INGEST_BODY_BYTES = 10 * 1024 * 1024;
 

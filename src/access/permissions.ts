@@ -1,5 +1,5 @@
 /**
- * Roles and what they may do (SPEC S9). Resolvers declare the permission they need with
+ * Roles and what they may do. Resolvers declare the permission they need with
  * `@Authorized(Permission.X)`; the auth checker is the only place that decides.
  */
 export const Role = {

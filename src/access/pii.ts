@@ -1,7 +1,7 @@
 import { hasPermission, type Principal } from "./permissions";
 
 /**
- * PII masking (SPEC S9). One set of rules for GraphQL, CSV exports and audit payloads,
+ * PII masking. One set of rules for GraphQL, CSV exports and audit payloads,
  * so a value is masked the same way wherever it appears.
  */
 export const PII_IDENTITY_TYPES = new Set(["email", "phone", "wechat_unionid", "wechat_openid"]);

@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { countedOrders } from "../semantic/facts";
 import { joinSql } from "../semantic/sql";
 
-/** SPEC S7: RFM looks back this many days unless told otherwise (also the lookback of `rfm.segment` in rules). */
+/** RFM looks back this many days unless told otherwise (also the lookback of `rfm.segment` in rules). */
 export const DEFAULT_RFM_LOOKBACK_DAYS = 365;
 
 /** Named RFM segments, in the order results list them. */
@@ -21,7 +21,7 @@ export const RFM_SEGMENTS = [
 export type RfmSegment = (typeof RFM_SEGMENTS)[number];
 
 /**
- * SPEC S7's segment table: `RFM_SEGMENT_TABLE[r - 1][f - 1]`. Rows are R scores 1..5,
+ * The RFM segment table: `RFM_SEGMENT_TABLE[r - 1][f - 1]`. Rows are R scores 1..5,
  * columns F scores 1..5 (R 1 and 2 share a row in the spec).
  */
 export const RFM_SEGMENT_TABLE: readonly (readonly RfmSegment[])[] = [
@@ -52,7 +52,7 @@ function segmentCase(): SQL {
 
 /**
  * RFM scores of every customer with ≥1 counted order in (asOf − lookbackDays, asOf],
- * exactly as SPEC S7 defines them. A subquery (parenthesised, alias it yourself) with:
+ * exactly as src/analytics/CONTEXT.md defines them. A subquery (parenthesised, alias it yourself) with:
  * - `user_id` (bigint, the surviving profile),
  * - `recency_days` (int): whole days from their last counted order in the window to asOf,
  * - `frequency` (int): counted orders in the window,

@@ -90,7 +90,7 @@ const float = (value: unknown): number | null =>
   value === null || value === undefined ? null : Number(value);
 
 /**
- * Behaviour analytics (SPEC S7): validates input, compiles one statement per analysis,
+ * Behaviour analytics: validates input, compiles one statement per analysis,
  * runs it under the analytical statement timeout and shapes the small aggregated result.
  */
 export class AnalyticsService {

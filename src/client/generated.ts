@@ -9,7 +9,7 @@ export type CreateTagInput = {
   key: string;
   kind: TagKind;
   name: string;
-  /** Rule text (SPEC S6.1), or its JSON AST as a string starting with {; none for MANUAL tags */
+  /** Rule text, or its JSON AST as a string starting with {; none for MANUAL tags */
   rule?: string | null | undefined;
 };
 
@@ -25,7 +25,7 @@ export type FunnelExclusionInput = {
   toStep: number;
 };
 
-/** A funnel: PostHog semantics, SPEC S7 (see docs for equal timestamps and attempts) */
+/** A funnel: PostHog's semantics (see docs for equal timestamps and attempts) */
 export type FunnelInput = {
   /** An event dimension (of the entry event, e.g. channel, event.<property>) or a user dimension (city …) */
   breakdown?: string | null | undefined;

@@ -56,7 +56,7 @@ interface ProfileState {
 }
 
 /**
- * Resolves every request of a batch to one profile (SPEC S4), set-based: one lookup of
+ * Resolves every request of a batch to one profile, set-based: one lookup of
  * all identifiers, one read of the profiles that may gain identities or merge, then one
  * insert each for new profiles and new identity links. Only merges of two stored
  * profiles cost statements per merge (they are rare). Requests must carry at least one

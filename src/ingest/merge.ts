@@ -26,7 +26,7 @@ export function mergeTraits(
 }
 
 /**
- * Merges a stored profile into another (SPEC S4): records the merge and re-points older
+ * Merges a stored profile into another: records the merge and re-points older
  * merges so `user_merges.survivor_id` always names the final survivor, moves identities
  * and manual tags, merges traits and the seen range, and marks the loser. Events and
  * orders are not rewritten: every fact source resolves them through `user_merges`.

@@ -1,5 +1,5 @@
 /**
- * Identity resolution rules (SPEC S4) as data: the resolver in `identity.ts` reads only
+ * Identity resolution rules as data: the resolver in `identity.ts` reads only
  * this object, so changing priority, limits or blocked values is a configuration change.
  */
 export interface IdentityRules {

@@ -45,7 +45,7 @@ export interface IdentifyResult extends IngestResult {
 }
 
 /**
- * Order status transitions (SPEC S3/S4): a status only moves forward. A record asking
+ * Order status transitions: a status only moves forward. A record asking
  * for a status not reachable from the stored one keeps the stored status (its other
  * changes still apply). `cancelled` and `refunded` are terminal; a paid order that is
  * called off is `refunded`, so `cancelled` is reachable only from `created`.
@@ -91,7 +91,7 @@ interface ProfileTouch {
 }
 
 /**
- * Ingestion (SPEC S4) for the API, the CLI loaders and the demo generator. Each batch
+ * Ingestion for the API, the CLI loaders and the demo generator. Each batch
  * is validated in Node (bad items become coded rejections), then written in one
  * transaction with a fixed handful of set-based statements whatever the batch size.
  */

@@ -8,7 +8,7 @@ import type {
   RejectedItem,
 } from "./contract";
 
-/** Machine-readable codes of rejected items (SPEC S4). */
+/** Machine-readable codes of rejected items. */
 export const RejectCode = {
   MISSING_FIELD: "MISSING_FIELD",
   MISSING_IDENTIFIER: "MISSING_IDENTIFIER",

@@ -41,7 +41,7 @@ export function defineMetric(declaration: MetricDeclaration): Metric {
   };
 }
 
-/** SPEC S5.1, the v1 catalog, plus parametrised conversion metrics declared in code. */
+/** The v1 catalog, plus parametrised conversion metrics declared in code. */
 export const METRIC_DECLARATIONS: readonly MetricDeclaration[] = [
   {
     key: "visitors",

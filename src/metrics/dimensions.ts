@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { FactKey, Labels } from "./types";
 
 /**
- * Dimensions (SPEC S5.2). A fact dimension is a column of the fact row (alias `f`): a row
+ * Dimensions. A fact dimension is a column of the fact row (alias `f`): a row
  * of a slice counts each fact in that slice. A user dimension is an attribute of the
  * fact's (surviving) profile, alias `u`, read from its current traits. `rfm_segment` is the
  * user's RFM segment (S7) as of the end of the range. Membership dimensions take a key
@@ -150,7 +150,7 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
     "rfm_segment",
     "rfmSegment",
     { en: "RFM segment", zh: "RFM 分层" },
-    "The profile's RFM segment (SPEC S7, default lookback) as of the end of the range; null without orders in the lookback",
+    "The profile's RFM segment (default lookback) as of the end of the range; null without orders in the lookback",
     { kind: "RFM" },
   ),
   declare(

@@ -1,5 +1,5 @@
 /**
- * The typed declaration API of the semantic layer (SPEC S5). Metric kinds are plain data,
+ * The typed declaration API of the semantic layer. Metric kinds are plain data,
  * MetricFlow style: the compiler in `src/semantic/metrics` turns them into SQL, the views
  * and the CSV export reuse the same compiler, so a number means one thing everywhere.
  */

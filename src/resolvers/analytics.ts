@@ -16,7 +16,7 @@ import { TimeRangeInput } from "../schema/metrics";
 import { DateTime } from "../schema/scalars";
 import type { Context } from "../server/context";
 
-/** Behaviour analytics (SPEC S7); all the work is in `AnalyticsService`. */
+/** Behaviour analytics; all the work is in `AnalyticsService`. */
 @Resolver()
 export class AnalyticsResolver {
   @Authorized(Permission.READ)

@@ -8,7 +8,7 @@ import type { Context } from "../server/context";
 
 const who = (ctx: Context) => ({ actor: ctx.principal?.name ?? "anonymous", requestId: ctx.requestId });
 
-/** SPEC S4 ingestion: thin wrappers over `IngestService`, which answers per item. */
+/** Ingestion: thin wrappers over `IngestService`, which answers per item. */
 @Resolver()
 export class IngestResolver {
   @Authorized(Permission.INGEST)

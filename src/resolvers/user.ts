@@ -59,13 +59,13 @@ export class UserResolver {
     return record ? User.from(record) : null;
   }
 
-  /** PII traits are masked for roles without `read_pii` (SPEC S9). */
+  /** PII traits are masked for roles without `read_pii`. */
   @FieldResolver(() => JSONScalar)
   traits(@Root() user: User, @Ctx() ctx: Context): Record<string, unknown> {
     return canSeePii(ctx.principal) ? user.traits : maskTraits(user.traits);
   }
 
-  /** Identity values of PII types are masked for roles without `read_pii` (SPEC S9). */
+  /** Identity values of PII types are masked for roles without `read_pii`. */
   @FieldResolver(() => [Identity])
   async identities(@Root() user: User, @Ctx() ctx: Context): Promise<Identity[]> {
     const identities = await ctx.loaders.identities.load(Number(user.id));

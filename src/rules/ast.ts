@@ -1,5 +1,5 @@
 /**
- * The one AST of the rule language (SPEC S6.1). The text form parses to it and the
+ * The one AST of the rule language. The text form parses to it and the
  * structured JSON form IS it (validated by `fromJson`), so both compile the same way.
  * `at` (line, column; 1-based) points error messages at the text.
  */

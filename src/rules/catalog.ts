@@ -18,7 +18,7 @@ export const USER_FIELDS: Record<string, FieldSpec> = {
   created_at: { type: "timestamp", sql: sql`rf.created_at` },
 };
 
-/** SPEC S3 profile traits with known types; other trait keys are accepted if some profile has them. */
+/** Profile traits with known types; other trait keys are accepted if some profile has them. */
 export const KNOWN_TRAITS: Record<string, ExprType> = {
   name: "text",
   gender: "text",
@@ -44,7 +44,7 @@ export const EVENT_COLUMNS: Record<string, FieldSpec> = {
   utm_campaign: { type: "text", sql: sql`e.utm_campaign` },
 };
 
-/** SPEC S3 event properties with known types; other property keys have type `any`. */
+/** Event properties with known types; other property keys have type `any`. */
 export const KNOWN_EVENT_PROPERTIES: Record<string, ExprType> = {
   product_id: "text",
   category: "text",

@@ -21,7 +21,7 @@ import { sourceFieldType } from "./checker";
  * `filter (where …)` in a single GROUP BY per fact. A rule is then an expression over
  * that row (alias `rf`). Rule text reaches SQL only as bound parameters.
  *
- * Semantics (SPEC S6.1): `within Nd` is (t − N×24h, t]; count/sum over nothing are 0;
+ * Semantics: `within Nd` is (t − N×24h, t]; count/sum over nothing are 0;
  * avg/min/max/first/last/most_frequent over nothing are null; every comparison is
  * `coalesce(…, false)` so a comparison with null is false even under `not`.
  */
@@ -273,7 +273,7 @@ export function compileRules(rules: readonly Expr[], options: CompileOptions): R
   if (eventScan) joins.push(sql` left join ${eventScan} ea on ea.user_id = u.id`);
   if (orderScan) joins.push(sql` left join ${orderScan} oa on oa.user_id = u.id`);
   if (usesRfm) {
-    // SPEC S7: the RFM segment as of t over the default lookback; null for users without orders in it.
+    // the RFM segment as of t over the default lookback; null for users without orders in it.
     columns.push(sql`rfm.segment as rfm_segment`);
     joins.push(sql` left join ${rfmScores(asOf)} rfm on rfm.user_id = u.id`);
   }

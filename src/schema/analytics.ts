@@ -93,7 +93,7 @@ export class FunnelExclusionInput {
 }
 
 @InputType({
-  description: "A funnel: PostHog semantics, SPEC S7 (see docs for equal timestamps and attempts)",
+  description: "A funnel: PostHog's semantics (see docs for equal timestamps and attempts)",
 })
 export class FunnelInput extends AnalysisScopeInput {
   @Field(() => [FunnelStepInput])
@@ -385,7 +385,7 @@ export class RfmResult {
   sql!: string;
 }
 
-@ObjectType({ description: "RFM as of now over the default 365-day lookback (SPEC S7)" })
+@ObjectType({ description: "RFM as of now over the default 365-day lookback" })
 export class UserRfm {
   @Field(() => Int)
   recencyDays!: number;

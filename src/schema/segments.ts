@@ -66,7 +66,7 @@ export class CreateSegmentInput {
   @Field(() => String, { nullable: true })
   description?: string;
 
-  @Field(() => String, { description: "Rule text (SPEC S6.1) or its JSON AST as a string starting with {" })
+  @Field(() => String, { description: "Rule text or its JSON AST as a string starting with {" })
   rule!: string;
 }
 

@@ -115,7 +115,7 @@ export class CreateTagInput {
 
   @Field(() => String, {
     nullable: true,
-    description: "Rule text (SPEC S6.1), or its JSON AST as a string starting with {; none for MANUAL tags",
+    description: "Rule text, or its JSON AST as a string starting with {; none for MANUAL tags",
   })
   rule?: string;
 }

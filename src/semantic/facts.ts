@@ -13,7 +13,7 @@ export const resolvedEvents = sql`(
   from events e left join user_merges m on m.loser_id = e.user_id
 )`;
 
-/** Counted orders (SPEC S3: paid, shipped, completed or refunded) with the surviving profile. */
+/** Counted orders (paid, shipped, completed or refunded) with the surviving profile. */
 export const countedOrders = sql`(
   select o.order_id, coalesce(m.survivor_id, o.user_id) as user_id, o.placed_at, o.status,
     o.total_amount, o.refunded_amount, o.channel, o.platform, o.utm_source, o.utm_campaign,

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../errors";
 
-/** SPEC S5.2 grains. Weeks are ISO weeks from Monday (Postgres `date_trunc('week')`). */
+/** The grains. Weeks are ISO weeks from Monday (Postgres `date_trunc('week')`). */
 export const TIME_GRAINS = ["HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR", "ALL"] as const;
 export type TimeGrain = (typeof TIME_GRAINS)[number];
 

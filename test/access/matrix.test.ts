@@ -8,7 +8,7 @@ import { keysForEveryRole, operationFor, ROLES } from "./helpers";
 
 type Need = "read" | "read_pii" | "ingest" | "edit" | "admin";
 
-/** SPEC S9, written out independently of `src/access/permissions.ts`. */
+/** The roles, written out independently of `src/access/permissions.ts`. */
 const ROLE_CAN: Record<Role, Need[]> = {
   ADMIN: ["read", "read_pii", "ingest", "edit", "admin"],
   EDITOR: ["read", "read_pii", "edit"],

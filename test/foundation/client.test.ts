@@ -18,7 +18,7 @@ describeEachDatabase("generated typed client", (db) => {
     expect(users.data.users.totalCount).toBe(0);
     const catalog = await api.gql(print(MetricCatalogDocument));
     expect(catalog.errors).toBeUndefined();
-    // SPEC S5.1 lists 17 metrics in the v1 catalog; gmv is one of them.
+    // docs/metrics.md lists 17 metrics in the v1 catalog; gmv is one of them.
     expect(catalog.data.metricCatalog.map((m: { key: string }) => m.key)).toContain("gmv");
     expect(catalog.data.metricCatalog.length).toBeGreaterThanOrEqual(17);
   });

@@ -10,7 +10,7 @@ import { type LoadSummary, loadFile } from "../../src/ingest/load";
 import { IngestService } from "../../src/ingest/service";
 
 /** The CDNOW purchase log: `customer_id date(YYYYMMDD) number_of_cds dollar_value`, one purchase per line. */
-export const CDNOW_MASTER = path.resolve(__dirname, "../../../shared/datasets/cdnow/CDNOW_master.txt");
+export const CDNOW_MASTER = path.resolve(__dirname, "../fixtures/cdnow/CDNOW_master.txt");
 
 /**
  * Converts CDNOW_master.txt into an orders CSV for `stratum load orders`: one completed

@@ -34,7 +34,7 @@ async function ownerOf(db: Database, type: string, value: string): Promise<numbe
 }
 
 describe("identity rules", () => {
-  it("blocks the placeholder values of SPEC S4 and all-zero strings", () => {
+  it("blocks placeholder values and all-zero strings", () => {
     for (const value of ["", " ", "null", "NULL", "undefined", "anonymous", "0", "-1", "0000", "000000000"])
       expect(isBlockedValue(DEFAULT_IDENTITY_RULES, value), value).toBe(true);
     for (const value of ["u-1", "10", "a0", "0x1"])

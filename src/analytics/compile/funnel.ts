@@ -55,7 +55,7 @@ export interface FunnelRow extends Record<string, unknown> {
 }
 
 /**
- * Compiles a funnel (SPEC S7, PostHog semantics) into one statement.
+ * Compiles a funnel (PostHog's semantics) into one statement.
  *
  * - An attempt starts at a step-0 event inside the range; every later step must happen
  *   within the window of that entry (`ts <= entry + window`, so exactly at the limit converts).

@@ -20,7 +20,7 @@ export interface LifecycleRow extends Record<string, unknown> {
 }
 
 /**
- * Lifecycle (SPEC S7, PostHog semantics) per bucket of the range, for users who did `event`:
+ * Lifecycle (PostHog's semantics) per bucket of the range, for users who did `event`:
  * new — their first-ever such event is in the bucket; returning — active in the bucket and
  * the one before; resurrecting — active, not in the bucket before, but active some time
  * earlier; dormant — active in the bucket before but not in this one (the service reports

@@ -31,7 +31,7 @@ export interface CompiledPaths {
 }
 
 /**
- * Paths (SPEC S7, PostHog semantics). A user's events in the range, minus `excludeEvents`,
+ * Paths (PostHog's semantics). A user's events in the range, minus `excludeEvents`,
  * are split into sessions wherever two consecutive events are more than the session gap
  * apart; consecutive repeats of one event collapse into one step. In each session the path
  * begins at the first `startEvent` (or the session's first event) and ends at the first

@@ -45,7 +45,7 @@ function distribution(gaps: string, isOverall: boolean, bins: SQL): SQL {
 }
 
 /**
- * Repurchase cycle (SPEC S7): days (fractional, 86,400 s each) between each counted order
+ * Repurchase cycle: days (fractional, 86,400 s each) between each counted order
  * placed in the range and the same customer's previous counted order, whenever that was.
  * Quartiles are continuous (`percentile_cont`). With `by`, the same per value: the gaps
  * between consecutive counted orders containing an item of that category (or brand).

@@ -49,7 +49,7 @@ function periodIndex(period: Period, later: SQL, cohort: SQL): SQL {
 }
 
 /**
- * Retention (SPEC S7, PostHog semantics). Cohorts are the periods of the range (in the
+ * Retention (PostHog's semantics). Cohorts are the periods of the range (in the
  * query's time zone) in which users did the start event: FIRST_TIME takes only each
  * user's first-ever start event, RECURRING every period with one. `value` of period k
  * (k ≥ 1) counts the cohort's users with a return event in the k-th period after the

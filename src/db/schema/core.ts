@@ -100,7 +100,7 @@ export const products = pgTable("products", {
 
 export const ORDER_STATUSES = ["created", "paid", "shipped", "completed", "cancelled", "refunded"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-/** SPEC S3: an order counts once it was paid. */
+/** An order counts once it was paid. */
 export const COUNTED_STATUSES: readonly OrderStatus[] = ["paid", "shipped", "completed", "refunded"];
 
 export const orders = pgTable(

@@ -11,7 +11,7 @@ const BATCH = 1000;
 /**
  * `GET /export/segments/:key.csv` — a segment's current members as CSV, streamed in
  * keyset batches (constant memory). Mount it behind `requirePermission(services, "read")`;
- * identity values and PII traits are masked for roles without read_pii (SPEC S9).
+ * identity values and PII traits are masked for roles without read_pii.
  * Columns: user_id, entered_at, first_seen_at, last_seen_at, identities (`type:value;…`), traits (JSON).
  */
 export function segmentCsvHandler(services: Services): RequestHandler {
