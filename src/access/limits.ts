@@ -14,6 +14,7 @@ import type * as QueryComplexityModule from "graphql-query-complexity";
 import { getMetadataStorage } from "type-graphql";
 import { badInput, limitExceeded } from "../errors";
 import { DEFAULT_PAGE_SIZE } from "../pagination";
+import { MAX_NESTING, UNSTORABLE_MESSAGES, unstorable } from "../text";
 import { Permission } from "./permissions";
 
 // Loaded through require: its ESM build would bind a second copy of graphql (STACK-NOTES).
@@ -82,15 +83,6 @@ const pageAwareEstimator: QueryComplexityModule.ComplexityEstimator = ({
   return own + Math.max(1, rows) * childComplexity;
 };
 
-/** PostgreSQL text and jsonb cannot hold NUL: refuse it up front instead of failing in SQL. */
-function containsNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === "object")
-    return Object.entries(value).some(([key, inner]) => key.includes("\u0000") || containsNul(inner));
-  return false;
-}
-
 function documentContainsNul(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
@@ -120,7 +112,16 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
       return {
         async didResolveOperation({ document, operation, request, schema }) {
           if (!operation) return;
-          if (containsNul(request.variables) || documentContainsNul(document))
+          // NUL and absurd nesting are refused for the whole request (PostgreSQL cannot store
+          // NUL; deep values would exhaust the stack). Lone surrogates are judged per item by
+          // ingestion, so one bad event does not cost its valid neighbours.
+          const reason = unstorable(request.variables ?? {});
+          if (reason === "TOO_DEEP")
+            throw limitExceeded(`Variables ${UNSTORABLE_MESSAGES.TOO_DEEP}`, {
+              limit: "nesting",
+              max: MAX_NESTING,
+            });
+          if (reason === "NUL" || documentContainsNul(document))
             throw badInput("Text values must not contain NUL (\\u0000) characters", {
               reason: "nul_character",
             });

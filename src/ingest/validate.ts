@@ -1,4 +1,6 @@
+import { calendarDateExists, DATE_ONLY, DATE_TIME } from "../dates";
 import { ORDER_STATUSES, type OrderStatus } from "../db/schema/core";
+import { UNSTORABLE_MESSAGES, unstorable, unstorableString } from "../text";
 import type {
   EventInput,
   IdentifyInput,
@@ -62,7 +64,8 @@ function text(value: unknown, field: string, max: number, code: RejectCode): str
   if (value === undefined || value === null) return null;
   if (typeof value !== "string") return reject(RejectCode.INVALID_TEXT, `${field} must be a string`);
   if (value.length > max) return reject(code, `${field} is longer than ${max} characters`);
-  if (value.includes("\u0000")) return reject(RejectCode.INVALID_TEXT, `${field} contains a NUL character`);
+  const reason = unstorableString(value);
+  if (reason) return reject(RejectCode.INVALID_TEXT, `${field} ${UNSTORABLE_MESSAGES[reason]}`);
   return value;
 }
 
@@ -83,10 +86,7 @@ export function timestampOf(value: unknown, field: string): Date {
   const date =
     value instanceof Date
       ? value
-      : typeof value === "string" &&
-          /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i.test(
-            value.trim(),
-          )
+      : typeof value === "string" && (DATE_ONLY.test(value.trim()) || DATE_TIME.test(value.trim()))
         ? new Date(value.trim().replace(" ", "T"))
         : new Date(Number.NaN);
   const time = date.getTime();
@@ -99,25 +99,19 @@ export function timestampOf(value: unknown, field: string): Date {
   return date;
 }
 
-/** Date parsing rolls 2026-02-30 over to March; the calendar day itself must exist. */
-function calendarDateExists(text: string): boolean {
-  const [year, month, day] = text.slice(0, 10).split("-").map(Number);
-  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
 /** A JSON object of at most 32 KB; anything else (array, scalar, cycle) is INVALID_JSON. */
 export function jsonObject(value: unknown, field: string): Record<string, unknown> | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== "object" || Array.isArray(value))
     return reject(RejectCode.INVALID_JSON, `${field} must be a JSON object`);
+  const reason = unstorable(value);
+  if (reason) return reject(RejectCode.INVALID_JSON, `${field} ${UNSTORABLE_MESSAGES[reason]}`);
   let serialised: string;
   try {
     serialised = JSON.stringify(value);
   } catch {
     return reject(RejectCode.INVALID_JSON, `${field} is not serialisable JSON`);
   }
-  if (serialised.includes("\\u0000"))
-    return reject(RejectCode.INVALID_JSON, `${field} contains a NUL character`);
   if (Buffer.byteLength(serialised, "utf8") > MAX_JSON_BYTES)
     return reject(RejectCode.PROPERTIES_TOO_LARGE, `${field} is larger than 32 KB`);
   return value as Record<string, unknown>;

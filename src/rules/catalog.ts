@@ -11,15 +11,23 @@ export interface FieldSpec {
   sql: SQL;
 }
 
+/**
+ * A name → spec table without a prototype, so a rule naming `constructor`, `__proto__`
+ * or `toString` finds nothing (an unknown name) instead of an Object method.
+ */
+function lookupTable<T>(entries: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
 /** `user.<field>` → a column of the profile (alias `rf` in compiled rules). */
-export const USER_FIELDS: Record<string, FieldSpec> = {
+export const USER_FIELDS: Record<string, FieldSpec> = lookupTable({
   first_seen: { type: "timestamp", sql: sql`rf.first_seen_at` },
   last_seen: { type: "timestamp", sql: sql`rf.last_seen_at` },
   created_at: { type: "timestamp", sql: sql`rf.created_at` },
-};
+});
 
 /** Profile traits with known types; other trait keys are accepted if some profile has them. */
-export const KNOWN_TRAITS: Record<string, ExprType> = {
+export const KNOWN_TRAITS: Record<string, ExprType> = lookupTable({
   name: "text",
   gender: "text",
   birth_year: "number",
@@ -29,10 +37,10 @@ export const KNOWN_TRAITS: Record<string, ExprType> = {
   signup_channel: "text",
   email: "text",
   phone: "text",
-};
+});
 
 /** Event columns (alias `e`); any other field name is a key of `properties`. */
-export const EVENT_COLUMNS: Record<string, FieldSpec> = {
+export const EVENT_COLUMNS: Record<string, FieldSpec> = lookupTable({
   ts: { type: "timestamp", sql: sql`e.ts` },
   timestamp: { type: "timestamp", sql: sql`e.ts` },
   channel: { type: "text", sql: sql`e.channel` },
@@ -42,10 +50,10 @@ export const EVENT_COLUMNS: Record<string, FieldSpec> = {
   utm_source: { type: "text", sql: sql`e.utm_source` },
   utm_medium: { type: "text", sql: sql`e.utm_medium` },
   utm_campaign: { type: "text", sql: sql`e.utm_campaign` },
-};
+});
 
 /** Event properties with known types; other property keys have type `any`. */
-export const KNOWN_EVENT_PROPERTIES: Record<string, ExprType> = {
+export const KNOWN_EVENT_PROPERTIES: Record<string, ExprType> = lookupTable({
   product_id: "text",
   category: "text",
   brand: "text",
@@ -54,10 +62,10 @@ export const KNOWN_EVENT_PROPERTIES: Record<string, ExprType> = {
   price: "number",
   dwell_ms: "number",
   quantity: "number",
-};
+});
 
 /** Counted-order fields (alias `o`). */
-export const ORDER_FIELDS: Record<string, FieldSpec> = {
+export const ORDER_FIELDS: Record<string, FieldSpec> = lookupTable({
   total: { type: "number", sql: sql`o.total_amount` },
   refunded: { type: "number", sql: sql`o.refunded_amount` },
   placed_at: { type: "timestamp", sql: sql`o.placed_at` },
@@ -69,19 +77,19 @@ export const ORDER_FIELDS: Record<string, FieldSpec> = {
   coupon_code: { type: "text", sql: sql`o.coupon_code` },
   campaign_id: { type: "text", sql: sql`o.campaign_id` },
   order_id: { type: "text", sql: sql`o.order_id` },
-};
+});
 
 /**
  * `predict.<field>` → a column of `purchase_scores` under the most recently fitted
  * purchase model (alias `ps` in compiled rules); null for customers it has not scored.
  */
-export const PREDICTION_FIELDS: Record<string, { type: ExprType; column: string }> = {
+export const PREDICTION_FIELDS: Record<string, { type: ExprType; column: string }> = lookupTable({
   churn_risk: { type: "number", column: "churn_risk" },
   p_alive: { type: "number", column: "p_alive" },
   clv_365d: { type: "number", column: "clv_365d" },
   expected_purchases_90d: { type: "number", column: "expected_purchases_90d" },
   risk_band: { type: "text", column: "risk_band" },
-};
+});
 
 /** The values `predict.risk_band` takes. */
 export const RISK_BANDS = ["low", "medium", "high"] as const;

@@ -1,3 +1,4 @@
+import { UNSTORABLE_MESSAGES, unstorableString } from "../text";
 import {
   AGGREGATES,
   type AggregateFn,
@@ -91,6 +92,8 @@ function tokenize(source: string): Token[] {
         text += c;
         j++;
       }
+      const unstorableReason = unstorableString(text);
+      if (unstorableReason) throw ruleInvalid(`A string ${UNSTORABLE_MESSAGES[unstorableReason]}`, at);
       tokens.push({ kind: "string", text: source.slice(i, j + 1), value: text, at });
       i = j + 1;
       continue;

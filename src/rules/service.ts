@@ -3,6 +3,7 @@ import type { Database } from "../db/client";
 import { badInput, limitExceeded, StratumError } from "../errors";
 import { MAX_PAGE_SIZE } from "../pagination";
 import { compileSql, joinSql } from "../semantic/sql";
+import { UNSTORABLE_MESSAGES, unstorable } from "../text";
 import { type Expr, type ExprType, references } from "./ast";
 import { KNOWN_TRAITS } from "./catalog";
 import { checkRule, type RuleEnvironment, type RulePurpose } from "./checker";
@@ -39,6 +40,8 @@ export function parseRuleInput(input: string): { expr: Expr; text: string } {
     } catch {
       throw ruleInvalid("The rule starts with { but is not valid JSON");
     }
+    const reason = unstorable(json);
+    if (reason) throw ruleInvalid(`The rule's JSON ${UNSTORABLE_MESSAGES[reason]}`);
     const expr = ruleFromJson(json);
     return { expr, text: printRule(expr) };
   }

@@ -1,12 +1,10 @@
 import { type SQL, sql } from "drizzle-orm";
+import { DATE_ONLY, DATE_TIME, hasOffset, parseIsoDate } from "../dates";
 import { badInput } from "../errors";
 
 /** The grains. Weeks are ISO weeks from Monday (Postgres `date_trunc('week')`). */
 export const TIME_GRAINS = ["HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR", "ALL"] as const;
 export type TimeGrain = (typeof TIME_GRAINS)[number];
-
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /** A time range as given by a client: dates (local midnight) or date-times; `to` exclusive. */
 export interface TimeRange {
@@ -35,13 +33,13 @@ export function instant(value: string | Date, timezone: string, argument: string
     return sql`${value.toISOString()}::timestamptz`;
   }
   const text = value.trim();
-  if (DATE_ONLY.test(text) || (DATE_TIME.test(text) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(text))) {
-    if (Number.isNaN(Date.parse(text.length === 10 ? `${text}T00:00:00Z` : `${text.replace(" ", "T")}Z`))) {
-      throw badInput(`${argument} "${value}" is not a valid date`, { argument });
-    }
+  if ((DATE_ONLY.test(text) || DATE_TIME.test(text)) && parseIsoDate(text) === null) {
+    throw badInput(`${argument} "${value}" is not a day of the calendar`, { argument });
+  }
+  if (DATE_ONLY.test(text) || (DATE_TIME.test(text) && !hasOffset(text))) {
     return sql`(${text}::timestamp at time zone ${timezone})`;
   }
-  if (DATE_TIME.test(text) && !Number.isNaN(Date.parse(text))) return sql`${text}::timestamptz`;
+  if (DATE_TIME.test(text)) return sql`${text}::timestamptz`;
   throw badInput(`${argument} "${value}" is not a date (YYYY-MM-DD) or an ISO 8601 date-time`, { argument });
 }
 
