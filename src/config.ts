@@ -18,6 +18,8 @@ export interface StratumConfig {
   refreshIntervalSeconds: number;
   logLevel: string;
   production: boolean;
+  /** Stack traces in error responses: only when asked for (STRATUM_DEBUG_ERRORS=1), never by default. */
+  debugErrors: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig {
@@ -35,5 +37,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     refreshIntervalSeconds: Number(env.STRATUM_REFRESH_INTERVAL_SECONDS ?? 0),
     logLevel: env.LOG_LEVEL || "info",
     production: env.NODE_ENV === "production",
+    debugErrors: env.STRATUM_DEBUG_ERRORS === "1",
   };
 }

@@ -27,12 +27,15 @@ export const RejectCode = {
   INVALID_EVENT_NAME: "INVALID_EVENT_NAME",
   INVALID_IDENTITY_TYPE: "INVALID_IDENTITY_TYPE",
   INVALID_ITEM: "INVALID_ITEM",
+  TOO_MANY_IDENTITIES: "TOO_MANY_IDENTITIES",
 } as const;
 export type RejectCode = (typeof RejectCode)[keyof typeof RejectCode];
 
 export const MAX_ID_LENGTH = 256;
 export const MAX_TEXT_LENGTH = 1024;
 export const MAX_JSON_BYTES = 32 * 1024;
+/** Identities one identify call may carry; a profile holds far fewer (at most 100 anonymous ids). */
+export const MAX_IDENTITIES_PER_CALL = 50;
 /** Amounts fit numeric(14,2). */
 export const MAX_AMOUNT = 999_999_999_999.99;
 const EARLIEST = Date.UTC(1970, 0, 1);
@@ -295,7 +298,13 @@ export function validateIdentify(input: IdentifyInput, index: number, now: Date)
   if (userId !== null) identities.push({ type: "user_id", value: userId });
   const anonymousId = optionalId(input.anonymousId, "anonymousId");
   if (anonymousId !== null) identities.push({ type: "anonymous_id", value: anonymousId });
-  for (const [i, identity] of (input.identities ?? []).entries()) {
+  const given = input.identities ?? [];
+  if (given.length > MAX_IDENTITIES_PER_CALL)
+    return reject(
+      RejectCode.TOO_MANY_IDENTITIES,
+      `identities holds ${given.length}; one identify call takes at most ${MAX_IDENTITIES_PER_CALL}`,
+    );
+  for (const [i, identity] of given.entries()) {
     const type = optionalId(identity?.type, `identities[${i}].type`);
     if (!type || !IDENTITY_TYPE.test(type))
       return reject(RejectCode.INVALID_IDENTITY_TYPE, `identities[${i}].type must be a snake_case type`);

@@ -45,12 +45,12 @@ const CLIENT_CODES = new Set<string>([
   "OPERATION_RESOLUTION_FAILURE",
 ]);
 
-export function formatError(production: boolean) {
+export function formatError(debugErrors: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = String(formatted.extensions?.code ?? "");
     const original = (error as { originalError?: unknown })?.originalError ?? error;
     if (original instanceof StratumError || CLIENT_CODES.has(code)) {
-      if (!production) return formatted;
+      if (debugErrors) return formatted;
       const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
@@ -80,8 +80,8 @@ export async function createServer(services: Services, options: ServerOptions = 
   const apollo = new ApolloServer<Context>({
     schema: buildStratumSchema(),
     introspection: true,
-    includeStacktraceInErrorResponses: !services.config.production,
-    formatError: formatError(services.config.production),
+    includeStacktraceInErrorResponses: services.config.debugErrors,
+    formatError: formatError(services.config.debugErrors),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), queryLimitsPlugin(services.config)],
   });
   await apollo.start();

@@ -96,4 +96,25 @@ describeEachDatabase("bad input", (db) => {
     expect(response.status).toBe(400);
     expect(body.errors?.[0].extensions?.code).toBe("LIMIT_EXCEEDED");
   });
+
+  it("errors carry no stack trace unless STRATUM_DEBUG_ERRORS=1", async () => {
+    const answer = await api.gql(
+      `{ metrics(timeRange: { from: "2026-02-30", to: "2026-03-02" }) { rows { gmv } } }`,
+    );
+    expect(answer.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(answer.errors?.[0].extensions).not.toHaveProperty("stacktrace");
+  });
+
+  it("an identify call with more than 50 identities is refused with a code, nothing written", async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({ type: "anonymous_id", value: `device-${i}` }));
+    const answer = await api.gql(`mutation($input: IdentifyInput!) { identify(input: $input) { id } }`, {
+      input: { userId: "many", identities: many },
+    });
+    expect(answer.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(answer.errors?.[0].message).toContain("at most 50");
+    const rows = await db().query<{ n: number }>(
+      sql`select count(*)::int as n from identities where value like 'device-%'`,
+    );
+    expect(rows[0].n).toBe(0);
+  });
 });

@@ -16,13 +16,13 @@ const post = (url: string, body: string, headers: Record<string, string> = {}) =
     body,
   });
 
-describe("production error format", () => {
+describe("error format without the debug setting", () => {
   it("turns an unexpected error into INTERNAL with a request id, hiding SQL and stack", () => {
     const cause = Object.assign(new Error('relation "api_keys" does not exist'), {
       query: "select id from api_keys where key_hash = $1",
     });
     const wrapped = new GraphQLError(cause.message, { originalError: cause, path: ["apiKeys"] });
-    const formatted = formatError(true)(
+    const formatted = formatError(false)(
       { message: cause.message, path: ["apiKeys"], extensions: { code: "X", stacktrace: ["at db"] } },
       wrapped,
     );
