@@ -5,6 +5,8 @@ export interface StratumConfig {
   /** PGlite data directory; `memory://` keeps it in memory. */
   dataDir: string;
   port: number;
+  /** Listen address: loopback in demo mode, every interface otherwise (HOST overrides). */
+  host: string;
   /** Default IANA time zone for buckets when a query names none. */
   timezone: string;
   currency: string;
@@ -23,10 +25,13 @@ export interface StratumConfig {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const production = env.NODE_ENV === "production";
   return {
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl,
     dataDir: env.STRATUM_DATA_DIR || "./.stratum",
     port: Number(env.PORT ?? 4000),
+    host: env.HOST || (databaseUrl || production ? "0.0.0.0" : "127.0.0.1"),
     timezone: env.STRATUM_TIMEZONE || "Asia/Shanghai",
     currency: env.STRATUM_CURRENCY || "CNY",
     adminKey: env.STRATUM_ADMIN_KEY || undefined,
@@ -36,7 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     corsOrigins: (env.STRATUM_CORS_ORIGINS ?? "").split(",").filter(Boolean),
     refreshIntervalSeconds: Number(env.STRATUM_REFRESH_INTERVAL_SECONDS ?? 0),
     logLevel: env.LOG_LEVEL || "info",
-    production: env.NODE_ENV === "production",
+    production,
     debugErrors: env.STRATUM_DEBUG_ERRORS === "1",
   };
 }

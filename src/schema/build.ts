@@ -9,7 +9,7 @@ import { DateTime } from "./scalars";
 
 /** The single place that decides access: `@Authorized(permission)` on every operation. */
 export const authChecker: AuthChecker<Context, Permission> = ({ context }, permissions) => {
-  assertAllowed(context.principal, permissions);
+  assertAllowed(context.principal, permissions, context.refusal);
   return true;
 };
 

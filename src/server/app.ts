@@ -13,7 +13,8 @@ import { ingestionMutationNames, queryLimitsPlugin } from "../access/limits";
 import { Permission } from "../access/permissions";
 import { ErrorCode, StratumError } from "../errors";
 import { buildStratumSchema } from "../schema/build";
-import { bearerToken, requirePermission, resolvePrincipal } from "./auth";
+import { bearerToken, requirePermission, resolveCredential } from "./auth";
+import { isLoopback } from "./demo";
 import { type Context, createContext } from "./context";
 import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
@@ -29,8 +30,8 @@ export interface StratumServer {
   app: express.Express;
   httpServer: http.Server;
   apollo: ApolloServer<Context>;
-  /** Starts listening; resolves with the bound port. */
-  listen(port: number): Promise<number>;
+  /** Starts listening (on `host`, every interface when omitted); resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -67,8 +68,8 @@ export function formatError(debugErrors: boolean) {
 
 export interface ServerOptions {
   /**
-   * Demo mode only: the key the IDE page sends. Never a configured STRATUM_ADMIN_KEY, which
-   * would hand admin rights to anyone who opens the page.
+   * Demo mode only: the key the IDE page sends, and only to clients on this machine. Never a
+   * configured STRATUM_ADMIN_KEY, which would hand admin rights to anyone who opens the page.
    */
   demoKey?: string;
 }
@@ -105,16 +106,20 @@ export async function createServer(services: Services, options: ServerOptions = 
     segmentCsvHandler(services),
   );
 
-  const ide = altairExpress({
-    endpointURL: "/graphql",
-    initialQuery:
-      "{\n  users(first: 10) {\n    totalCount\n    edges { node { id firstSeenAt traits identities { type value } } }\n  }\n}\n",
-    initialHeaders: options.demoKey ? { Authorization: `Bearer ${options.demoKey}` } : {},
-    disableAccount: true,
-  } as Parameters<typeof altairExpress>[0]);
+  const ide = (headers: Record<string, string>) =>
+    altairExpress({
+      endpointURL: "/graphql",
+      initialQuery:
+        "{\n  users(first: 10) {\n    totalCount\n    edges { node { id firstSeenAt traits identities { type value } } }\n  }\n}\n",
+      initialHeaders: headers,
+      disableAccount: true,
+    } as Parameters<typeof altairExpress>[0]);
+  const publicIde = ide({});
+  const localIde = options.demoKey ? ide({ Authorization: `Bearer ${options.demoKey}` }) : publicIde;
   app.use("/graphql", (req, res, next) => {
     const wantsPage = req.method === "GET" && req.accepts(["application/json", "text/html"]) === "text/html";
-    if (req.path !== "/" || (wantsPage && req.query.query === undefined)) return ide(req, res, next);
+    if (req.path !== "/" || (wantsPage && req.query.query === undefined))
+      return (isLoopback(req.socket.remoteAddress) ? localIde : publicIde)(req, res, next);
     next();
   });
 
@@ -126,12 +131,10 @@ export async function createServer(services: Services, options: ServerOptions = 
     cors(corsOptions),
     ...jsonBodyWithLimits(ingestionMutationNames),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        createContext(
-          services,
-          await resolvePrincipal(services, bearerToken(req)),
-          requestIdOf(req.headers["x-request-id"]),
-        ),
+      context: async ({ req }) => {
+        const { principal, refusal } = await resolveCredential(services, bearerToken(req));
+        return createContext(services, principal, requestIdOf(req.headers["x-request-id"]), refusal);
+      },
     }),
   );
   app.use(jsonErrorHandler);
@@ -140,9 +143,9 @@ export async function createServer(services: Services, options: ServerOptions = 
     app,
     httpServer,
     apollo,
-    listen: (port) =>
+    listen: (port, host) =>
       new Promise((resolve) => {
-        httpServer.listen(port, () => {
+        httpServer.listen(port, host, () => {
           const address = httpServer.address();
           resolve(typeof address === "object" && address ? address.port : port);
         });

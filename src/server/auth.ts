@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler } from "express";
-import { assertAllowed } from "../access/authorize";
+import { assertAllowed, type KeyRefusal } from "../access/authorize";
 import type { Permission, Principal } from "../access/permissions";
 import { StratumError } from "../errors";
 import type { Services } from "./services";
@@ -21,21 +21,22 @@ export const CONFIGURED_ADMIN: Principal = {
   role: "ADMIN",
 };
 
+/** Who is asking, or why nobody is: the key was missing, unknown, or revoked. */
+export type Credential = { principal: Principal; refusal?: undefined } | { principal?: undefined; refusal: KeyRefusal };
+
 /**
  * Who is asking. API keys are looked up on every request (no cache), so a revoked key
  * fails on the next one; the configured `STRATUM_ADMIN_KEY` is accepted as an administrator
  * unless it is itself a revoked stored key (demo mode stores its key and configures it).
  */
-export async function resolvePrincipal(
-  services: Services,
-  token: string | undefined,
-): Promise<Principal | undefined> {
-  if (!token) return undefined;
+export async function resolveCredential(services: Services, token: string | undefined): Promise<Credential> {
+  if (!token) return { refusal: "missing" };
   const stored = await services.apiKeys.lookup(token);
-  if (stored.status === "live") return stored.principal;
-  if (stored.status === "unknown" && services.config.adminKey && sameSecret(token, services.config.adminKey))
-    return CONFIGURED_ADMIN;
-  return undefined;
+  if (stored.status === "live") return { principal: stored.principal };
+  if (stored.status === "revoked") return { refusal: "revoked" };
+  if (services.config.adminKey && sameSecret(token, services.config.adminKey))
+    return { principal: CONFIGURED_ADMIN };
+  return { refusal: "invalid" };
 }
 
 /**
@@ -46,8 +47,8 @@ export async function resolvePrincipal(
 export function requirePermission(services: Services, ...permissions: Permission[]): RequestHandler {
   return async (req, res, next) => {
     try {
-      const principal = await resolvePrincipal(services, bearerToken(req));
-      assertAllowed(principal, permissions);
+      const { principal, refusal } = await resolveCredential(services, bearerToken(req));
+      assertAllowed(principal, permissions, refusal);
       res.locals.principal = principal;
       next();
     } catch (error) {
@@ -57,7 +58,7 @@ export function requirePermission(services: Services, ...permissions: Permission
       }
       res
         .status(error.httpStatus)
-        .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+        .json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }] });
     }
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { KeyRefusal } from "../access/authorize";
 import type { Principal } from "../access/permissions";
 import { createLoaders, type Loaders } from "./loaders";
 import type { Services } from "./services";
@@ -8,6 +9,8 @@ export interface Context {
   services: Services;
   loaders: Loaders;
   principal?: Principal;
+  /** Why there is no principal, for the UNAUTHENTICATED message. */
+  refusal?: KeyRefusal;
   requestId: string;
 }
 
@@ -15,6 +18,7 @@ export function createContext(
   services: Services,
   principal?: Principal,
   requestId: string = randomUUID(),
+  refusal?: KeyRefusal,
 ): Context {
-  return { services, loaders: createLoaders(services), principal, requestId };
+  return { services, loaders: createLoaders(services), principal, refusal, requestId };
 }

@@ -7,10 +7,10 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import express from "express";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ensureDemoAdminKey } from "../../src/access/demo";
 import { Permission, SYSTEM_PRINCIPAL } from "../../src/access/permissions";
 import { loadConfig } from "../../src/config";
-import { requirePermission, resolvePrincipal } from "../../src/server/auth";
+import { requirePermission, resolveCredential } from "../../src/server/auth";
+import { ensureDemoAdminKey } from "../../src/server/demo";
 import { createServices } from "../../src/server/services";
 import { describeEachDatabase } from "../helpers/db";
 import { startTestApi, TEST_ADMIN_KEY, type TestApi } from "../helpers/graphql";
@@ -50,7 +50,10 @@ describeEachDatabase("API keys", (db) => {
     expect(read).toMatchObject({ status: 200, data: { users: { totalCount: 0 } } });
     const admin = await api.gql(`{ apiKeys { id } }`, {}, key);
     expect(admin.status).toBe(403);
-    expect(admin.errors?.[0].extensions?.code).toBe("FORBIDDEN");
+    expect(admin.errors?.[0]).toMatchObject({
+      message: "Role ANALYST may not do this: it needs the admin permission",
+      extensions: { code: "FORBIDDEN", needs: ["admin"] },
+    });
   });
 
   it("stops accepting a revoked key on the next request, and audits create and revoke", async () => {
@@ -64,7 +67,10 @@ describeEachDatabase("API keys", (db) => {
     expect(revoked.data.revokeApiKey.revokedAt).not.toBeNull();
     const after = await api.gql(`{ users { totalCount } }`, {}, key);
     expect(after.status).toBe(401);
-    expect(after.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    expect(after.errors?.[0]).toMatchObject({
+      message: "The API key has been revoked",
+      extensions: { code: "UNAUTHENTICATED", reason: "revoked" },
+    });
 
     // Revoking twice changes nothing and is not audited twice.
     await api.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: apiKey.id });
@@ -122,20 +128,24 @@ describeEachDatabase("API keys", (db) => {
   });
 
   it("treats missing, malformed and unknown credentials as unauthenticated", async () => {
-    for (const authorization of [
-      undefined,
-      "Bearer",
-      "Basic abc",
-      "Bearer strat_unknown",
-      `Bearer ${TEST_ADMIN_KEY}x`,
-    ]) {
+    for (const [authorization, reason] of [
+      [undefined, "missing"],
+      ["Bearer", "missing"],
+      ["Basic abc", "missing"],
+      ["Bearer strat_unknown", "invalid"],
+      [`Bearer ${TEST_ADMIN_KEY}x`, "invalid"],
+    ] as const) {
       const response = await fetch(api.url, {
         method: "POST",
         headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
         body: JSON.stringify({ query: "{ users { totalCount } }" }),
       });
       expect(response.status).toBe(401);
-      expect(((await response.json()) as any).errors[0].extensions.code).toBe("UNAUTHENTICATED");
+      const [error] = ((await response.json()) as any).errors;
+      expect(error.extensions, authorization).toMatchObject({ code: "UNAUTHENTICATED", reason });
+      expect(error.message).toBe(
+        reason === "missing" ? "An API key is required: send Authorization: Bearer <key>" : "The API key is not valid",
+      );
     }
   });
 
@@ -155,9 +165,9 @@ describeEachDatabase("API keys", (db) => {
         "UNAUTHENTICATED",
       ]);
       const denied = await fetch(url, { headers: { authorization: `Bearer ${viewer}` } });
-      expect([denied.status, ((await denied.json()) as any).errors[0].extensions.code]).toEqual([
+      expect([denied.status, ((await denied.json()) as any).errors[0].extensions]).toEqual([
         403,
-        "FORBIDDEN",
+        { code: "FORBIDDEN", needs: ["admin"] },
       ]);
       const allowed = await fetch(url, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
       expect(await allowed.json()).toEqual({ actor: "admin (STRATUM_ADMIN_KEY)" });
@@ -174,9 +184,9 @@ describeEachDatabase("API keys", (db) => {
 
   it("accepts STRATUM_ADMIN_KEY as an administrator", async () => {
     const services = createServices(db(), loadConfig({ STRATUM_ADMIN_KEY: "configured-secret" }));
-    expect(await resolvePrincipal(services, "configured-secret")).toMatchObject({ role: "ADMIN" });
-    expect(await resolvePrincipal(services, "configured-secre")).toBeUndefined();
-    expect(await resolvePrincipal(services, undefined)).toBeUndefined();
+    expect(await resolveCredential(services, "configured-secret")).toMatchObject({ principal: { role: "ADMIN" } });
+    expect(await resolveCredential(services, "configured-secre")).toEqual({ refusal: "invalid" });
+    expect(await resolveCredential(services, undefined)).toEqual({ refusal: "missing" });
   });
 
   it("creates a demo admin key once per data directory and reuses it after a restart", async () => {
@@ -187,7 +197,7 @@ describeEachDatabase("API keys", (db) => {
       const first = start();
       const key = await ensureDemoAdminKey(first);
       expect(first.config.adminKey).toBe(key);
-      expect(await resolvePrincipal(first, key)).toMatchObject({ name: "demo admin", role: "ADMIN" });
+      expect(await resolveCredential(first, key)).toMatchObject({ principal: { name: "demo admin", role: "ADMIN" } });
       expect((await readFile(path.join(dataDir, "demo-admin.key"), "utf8")).trim()).toBe(key);
 
       const second = start();
@@ -196,10 +206,10 @@ describeEachDatabase("API keys", (db) => {
       expect(demoKeys).toHaveLength(1);
       // A revoked demo key is refused even though it is the configured admin key.
       await second.apiKeys.revoke(demoKeys[0].id, SYSTEM_PRINCIPAL);
-      expect(await resolvePrincipal(second, key)).toBeUndefined();
+      expect(await resolveCredential(second, key)).toEqual({ refusal: "revoked" });
       const replacement = await ensureDemoAdminKey(second);
       expect(replacement).not.toBe(key);
-      expect(await resolvePrincipal(second, replacement)).toMatchObject({ role: "ADMIN" });
+      expect(await resolveCredential(second, replacement)).toMatchObject({ principal: { role: "ADMIN" } });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -197,7 +197,7 @@ describeEachDatabase("limits and error hygiene", (db) => {
     const production = await startTestApi(db(), { NODE_ENV: "production" });
     try {
       const forbidden = await production.gql(`{ apiKeys { id } }`, {}, null);
-      expect(forbidden.errors?.[0].extensions).toEqual({ code: "UNAUTHENTICATED" });
+      expect(forbidden.errors?.[0].extensions).toEqual({ code: "UNAUTHENTICATED", reason: "missing" });
       const invalid = await production.gql(`{ nope }`);
       expect(invalid.errors?.[0].extensions).toEqual({ code: "GRAPHQL_VALIDATION_FAILED" });
       for (const [body, contentType] of [

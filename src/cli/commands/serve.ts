@@ -13,12 +13,12 @@ import { startRefreshSchedule } from "../../tags/schedule";
  */
 export async function serve(services: Services, options: { demoKey?: string } = {}): Promise<void> {
   const server = await createServer(services, options);
-  const port = await server.listen(services.config.port);
+  const port = await server.listen(services.config.port, services.config.host);
   const stopSchedule = startRefreshSchedule(services);
   const url = `http://localhost:${port}/graphql`;
-  logger.info({ url, database: services.db.kind }, "stratum listening");
+  logger.info({ url, host: services.config.host, database: services.db.kind }, "stratum listening");
   console.log(`\nStratum is serving at ${url}`);
-  if (options.demoKey) console.log(`Demo admin key (the IDE sends it): ${options.demoKey}`);
+  if (options.demoKey) console.log(`Demo admin key (the IDE on this machine sends it): ${options.demoKey}`);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, "shutting down");
     stopSchedule();

@@ -1,15 +1,16 @@
 import type { Command } from "commander";
-import { ensureDemoAdminKey } from "../../access/demo";
 import { loadConfig } from "../../config";
 import { createDemoDefinitions } from "../../generator/definitions";
 import { DEFAULT_SHOP, isDatabaseEmpty, seedShop } from "../../generator/seed";
+import { ensureDemoAdminKey, isDemoMode } from "../../server/demo";
 import { openRuntime } from "../../server/runtime";
 import { serve } from "./serve";
 
 /**
  * `npm start`: the zero-setup demo. Embedded database in `./.stratum` (unless
- * DATABASE_URL says otherwise), migrated, seeded with the demo shop when empty, and,
- * with no STRATUM_ADMIN_KEY, an admin key created and printed for the IDE.
+ * DATABASE_URL says otherwise), migrated, seeded with the demo shop when empty, and, in demo
+ * mode only (embedded database, not production) with no STRATUM_ADMIN_KEY, an admin key
+ * created and printed for the IDE. Against any other database no key is ever created.
  */
 export function registerStart(program: Command): void {
   program
@@ -32,6 +33,10 @@ export function registerStart(program: Command): void {
         console.log(`Seeded in ${(result.elapsedMs / 1000).toFixed(1)} s, with example tags and segments`);
       }
       const demoKey = services.config.adminKey ? undefined : await ensureDemoAdminKey(services);
+      if (!isDemoMode(services.config) && !services.config.adminKey)
+        console.log(
+          "Not the embedded demo database: no admin key is created. Make one with `stratum keys create --name <who> --role ADMIN`.",
+        );
       await serve(services, { demoKey });
     });
 }
