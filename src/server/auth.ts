@@ -22,7 +22,9 @@ export const CONFIGURED_ADMIN: Principal = {
 };
 
 /** Who is asking, or why nobody is: the key was missing, unknown, or revoked. */
-export type Credential = { principal: Principal; refusal?: undefined } | { principal?: undefined; refusal: KeyRefusal };
+export type Credential =
+  | { principal: Principal; refusal?: undefined }
+  | { principal?: undefined; refusal: KeyRefusal };
 
 /**
  * Who is asking. API keys are looked up on every request (no cache), so a revoked key

@@ -24,7 +24,15 @@ describe("demo mode", () => {
   it("recognises loopback addresses only", () => {
     for (const address of ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"])
       expect(isLoopback(address), address).toBe(true);
-    for (const address of [undefined, "", "192.0.2.2", "::ffff:10.0.0.1", "fd00::2", "128.0.0.1", "1127.0.0.1"])
+    for (const address of [
+      undefined,
+      "",
+      "192.0.2.2",
+      "::ffff:10.0.0.1",
+      "fd00::2",
+      "128.0.0.1",
+      "1127.0.0.1",
+    ])
       expect(isLoopback(address), address).toBe(false);
   });
 });
@@ -52,7 +60,8 @@ describeEachDatabase("demo admin key", (db) => {
       port = await server.listen(0, "0.0.0.0");
     });
     afterAll(() => server.stop());
-    const options = async (host: string) => (await fetch(`http://${host}:${port}/graphql/initial_options.js`)).text();
+    const options = async (host: string) =>
+      (await fetch(`http://${host}:${port}/graphql/initial_options.js`)).text();
 
     it("is sent to a client on this machine", async () => {
       expect(await options("127.0.0.1")).toContain("Bearer strat_demo_key");

@@ -144,7 +144,9 @@ describeEachDatabase("API keys", (db) => {
       const [error] = ((await response.json()) as any).errors;
       expect(error.extensions, authorization).toMatchObject({ code: "UNAUTHENTICATED", reason });
       expect(error.message).toBe(
-        reason === "missing" ? "An API key is required: send Authorization: Bearer <key>" : "The API key is not valid",
+        reason === "missing"
+          ? "An API key is required: send Authorization: Bearer <key>"
+          : "The API key is not valid",
       );
     }
   });
@@ -184,7 +186,9 @@ describeEachDatabase("API keys", (db) => {
 
   it("accepts STRATUM_ADMIN_KEY as an administrator", async () => {
     const services = createServices(db(), loadConfig({ STRATUM_ADMIN_KEY: "configured-secret" }));
-    expect(await resolveCredential(services, "configured-secret")).toMatchObject({ principal: { role: "ADMIN" } });
+    expect(await resolveCredential(services, "configured-secret")).toMatchObject({
+      principal: { role: "ADMIN" },
+    });
     expect(await resolveCredential(services, "configured-secre")).toEqual({ refusal: "invalid" });
     expect(await resolveCredential(services, undefined)).toEqual({ refusal: "missing" });
   });
@@ -197,7 +201,9 @@ describeEachDatabase("API keys", (db) => {
       const first = start();
       const key = await ensureDemoAdminKey(first);
       expect(first.config.adminKey).toBe(key);
-      expect(await resolveCredential(first, key)).toMatchObject({ principal: { name: "demo admin", role: "ADMIN" } });
+      expect(await resolveCredential(first, key)).toMatchObject({
+        principal: { name: "demo admin", role: "ADMIN" },
+      });
       expect((await readFile(path.join(dataDir, "demo-admin.key"), "utf8")).trim()).toBe(key);
 
       const second = start();
