@@ -9,6 +9,7 @@ import { sql } from "drizzle-orm";
 import express from "express";
 import type { GraphQLFormattedError } from "graphql";
 import { jsonBodyWithLimits, jsonErrorHandler } from "../access/body-limit";
+import { mutationPermissionsPlugin } from "../access/field-permissions";
 import { ingestionMutationNames, queryLimitsPlugin } from "../access/limits";
 import { Permission } from "../access/permissions";
 import { ErrorCode, StratumError } from "../errors";
@@ -83,7 +84,11 @@ export async function createServer(services: Services, options: ServerOptions = 
     introspection: true,
     includeStacktraceInErrorResponses: services.config.debugErrors,
     formatError: formatError(services.config.debugErrors),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), queryLimitsPlugin(services.config)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      queryLimitsPlugin(services.config),
+      mutationPermissionsPlugin(),
+    ],
   });
   await apollo.start();
 
