@@ -24,42 +24,55 @@ const { getComplexity, fieldExtensionsEstimator } = createRequire(__filename)(
 
 /**
  * Nesting depth of an operation's fields (`{ a { b } }` is 2), following fragments.
- * Introspection (`__schema`, `__type`) is not counted: IDE and tooling queries nest deep by design.
+ * `data` counts the fields of the API and skips introspection (`__schema`, `__type`), whose
+ * tooling queries nest deep by design; `introspection` counts only the fields inside an
+ * introspection field, so those get a limit of their own.
  */
 export function operationDepth(
   operation: OperationDefinitionNode,
   fragments: Record<string, FragmentDefinitionNode>,
+  measure: "data" | "introspection" = "data",
 ): number {
-  // Memoised per fragment: a fragment spread many times (a "fragment bomb") costs once.
-  // Validation has already refused fragment cycles; `pending` guards regardless.
+  // Memoised per fragment and context: a fragment spread many times (a "fragment bomb")
+  // costs once. Validation has already refused fragment cycles; `pending` guards regardless.
   const fragmentDepths = new Map<string, number>();
   const pending = new Set<string>();
-  const fragmentDepth = (name: string): number => {
-    const known = fragmentDepths.get(name);
+  const fragmentDepth = (name: string, inIntrospection: boolean): number => {
+    const key = `${inIntrospection}:${name}`;
+    const known = fragmentDepths.get(key);
     if (known !== undefined) return known;
-    if (pending.has(name)) return 0;
-    pending.add(name);
-    const depth = depthOf(fragments[name]?.selectionSet);
-    pending.delete(name);
-    fragmentDepths.set(name, depth);
+    if (pending.has(key)) return 0;
+    pending.add(key);
+    const depth = depthOf(fragments[name]?.selectionSet, inIntrospection);
+    pending.delete(key);
+    fragmentDepths.set(key, depth);
     return depth;
   };
-  const depthOf = (selectionSet: SelectionSetNode | undefined): number => {
+  const depthOf = (selectionSet: SelectionSetNode | undefined, inIntrospection: boolean): number => {
     let deepest = 0;
     for (const selection of selectionSet?.selections ?? []) {
       if (selection.kind === Kind.FIELD) {
-        if (selection.name.value.startsWith("__")) continue;
-        deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet));
+        const introspection = inIntrospection || selection.name.value.startsWith("__");
+        const counted = measure === "data" ? !introspection : introspection;
+        if (measure === "data" && introspection) continue;
+        deepest = Math.max(deepest, (counted ? 1 : 0) + depthOf(selection.selectionSet, introspection));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        deepest = Math.max(deepest, depthOf(selection.selectionSet));
+        deepest = Math.max(deepest, depthOf(selection.selectionSet, inIntrospection));
       } else {
-        deepest = Math.max(deepest, fragmentDepth(selection.name.value));
+        deepest = Math.max(deepest, fragmentDepth(selection.name.value, inIntrospection));
       }
     }
     return deepest;
   };
-  return depthOf(operation.selectionSet);
+  return depthOf(operation.selectionSet, false);
 }
+
+/**
+ * Deepest introspection a client needs: graphql-js's own introspection query with every
+ * option (what IDEs send) nests 15 levels (`__schema types inputFields type`, then the
+ * `ofType` chain of TypeRef); one more for slack. Deeper is a probe, not a tool.
+ */
+export const MAX_INTROSPECTION_DEPTH = 16;
 
 /** Every root field runs at least one statement, so aliasing many of them is not free. */
 export const ROOT_FIELD_COST = 50;
@@ -135,6 +148,12 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
               max: limits.maxQueryDepth,
               actual: depth,
             });
+          const introspection = operationDepth(operation, fragments, "introspection");
+          if (introspection > MAX_INTROSPECTION_DEPTH)
+            throw limitExceeded(
+              `Introspection depth ${introspection} exceeds the limit of ${MAX_INTROSPECTION_DEPTH}`,
+              { limit: "introspection_depth", max: MAX_INTROSPECTION_DEPTH, actual: introspection },
+            );
           const complexity = complexityOf(schema, document, request.variables, operation.name?.value);
           if (complexity > limits.maxQueryComplexity)
             throw limitExceeded(

@@ -78,9 +78,34 @@ describeEachDatabase("limits and error hygiene", (db) => {
   });
 
   it("lets the introspection query of IDEs through the depth limit", async () => {
-    const response = await api.gql(getIntrospectionQuery());
-    expect(response.errors).toBeUndefined();
-    expect(response.data.__schema.queryType.name).toBe("Query");
+    for (const query of [
+      getIntrospectionQuery(),
+      getIntrospectionQuery({
+        descriptions: true,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        schemaDescription: true,
+        inputValueDeprecation: true,
+      }),
+    ]) {
+      const response = await api.gql(query);
+      expect(response.errors).toBeUndefined();
+      expect(response.data.__schema.queryType.name).toBe("Query");
+    }
+  });
+
+  it("gives introspection a depth limit of its own", async () => {
+    const ofType = (levels: number): string =>
+      levels === 0 ? "name" : `name ofType { ${ofType(levels - 1)} }`;
+    const response = await api.gql(`{ __schema { types { fields { type { ${ofType(20)} } } } } }`);
+    expect(response.errors?.[0].extensions).toMatchObject({
+      code: "LIMIT_EXCEEDED",
+      limit: "introspection_depth",
+      max: 16,
+      actual: 25,
+    });
+    const typeQuery = await api.gql(`{ __type(name: "User") { fields { type { ${ofType(20)} } } } }`);
+    expect(typeQuery.errors?.[0].extensions?.limit).toBe("introspection_depth");
   });
 
   it("refuses bodies over 1 MB with HTTP 413 LIMIT_EXCEEDED, and over 10 MB for everyone", async () => {
