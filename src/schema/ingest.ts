@@ -1,6 +1,6 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Connection } from "./connection";
-import { DateTime, JSONScalar } from "./scalars";
+import { DateTime, IngestTimestamp, JSONScalar } from "./scalars";
 
 export enum OrderStatus {
   CREATED = "CREATED",
@@ -36,8 +36,8 @@ export class EventInput {
   @Field(() => String, { description: "snake_case name, e.g. product_view" })
   event!: string;
 
-  @Field(() => DateTime)
-  timestamp!: Date;
+  @Field(() => IngestTimestamp)
+  timestamp!: string;
 
   @Field(() => String, { nullable: true })
   userId?: string | null;
@@ -113,8 +113,8 @@ export class OrderInput {
   @Field(() => String, { nullable: true })
   anonymousId?: string | null;
 
-  @Field(() => DateTime)
-  placedAt!: Date;
+  @Field(() => IngestTimestamp)
+  placedAt!: string;
 
   @Field(() => OrderStatus)
   status!: OrderStatus;

@@ -81,8 +81,25 @@ describeEachDatabase("ingestion API", (db) => {
   });
 
   it("answers malformed scalars and oversized batches with codes and keeps serving", async () => {
-    const badTime = await api.gql(TRACK, { events: [event("t-1", { timestamp: "not a time" })] });
-    expect(badTime.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    const badTime = await api.gql(TRACK, {
+      events: [event("t-1", { timestamp: "not a time" }), event("t-2"), event("t-3", { timestamp: 17 })],
+    });
+    expect(badTime.errors).toBeUndefined();
+    expect(badTime.data.track.accepted).toBe(1);
+    expect(badTime.data.track.rejected.map((r: any) => [r.index, r.code])).toEqual([
+      [0, "INVALID_TIMESTAMP"],
+      [2, "INVALID_TIMESTAMP"],
+    ]);
+    const badPlacedAt = await api.gql(ORDERS, {
+      orders: [
+        { orderId: "p-1", userId: "u", placedAt: "2026-13-01T00:00:00Z", status: "PAID", totalAmount: 1 },
+        { orderId: "p-2", userId: "u", placedAt: "2026-02-01T00:00:00Z", status: "PAID", totalAmount: 1 },
+      ],
+    });
+    expect(badPlacedAt.data.recordOrders.rejected.map((r: any) => [r.index, r.code])).toEqual([
+      [0, "INVALID_TIMESTAMP"],
+    ]);
+    expect(badPlacedAt.data.recordOrders.accepted).toBe(1);
     const badStatus = await api.gql(ORDERS, {
       orders: [
         { orderId: "s-1", userId: "u", placedAt: "2026-02-01T00:00:00Z", status: "LOST", totalAmount: 1 },
