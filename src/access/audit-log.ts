@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
+import { type KeysetOrder, keysetPage } from "../semantic/keyset";
 
 export interface AuditRecord extends Record<string, unknown> {
   id: number;
@@ -20,6 +21,12 @@ export interface AuditFilter {
   entityKey?: string | null;
 }
 
+const NEWEST_FIRST: KeysetOrder<number> = {
+  direction: "desc",
+  columns: [sql`id`],
+  values: (id) => [sql`${id}::bigint`],
+};
+
 /** Reads the audit log written by `recordAudit`: newest first, optionally for one entity. */
 export async function listAudit(
   db: Database,
@@ -35,13 +42,13 @@ export async function listAudit(
     ],
     sql` and `,
   );
-  const after = window.after ?? Number.MAX_SAFE_INTEGER;
+  const page = keysetPage(window, NEWEST_FIRST);
   const [rows, [{ count }]] = await Promise.all([
     db.query<AuditRecord>(sql`
       select id, at, actor, action, entity_type as "entityType", entity_key as "entityKey",
         before, after, request_id as "requestId"
-      from audit_log where ${entity} and id < ${after}
-      order by id desc limit ${window.first + 1}`),
+      from audit_log where ${entity} and ${page.past}
+      order by ${page.orderBy} limit ${page.limit}`),
     db.query<{ count: number }>(sql`select count(*)::int as count from audit_log where ${entity}`),
   ]);
   return toPage(rows, window, (row) => row.id, count);

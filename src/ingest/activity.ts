@@ -10,6 +10,7 @@ import {
   pageWindow,
   toPage,
 } from "../pagination";
+import { type KeysetOrder, keysetPage } from "../semantic/keyset";
 
 export interface EventRecord extends Record<string, unknown> {
   id: number;
@@ -54,6 +55,17 @@ type Key = [string, number | string];
 const isEventKey = isTupleKey(isStringKey, isNumberKey) as (value: unknown) => value is Key;
 const isOrderKey = isTupleKey(isStringKey, isStringKey) as (value: unknown) => value is Key;
 
+const EVENTS_NEWEST_FIRST: KeysetOrder<Key> = {
+  direction: "desc",
+  columns: [sql`e.ts`, sql`e.id`],
+  values: ([ts, id]) => [sql`${ts}::timestamptz`, sql`${id}::bigint`],
+};
+const ORDERS_NEWEST_FIRST: KeysetOrder<Key> = {
+  direction: "desc",
+  columns: [sql`o.placed_at`, sql`o.order_id`],
+  values: ([placedAt, orderId]) => [sql`${placedAt}::timestamptz`, sql`${orderId}::text`],
+};
+
 /** A profile and every profile merged into it: the facts stored under any of them are its facts. */
 const profileIds = (userIds: readonly number[]) => sql`(
   select r.uid, r.uid as member from unnest(${`{${userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[]) as r(uid)
@@ -71,9 +83,7 @@ export class ActivityService {
   async eventsOf(userIds: readonly number[], request: EventPageRequest): Promise<Array<Page<EventRecord>>> {
     const window = pageWindow(request, isEventKey);
     const name = request.name ?? null;
-    const after = window.after
-      ? sql`and (e.ts, e.id) < (${window.after[0]}::timestamptz, ${window.after[1]})`
-      : sql``;
+    const page = keysetPage(window, EVENTS_NEWEST_FIRST);
     const byName = name === null ? sql`` : sql`and e.name = ${name}`;
     const [rows, counts] = await Promise.all([
       this.db.query<EventRecord & { owner: number }>(sql`
@@ -83,8 +93,9 @@ export class ActivityService {
             e.session_id as "sessionId", e.channel, e.platform, e.utm_source as "utmSource",
             e.utm_medium as "utmMedium", e.utm_campaign as "utmCampaign", e.properties
           from events e
-          where e.user_id in (select p.member from ${profileIds(userIds)} p where p.uid = o.uid) ${byName} ${after}
-          order by e.ts desc, e.id desc limit ${window.first + 1}) page`),
+          where e.user_id in (select p.member from ${profileIds(userIds)} p where p.uid = o.uid) ${byName}
+            and ${page.past}
+          order by ${page.orderBy} limit ${page.limit}) page`),
       this.db.query<{ owner: number; n: number }>(sql`
         select p.uid as owner, count(e.id)::int as n
         from ${profileIds(userIds)} p join events e on e.user_id = p.member ${byName}
@@ -102,9 +113,7 @@ export class ActivityService {
 
   async ordersOf(userIds: readonly number[], request: PageRequest): Promise<Array<Page<OrderRecord>>> {
     const window = pageWindow(request, isOrderKey);
-    const after = window.after
-      ? sql`and (o.placed_at, o.order_id) < (${window.after[0]}::timestamptz, ${window.after[1]})`
-      : sql``;
+    const page = keysetPage(window, ORDERS_NEWEST_FIRST);
     const [rows, counts] = await Promise.all([
       this.db.query<OrderRecord & { owner: number; totalAmount: any; refundedAmount: any }>(sql`
         select w.uid as owner, page.* from (select distinct uid from ${profileIds(userIds)} p) w
@@ -116,8 +125,9 @@ export class ActivityService {
               'unitPrice', i.unit_price::float8) order by i.line_no) from order_items i
               where i.order_id = o.order_id), '[]') as items
           from orders o
-          where o.user_id in (select p.member from ${profileIds(userIds)} p where p.uid = w.uid) ${after}
-          order by o.placed_at desc, o.order_id desc limit ${window.first + 1}) page`),
+          where o.user_id in (select p.member from ${profileIds(userIds)} p where p.uid = w.uid)
+            and ${page.past}
+          order by ${page.orderBy} limit ${page.limit}) page`),
       this.db.query<{ owner: number; n: number }>(sql`
         select p.uid as owner, count(o.order_id)::int as n
         from ${profileIds(userIds)} p join orders o on o.user_id = p.member group by p.uid`),

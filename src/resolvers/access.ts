@@ -3,9 +3,8 @@ import { listAudit } from "../access/audit-log";
 import { Permission } from "../access/permissions";
 import { canSeePii, maskPii } from "../access/pii";
 import { ApiKey, AuditEntry, AuditEntryConnection, CreateApiKeyInput, CreatedApiKey } from "../schema/access";
-import { toConnection } from "../schema/connection";
+import { PageArgs, toConnection } from "../schema/connection";
 import type { Context } from "../server/context";
-import { PageArgs } from "./user";
 
 @ArgsType()
 class AuditLogArgs extends PageArgs {

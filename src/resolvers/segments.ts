@@ -11,7 +11,7 @@ import {
   Root,
 } from "type-graphql";
 import { Permission } from "../access/permissions";
-import { toConnection } from "../schema/connection";
+import { PageArgs, toConnection } from "../schema/connection";
 import { TimeRangeInput } from "../schema/metrics";
 import {
   CreateSegmentInput,
@@ -25,7 +25,6 @@ import { DefinitionStatus, DefinitionVersion, RefreshResult } from "../schema/ta
 import { User, UserConnection } from "../schema/user";
 import type { Context } from "../server/context";
 import { actorOf } from "./tags";
-import { PageArgs } from "./user";
 
 @Resolver(() => Segment)
 export class SegmentResolver {

@@ -1,29 +1,14 @@
-import { Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Resolver, Root } from "type-graphql";
 import { Permission } from "../access/permissions";
-import { toConnection } from "../schema/connection";
+import { PageArgs, toConnection } from "../schema/connection";
 import { UserEventConnection, UserMerge, UserOrderConnection } from "../schema/ingest";
 import { User } from "../schema/user";
 import type { Context } from "../server/context";
 
 @ArgsType()
-class UserEventsArgs {
-  @Field(() => Int, { nullable: true })
-  first?: number;
-
-  @Field(() => String, { nullable: true })
-  after?: string;
-
+class UserEventsArgs extends PageArgs {
   @Field(() => String, { nullable: true, description: "Only events of this name" })
   name?: string;
-}
-
-@ArgsType()
-class UserOrdersArgs {
-  @Field(() => Int, { nullable: true })
-  first?: number;
-
-  @Field(() => String, { nullable: true })
-  after?: string;
 }
 
 /** A profile's behaviour, orders and merge history; merged-away profiles' facts count as the survivor's. */
@@ -40,6 +25,8 @@ export class UserActivityResolver {
       userId: Number(user.id),
       first: args.first,
       after: args.after,
+      last: args.last,
+      before: args.before,
       name: args.name,
     });
     return toConnection({
@@ -52,13 +39,15 @@ export class UserActivityResolver {
   @FieldResolver(() => UserOrderConnection, { description: "Newest first" })
   async orders(
     @Root() user: User,
-    @Args(() => UserOrdersArgs) args: UserOrdersArgs,
+    @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<UserOrderConnection> {
     const page = await ctx.loaders.userOrders.load({
       userId: Number(user.id),
       first: args.first,
       after: args.after,
+      last: args.last,
+      before: args.before,
     });
     return toConnection({
       ...page,

@@ -1,33 +1,11 @@
-import {
-  Arg,
-  Args,
-  ArgsType,
-  Authorized,
-  Ctx,
-  Field,
-  FieldResolver,
-  ID,
-  Int,
-  Query,
-  Resolver,
-  Root,
-} from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
 import { assertAllowed } from "../access/authorize";
 import { Permission } from "../access/permissions";
 import { canSeePii, maskIdentityValue, maskTraits, PII_IDENTITY_TYPES } from "../access/pii";
-import { toConnection } from "../schema/connection";
+import { PageArgs, toConnection } from "../schema/connection";
 import { JSONScalar } from "../schema/scalars";
 import { Identity, User, UserConnection } from "../schema/user";
 import type { Context } from "../server/context";
-
-@ArgsType()
-export class PageArgs {
-  @Field(() => Int, { nullable: true })
-  first?: number;
-
-  @Field(() => String, { nullable: true })
-  after?: string;
-}
 
 @Resolver(() => User)
 export class UserResolver {

@@ -1,12 +1,34 @@
-import { type ClassType, Field, Int, ObjectType } from "type-graphql";
+import { ArgsType, type ClassType, Field, Int, ObjectType } from "type-graphql";
 import type { Page } from "../pagination";
 
-@ObjectType()
+/** The page arguments of every connection: Relay's `first`/`after` forward, `last`/`before` backward. */
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: "Rows after `after` (default 50, at most 1000)" })
+  first?: number;
+
+  @Field(() => String, { nullable: true, description: "Cursor the page starts after" })
+  after?: string;
+
+  @Field(() => Int, { nullable: true, description: "Rows before `before` (default 50, at most 1000)" })
+  last?: number;
+
+  @Field(() => String, { nullable: true, description: "Cursor the page ends before" })
+  before?: string;
+}
+
+@ObjectType({ description: "Where a page sits in its list (Relay cursor connections)" })
 export class PageInfo {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: "More rows follow the page's end (`first`/`after` it)" })
   hasNextPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => Boolean, { description: "More rows precede the page's start (`last`/`before` it)" })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: "Cursor of the page's first row" })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true, description: "Cursor of the page's last row" })
   endCursor!: string | null;
 }
 
@@ -49,6 +71,11 @@ export function toConnection<T>(page: Page<T>): ConnectionShape<T> {
   return {
     totalCount: page.totalCount ?? page.nodes.length,
     edges: page.nodes.map((node, i) => ({ cursor: page.cursors[i], node })),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: page.startCursor,
+      endCursor: page.endCursor,
+    },
   };
 }

@@ -5,6 +5,7 @@ import { badInput, conflict, limitExceeded, notFound } from "../errors";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
 import { definitionTargets, type MaterialiseResult, materialise } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
+import { byUserId, keysetPage } from "../semantic/keyset";
 import { bucketSeries, rangeBounds, type TimeRange } from "../semantic/time";
 import {
   type Actor,
@@ -301,9 +302,8 @@ export class SegmentService {
   async members(key: string, request: PageRequest): Promise<Page<SegmentMemberRecord>> {
     const window = pageWindow(request, isNumberKey);
     await this.require(key);
-    const after = window.after ?? 0;
     const [rows, [{ count }]] = await Promise.all([
-      this.memberBatch(key, after, window.first + 1),
+      this.memberRows(key, keysetPage(window, byUserId(sql`sm.user_id`))),
       this.db.query<{ count: number }>(
         sql`select count(*)::int as count from segment_members where segment_key = ${key}`,
       ),
@@ -313,12 +313,20 @@ export class SegmentService {
 
   /** Up to `limit` members after user id `afterUserId`, in id order (export batches; no count). */
   async memberBatch(key: string, afterUserId: number, limit: number): Promise<SegmentMemberRecord[]> {
+    const page = keysetPage(
+      { size: limit - 1, backward: false, cursor: afterUserId },
+      byUserId(sql`sm.user_id`),
+    );
+    return this.memberRows(key, page);
+  }
+
+  private memberRows(key: string, page: ReturnType<typeof keysetPage>): Promise<SegmentMemberRecord[]> {
     return this.db.query<SegmentMemberRecord>(sql`
       select u.id, u.created_at as "createdAt", u.first_seen_at as "firstSeenAt", u.last_seen_at as "lastSeenAt",
         u.traits, u.merged_into as "mergedInto", sm.entered_at as "enteredAt"
       from segment_members sm join users u on u.id = sm.user_id
-      where sm.segment_key = ${key} and sm.user_id > ${afterUserId}
-      order by sm.user_id limit ${limit}`);
+      where sm.segment_key = ${key} and ${page.past}
+      order by ${page.orderBy} limit ${page.limit}`);
   }
 
   /** Pairwise member overlaps among `key` and `others`. */

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
+import { byUserId, keysetPage } from "../semantic/keyset";
 
 export interface UserRecord extends Record<string, unknown> {
   id: number;
@@ -27,12 +28,12 @@ export class UserService {
   /** Active profiles (not merged away), in id order. */
   async list(request: PageRequest): Promise<Page<UserRecord>> {
     const window = pageWindow(request, isNumberKey);
-    const after = window.after ?? 0;
+    const page = keysetPage(window, byUserId(sql`u.id`));
     const [rows, [{ count }]] = await Promise.all([
       this.db.query<UserRecord>(sql`
         select ${userColumns} from users u
-        where u.merged_into is null and u.id > ${after}
-        order by u.id limit ${window.first + 1}`),
+        where u.merged_into is null and ${page.past}
+        order by ${page.orderBy} limit ${page.limit}`),
       this.db.query<{ count: number }>(
         sql`select count(*)::int as count from users where merged_into is null`,
       ),

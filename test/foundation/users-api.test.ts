@@ -46,6 +46,48 @@ describeEachDatabase("users API", (db) => {
     });
   });
 
+  it("pages backward with last/before, Relay's other direction", async () => {
+    const query = `query($before: String) { users(last: 2, before: $before) {
+      edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+    const end = await api.gql(query);
+    expect(end.errors).toBeUndefined();
+    // The last two of 1, 2, 3, in list order; profile 1 precedes them.
+    expect(end.data.users.edges.map((e: any) => e.node.id)).toEqual(["2", "3"]);
+    expect(end.data.users.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    expect(end.data.users.pageInfo.startCursor).toBe(end.data.users.edges[0].cursor);
+    const before = await api.gql(query, { before: end.data.users.pageInfo.startCursor });
+    expect(before.data.users.edges.map((e: any) => e.node.id)).toEqual(["1"]);
+    expect(before.data.users.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    // Forward from the backward page's start meets the same rows again.
+    const forward = await api.gql(
+      `query($after: String) { users(first: 5, after: $after) { edges { node { id } } } }`,
+      {
+        after: before.data.users.pageInfo.endCursor,
+      },
+    );
+    expect(forward.data.users.edges.map((e: any) => e.node.id)).toEqual(["2", "3"]);
+    const mixed = await api.gql(`{ users(first: 1, last: 1) { totalCount } }`);
+    expect(mixed.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", argument: "first" });
+  });
+
+  it("pages a profile's events backward, newest first like forward", async () => {
+    await db().query(sql`
+      insert into events (message_id, user_id, anonymous_id, name, ts, properties) values
+        ('pg-1', 2, 'anon-2', 'page_view', '2026-01-02T01:00:00Z', '{}'),
+        ('pg-2', 2, 'anon-2', 'page_view', '2026-01-02T02:00:00Z', '{}'),
+        ('pg-3', 2, 'anon-2', 'page_view', '2026-01-02T03:00:00Z', '{}')`);
+    const page = (args: string) =>
+      api.gql(
+        `{ user(id: "2") { events(${args}) { edges { cursor node { messageId } } pageInfo { hasPreviousPage hasNextPage startCursor } } } }`,
+      );
+    const oldest = await page("last: 2");
+    expect(oldest.errors).toBeUndefined();
+    expect(oldest.data.user.events.edges.map((e: any) => e.node.messageId)).toEqual(["pg-2", "pg-1"]);
+    expect(oldest.data.user.events.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
+    const newer = await page(`last: 2, before: "${oldest.data.user.events.pageInfo.startCursor}"`);
+    expect(newer.data.user.events.edges.map((e: any) => e.node.messageId)).toEqual(["pg-3"]);
+  });
+
   it("answers a merged-away id and an identity with the survivor", async () => {
     const merged = await api.gql(
       `{ user(id: "4") { id } byEmail: userByIdentity(type: "email", value: "li@example.com") { id } none: user(id: "99") { id } }`,
