@@ -14,16 +14,12 @@ import { Permission } from "../access/permissions";
 import { ErrorCode, StratumError } from "../errors";
 import { buildStratumSchema } from "../schema/build";
 import { bearerToken, requirePermission, resolvePrincipal } from "./auth";
-import { type Context, createContext } from "./context";
+import { type Context, createContext, requestIdOf } from "./context";
 import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
 import { logger } from "./logger";
 import type { Services } from "./services";
-
-/** A caller's `x-request-id` if it is a sane token, else a fresh one. */
-function requestIdOf(header: unknown): string {
-  return typeof header === "string" && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
-}
+import { trackingRoutes } from "./tracking";
 
 export interface StratumServer {
   app: express.Express;
@@ -73,7 +69,10 @@ export interface ServerOptions {
   demoKey?: string;
 }
 
-/** Express 5 + Apollo Server 5: `/graphql` (API and, in a browser, the local IDE), health, exports. */
+/**
+ * Express 5 + Apollo Server 5: `/graphql` (API and, in a browser, the local IDE), health,
+ * exports, and the Segment-compatible tracking API under `/v1`.
+ */
 export async function createServer(services: Services, options: ServerOptions = {}): Promise<StratumServer> {
   const app = express();
   const httpServer = http.createServer(app);
@@ -134,6 +133,7 @@ export async function createServer(services: Services, options: ServerOptions = 
         ),
     }),
   );
+  app.use("/v1", cors(corsOptions), trackingRoutes(services));
   app.use(jsonErrorHandler);
 
   return {
