@@ -118,16 +118,19 @@ export function callTime(call: TrackingCall, receivedAt: Date): Date | null {
   return new Date(original.getTime() + (receivedAt.getTime() - sentAt.getTime()));
 }
 
-/** Context fields kept on events, flattened under the prefix Segment's warehouses use. */
+/**
+ * Context fields kept on events, flattened under the prefix Segment's warehouses use.
+ * `context.ip` is not kept: event properties are shown unmasked to roles without
+ * `read_pii`, and an IP address is personal data.
+ */
 const CONTEXT_SCALARS: Readonly<Record<string, string>> = {
-  ip: "context_ip",
   userAgent: "context_user_agent",
   locale: "context_locale",
   timezone: "context_timezone",
 };
 const CONTEXT_OBJECTS = ["page", "device", "app"] as const;
 
-/** `context` as event properties: scalars of ip, userAgent, locale, timezone, page.*, device.*, app.*. */
+/** `context` as event properties: scalars of userAgent, locale, timezone, page.*, device.*, app.*. */
 export function contextProperties(context: Record<string, unknown>): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   const scalar = (value: unknown) => ["string", "number", "boolean"].includes(typeof value);

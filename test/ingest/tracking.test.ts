@@ -158,7 +158,6 @@ describe("translateCall", () => {
         platform: "ios",
         utm: { source: "newsletter", medium: "email", campaign: "spring" },
         properties: {
-          context_ip: "24.5.68.47",
           context_user_agent: "Mozilla/5.0",
           context_locale: "en-US",
           context_timezone: "Europe/Berlin",
@@ -324,7 +323,7 @@ describe("translateCall", () => {
 });
 
 describe("contextProperties", () => {
-  it("keeps scalars only and snake_cases nested keys", () => {
+  it("keeps scalars only, snake_cases nested keys and drops the IP address (personal data)", () => {
     expect(
       contextProperties({
         ip: "1.2.3.4",
@@ -332,6 +331,6 @@ describe("contextProperties", () => {
         device: { adTrackingEnabled: false, id: "d-1", extra: { deep: 1 } },
         os: { name: "iOS" },
       }),
-    ).toEqual({ context_ip: "1.2.3.4", context_device_ad_tracking_enabled: false, context_device_id: "d-1" });
+    ).toEqual({ context_device_ad_tracking_enabled: false, context_device_id: "d-1" });
   });
 });
