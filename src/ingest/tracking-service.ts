@@ -85,10 +85,19 @@ export class TrackingService {
     calls: TranslatedCall[],
     options: IngestOptions,
   ): Promise<IngestResult> {
-    const inputs = calls.map((call) => call.input);
-    if (kind === "event") return this.ingest.track(inputs as Parameters<IngestService["track"]>[0], options);
+    if (kind === "event")
+      return this.ingest.track(
+        calls.flatMap((call) => (call.kind === "event" ? [call.input] : [])),
+        options,
+      );
     if (kind === "identify")
-      return this.ingest.identifyMany(inputs as Parameters<IngestService["identifyMany"]>[0], options);
-    return this.ingest.recordOrders(inputs as Parameters<IngestService["recordOrders"]>[0], options);
+      return this.ingest.identifyMany(
+        calls.flatMap((call) => (call.kind === "identify" ? [call.input] : [])),
+        options,
+      );
+    return this.ingest.recordOrders(
+      calls.flatMap((call) => (call.kind === "order" ? [call.input] : [])),
+      options,
+    );
   }
 }

@@ -288,8 +288,9 @@ export function translateCall(
   } else {
     // Page and screen calls are this project's page_view; their name and category are properties.
     name = "page_view";
-    pageFields = { name: call.name, category: call.category };
-    for (const key of Object.keys(pageFields)) if (pageFields[key] == null) delete pageFields[key];
+    pageFields = Object.fromEntries(
+      Object.entries({ name: call.name, category: call.category }).filter(([, value]) => value != null),
+    );
   }
   return {
     kind: "event",
