@@ -220,6 +220,17 @@ describeEachDatabase("Segment-compatible tracking API", (db) => {
       { messageId: "single-track-1", name: "checkout_start", channel: null },
     ]);
 
+    // Segment's browser library sends JSON as text/plain.
+    const plain = await fetch(`${base}/v1/track`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", authorization: basic(ingestKey) },
+      body: JSON.stringify({ ...track, messageId: "single-text-plain" }),
+    });
+    expect([plain.status, await plain.json()]).toEqual([200, { success: true }]);
+    const [plainStored] = await db().query<{ name: string }>(
+      sql`select name from events where message_id = 'single-text-plain'`,
+    );
+    expect(plainStored).toEqual({ name: "checkout_start" });
     const badName = await post("/v1/track", { ...track, event: "加入购物车", messageId: "single-bad" });
     expect(badName.status).toBe(400);
     expect(badName.body.errors[0].extensions).toEqual({
