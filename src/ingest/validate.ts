@@ -28,6 +28,8 @@ export const RejectCode = {
   INVALID_IDENTITY_TYPE: "INVALID_IDENTITY_TYPE",
   INVALID_ITEM: "INVALID_ITEM",
   TOO_MANY_IDENTITIES: "TOO_MANY_IDENTITIES",
+  /** A tracking API call whose `type` Stratum does not take (Segment's `group`). */
+  UNSUPPORTED_TYPE: "UNSUPPORTED_TYPE",
 } as const;
 export type RejectCode = (typeof RejectCode)[keyof typeof RejectCode];
 

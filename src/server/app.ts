@@ -15,17 +15,13 @@ import { Permission } from "../access/permissions";
 import { ErrorCode, StratumError } from "../errors";
 import { buildStratumSchema } from "../schema/build";
 import { bearerToken, requirePermission, resolveCredential } from "./auth";
-import { type Context, createContext } from "./context";
+import { type Context, createContext, requestIdOf } from "./context";
 import { isLoopback } from "./demo";
 import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
 import { logger } from "./logger";
 import type { Services } from "./services";
-
-/** A caller's `x-request-id` if it is a sane token, else a fresh one. */
-function requestIdOf(header: unknown): string {
-  return typeof header === "string" && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
-}
+import { trackingRoutes } from "./tracking";
 
 export interface StratumServer {
   app: express.Express;
@@ -75,7 +71,10 @@ export interface ServerOptions {
   demoKey?: string;
 }
 
-/** Express 5 + Apollo Server 5: `/graphql` (API and, in a browser, the local IDE), health, exports. */
+/**
+ * Express 5 + Apollo Server 5: `/graphql` (API and, in a browser, the local IDE), health,
+ * exports, and the Segment-compatible tracking API under `/v1`.
+ */
 export async function createServer(services: Services, options: ServerOptions = {}): Promise<StratumServer> {
   const app = express();
   const httpServer = http.createServer(app);
@@ -142,6 +141,7 @@ export async function createServer(services: Services, options: ServerOptions = 
       },
     }),
   );
+  app.use("/v1", cors(corsOptions), trackingRoutes(services));
   app.use(jsonErrorHandler);
 
   return {

@@ -12,6 +12,22 @@ export function bearerToken(req: Pick<Request, "headers">): string | undefined {
   return match?.[1];
 }
 
+/**
+ * The key of a tracking API request: a bearer token, or the username of HTTP Basic auth
+ * (Segment libraries send the write key as the username with an empty password).
+ */
+export function trackingToken(req: Pick<Request, "headers">): string | undefined {
+  const bearer = bearerToken(req);
+  if (bearer) return bearer;
+  const header = req.headers.authorization;
+  const match = typeof header === "string" ? /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim()) : null;
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  const username = colon === -1 ? decoded : decoded.slice(0, colon);
+  return username === "" ? undefined : username;
+}
+
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
 const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
@@ -47,9 +63,18 @@ export async function resolveCredential(services: Services, token: string | unde
  * (exports mask PII with `canSeePii(res.locals.principal)`).
  */
 export function requirePermission(services: Services, ...permissions: Permission[]): RequestHandler {
+  return requirePermissionOf(bearerToken, services, ...permissions);
+}
+
+/** `requirePermission` with the key read by `tokenOf` (the tracking API also takes Basic auth). */
+export function requirePermissionOf(
+  tokenOf: (req: Pick<Request, "headers">) => string | undefined,
+  services: Services,
+  ...permissions: Permission[]
+): RequestHandler {
   return async (req, res, next) => {
     try {
-      const { principal, refusal } = await resolveCredential(services, bearerToken(req));
+      const { principal, refusal } = await resolveCredential(services, tokenOf(req));
       assertAllowed(principal, permissions, refusal);
       res.locals.principal = principal;
       next();

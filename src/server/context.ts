@@ -14,6 +14,11 @@ export interface Context {
   requestId: string;
 }
 
+/** A caller's `x-request-id` if it is a sane token, else a fresh one. */
+export function requestIdOf(header: unknown): string {
+  return typeof header === "string" && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
+}
+
 export function createContext(
   services: Services,
   principal?: Principal,

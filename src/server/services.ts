@@ -4,6 +4,7 @@ import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
 import { ActivityService } from "../ingest/activity";
 import { IngestService } from "../ingest/service";
+import { TrackingService } from "../ingest/tracking-service";
 import { MetricsService } from "../metrics/service";
 import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
@@ -21,6 +22,8 @@ export interface Services {
   users: UserService;
   analytics: AnalyticsService;
   ingest: IngestService;
+  /** The Segment-compatible tracking API, written through `ingest`. */
+  tracking: TrackingService;
   activity: ActivityService;
   apiKeys: ApiKeyService;
   metrics: MetricsService;
@@ -31,12 +34,14 @@ export interface Services {
 }
 
 export function createServices(db: Database, config: StratumConfig): Services {
+  const ingest = new IngestService(db);
   return {
     db,
     config,
     users: new UserService(db),
     analytics: new AnalyticsService(db, config.timezone),
-    ingest: new IngestService(db),
+    ingest,
+    tracking: new TrackingService(ingest),
     activity: new ActivityService(db),
     apiKeys: new ApiKeyService(db),
     metrics: new MetricsService(db),
