@@ -261,7 +261,8 @@ export function planIdentities(
       }
       const rank = priorityOf(rules, identity.type);
       const blockedBy = target;
-      if (rank < anchorRank) {
+      const ownProfile = rank < anchorRank;
+      if (ownProfile) {
         // The call belongs to its highest-priority identifier, which cannot join the profile found.
         target = newPending();
         anchorRank = rank;
@@ -275,7 +276,7 @@ export function planIdentities(
         before: { profile: blockedBy > 0 ? blockedBy : null, identity },
         after: {
           reason: `profile already holds ${limitOf(rules, identity.type)} ${identity.type} identities`,
-          applied: rank < anchorRank ? "new profile" : "identity not linked",
+          applied: ownProfile ? "new profile" : "identity not linked",
         },
       });
     }

@@ -48,16 +48,18 @@ export interface OrderPlan {
 /**
  * Plans one record against the stored order (null: the first record of the order), with no
  * I/O. The status moves only along `ORDER_TRANSITIONS`; the refunded amount only grows (a
- * REFUNDED record without an amount refunds the total); `placedAt` is fixed by the first
- * record. The first record that makes the order counted sets `paidAt` (`paidAt` of the record,
- * else `placedAt` for an order first seen counted, else `now` but never before `placedAt`).
- * Items given replace the stored ones; absent items keep them.
+ * REFUNDED record without an amount that moves the order to refunded refunds the total);
+ * `placedAt` is fixed by the first record. The first record that makes the order counted sets
+ * `paidAt` (`paidAt` of the record, else `placedAt` for an order first seen counted, else `now`
+ * but never before `placedAt`). Items given replace the stored ones; absent items keep them.
  */
 export function planOrder(stored: StoredOrder | null, record: ValidOrder, now: Date): OrderPlan {
   const status = stored ? nextStatus(stored.status, record.status) : record.status;
   const refundedAmount = Math.max(
     stored ? Number(stored.refundedAmount) : 0,
-    record.refundedAmount ?? (status === "refunded" ? record.totalAmount : 0),
+    // Only a REFUNDED record that applies refunds the total: a late COMPLETED record of a
+    // refunded order keeps the stored (maybe partial) refund, and a cancelled order stays unrefunded.
+    record.refundedAmount ?? (record.status === "refunded" && status === "refunded" ? record.totalAmount : 0),
   );
   const counted = isCounted(status);
   const itemsChanged = record.items !== null && !sameItems(stored?.items ?? null, record.items);
