@@ -25,7 +25,10 @@ export interface Resolution {
   audits: AuditEntry[];
 }
 
-/** Two transactions linked the same new identity at once; the batch is retried from the start. */
+/**
+ * A concurrent batch linked the same new identity, or moved this batch's identities to a
+ * profile it cannot lock in order; the batch is retried from the start.
+ */
 export class IdentityRaceError extends Error {}
 
 /**
@@ -68,14 +71,16 @@ async function loadIdentities(
   let owners = await lookUpOwners(tx, identities);
   let inspect = profilesToInspect(requests, owners);
   const locked = new Set<number>();
+  let highestLocked = 0;
   for (;;) {
     const toLock = [...inspect].filter((id) => !locked.has(id)).sort((a, b) => a - b);
     if (toLock.length === 0) break;
-    if (toLock[0] < Math.max(0, ...locked))
+    if (toLock[0] < highestLocked)
       throw new IdentityRaceError("a profile this batch links to was merged concurrently");
     await tx.query(sql`
       select id from users where id = any(${bigintArray(toLock)}::bigint[]) order by id for update`);
     for (const id of toLock) locked.add(id);
+    highestLocked = toLock[toLock.length - 1];
     owners = await lookUpOwners(tx, identities);
     inspect = profilesToInspect(requests, owners);
   }
