@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
+import { backOff } from "exponential-backoff";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
-import { COUNTED_STATUSES, type OrderStatus } from "../db/schema/core";
+import type { OrderStatus } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
 import type {
   EventInput,
@@ -13,7 +14,9 @@ import type {
   RejectedItem,
 } from "./contract";
 import { MAX_BATCH_SIZE } from "./contract";
-import { IdentityRaceError, type Resolution, resolveIdentities, usableIdentities } from "./identity";
+import { IdentityRaceError, type Resolution, resolveIdentities } from "./identity";
+import { usableIdentities } from "./identity-plan";
+import { planOrder, type StoredOrder } from "./order-plan";
 import { DEFAULT_IDENTITY_RULES, type IdentityRules } from "./rules";
 import {
   ItemRejection,
@@ -44,27 +47,21 @@ export interface IdentifyResult extends IngestResult {
   userIds: Array<number | null>;
 }
 
-/**
- * Order status transitions: a status only moves forward. A record asking
- * for a status not reachable from the stored one keeps the stored status (its other
- * changes still apply). `cancelled` and `refunded` are terminal; a paid order that is
- * called off is `refunded`, so `cancelled` is reachable only from `created`.
- */
-export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  created: ["paid", "shipped", "completed", "cancelled", "refunded"],
-  paid: ["shipped", "completed", "refunded"],
-  shipped: ["completed", "refunded"],
-  completed: ["refunded"],
-  cancelled: [],
-  refunded: [],
-};
-
-export const isCounted = (status: OrderStatus) => COUNTED_STATUSES.includes(status);
-
 /** The `order_paid` event of an order has a message id derived from the order id: written once. */
 export const orderPaidMessageId = (orderId: string) => `order_paid:${orderId}`;
 
-const MAX_ATTEMPTS = 5;
+/**
+ * A batch that lost a race (see `isRetryable`) runs again from the start, at most 8 times in
+ * all, after a full-jitter exponential pause (10 ms doubling, capped at 500 ms): batches that
+ * collided spread out instead of colliding again at once.
+ */
+const RETRY_POLICY = {
+  numOfAttempts: 8,
+  startingDelay: 10,
+  timeMultiple: 2,
+  maxDelay: 500,
+  jitter: "full",
+} as const;
 
 const EVENT_COPY_COLUMNS = [
   "user_id",
@@ -397,16 +394,9 @@ export class IngestService {
       select o.order_id from orders o
       where o.order_id in (select json_array_elements_text(${ids}::json))
       order by o.order_id for update`);
-    const stored = await tx.query<{
-      orderId: string;
-      userId: number;
-      placedAt: Date;
-      status: OrderStatus;
-      totalAmount: string;
-      refundedAmount: string;
-      counted: boolean;
-      items: Array<{ productId: string; quantity: number; unitPrice: number }> | null;
-    }>(sql`
+    const stored = await tx.query<
+      StoredOrder & { orderId: string; userId: number } & Record<string, unknown>
+    >(sql`
       select o.order_id as "orderId", o.user_id as "userId", o.placed_at as "placedAt", o.status,
         o.total_amount as "totalAmount", o.refunded_amount as "refundedAmount", o.counted,
         (select json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
@@ -447,55 +437,37 @@ export class IngestService {
     const touches = new Map<number, ProfileTouch>();
     let duplicates = 0;
     for (const order of wave) {
-      const before = byId.get(order.orderId);
+      const before = byId.get(order.orderId) ?? null;
       const userId = before ? before.userId : resolution!.userIds[freshIndex.get(order)!];
-      const status = before ? nextStatus(before.status, order.status) : order.status;
-      const storedRefund = before ? Number(before.refundedAmount) : 0;
-      const refunded = Math.max(
-        storedRefund,
-        order.refundedAmount ?? (status === "refunded" ? order.totalAmount : 0),
-      );
-      const counted = isCounted(status);
-      const becameCounted = counted && !(before?.counted ?? false);
-      const paidAt = becameCounted
-        ? (order.paidAt ??
-          (before ? new Date(Math.max(now.getTime(), before.placedAt.getTime())) : order.placedAt))
-        : null;
+      const plan = planOrder(before, order, now);
+      if (plan.write === "unchanged") {
+        duplicates++;
+        continue;
+      }
       const row: Row = {
         id: order.orderId,
         u: userId,
-        pl: (before?.placedAt ?? order.placedAt).toISOString(),
-        st: status,
-        tot: order.totalAmount.toFixed(2),
-        ref: refunded.toFixed(2),
+        pl: plan.placedAt.toISOString(),
+        st: plan.status,
+        tot: plan.totalAmount.toFixed(2),
+        ref: plan.refundedAmount.toFixed(2),
         ch: order.channel,
         pf: order.platform,
         cp: order.couponCode,
         ca: order.campaignId,
-        cnt: counted,
-        pa: paidAt?.toISOString() ?? null,
+        cnt: plan.counted,
+        pa: plan.paidAt?.toISOString() ?? null,
       };
-      const itemsChanged = order.items !== null && !sameItems(before?.items ?? null, order.items);
-      if (before) {
-        const unchanged =
-          status === before.status &&
-          row.tot === Number(before.totalAmount).toFixed(2) &&
-          row.ref === Number(before.refundedAmount).toFixed(2) &&
-          !itemsChanged;
-        if (unchanged) {
-          duplicates++;
-          continue;
-        }
-        updates.push(row);
-      } else {
+      if (plan.write === "update") updates.push(row);
+      else {
         inserts.push(row);
         // A profile created for this order already starts with the order's time as its seen range.
         if (!resolution!.created.has(userId))
           touch(touches, userId, order.placedAt, order.placedAt, null, order.placedAt);
       }
-      if (order.items !== null && (itemsChanged || !before)) {
-        if (before) itemsReplaced.push(order.orderId);
-        order.items.forEach((item, line) => {
+      if (plan.replaceItems) itemsReplaced.push(order.orderId);
+      if (plan.writeItems)
+        order.items!.forEach((item, line) => {
           items.push({
             o: order.orderId,
             l: line + 1,
@@ -505,13 +477,12 @@ export class IngestService {
             pr: item.unitPrice.toFixed(2),
           });
         });
-      }
-      if (becameCounted) {
+      if (plan.paidAt) {
         paidEvents.push({
           u: userId,
           m: orderPaidMessageId(order.orderId),
           a: order.anonymousId,
-          t: paidAt!.toISOString(),
+          t: plan.paidAt.toISOString(),
           c: order.channel,
           p: order.platform,
           pr: {
@@ -607,19 +578,16 @@ export class IngestService {
       });
   }
 
-  /** Runs a batch in one transaction, again from the start if another batch linked the same identity first. */
-  private async withRetry<T>(fn: (tx: Database) => Promise<T>, options: IngestOptions): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction(async (tx) => {
+  /** Runs a batch in one transaction, again from the start (`RETRY_POLICY`) if it lost a race. */
+  private withRetry<T>(fn: (tx: Database) => Promise<T>, options: IngestOptions): Promise<T> {
+    return backOff(
+      () =>
+        this.db.transaction(async (tx) => {
           if (options.asyncCommit) await tx.query(sql`set local synchronous_commit = off`);
           return fn(tx);
-        });
-      } catch (error) {
-        if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
-        throw error;
-      }
-    }
+        }),
+      { ...RETRY_POLICY, retry: isRetryable },
+    );
   }
 }
 
@@ -630,26 +598,6 @@ function checkBatch(items: readonly unknown[], name: string, limit = MAX_BATCH_S
       argument: name,
       limit,
     });
-}
-
-function nextStatus(stored: OrderStatus, incoming: OrderStatus): OrderStatus {
-  return ORDER_TRANSITIONS[stored].includes(incoming) ? incoming : stored;
-}
-
-function sameItems(
-  stored: Array<{ productId: string; quantity: number; unitPrice: number }> | null,
-  incoming: Array<{ productId: string; quantity: number; unitPrice: number }>,
-): boolean {
-  if (!stored) return incoming.length === 0;
-  return (
-    stored.length === incoming.length &&
-    stored.every(
-      (item, i) =>
-        item.productId === incoming[i].productId &&
-        item.quantity === incoming[i].quantity &&
-        Number(item.unitPrice).toFixed(2) === incoming[i].unitPrice.toFixed(2),
-    )
-  );
 }
 
 function touch(
@@ -670,6 +618,10 @@ function touch(
   touches.set(userId, entry);
 }
 
+/**
+ * Lost races: a new identity linked concurrently, a unique key taken meanwhile (23505), a
+ * serialization failure (40001) or a deadlock (40P01) between batches locking profiles.
+ */
 function isRetryable(error: unknown): boolean {
   for (let e: any = error; e; e = e.cause) {
     if (e instanceof IdentityRaceError) return true;

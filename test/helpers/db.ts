@@ -3,9 +3,13 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { connect, type Database, type DriverKind, migrate } from "../../src/db/client";
 
-/** A fresh, migrated database of the given kind; PostgreSQL gets its own database per call. */
+/**
+ * A fresh, migrated database of the given kind; PostgreSQL gets its own database per call
+ * (a pool of `maxConnections`, 4 unless a concurrency test wants more parallel transactions).
+ */
 export async function createTestDatabase(
   kind: DriverKind,
+  { maxConnections = 4 }: { maxConnections?: number } = {},
 ): Promise<{ db: Database; drop: () => Promise<void> }> {
   if (kind === "pglite") {
     const db = await connect();
@@ -19,7 +23,7 @@ export async function createTestDatabase(
   await admin.unsafe(`create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const db = await connect({ databaseUrl: url.toString(), maxConnections: 4 });
+  const db = await connect({ databaseUrl: url.toString(), maxConnections });
   await migrate(db);
   return {
     db,

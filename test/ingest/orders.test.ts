@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import type { OrderInput } from "../../src/ingest/contract";
-import { IngestService, ORDER_TRANSITIONS } from "../../src/ingest/service";
+import { ORDER_TRANSITIONS } from "../../src/ingest/order-plan";
+import { IngestService } from "../../src/ingest/service";
 import { describeEachDatabase } from "../helpers/db";
 
 const placedAt = "2026-03-01T08:00:00Z";
