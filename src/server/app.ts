@@ -15,6 +15,7 @@ import { ErrorCode, StratumError } from "../errors";
 import { buildStratumSchema } from "../schema/build";
 import { bearerToken, requirePermission, resolvePrincipal } from "./auth";
 import { type Context, createContext } from "./context";
+import { EXAMPLE_QUERIES } from "./examples";
 import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
 import { logger } from "./logger";
@@ -105,11 +106,17 @@ export async function createServer(services: Services, options: ServerOptions = 
     segmentCsvHandler(services),
   );
 
+  const initialHeaders = options.demoKey ? { Authorization: `Bearer ${options.demoKey}` } : {};
+  // A browser without saved IDE state opens one tab per README example.
   const ide = altairExpress({
     endpointURL: "/graphql",
-    initialQuery:
-      "{\n  users(first: 10) {\n    totalCount\n    edges { node { id firstSeenAt traits identities { type value } } }\n  }\n}\n",
-    initialHeaders: options.demoKey ? { Authorization: `Bearer ${options.demoKey}` } : {},
+    initialHeaders,
+    initialWindows: EXAMPLE_QUERIES.map((example) => ({
+      initialName: example.name,
+      endpointURL: "/graphql",
+      initialQuery: example.query,
+      initialHeaders,
+    })),
     disableAccount: true,
   } as Parameters<typeof altairExpress>[0]);
   app.use("/graphql", (req, res, next) => {
