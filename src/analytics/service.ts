@@ -3,7 +3,8 @@ import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { assertSegmentExists } from "../segments";
 import { compileSql } from "../semantic/sql";
-import { assertTimeZone } from "../semantic/time";
+import { assertTimeZone, type TimeRange } from "../semantic/time";
+import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
 import type { AnalysisScope } from "./compile/common";
 import { compileFunnel, type FunnelDefinition, type FunnelRow, toTextArray } from "./compile/funnel";
 import { compileLifecycle, type LifecycleDefinition, type LifecycleRow } from "./compile/lifecycle";
@@ -84,6 +85,10 @@ export interface RepurchaseCycleResult {
 /** Optional scope as clients send it; the time zone defaults to the deployment's. */
 export type ScopeInput = { timezone?: string | null; segment?: string | null };
 
+/** An analysis as clients send it: its definition with an optional scope and a possibly relative range. */
+export type AnalysisInput<Definition> = Omit<Definition, keyof AnalysisScope | "timeRange"> &
+  ScopeInput & { timeRange: TimeRangeSpec };
+
 const ratio = (numerator: number, denominator: number): number | null =>
   denominator === 0 ? null : numerator / denominator;
 const float = (value: unknown): number | null =>
@@ -99,7 +104,7 @@ export class AnalyticsService {
     private readonly defaultTimezone: string,
   ) {}
 
-  async funnel(input: Omit<FunnelDefinition, keyof AnalysisScope> & ScopeInput): Promise<FunnelResult> {
+  async funnel(input: AnalysisInput<FunnelDefinition>): Promise<FunnelResult> {
     const scope = await this.scope(input);
     const compiled = compileFunnel({ ...input, ...scope });
     await this.assertEventsExist(compiled.eventNames, (name) => {
@@ -122,9 +127,7 @@ export class AnalyticsService {
     };
   }
 
-  async retention(
-    input: Omit<RetentionDefinition, keyof AnalysisScope> & ScopeInput,
-  ): Promise<RetentionResult> {
+  async retention(input: AnalysisInput<RetentionDefinition>): Promise<RetentionResult> {
     const scope = await this.scope(input);
     const compiled = compileRetention({ ...input, ...scope });
     await this.assertEventsExist([input.startEvent, input.returnEvent], (name) =>
@@ -153,7 +156,7 @@ export class AnalyticsService {
     };
   }
 
-  async paths(input: Omit<PathsDefinition, keyof AnalysisScope> & ScopeInput): Promise<PathsResult> {
+  async paths(input: AnalysisInput<PathsDefinition>): Promise<PathsResult> {
     const scope = await this.scope(input);
     const compiled = compilePaths({ ...input, ...scope });
     await this.assertEventsExist(
@@ -177,9 +180,7 @@ export class AnalyticsService {
     return { nodes, links, sql: compileSql(compiled.statement).sql };
   }
 
-  async lifecycle(
-    input: Omit<LifecycleDefinition, keyof AnalysisScope> & ScopeInput,
-  ): Promise<LifecycleResult> {
+  async lifecycle(input: AnalysisInput<LifecycleDefinition>): Promise<LifecycleResult> {
     const scope = await this.scope(input);
     const compiled = compileLifecycle({ ...input, ...scope });
     await this.assertEventsExist([input.event], () => "event");
@@ -235,9 +236,7 @@ export class AnalyticsService {
     });
   }
 
-  async repurchaseCycle(
-    input: Omit<RepurchaseDefinition, keyof AnalysisScope> & ScopeInput,
-  ): Promise<RepurchaseCycleResult> {
+  async repurchaseCycle(input: AnalysisInput<RepurchaseDefinition>): Promise<RepurchaseCycleResult> {
     const scope = await this.scope(input);
     const compiled = compileRepurchaseCycle({ ...input, ...scope });
     const rows = await this.db.analyticalQuery<RepurchaseRow>(compiled.statement);
@@ -266,10 +265,14 @@ export class AnalyticsService {
     };
   }
 
-  private async scope(input: ScopeInput): Promise<AnalysisScope> {
+  /** The time zone, the segment (which must exist) and the range resolved now in that time zone. */
+  private async scope(
+    input: ScopeInput & { timeRange: TimeRangeSpec },
+  ): Promise<AnalysisScope & { timeRange: TimeRange }> {
     const timezone = assertTimeZone(input.timezone ?? this.defaultTimezone);
+    const timeRange = resolveTimeRange(input.timeRange, timezone, new Date());
     if (input.segment) await assertSegmentExists(this.db, input.segment);
-    return { timezone, segment: input.segment ?? null };
+    return { timezone, segment: input.segment ?? null, timeRange };
   }
 
   /** BAD_USER_INPUT naming the field of the first event name never seen. */

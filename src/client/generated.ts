@@ -79,10 +79,14 @@ export type TagKind =
   | 'RULE'
   | 'VALUE';
 
-/** A date (YYYY-MM-DD, local midnight in the query's time zone) or an ISO 8601 date-time; `to` is exclusive */
+/** One of: `from` and `to` (a date YYYY-MM-DD, local midnight in the query's time zone, or an ISO 8601 date-time; `to` is exclusive); `last`; or `named`. Relative ranges are resolved at the time of the query in the query's time zone */
 export type TimeRangeInput = {
-  from: string;
-  to: string;
+  from?: string | null | undefined;
+  /** The N whole units before the current one: "30d" (days before today), "12w" (ISO weeks before this one), "6m" (months), "1y" (years), "24h" (hours before the current hour); N from 1 to 9999 */
+  last?: string | null | undefined;
+  /** A whole calendar period: today, yesterday, this_week, previous_week, this_month, previous_month, this_quarter, previous_quarter, this_year, previous_year (this_… includes what is still to come; weeks start on Monday) */
+  named?: string | null | undefined;
+  to?: string | null | undefined;
 };
 
 export type WindowInput = {

@@ -8,6 +8,13 @@ import type { CreateTagInput, TagService } from "../tags/service";
  */
 export const DEMO_TAGS: CreateTagInput[] = [
   {
+    key: "vip",
+    name: "VIP: spent 2,000 or more in a year",
+    category: "TIER",
+    kind: "RULE",
+    rule: "sum(orders.total within 365d) >= 2000",
+  },
+  {
     key: "repeat_buyer",
     name: "Repeat buyer",
     category: "TRANSACTION",
@@ -56,17 +63,38 @@ export const DEMO_SEGMENTS = [
     rule: "days_since(last(orders.placed_at)) > 30 and count(orders) >= 2",
   },
   {
+    key: "rising_repeaters",
+    name: "Two or more orders in 90 days, not VIP yet",
+    rule: 'count(orders within 90d) >= 2 and not has_tag("vip")',
+  },
+  {
     key: "champions",
     name: "RFM champions and loyal customers",
     rule: 'rfm.segment in ("champions", "loyal_customers")',
   },
 ];
 
+/**
+ * Creates the demo definitions that do not exist yet (each is refreshed as it is created).
+ * Seeding into a database that has them already keeps them as they are (an operator may
+ * have edited them) and refreshes every definition, so members match the data just seeded.
+ */
 export async function createDemoDefinitions(services: {
   tags: TagService;
   segments: SegmentService;
 }): Promise<void> {
   const actor = { name: "demo" };
-  for (const tag of DEMO_TAGS) await services.tags.create(tag, actor);
-  for (const segment of DEMO_SEGMENTS) await services.segments.create(segment, actor);
+  let existed = false;
+  for (const tag of DEMO_TAGS) {
+    if (await services.tags.get(tag.key)) existed = true;
+    else await services.tags.create(tag, actor);
+  }
+  for (const segment of DEMO_SEGMENTS) {
+    if (await services.segments.get(segment.key)) existed = true;
+    else await services.segments.create(segment, actor);
+  }
+  if (existed) {
+    await services.tags.refresh();
+    await services.segments.refresh();
+  }
 }

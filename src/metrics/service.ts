@@ -5,6 +5,10 @@ import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metric
 import { isoInTimeZone } from "../semantic/metrics/format";
 import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metrics/query";
 import { compileSql } from "../semantic/sql";
+import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
+
+/** A metric query as callers give it: the range may be relative (`last`, `named`). */
+export type MetricRequest = Omit<MetricQuery, "range"> & { range: TimeRangeSpec };
 
 /** One row of an answer: the bucket, the dimension values in the query's order, the metrics. */
 export interface MetricAnswerRow {
@@ -31,15 +35,19 @@ export interface MetricAnswer {
 export class MetricsService {
   constructor(private readonly db: Database) {}
 
-  /** Compiles without running (for `sql` alone). */
-  explain(query: MetricQuery): { compiled: CompiledMetricQuery; sql: string; params: unknown[] } {
+  /** Compiles without running (for `sql` alone); a relative range is resolved at `now`. */
+  explain(
+    request: MetricRequest,
+    now: Date = new Date(),
+  ): { query: MetricQuery; compiled: CompiledMetricQuery; sql: string; params: unknown[] } {
+    const query = { ...request, range: resolveTimeRange(request.range, request.timezone, now) };
     const compiled = compileMetricQuery(query);
     const { sql: text, params } = compileSql(compiled.statement);
-    return { compiled, sql: text, params };
+    return { query, compiled, sql: text, params };
   }
 
-  async run(query: MetricQuery, options: { execute?: boolean } = {}): Promise<MetricAnswer> {
-    const { compiled, sql: text, params } = this.explain(query);
+  async run(request: MetricRequest, options: { execute?: boolean } = {}): Promise<MetricAnswer> {
+    const { query, compiled, sql: text, params } = this.explain(request);
     if (options.execute === false) return { rows: [], sql: text, params };
     await this.assertKeysExist(query);
     const rows = await this.db.analyticalQuery(compiled.statement);

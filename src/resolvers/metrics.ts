@@ -19,7 +19,7 @@ import { badInput } from "../errors";
 import { METRICS } from "../metrics/catalog";
 import { DIMENSIONS } from "../metrics/dimensions";
 import { type MetricFilterShape, toMetricFilter } from "../metrics/filters";
-import type { MetricAnswerRow } from "../metrics/service";
+import type { MetricAnswerRow, MetricRequest } from "../metrics/service";
 import {
   ComparePeriod,
   changeField,
@@ -33,7 +33,7 @@ import {
   TimeGrain,
   TimeRangeInput,
 } from "../schema/metrics";
-import type { DimensionRef, MetricQuery } from "../semantic/metrics/query";
+import type { DimensionRef } from "../semantic/metrics/query";
 import type { Context } from "../server/context";
 
 @ArgsType()
@@ -155,12 +155,12 @@ export class MetricsResolver {
     if (selection.comparison && !args.compareTo) {
       throw badInput("previous… and …Change fields need compareTo", { argument: "compareTo" });
     }
-    const query: MetricQuery = {
+    const query: MetricRequest = {
       metrics: selection.metrics,
       dimensions: selection.dimensions,
       grain: args.grain,
       timezone: args.timezone ?? ctx.services.config.timezone,
-      range: { from: args.timeRange.from, to: args.timeRange.to },
+      range: args.timeRange,
       where: args.where ? toMetricFilter(args.where as unknown as MetricFilterShape) : undefined,
       segment: args.segment ?? undefined,
       tag: args.tag ?? undefined,

@@ -2,6 +2,7 @@ import { Field, Float, InputType, ObjectType, registerEnumType } from "type-grap
 import { METRICS } from "../metrics/catalog";
 import { DIMENSIONS } from "../metrics/dimensions";
 import { TIME_GRAINS } from "../semantic/time";
+import { NAMED_TIME_RANGES } from "../semantic/time-range";
 
 /**
  * GraphQL types of the semantic layer. `MetricRow` and `MetricFilterInput` are generated
@@ -41,14 +42,27 @@ registerEnumType(MetricKind, { name: "MetricKind" });
 
 @InputType({
   description:
-    "A date (YYYY-MM-DD, local midnight in the query's time zone) or an ISO 8601 date-time; `to` is exclusive",
+    "One of: `from` and `to` (a date YYYY-MM-DD, local midnight in the query's time zone, or an ISO 8601 date-time; `to` is exclusive); `last`; or `named`. Relative ranges are resolved at the time of the query in the query's time zone",
 })
 export class TimeRangeInput {
-  @Field(() => String)
-  from!: string;
+  @Field(() => String, { nullable: true })
+  from?: string;
 
-  @Field(() => String)
-  to!: string;
+  @Field(() => String, { nullable: true })
+  to?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The N whole units before the current one: "30d" (days before today), "12w" (ISO weeks before this one), "6m" (months), "1y" (years), "24h" (hours before the current hour); N from 1 to 9999',
+  })
+  last?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `A whole calendar period: ${NAMED_TIME_RANGES.join(", ")} (this_… includes what is still to come; weeks start on Monday)`,
+  })
+  named?: string;
 }
 
 @InputType({

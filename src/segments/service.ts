@@ -6,7 +6,8 @@ import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "..
 import { definitionTargets, type MaterialiseResult, materialise } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
 import { byUserId, keysetPage } from "../semantic/keyset";
-import { bucketSeries, rangeBounds, type TimeRange } from "../semantic/time";
+import { bucketSeries, rangeBounds } from "../semantic/time";
+import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
 import {
   type Actor,
   DEFINITION_STATUSES,
@@ -356,14 +357,14 @@ export class SegmentService {
     return out;
   }
 
-  /** Size at the end of each day of the range (in `timezone`), from recorded entries and exits. */
+  /** Size at the end of each day of the range (in `timezone`; a relative range resolved now), from recorded entries and exits. */
   async sizeHistory(
     key: string,
-    range: TimeRange,
+    range: TimeRangeSpec,
     timezone: string,
   ): Promise<Array<{ at: Date; size: number }>> {
     await this.require(key);
-    const bounds = rangeBounds(range, timezone);
+    const bounds = rangeBounds(resolveTimeRange(range, timezone, new Date()), timezone);
     const [{ days }] = await this.db.query<{ days: number }>(
       sql`select extract(epoch from (${bounds.to} - ${bounds.from})) / 86400 as days`,
     );

@@ -17,6 +17,7 @@ import { buildStratumSchema } from "../schema/build";
 import { bearerToken, requirePermission, resolveCredential } from "./auth";
 import { type Context, createContext, requestIdOf } from "./context";
 import { isLoopback } from "./demo";
+import { EXAMPLE_QUERIES } from "./examples";
 import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
 import { logger } from "./logger";
@@ -110,12 +111,18 @@ export async function createServer(services: Services, options: ServerOptions = 
     segmentCsvHandler(services),
   );
 
+  // A browser without saved IDE state opens one tab per README example; the demo key rides
+  // along only for browsers on this machine.
   const ide = (headers: Record<string, string>) =>
     altairExpress({
       endpointURL: "/graphql",
-      initialQuery:
-        "{\n  users(first: 10) {\n    totalCount\n    edges { node { id firstSeenAt traits identities { type value } } }\n  }\n}\n",
       initialHeaders: headers,
+      initialWindows: EXAMPLE_QUERIES.map((example) => ({
+        initialName: example.name,
+        endpointURL: "/graphql",
+        initialQuery: example.query,
+        initialHeaders: headers,
+      })),
       disableAccount: true,
     } as Parameters<typeof altairExpress>[0]);
   const publicIde = ide({});

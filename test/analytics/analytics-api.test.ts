@@ -186,4 +186,34 @@ describeEachDatabase("analytics API", (db) => {
     );
     expect(bad.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "by" });
   });
+
+  it("takes relative ranges, resolved when the analysis runs, and refuses mixed ones", async () => {
+    const cycle = async (range: string) => {
+      const response = await api.gql(`{ repurchaseCycle(timeRange: ${range}, timezone: "UTC") {
+        overall { medianDays intervals } } }`);
+      expect(response.errors, range).toBeUndefined();
+      return response.data.repurchaseCycle.overall;
+    };
+    // u502's o9 (20 days ago) follows o8 (50 days ago) by 30 days; u501's o7 (5 days ago) is a first order.
+    expect(await cycle('{ last: "60d" }')).toEqual({ medianDays: 30, intervals: 1 });
+    expect(await cycle('{ last: "30d" }')).toEqual({ medianDays: 30, intervals: 1 });
+    expect(await cycle('{ last: "10d" }')).toEqual({ medianDays: null, intervals: 0 });
+    const lifecycle = await api.gql(`{ lifecycle(input: { event: "s_view", grain: DAY, timezone: "UTC",
+      timeRange: { last: "2d" } }) { rows { time } } }`);
+    expect(lifecycle.errors).toBeUndefined();
+    const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+    expect(lifecycle.data.lifecycle.rows.map((row: { time: string }) => row.time)).toEqual([
+      new Date(today - 2 * DAY_MS).toISOString(),
+      new Date(today - DAY_MS).toISOString(),
+    ]);
+    for (const query of [
+      `{ funnel(input: { steps: [{ event: "s_view" }], timeRange: { last: "30d", from: "2026-05-01" } }) { sql } }`,
+      `{ retention(input: { startEvent: "s_view", returnEvent: "s_cart", timeRange: { named: "someday" } }) { sql } }`,
+      `{ paths(input: { startEvent: "s_view", timeRange: { last: "30" } }) { sql } }`,
+    ]) {
+      const answer = await api.gql(query);
+      expect(answer.errors?.[0].extensions?.code, query).toBe("BAD_USER_INPUT");
+      expect(String(answer.errors?.[0].extensions?.argument), query).toMatch(/^timeRange\.(last|named)$/);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { createServer, type StratumServer } from "../../src/server/app";
+import { EXAMPLE_QUERIES } from "../../src/server/examples";
 import { createServices } from "../../src/server/services";
 import { describeEachDatabase } from "../helpers/db";
 import { TEST_ADMIN_KEY } from "../helpers/graphql";
@@ -34,6 +35,17 @@ describeEachDatabase("local GraphQL IDE", (db) => {
     expect(html).toContain("<title>Altair</title>");
     expect(html).not.toMatch(/src="https?:\/\//);
     expect(options).toContain("/graphql");
+  });
+
+  it("opens with the README's examples as tabs, each with the demo key", async () => {
+    const { options } = await page(demoUrl);
+    // Altair writes the options as JavaScript template literals.
+    for (const example of EXAMPLE_QUERIES) {
+      expect(example.query).not.toMatch(/`|\$\{|\\/);
+      expect(options).toContain(`initialName: \`${example.name}\``);
+      expect(options).toContain(`initialQuery: \`${example.query}\``);
+    }
+    expect(options.match(/Bearer strat_demo_key/g)?.length).toBe(EXAMPLE_QUERIES.length + 1);
   });
 
   it("never puts a configured admin key into the page, and sends the demo key in demo mode", async () => {

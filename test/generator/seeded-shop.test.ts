@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
-import { createDemoDefinitions, DEMO_SEGMENTS, DEMO_TAGS } from "../../src/generator/definitions";
+import { DEMO_SEGMENTS, DEMO_TAGS } from "../../src/generator/definitions";
+import { seedDemo } from "../../src/generator/demo";
 import { isDatabaseEmpty, type SeedResult, seedShop } from "../../src/generator/seed";
 import { createServices } from "../../src/server/services";
 import { describeEachDatabase } from "../helpers/db";
@@ -219,11 +220,10 @@ describeEachDatabase("seeded demo shop", (db) => {
   });
 });
 
-describeEachDatabase("demo definitions on the seeded shop", (db) => {
-  it("are valid rules, and the repeat-buyer tag holds the people with two or more counted orders", async () => {
+describeEachDatabase("demo definitions on the seeded demo", (db) => {
+  it("are valid rules, and the repeat-buyer and VIP tags hold the people their rules describe", async () => {
     const services = createServices(db(), loadConfig({}));
-    await seedShop(services, { ...SHOP, users: 150, days: 30 });
-    await createDemoDefinitions(services);
+    await seedDemo(services, { ...SHOP, users: 150, days: 30 });
     const tags = await services.tags.list({});
     expect(tags.map((t) => t.key).sort()).toEqual(DEMO_TAGS.map((t) => t.key).sort());
     // Counted orders per surviving profile, straight from the tables.
@@ -238,5 +238,14 @@ describeEachDatabase("demo definitions on the seeded shop", (db) => {
     expect((await services.segments.list({})).map((s) => s.key).sort()).toEqual(
       DEMO_SEGMENTS.map((s) => s.key).sort(),
     );
+    // VIPs: counted orders of the last 365 days adding up to 2,000 or more (the example shopper among them).
+    const [vips] = await db().query<{ n: number }>(sql`
+      select count(*)::int as n from (
+        select coalesce(m.survivor_id, o.user_id) as person from orders o
+        left join user_merges m on m.loser_id = o.user_id
+        where o.status in ${COUNTED} and o.placed_at > now() - interval '365 days'
+        group by 1 having sum(o.total_amount) >= 2000) vips`);
+    expect(vips.n).toBeGreaterThan(0);
+    expect(tags.find((t) => t.key === "vip")?.userCount).toBe(vips.n);
   });
 });

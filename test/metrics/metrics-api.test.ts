@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { compileMetricQuery } from "../../src/semantic/metrics/compile";
 import type { MetricQuery } from "../../src/semantic/metrics/query";
+import { compileSql } from "../../src/semantic/sql";
 import { countStatements, describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 import { loadMetricFixture } from "./fixture";
@@ -408,6 +409,61 @@ describeEachDatabase("metrics API", (db) => {
     // the statement timeout, then ONE metrics statement
     expect(ten.statements.filter((s) => !/statement_timeout/.test(s))).toHaveLength(1);
     expect(ten.statements).toHaveLength(one.statements.length);
+  });
+
+  /** Today's date in a time zone (YYYY-MM-DD), and the date `days` after a date, by the calendar. */
+  const todayIn = (timezone: string) =>
+    new Intl.DateTimeFormat("en-CA", { timeZone: timezone }).format(new Date());
+  const addDays = (date: string, days: number) =>
+    new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+  it("resolves last and named ranges when the query runs, in the query's time zone", async () => {
+    // The fixture's facts are all from early 2026: these recent buckets are empty, but there.
+    const days = await rowsOf(`{ metrics(timeRange: { last: "3d" }, grain: DAY, timezone: "Asia/Shanghai") {
+      rows { time orders } } }`);
+    const today = todayIn("Asia/Shanghai");
+    expect(days).toEqual(
+      [-3, -2, -1].map((offset) => ({ time: `${addDays(today, offset)}T00:00:00+08:00`, orders: 0 })),
+    );
+    const month = await rowsOf(`{ metrics(timeRange: { named: "previous_month" }, grain: MONTH,
+      timezone: "America/New_York") { rows { time orders } } }`);
+    const [year, monthNumber] = todayIn("America/New_York").split("-").map(Number);
+    const previous =
+      monthNumber === 1 ? `${year - 1}-12` : `${year}-${String(monthNumber - 1).padStart(2, "0")}`;
+    expect(month).toHaveLength(1);
+    expect(month[0].time).toMatch(new RegExp(`^${previous}-01T00:00:00-0[45]:00$`));
+    const hours = await rowsOf(`{ metrics(timeRange: { last: "24h" }, grain: HOUR, timezone: "UTC") {
+      rows { time orders } } }`);
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    expect(hours).toHaveLength(24);
+    expect(hours[0].time).toBe(`${new Date(hour - 24 * 3_600_000).toISOString().slice(0, 19)}+00:00`);
+    expect(hours[23].time).toBe(`${new Date(hour - 3_600_000).toISOString().slice(0, 19)}+00:00`);
+  });
+
+  it("compiles absolute ranges to the same statement as before, relative ones to their dates", () => {
+    const direct = compileSql(compileMetricQuery(ordersAndGmvByDay).statement);
+    const served = api.services.metrics.explain(ordersAndGmvByDay);
+    expect({ sql: served.sql, params: served.params }).toEqual(direct);
+    const thursday = new Date("2026-12-03T05:00:00Z"); // 13:00 in Shanghai
+    const relative = api.services.metrics.explain({ ...ordersAndGmvByDay, range: { last: "2d" } }, thursday);
+    const byHand = compileSql(
+      compileMetricQuery({ ...ordersAndGmvByDay, range: { from: "2026-12-01", to: "2026-12-03" } }).statement,
+    );
+    expect({ sql: relative.sql, params: relative.params }).toEqual(byHand);
+  });
+
+  it("refuses mixed and malformed relative ranges, naming the field", async () => {
+    for (const [range, argument] of [
+      ['{ last: "30d", from: "2026-03-01" }', "timeRange.last"],
+      ['{ named: "today", to: "2026-03-01" }', "timeRange.named"],
+      ['{ last: "30x" }', "timeRange.last"],
+      ['{ named: "last_month" }', "timeRange.named"],
+      ['{ from: "2026-03-01" }', "timeRange.to"],
+      ["{}", "timeRange.from"],
+    ]) {
+      const answer = await api.gql(`{ metrics(timeRange: ${range}) { rows { gmv } } }`);
+      expect(answer.errors?.[0].extensions, range).toMatchObject({ code: "BAD_USER_INPUT", argument });
+    }
   });
 
   const run = (query: MetricQuery) => db().query(compileMetricQuery(query).statement);

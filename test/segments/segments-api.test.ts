@@ -131,6 +131,15 @@ describeEachDatabase("segments API", (db) => {
     // End of day −3: 0; −2: 3; −1: 2; today: 2 + the member added now = 3.
     expect(result.segment.sizeHistory.map((p: any) => p.size)).toEqual([0, 3, 2, 3]);
     expect(result.segment.sizeHistory[0].at).toBe(`${day(-3)}T00:00:00.000Z`);
+    // The 3 days before today, as a relative range: ends of days −3, −2, −1.
+    const relative = await gqlOk(
+      `{ segment(key: "hist") { sizeHistory(timeRange: { last: "3d" }, timezone: "UTC") { at size } } }`,
+    );
+    expect(relative.segment.sizeHistory).toEqual([
+      { at: `${day(-3)}T00:00:00.000Z`, size: 0 },
+      { at: `${day(-2)}T00:00:00.000Z`, size: 3 },
+      { at: `${day(-1)}T00:00:00.000Z`, size: 2 },
+    ]);
   });
 
   it("exports members as CSV with PII masked for roles without read_pii", async () => {

@@ -1,7 +1,8 @@
 import { Presets, SingleBar } from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../../config";
-import { countShopRows, DEFAULT_SHOP, type SeedResult, seedShop } from "../../generator/seed";
+import { seedDemo } from "../../generator/demo";
+import { countShopRows, DEFAULT_SHOP, type SeedResult } from "../../generator/seed";
 import { DAY_MS } from "../../generator/shop";
 import { openRuntime } from "../../server/runtime";
 
@@ -21,7 +22,9 @@ function utcDate(value: string): Date {
 export function registerSeed(program: Command): void {
   program
     .command("seed")
-    .description("generate the deterministic demo shop and write it through ingestion")
+    .description(
+      "generate the deterministic demo shop and write it through ingestion, with the example shopper, tags and segments",
+    )
     .option("--users <n>", "people in the shop", integer, DEFAULT_SHOP.users)
     .option("--days <n>", "days of history, ending at --end", integer, DEFAULT_SHOP.days)
     .option("--seed <n>", "random seed: the same seed gives the same shop", integer, DEFAULT_SHOP.seed)
@@ -43,7 +46,7 @@ export function registerSeed(program: Command): void {
       );
       try {
         bar.start(options.days, 0, { events: 0, orders: 0 });
-        const result = await seedShop(
+        const result = await seedDemo(
           services,
           { users: options.users, days: options.days, seed: options.seed, end },
           (progress) =>

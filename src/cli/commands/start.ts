@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config";
-import { createDemoDefinitions } from "../../generator/definitions";
-import { DEFAULT_SHOP, isDatabaseEmpty, seedShop } from "../../generator/seed";
+import { seedDemo } from "../../generator/demo";
+import { DEFAULT_SHOP, isDatabaseEmpty } from "../../generator/seed";
 import { ensureDemoAdminKey, isDemoMode } from "../../server/demo";
 import { openRuntime } from "../../server/runtime";
 import { serve } from "./serve";
@@ -23,14 +23,15 @@ export function registerStart(program: Command): void {
           `Empty database: seeding the demo shop (${DEFAULT_SHOP.users} people, ${DEFAULT_SHOP.days} days)…`,
         );
         let lastShown = 0;
-        const result = await seedShop(services, DEFAULT_SHOP, (progress) => {
+        const result = await seedDemo(services, DEFAULT_SHOP, (progress) => {
           if (progress.day - lastShown >= 10 || progress.day === progress.days) {
             lastShown = progress.day;
             console.log(`  day ${progress.day}/${progress.days}: ${progress.sent.events} events`);
           }
         });
-        await createDemoDefinitions(services);
-        console.log(`Seeded in ${(result.elapsedMs / 1000).toFixed(1)} s, with example tags and segments`);
+        console.log(
+          `Seeded in ${(result.elapsedMs / 1000).toFixed(1)} s, with the example shopper and the example tags and segments`,
+        );
       }
       const demoKey = services.config.adminKey ? undefined : await ensureDemoAdminKey(services);
       if (!isDemoMode(services.config) && !services.config.adminKey)

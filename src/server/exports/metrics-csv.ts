@@ -4,6 +4,7 @@ import { badInput, ErrorCode, StratumError } from "../../errors";
 import { METRICS } from "../../metrics/catalog";
 import { DIMENSIONS } from "../../metrics/dimensions";
 import { type MetricFilterShape, toMetricFilter } from "../../metrics/filters";
+import type { MetricRequest } from "../../metrics/service";
 import type { ComparePeriod, DimensionRef, MetricQuery } from "../../semantic/metrics/query";
 import { TIME_GRAINS, type TimeGrain } from "../../semantic/time";
 import { logger } from "../logger";
@@ -11,11 +12,12 @@ import type { Services } from "../services";
 
 /**
  * `GET /export/metrics.csv?metrics=gmv,orders&grain=MONTH&from=…&to=…&by=channel&timezone=…`
+ * (or `last=30d`, or `named=previous_month`, instead of `from` and `to`)
  * — the `metrics` query as CSV, with a header row. Mount it behind
  * `requirePermission(services, Permission.READ)` (the same keys and decision as GraphQL).
  *
  * Parameters: `metrics` (catalog keys or GraphQL fields, comma-separated), `from`, `to`
- * (dates or date-times, `to` exclusive), `grain` (default DAY), `timezone` (default the
+ * (dates or date-times, `to` exclusive) or `last` or `named` (as in TimeRangeInput), `grain` (default DAY), `timezone` (default the
  * configured one), `by` (dimension keys or fields; `tag:<key>`, `tag_value:<key>`,
  * `segment:<key>` for memberships), `segment`, `tag`, `compareTo`
  * (PREVIOUS_PERIOD | PREVIOUS_YEAR), `where` (JSON in the shape of MetricFilterInput),
@@ -56,15 +58,21 @@ function dimensionOf(name: string): DimensionRef {
   return { key: dimension.key };
 }
 
-export function metricQueryFromParams(params: Record<string, unknown>, defaultTimezone: string): MetricQuery {
+export function metricQueryFromParams(
+  params: Record<string, unknown>,
+  defaultTimezone: string,
+): MetricRequest {
   const metrics = list(params.metrics, "metrics").map((name) => {
     const metric = METRIC_BY_NAME.get(name);
     if (!metric) throw badInput(`metrics: unknown metric "${name}"`, { argument: "metrics" });
     return metric.key;
   });
-  const from = single(params.from, "from");
-  const to = single(params.to, "to");
-  if (!from || !to) throw badInput("from and to are required", { argument: "from" });
+  const range = {
+    from: single(params.from, "from"),
+    to: single(params.to, "to"),
+    last: single(params.last, "last"),
+    named: single(params.named, "named"),
+  };
   const grain = (single(params.grain, "grain") ?? "DAY").toUpperCase();
   if (!(TIME_GRAINS as readonly string[]).includes(grain)) {
     throw badInput(`grain must be one of ${TIME_GRAINS.join(", ")}`, { argument: "grain" });
@@ -92,7 +100,7 @@ export function metricQueryFromParams(params: Record<string, unknown>, defaultTi
     dimensions: list(params.by, "by").map(dimensionOf),
     grain: grain as TimeGrain,
     timezone: single(params.timezone, "timezone") ?? defaultTimezone,
-    range: { from, to },
+    range,
     where: filter,
     segment: single(params.segment, "segment"),
     tag: single(params.tag, "tag"),
