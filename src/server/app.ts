@@ -8,6 +8,7 @@ import cors from "cors";
 import { sql } from "drizzle-orm";
 import express from "express";
 import type { GraphQLFormattedError } from "graphql";
+import { pinoHttp } from "pino-http";
 import { jsonBodyWithLimits, jsonErrorHandler } from "../access/body-limit";
 import { ingestionMutationNames, queryLimitsPlugin } from "../access/limits";
 import { Permission } from "../access/permissions";
@@ -17,8 +18,38 @@ import { bearerToken, requirePermission, resolvePrincipal } from "./auth";
 import { type Context, createContext } from "./context";
 import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
-import { logger } from "./logger";
+import { type Logger, logger } from "./logger";
 import type { Services } from "./services";
+
+/** Probes and scrapes arrive every few seconds: they are counted in /metrics, not logged. */
+const UNLOGGED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/**
+ * One line per request on the shared logger: request id, method, path (never the query
+ * string, which may hold a GET query and its variables), status and time. Never headers
+ * (Authorization, cookies) or bodies; the redaction guards against a later serializer change.
+ */
+function requestLogger(base: Logger) {
+  return pinoHttp({
+    logger: base,
+    genReqId: (req, res) => {
+      const id = requestIdOf(req.headers["x-request-id"]);
+      res.setHeader("x-request-id", id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => UNLOGGED_PATHS.has((req.url ?? "").split("?")[0]) },
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: req.url.split("?")[0],
+        remoteAddress: req.remoteAddress,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    redact: { paths: ["req.headers", "res.headers"], remove: true },
+  });
+}
 
 /** A caller's `x-request-id` if it is a sane token, else a fresh one. */
 function requestIdOf(header: unknown): string {
@@ -71,6 +102,8 @@ export interface ServerOptions {
    * would hand admin rights to anyone who opens the page.
    */
   demoKey?: string;
+  /** Where request logs go; the shared process logger unless a test captures them. */
+  logger?: Logger;
 }
 
 /** Express 5 + Apollo Server 5: `/graphql` (API and, in a browser, the local IDE), health, exports. */
@@ -82,11 +115,17 @@ export async function createServer(services: Services, options: ServerOptions = 
     introspection: true,
     includeStacktraceInErrorResponses: services.config.debugErrors,
     formatError: formatError(services.config.debugErrors),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), queryLimitsPlugin(services.config)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      queryLimitsPlugin(services.config),
+      services.telemetry.graphqlPlugin(),
+    ],
   });
   await apollo.start();
+  services.telemetry.collectProcessMetrics();
 
   app.disable("x-powered-by");
+  app.use(services.telemetry.httpMiddleware(), requestLogger(options.logger ?? logger));
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
@@ -98,6 +137,14 @@ export async function createServer(services: Services, options: ServerOptions = 
       res.status(503).json({ status: "unavailable" });
     }
   });
+  // Public only when asked for: the numbers (request rates, ingestion volume) are business data.
+  app.get(
+    "/metrics",
+    ...(services.config.metricsPublic ? [] : [requirePermission(services, Permission.READ)]),
+    async (_req, res) => {
+      res.type(services.telemetry.registry.contentType).send(await services.telemetry.registry.metrics());
+    },
+  );
   app.get("/export/metrics.csv", requirePermission(services, Permission.READ), metricsCsvHandler(services));
   app.get(
     "/export/segments/:key.csv",
@@ -113,6 +160,7 @@ export async function createServer(services: Services, options: ServerOptions = 
     disableAccount: true,
   } as Parameters<typeof altairExpress>[0]);
   app.use("/graphql", (req, res, next) => {
+    res.locals.route = "/graphql";
     const wantsPage = req.method === "GET" && req.accepts(["application/json", "text/html"]) === "text/html";
     if (req.path !== "/" || (wantsPage && req.query.query === undefined)) return ide(req, res, next);
     next();
@@ -127,11 +175,7 @@ export async function createServer(services: Services, options: ServerOptions = 
     ...jsonBodyWithLimits(ingestionMutationNames),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
-        createContext(
-          services,
-          await resolvePrincipal(services, bearerToken(req)),
-          requestIdOf(req.headers["x-request-id"]),
-        ),
+        createContext(services, await resolvePrincipal(services, bearerToken(req)), String(req.id)),
     }),
   );
   app.use(jsonErrorHandler);
