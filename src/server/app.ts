@@ -113,6 +113,9 @@ export async function createServer(services: Services, options: ServerOptions = 
   const apollo = new ApolloServer<Context>({
     schema: buildStratumSchema(),
     introspection: true,
+    // `serve` owns SIGINT/SIGTERM (stop the schedule, drain, close the database, exit 0); Apollo's
+    // own handlers would stop it too and re-raise the signal, killing the process mid-shutdown.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: services.config.debugErrors,
     formatError: formatError(services.config.debugErrors),
     plugins: [

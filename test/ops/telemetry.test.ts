@@ -177,7 +177,9 @@ describeEachDatabase("GET /metrics and request logs", (db, kind) => {
     ).toBe(5);
 
     expect(sampleValue(samples, "stratum_refresh_duration_seconds_count", { scope: "tags" })).toBe(1);
-    expect(sampleValue(samples, "stratum_refresh_duration_seconds_count", { scope: "segments" })).toBe(undefined);
+    expect(sampleValue(samples, "stratum_refresh_duration_seconds_count", { scope: "segments" })).toBe(
+      undefined,
+    );
     expect(samples.some((s) => s.name === "process_cpu_user_seconds_total")).toBe(true);
     expect(samples.some((s) => s.name === "nodejs_heap_size_used_bytes")).toBe(true);
     if (kind === "postgres") {
