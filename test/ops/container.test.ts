@@ -35,10 +35,10 @@ describe("docker-compose.yml", () => {
     expect(stratum.build).toBe(".");
     expect(stratum.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
     // The same user, password variable, database and the service's host name.
-    expect(stratum.environment.DATABASE_URL).toBe(
-      "postgres://stratum:${POSTGRES_PASSWORD:-stratum}@postgres:5432/stratum",
-    );
-    expect(pg.environment.POSTGRES_PASSWORD).toBe("${POSTGRES_PASSWORD:-stratum}");
+    // Compose interpolates `${VAR:-default}` from the caller's environment.
+    const password = `$\{POSTGRES_PASSWORD:-stratum}`;
+    expect(pg.environment.POSTGRES_PASSWORD).toBe(password);
+    expect(stratum.environment.DATABASE_URL).toBe(`postgres://stratum:${password}@postgres:5432/stratum`);
     // The admin key comes from the caller's environment and is required, never a default.
     expect(stratum.environment.STRATUM_ADMIN_KEY).toMatch(/^\$\{STRATUM_ADMIN_KEY:\?[^}]+\}$/);
     expect(stratum.environment.PORT).toBe("4000");
