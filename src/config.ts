@@ -22,6 +22,8 @@ export interface StratumConfig {
   production: boolean;
   /** Stack traces in error responses: only when asked for (STRATUM_DEBUG_ERRORS=1), never by default. */
   debugErrors: boolean;
+  /** `GET /metrics` without a key (STRATUM_METRICS_PUBLIC=1), for a scraper on an internal network. */
+  metricsPublic: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig {
@@ -43,5 +45,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     logLevel: env.LOG_LEVEL || "info",
     production,
     debugErrors: env.STRATUM_DEBUG_ERRORS === "1",
+    metricsPublic: env.STRATUM_METRICS_PUBLIC === "1",
   };
 }

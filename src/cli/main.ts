@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { registerFit } from "./commands/fit";
 import { registerKeys } from "./commands/keys";
 import { registerLoad } from "./commands/load";
+import { registerMetrics } from "./commands/metrics";
 import { registerMigrate } from "./commands/migrate";
 import { registerRefresh } from "./commands/refresh";
 import { registerSchema } from "./commands/schema";
@@ -26,6 +27,7 @@ registerKeys(program);
 registerViews(program);
 registerRefresh(program);
 registerFit(program);
+registerMetrics(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

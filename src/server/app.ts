@@ -8,6 +8,7 @@ import cors from "cors";
 import { sql } from "drizzle-orm";
 import express from "express";
 import type { GraphQLFormattedError } from "graphql";
+import { pinoHttp } from "pino-http";
 import { jsonBodyWithLimits, jsonErrorHandler } from "../access/body-limit";
 import { mutationPermissionsPlugin } from "../access/field-permissions";
 import { ingestionMutationNames, queryLimitsPlugin } from "../access/limits";
@@ -20,9 +21,39 @@ import { isLoopback } from "./demo";
 import { EXAMPLE_QUERIES } from "./examples";
 import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
-import { logger } from "./logger";
+import { type Logger, logger } from "./logger";
 import type { Services } from "./services";
 import { trackingRoutes } from "./tracking";
+
+/** Probes and scrapes arrive every few seconds: they are counted in /metrics, not logged. */
+const UNLOGGED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/**
+ * One line per request on the shared logger: request id, method, path (never the query
+ * string, which may hold a GET query and its variables), status and time. Never headers
+ * (Authorization, cookies) or bodies; the redaction guards against a later serializer change.
+ */
+function requestLogger(base: Logger) {
+  return pinoHttp({
+    logger: base,
+    genReqId: (req, res) => {
+      const id = requestIdOf(req.headers["x-request-id"]);
+      res.setHeader("x-request-id", id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => UNLOGGED_PATHS.has((req.url ?? "").split("?")[0]) },
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: req.url.split("?")[0],
+        remoteAddress: req.remoteAddress,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    redact: { paths: ["req.headers", "res.headers"], remove: true },
+  });
+}
 
 export interface StratumServer {
   app: express.Express;
@@ -70,6 +101,8 @@ export interface ServerOptions {
    * configured STRATUM_ADMIN_KEY, which would hand admin rights to anyone who opens the page.
    */
   demoKey?: string;
+  /** Where request logs go; the shared process logger unless a test captures them. */
+  logger?: Logger;
 }
 
 /**
@@ -82,17 +115,23 @@ export async function createServer(services: Services, options: ServerOptions = 
   const apollo = new ApolloServer<Context>({
     schema: buildStratumSchema(),
     introspection: true,
+    // `serve` owns SIGINT/SIGTERM (stop the schedule, drain, close the database, exit 0); Apollo's
+    // own handlers would stop it too and re-raise the signal, killing the process mid-shutdown.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: services.config.debugErrors,
     formatError: formatError(services.config.debugErrors),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryLimitsPlugin(services.config),
       mutationPermissionsPlugin(),
+      services.telemetry.graphqlPlugin(),
     ],
   });
   await apollo.start();
+  services.telemetry.collectProcessMetrics();
 
   app.disable("x-powered-by");
+  app.use(services.telemetry.httpMiddleware(), requestLogger(options.logger ?? logger));
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
@@ -104,6 +143,14 @@ export async function createServer(services: Services, options: ServerOptions = 
       res.status(503).json({ status: "unavailable" });
     }
   });
+  // Public only when asked for: the numbers (request rates, ingestion volume) are business data.
+  app.get(
+    "/metrics",
+    ...(services.config.metricsPublic ? [] : [requirePermission(services, Permission.READ)]),
+    async (_req, res) => {
+      res.type(services.telemetry.registry.contentType).send(await services.telemetry.registry.metrics());
+    },
+  );
   app.get("/export/metrics.csv", requirePermission(services, Permission.READ), metricsCsvHandler(services));
   app.get(
     "/export/segments/:key.csv",
@@ -128,6 +175,7 @@ export async function createServer(services: Services, options: ServerOptions = 
   const publicIde = ide({});
   const localIde = options.demoKey ? ide({ Authorization: `Bearer ${options.demoKey}` }) : publicIde;
   app.use("/graphql", (req, res, next) => {
+    res.locals.route = "/graphql";
     const wantsPage = req.method === "GET" && req.accepts(["application/json", "text/html"]) === "text/html";
     if (req.path !== "/" || (wantsPage && req.query.query === undefined))
       return (isLoopback(req.socket.remoteAddress) ? localIde : publicIde)(req, res, next);
@@ -144,7 +192,7 @@ export async function createServer(services: Services, options: ServerOptions = 
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const { principal, refusal } = await resolveCredential(services, bearerToken(req));
-        return createContext(services, principal, requestIdOf(req.headers["x-request-id"]), refusal);
+        return createContext(services, principal, String(req.id), refusal);
       },
     }),
   );

@@ -3,14 +3,16 @@ import { AnalyticsService } from "../analytics/service";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
 import { ActivityService } from "../ingest/activity";
-import { IngestService } from "../ingest/service";
+import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
 import { MetricsService } from "../metrics/service";
 import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
-import { SegmentService } from "../segments/service";
-import { TagService } from "../tags/service";
+import type { SegmentService } from "../segments/service";
+import type { TagService } from "../tags/service";
 import { UserService } from "../users/service";
+import { ObservedIngestService, ObservedSegmentService, ObservedTagService } from "./observed";
+import { Telemetry } from "./telemetry";
 
 /**
  * Every service of Stratum, built once per process around one database. Services know
@@ -31,10 +33,13 @@ export interface Services {
   tags: TagService;
   segments: SegmentService;
   prediction: PredictionService;
+  /** Prometheus metrics of this process (`GET /metrics`). */
+  telemetry: Telemetry;
 }
 
 export function createServices(db: Database, config: StratumConfig): Services {
-  const ingest = new IngestService(db);
+  const telemetry = new Telemetry(db);
+  const ingest = new ObservedIngestService(db, telemetry);
   return {
     db,
     config,
@@ -46,8 +51,9 @@ export function createServices(db: Database, config: StratumConfig): Services {
     apiKeys: new ApiKeyService(db),
     metrics: new MetricsService(db),
     rules: new RuleService(db),
-    tags: new TagService(db, new RuleService(db)),
-    segments: new SegmentService(db, new RuleService(db)),
+    tags: new ObservedTagService(db, new RuleService(db), telemetry),
+    segments: new ObservedSegmentService(db, new RuleService(db), telemetry),
     prediction: new PredictionService(db, config.timezone),
+    telemetry,
   };
 }

@@ -2,6 +2,7 @@ import type { Database } from "../db/client";
 import { PredictionService } from "../prediction/service";
 import { definitionTargets, type MaterialiseResult, materialise } from "../rules/materialise";
 import { logger } from "../server/logger";
+import type { Telemetry } from "../server/telemetry";
 
 /** Every active RULE/VALUE tag and DYNAMIC segment, in one shared pass over the facts. */
 export async function refreshAll(db: Database, now: Date = new Date()): Promise<MaterialiseResult[]> {
@@ -18,6 +19,7 @@ export async function refreshAll(db: Database, now: Date = new Date()): Promise<
 export function startRefreshSchedule(services: {
   db: Database;
   config: { refreshIntervalSeconds: number };
+  telemetry: Pick<Telemetry, "timeRefresh">;
 }): () => void {
   const seconds = services.config.refreshIntervalSeconds;
   if (!(seconds > 0)) return () => {};
@@ -27,7 +29,7 @@ export function startRefreshSchedule(services: {
     running = true;
     const started = Date.now();
     try {
-      const results = await refreshAll(services.db);
+      const results = await services.telemetry.timeRefresh("all", () => refreshAll(services.db));
       logger.info({ definitions: results.length, milliseconds: Date.now() - started }, "scheduled refresh");
     } catch (err) {
       logger.error({ err }, "scheduled refresh failed");

@@ -11,5 +11,5 @@ it("runs from a folder outside the project (decorators need the project's tsconf
   const { TSX_TSCONFIG_PATH: _, ...env } = process.env;
   const { stdout } = await run(process.execPath, [cli, "schema"], { cwd: tmpdir(), env });
   expect(stdout).toContain("type Query {");
-  expect(stdout).toMatch(/^  users\(/m);
+  expect(stdout).toMatch(/^ {2}users\(/m);
 }, 60_000);

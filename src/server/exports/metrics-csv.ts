@@ -4,7 +4,7 @@ import { badInput, ErrorCode, StratumError } from "../../errors";
 import { METRICS } from "../../metrics/catalog";
 import { DIMENSIONS } from "../../metrics/dimensions";
 import { type MetricFilterShape, toMetricFilter } from "../../metrics/filters";
-import type { MetricRequest } from "../../metrics/service";
+import type { MetricAnswer, MetricRequest } from "../../metrics/service";
 import type { ComparePeriod, DimensionRef, MetricQuery } from "../../semantic/metrics/query";
 import { TIME_GRAINS, type TimeGrain } from "../../semantic/time";
 import { logger } from "../logger";
@@ -42,6 +42,12 @@ const list = (value: unknown, name: string): string[] =>
     .split(",")
     .map((item) => item.trim())
     .filter(Boolean);
+
+/** How a dimension is named in `by` (`stratum query --dimensions`): its key, or `tag:<key>` for a membership. */
+export function dimensionArgument(key: string): string {
+  const prefix = Object.entries(MEMBERSHIP_PREFIX).find(([, membership]) => membership === key)?.[0];
+  return prefix ? `${prefix}:<key>` : key;
+}
 
 function dimensionOf(name: string): DimensionRef {
   const colon = name.indexOf(":");
@@ -115,30 +121,42 @@ function dimensionHeader(ref: DimensionRef): string {
   return `${prefix}:${ref.arg}`;
 }
 
+/**
+ * The columns of an answer as the CSV export and `stratum query` print it: time, the
+ * dimensions, each metric (and previous_<key>, change_<key> with compareTo), with the cells
+ * of each row in that order.
+ */
+export function metricAnswerTable(
+  query: Pick<MetricQuery, "metrics" | "dimensions" | "compareTo">,
+  answer: MetricAnswer,
+): { header: string[]; rows: unknown[][] } {
+  const compare = query.compareTo !== undefined;
+  const metricKeys = [...new Set(query.metrics)];
+  return {
+    header: [
+      "time",
+      ...query.dimensions.map(dimensionHeader),
+      ...metricKeys.flatMap((k) => (compare ? [k, `previous_${k}`, `change_${k}`] : [k])),
+    ],
+    rows: answer.rows.map((row) => [
+      row.time,
+      ...row.dimensions,
+      ...metricKeys.flatMap((k) =>
+        compare ? [row.values[k], row.previous[k], row.change[k]] : [row.values[k]],
+      ),
+    ]),
+  };
+}
+
 export function metricsCsvHandler(services: Services): RequestHandler {
   return async (req, res) => {
     try {
       const query = metricQueryFromParams(req.query as Record<string, unknown>, services.config.timezone);
-      const answer = await services.metrics.run(query);
-      const compare = query.compareTo !== undefined;
-      const metricKeys = [...new Set(query.metrics)];
-      const header = [
-        "time",
-        ...query.dimensions.map(dimensionHeader),
-        ...metricKeys.flatMap((k) => (compare ? [k, `previous_${k}`, `change_${k}`] : [k])),
-      ];
+      const { header, rows } = metricAnswerTable(query, await services.metrics.run(query));
       res.status(200).type("text/csv; charset=utf-8").attachment("metrics.csv");
       const csv = stringify({ header: true, columns: header, cast: { boolean: (v) => String(v) } });
       csv.pipe(res);
-      for (const row of answer.rows) {
-        csv.write([
-          row.time,
-          ...row.dimensions,
-          ...metricKeys.flatMap((k) =>
-            compare ? [row.values[k], row.previous[k], row.change[k]] : [row.values[k]],
-          ),
-        ]);
-      }
+      for (const row of rows) csv.write(row);
       csv.end();
     } catch (error) {
       const coded =
