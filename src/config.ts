@@ -13,6 +13,8 @@ export interface StratumConfig {
   statementTimeoutMs: number;
   maxQueryDepth: number;
   maxQueryComplexity: number;
+  /** Time buckets (retention: cells) one metrics query or analysis may produce. */
+  maxBuckets: number;
   corsOrigins: string[];
   /** Seconds between scheduled tag and segment refreshes; 0 disables the schedule. */
   refreshIntervalSeconds: number;
@@ -33,6 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     statementTimeoutMs: Number(env.STRATUM_STATEMENT_TIMEOUT_MS ?? 10_000),
     maxQueryDepth: Number(env.STRATUM_MAX_DEPTH ?? 12),
     maxQueryComplexity: Number(env.STRATUM_MAX_COMPLEXITY ?? 5_000),
+    maxBuckets: Number(env.STRATUM_MAX_BUCKETS ?? 10_000),
     corsOrigins: (env.STRATUM_CORS_ORIGINS ?? "").split(",").filter(Boolean),
     refreshIntervalSeconds: Number(env.STRATUM_REFRESH_INTERVAL_SECONDS ?? 0),
     logLevel: env.LOG_LEVEL || "info",

@@ -3,7 +3,7 @@ import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { assertSegmentExists } from "../segments";
 import { compileSql } from "../semantic/sql";
-import { assertTimeZone } from "../semantic/time";
+import { assertTimeZone, DEFAULT_MAX_BUCKETS } from "../semantic/time";
 import type { AnalysisScope } from "./compile/common";
 import { compileFunnel, type FunnelDefinition, type FunnelRow, toTextArray } from "./compile/funnel";
 import { compileLifecycle, type LifecycleDefinition, type LifecycleRow } from "./compile/lifecycle";
@@ -97,11 +97,14 @@ export class AnalyticsService {
   constructor(
     private readonly db: Database,
     private readonly defaultTimezone: string,
+    /** Buckets (retention: cells) one analysis may produce (`STRATUM_MAX_BUCKETS`). */
+    private readonly maxBuckets: number = DEFAULT_MAX_BUCKETS,
   ) {}
 
   async funnel(input: Omit<FunnelDefinition, keyof AnalysisScope> & ScopeInput): Promise<FunnelResult> {
-    const scope = await this.scope(input);
+    const scope = this.scope(input);
     const compiled = compileFunnel({ ...input, ...scope });
+    await this.assertSegment(scope);
     await this.assertEventsExist(compiled.eventNames, (name) => {
       const step = input.steps.findIndex((s) => s.event === name);
       return step >= 0
@@ -125,8 +128,9 @@ export class AnalyticsService {
   async retention(
     input: Omit<RetentionDefinition, keyof AnalysisScope> & ScopeInput,
   ): Promise<RetentionResult> {
-    const scope = await this.scope(input);
-    const compiled = compileRetention({ ...input, ...scope });
+    const scope = this.scope(input);
+    const compiled = compileRetention({ ...input, ...scope }, this.maxBuckets);
+    await this.assertSegment(scope);
     await this.assertEventsExist([input.startEvent, input.returnEvent], (name) =>
       name === input.startEvent ? "startEvent" : "returnEvent",
     );
@@ -154,8 +158,9 @@ export class AnalyticsService {
   }
 
   async paths(input: Omit<PathsDefinition, keyof AnalysisScope> & ScopeInput): Promise<PathsResult> {
-    const scope = await this.scope(input);
+    const scope = this.scope(input);
     const compiled = compilePaths({ ...input, ...scope });
+    await this.assertSegment(scope);
     await this.assertEventsExist(
       [input.startEvent, input.endEvent].filter((name): name is string => !!name),
       (name) => (name === input.startEvent ? "startEvent" : "endEvent"),
@@ -180,8 +185,9 @@ export class AnalyticsService {
   async lifecycle(
     input: Omit<LifecycleDefinition, keyof AnalysisScope> & ScopeInput,
   ): Promise<LifecycleResult> {
-    const scope = await this.scope(input);
-    const compiled = compileLifecycle({ ...input, ...scope });
+    const scope = this.scope(input);
+    const compiled = compileLifecycle({ ...input, ...scope }, this.maxBuckets);
+    await this.assertSegment(scope);
     await this.assertEventsExist([input.event], () => "event");
     const rows = await this.db.analyticalQuery<LifecycleRow>(compiled);
     return {
@@ -238,8 +244,9 @@ export class AnalyticsService {
   async repurchaseCycle(
     input: Omit<RepurchaseDefinition, keyof AnalysisScope> & ScopeInput,
   ): Promise<RepurchaseCycleResult> {
-    const scope = await this.scope(input);
+    const scope = this.scope(input);
     const compiled = compileRepurchaseCycle({ ...input, ...scope });
+    await this.assertSegment(scope);
     const rows = await this.db.analyticalQuery<RepurchaseRow>(compiled.statement);
     const distribution = (group: RepurchaseRow[]): RepurchaseDistribution => {
       const head = group.find((row) => row.bin === null);
@@ -266,10 +273,16 @@ export class AnalyticsService {
     };
   }
 
-  private async scope(input: ScopeInput): Promise<AnalysisScope> {
-    const timezone = assertTimeZone(input.timezone ?? this.defaultTimezone);
-    if (input.segment) await assertSegmentExists(this.db, input.segment);
-    return { timezone, segment: input.segment ?? null };
+  /** The scope of an analysis; its segment is checked (SQL) only once the input has compiled. */
+  private scope(input: ScopeInput): AnalysisScope {
+    return {
+      timezone: assertTimeZone(input.timezone ?? this.defaultTimezone),
+      segment: input.segment ?? null,
+    };
+  }
+
+  private async assertSegment(scope: AnalysisScope): Promise<void> {
+    if (scope.segment) await assertSegmentExists(this.db, scope.segment);
   }
 
   /** BAD_USER_INPUT naming the field of the first event name never seen. */

@@ -5,6 +5,7 @@ import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metric
 import { isoInTimeZone } from "../semantic/metrics/format";
 import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metrics/query";
 import { compileSql } from "../semantic/sql";
+import { DEFAULT_MAX_BUCKETS } from "../semantic/time";
 
 /** One row of an answer: the bucket, the dimension values in the query's order, the metrics. */
 export interface MetricAnswerRow {
@@ -29,11 +30,15 @@ export interface MetricAnswer {
  * statement timeout. Knows nothing of GraphQL or HTTP.
  */
 export class MetricsService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Buckets one query may produce (`STRATUM_MAX_BUCKETS`). */
+    private readonly maxBuckets: number = DEFAULT_MAX_BUCKETS,
+  ) {}
 
   /** Compiles without running (for `sql` alone). */
   explain(query: MetricQuery): { compiled: CompiledMetricQuery; sql: string; params: unknown[] } {
-    const compiled = compileMetricQuery(query);
+    const compiled = compileMetricQuery(query, this.maxBuckets);
     const { sql: text, params } = compileSql(compiled.statement);
     return { compiled, sql: text, params };
   }

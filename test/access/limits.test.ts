@@ -77,6 +77,64 @@ describeEachDatabase("limits and error hygiene", (db) => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it("refuses ranges with too many buckets before any SQL runs, naming the cap and the count", async () => {
+    const started = Date.now();
+    const statements: string[] = [];
+    const stop = db().onStatement((statement) => statements.push(statement.sql));
+    try {
+      // 1000-01-01 … 2030-01-01 is 376,200 days: 9,028,800 hours.
+      const hourly =
+        await api.gql(`{ metrics(timeRange: { from: "1000-01-01", to: "2030-01-01" }, grain: HOUR,
+        timezone: "UTC") { rows { time orders } } }`);
+      expect(hourly.errors?.[0].extensions).toMatchObject({
+        code: "LIMIT_EXCEEDED",
+        limit: "buckets",
+        max: 10_000,
+        actual: 9_028_800,
+      });
+      expect(hourly.errors?.[0].message).toMatch(/9028800 HOUR buckets.*at most 10000.*STRATUM_MAX_BUCKETS/);
+      // The CSV export runs the same service code: 3,652,059 days from 0001-01-01 to 9999-12-31 included.
+      const csv = await fetch(
+        `${api.url.replace("/graphql", "/export/metrics.csv")}?metrics=orders&grain=DAY&timezone=UTC&from=0001-01-01&to=9999-12-31T12:00:00`,
+        { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } },
+      );
+      expect(csv.status).toBe(400);
+      expect(((await csv.json()) as any).errors[0].extensions).toMatchObject({
+        code: "LIMIT_EXCEEDED",
+        actual: 3_652_059,
+      });
+      // 47,847 daily cohorts from 1970 to 2100, 11 periods each (the default): a triangle of
+      // 11·12/2 + (47,847 − 11)·11 = 526,262 cells.
+      const retention = await api.gql(`{ retention(input: { startEvent: "a", returnEvent: "b", period: DAY,
+        timeRange: { from: "1970-01-01", to: "2101-01-01" }, timezone: "UTC" }) { cohorts { size } } }`);
+      expect(retention.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", actual: 526_262 });
+      const lifecycle = await api.gql(`{ lifecycle(input: { event: "a", grain: DAY,
+        timeRange: { from: "1970-01-01", to: "2101-01-01" }, timezone: "UTC" }) { rows { new } } }`);
+      expect(lifecycle.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", actual: 47_847 });
+    } finally {
+      stop();
+    }
+    // Only key lookups ran: no statement mentions a series.
+    expect(statements.filter((text) => /generate_series/.test(text))).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("takes the bucket cap from STRATUM_MAX_BUCKETS", async () => {
+    const capped = await startTestApi(db(), { STRATUM_MAX_BUCKETS: "30" });
+    try {
+      const query = (to: string) =>
+        capped.gql(`{ metrics(timeRange: { from: "2026-01-01", to: "${to}" }, grain: DAY, timezone: "UTC") {
+          rows { time orders } } }`);
+      const thirty = await query("2026-01-31");
+      expect(thirty.errors).toBeUndefined();
+      expect(thirty.data.metrics.rows).toHaveLength(30);
+      const month = await query("2026-02-01");
+      expect(month.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", max: 30, actual: 31 });
+    } finally {
+      await capped.close();
+    }
+  });
+
   it("lets the introspection query of IDEs through the depth limit", async () => {
     const response = await api.gql(getIntrospectionQuery());
     expect(response.errors).toBeUndefined();
