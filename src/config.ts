@@ -15,6 +15,8 @@ export interface StratumConfig {
   maxQueryComplexity: number;
   /** Time buckets (retention: cells) one metrics query or analysis may produce. */
   maxBuckets: number;
+  /** Analytical statements one GraphQL request runs at a time, whatever its number of root fields. */
+  requestAnalyticalConcurrency: number;
   corsOrigins: string[];
   /** Seconds between scheduled tag and segment refreshes; 0 disables the schedule. */
   refreshIntervalSeconds: number;
@@ -36,6 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     maxQueryDepth: Number(env.STRATUM_MAX_DEPTH ?? 12),
     maxQueryComplexity: Number(env.STRATUM_MAX_COMPLEXITY ?? 5_000),
     maxBuckets: Number(env.STRATUM_MAX_BUCKETS ?? 10_000),
+    requestAnalyticalConcurrency: Number(env.STRATUM_REQUEST_ANALYTICAL_CONCURRENCY ?? 2),
     corsOrigins: (env.STRATUM_CORS_ORIGINS ?? "").split(",").filter(Boolean),
     refreshIntervalSeconds: Number(env.STRATUM_REFRESH_INTERVAL_SECONDS ?? 0),
     logLevel: env.LOG_LEVEL || "info",

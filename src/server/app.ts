@@ -11,6 +11,7 @@ import type { GraphQLFormattedError } from "graphql";
 import { jsonBodyWithLimits, jsonErrorHandler } from "../access/body-limit";
 import { ingestionMutationNames, queryLimitsPlugin } from "../access/limits";
 import { Permission } from "../access/permissions";
+import { withAnalyticalConcurrency } from "../db/concurrency";
 import { ErrorCode, StratumError } from "../errors";
 import { buildStratumSchema } from "../schema/build";
 import { bearerToken, requirePermission, resolvePrincipal } from "./auth";
@@ -125,6 +126,9 @@ export async function createServer(services: Services, options: ServerOptions = 
     "/graphql",
     cors(corsOptions),
     ...jsonBodyWithLimits(ingestionMutationNames),
+    // Aliased analytical root fields of one request share a few slots instead of the pool.
+    (_req: express.Request, _res: express.Response, next: express.NextFunction) =>
+      withAnalyticalConcurrency(services.config.requestAnalyticalConcurrency, next),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
         createContext(
