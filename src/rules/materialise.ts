@@ -56,6 +56,12 @@ export interface MaterialiseReport {
 export const MAX_AGGREGATES_PER_PASS = 200;
 
 /**
+ * Definitions one diff statement evaluates at most: each binds a few parameters (its key,
+ * its literals) and a statement carries at most 65,535, however few aggregates they share.
+ */
+export const MAX_DEFINITIONS_PER_DIFF = 500;
+
+/**
  * Packs targets (in order) into feature passes of at most `maxAggregates` distinct
  * aggregates; aggregates shared by targets of a pass are computed once. A target needing
  * more than the cap alone gets a pass of its own.
@@ -294,7 +300,8 @@ export async function materialise(
       for (const pass of passes) {
         for (const kind of ["tag", "segment"] as const) {
           const group = pass.targets.filter((target) => target.kind === kind && inLevel.has(target));
-          if (group.length > 0) await diff(kind, group, pass);
+          for (let start = 0; start < group.length; start += MAX_DEFINITIONS_PER_DIFF)
+            await diff(kind, group.slice(start, start + MAX_DEFINITIONS_PER_DIFF), pass);
         }
       }
     }

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { featurePasses } from "../../src/rules/materialise";
 import { parseRule } from "../../src/rules/parser";
-import { describeEachDatabase } from "../helpers/db";
+import { countStatements, describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 
 const DAY = 86_400_000;
@@ -43,7 +43,12 @@ describeEachDatabase("refresh of many definitions, and of broken ones", (db) => 
       ),
     );
     try {
-      const report = await api.services.tags.refresh();
+      const { result: report, statements } = await countStatements(db(), () => api.services.tags.refresh());
+      // 1,100 distinct aggregates in passes of at most 200: 6 passes, each diffed once (one level).
+      expect(statements.filter((text) => text.startsWith("create temp table rule_features_"))).toHaveLength(
+        6,
+      );
+      expect(statements.filter((text) => text.includes("insert into tag_members"))).toHaveLength(6);
       expect(report.failed).toEqual([]);
       expect(report.refreshed).toHaveLength(DEFINITIONS);
       const groups = await db().query<{ users: string; tags: number }>(sql`
@@ -59,6 +64,36 @@ describeEachDatabase("refresh of many definitions, and of broken ones", (db) => 
     } finally {
       await db().query(sql`delete from tag_members where tag_key like 'w%'`);
       await db().query(sql`delete from tags where key like 'w%'`);
+    }
+  });
+
+  it("splits definitions sharing one aggregate into diffs of at most 500", async () => {
+    // Tag t<n>: at least n counted orders. u1 has 2 (with merged profile 5), u2 has 1.
+    await db().query(
+      insertRuleTags(
+        Array.from({ length: 501 }, (_, i) => ({
+          key: `t${String(i + 1).padStart(3, "0")}`,
+          rule: `count(orders) >= ${i + 1}`,
+        })),
+      ),
+    );
+    try {
+      const { result: report, statements } = await countStatements(db(), () => api.services.tags.refresh());
+      expect(report.failed).toEqual([]);
+      expect(statements.filter((text) => text.startsWith("create temp table rule_features_"))).toHaveLength(
+        1,
+      );
+      expect(statements.filter((text) => text.includes("insert into tag_members"))).toHaveLength(2);
+      const members = await db().query<{ key: string; users: string }>(sql`
+        select tag_key as key, string_agg(user_id::text, ',' order by user_id) as users
+        from tag_members where tag_key like 't%' group by tag_key order by tag_key`);
+      expect(members).toEqual([
+        { key: "t001", users: "1,2" },
+        { key: "t002", users: "1" },
+      ]);
+    } finally {
+      await db().query(sql`delete from tag_members where tag_key like 't%'`);
+      await db().query(sql`delete from tags where key like 't%'`);
     }
   });
 
@@ -94,6 +129,18 @@ describeEachDatabase("refresh of many definitions, and of broken ones", (db) => 
     const [{ refreshed }] = await db().query<{ refreshed: string }>(sql`
       select string_agg(key, ',' order by key) as refreshed from tags where refreshed_at is not null`);
     expect(refreshed).toBe("buyer,repeat");
+
+    // Segments refresh through the same code: the broken one is reported, the other refreshes.
+    await db().query(sql`insert into segments (key, name, kind, rule, updated_by) values
+      ('big_spenders', 'Big spenders', 'DYNAMIC', 'sum(orders.total) > 25', 'test'),
+      ('broken_segment', 'Broken', 'DYNAMIC', 'sum(orders.total) >', 'test')`);
+    const segments = await api.gql(`mutation { refreshSegments {
+      segments { key users } failed { kind key code } } }`);
+    expect(segments.data.refreshSegments).toEqual({
+      // u1: 10 + 20 = 30; u2: 30.
+      segments: [{ key: "big_spenders", users: 2 }],
+      failed: [{ kind: "segment", key: "broken_segment", code: "RULE_INVALID" }],
+    });
   });
 });
 
