@@ -26,6 +26,16 @@ export interface StratumConfig {
   debugErrors: boolean;
 }
 
+/** A cap read from the environment: a typo must stop the start, not silently lift the cap. */
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, not "${text}"`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
@@ -37,8 +47,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     statementTimeoutMs: Number(env.STRATUM_STATEMENT_TIMEOUT_MS ?? 10_000),
     maxQueryDepth: Number(env.STRATUM_MAX_DEPTH ?? 12),
     maxQueryComplexity: Number(env.STRATUM_MAX_COMPLEXITY ?? 5_000),
-    maxBuckets: Number(env.STRATUM_MAX_BUCKETS ?? 10_000),
-    requestAnalyticalConcurrency: Number(env.STRATUM_REQUEST_ANALYTICAL_CONCURRENCY ?? 2),
+    maxBuckets: positiveInteger(env, "STRATUM_MAX_BUCKETS", 10_000),
+    requestAnalyticalConcurrency: positiveInteger(env, "STRATUM_REQUEST_ANALYTICAL_CONCURRENCY", 2),
     corsOrigins: (env.STRATUM_CORS_ORIGINS ?? "").split(",").filter(Boolean),
     refreshIntervalSeconds: Number(env.STRATUM_REFRESH_INTERVAL_SECONDS ?? 0),
     logLevel: env.LOG_LEVEL || "info",

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { retentionCellCount } from "../../src/analytics/compile/retention";
+import { loadConfig } from "../../src/config";
 import {
   bucketCount,
   bucketSeries,
@@ -49,6 +50,19 @@ describe("bucket count of a range, without SQL", () => {
     expect(retentionCellCount(3, 11)).toBe(6);
     // 5 cohorts, 2 periods: every cohort but the last reaches both periods: 2+2+2+2+1.
     expect(retentionCellCount(5, 2)).toBe(9);
+  });
+});
+
+describe("caps from the environment", () => {
+  it("refuses to start with a cap that is not a positive integer instead of lifting it", () => {
+    expect(loadConfig({}).maxBuckets).toBe(10_000);
+    expect(loadConfig({ STRATUM_MAX_BUCKETS: "500" }).maxBuckets).toBe(500);
+    for (const text of ["ten", "0", "-5", "2.5"]) {
+      expect(() => loadConfig({ STRATUM_MAX_BUCKETS: text })).toThrow(/STRATUM_MAX_BUCKETS/);
+    }
+    expect(() => loadConfig({ STRATUM_REQUEST_ANALYTICAL_CONCURRENCY: "0" })).toThrow(
+      /STRATUM_REQUEST_ANALYTICAL_CONCURRENCY/,
+    );
   });
 });
 
