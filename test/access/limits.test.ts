@@ -57,6 +57,25 @@ describeEachDatabase("limits and error hygiene", (db) => {
     expect(many.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", actual: 5050 });
   });
 
+  it("counts an analytical root field as ten root fields: nine aliased metrics run, ten are refused", async () => {
+    const aliased = (n: number) =>
+      Array.from(
+        { length: n },
+        (_, i) =>
+          `m${i}: metrics(timeRange: { from: "2026-01-01", to: "2026-01-02" }, timezone: "UTC") { rows { orders } }`,
+      ).join(" ");
+    // Each costs 500 + 1 (rows): 9 × 501 = 4509 ≤ 5000, 10 × 501 = 5010.
+    const nine = await api.gql(`{ ${aliased(9)} }`);
+    expect(nine.errors).toBeUndefined();
+    expect(nine.data.m8.rows).toEqual([{ orders: 0 }]);
+    const ten = await api.gql(`{ ${aliased(10)} }`);
+    expect(ten.errors?.[0].extensions).toMatchObject({
+      code: "LIMIT_EXCEEDED",
+      limit: "complexity",
+      actual: 5010,
+    });
+  });
+
   it("refuses a huge `first` with LIMIT_EXCEEDED", async () => {
     for (const first of [1001, 1_000_000, 2_147_483_647]) {
       const response = await api.gql(`query($first: Int) { users(first: $first) { totalCount } }`, { first });
