@@ -86,7 +86,10 @@ export function featurePasses<T extends { expr: Expr }>(targets: readonly T[], m
   return passes;
 }
 
-/** What a client may read about a failed definition: coded errors as they are, database errors by SQLSTATE only. */
+/**
+ * What a client may read about a failed definition: coded errors as they are; anything else
+ * (a database error, by SQLSTATE only) goes to the log with its details.
+ */
 function failureOf(target: { kind: "tag" | "segment"; key: string }, error: unknown): MaterialiseFailure {
   if (error instanceof StratumError) {
     return { kind: target.kind, key: target.key, code: error.code, message: error.message };
@@ -98,7 +101,7 @@ function failureOf(target: { kind: "tag" | "segment"; key: string }, error: unkn
     kind: target.kind,
     key: target.key,
     code: ErrorCode.INTERNAL,
-    message: `The database could not evaluate this rule${state ? ` (SQLSTATE ${state})` : ""}; the server log has the details`,
+    message: `This rule could not be evaluated${state ? ` (SQLSTATE ${state})` : ""}; the server log has the details`,
   };
 }
 
