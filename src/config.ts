@@ -15,6 +15,10 @@ export interface StratumConfig {
   statementTimeoutMs: number;
   maxQueryDepth: number;
   maxQueryComplexity: number;
+  /** Time buckets (retention: cells) one metrics query or analysis may produce. */
+  maxBuckets: number;
+  /** Analytical statements one GraphQL request runs at a time, whatever its number of root fields. */
+  requestAnalyticalConcurrency: number;
   corsOrigins: string[];
   /** Seconds between scheduled tag and segment refreshes; 0 disables the schedule. */
   refreshIntervalSeconds: number;
@@ -24,6 +28,16 @@ export interface StratumConfig {
   debugErrors: boolean;
   /** `GET /metrics` without a key (STRATUM_METRICS_PUBLIC=1), for a scraper on an internal network. */
   metricsPublic: boolean;
+}
+
+/** A cap read from the environment: a typo must stop the start, not silently lift the cap. */
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, not "${text}"`);
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig {
@@ -40,6 +54,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     statementTimeoutMs: Number(env.STRATUM_STATEMENT_TIMEOUT_MS ?? 10_000),
     maxQueryDepth: Number(env.STRATUM_MAX_DEPTH ?? 12),
     maxQueryComplexity: Number(env.STRATUM_MAX_COMPLEXITY ?? 5_000),
+    maxBuckets: positiveInteger(env, "STRATUM_MAX_BUCKETS", 10_000),
+    requestAnalyticalConcurrency: positiveInteger(env, "STRATUM_REQUEST_ANALYTICAL_CONCURRENCY", 2),
     corsOrigins: (env.STRATUM_CORS_ORIGINS ?? "").split(",").filter(Boolean),
     refreshIntervalSeconds: Number(env.STRATUM_REFRESH_INTERVAL_SECONDS ?? 0),
     logLevel: env.LOG_LEVEL || "info",

@@ -78,6 +78,14 @@ export const MAX_INTROSPECTION_DEPTH = 16;
 export const ROOT_FIELD_COST = 50;
 
 /**
+ * An analytical root field (metrics, analyses, rule previews) scans facts: it costs ten
+ * root fields (`complexity` of its declaration), so one request holds at most nine of them
+ * at the default complexity limit. On PGlite, which cannot cancel a statement, this bounds
+ * the work one request can queue.
+ */
+export const ANALYTICAL_ROOT_FIELD_COST = 500;
+
+/**
  * Cost model: a root field costs 50 (its own SQL), any other object field 1 (a row fetch or
  * a loader call), a scalar 0, and a paged field multiplies the cost of what it selects by
  * `first` (the page size it will return). So nested pages multiply, a wide page of profiles

@@ -3,7 +3,7 @@ import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { assertSegmentExists } from "../segments";
 import { compileSql } from "../semantic/sql";
-import { assertTimeZone, type TimeRange } from "../semantic/time";
+import { assertTimeZone, DEFAULT_MAX_BUCKETS, type TimeRange } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
 import type { AnalysisScope } from "./compile/common";
 import { compileFunnel, type FunnelDefinition, type FunnelRow, toTextArray } from "./compile/funnel";
@@ -102,11 +102,14 @@ export class AnalyticsService {
   constructor(
     private readonly db: Database,
     private readonly defaultTimezone: string,
+    /** Buckets (retention: cells) one analysis may produce (`STRATUM_MAX_BUCKETS`). */
+    private readonly maxBuckets: number = DEFAULT_MAX_BUCKETS,
   ) {}
 
   async funnel(input: AnalysisInput<FunnelDefinition>): Promise<FunnelResult> {
-    const scope = await this.scope(input);
+    const scope = this.scope(input);
     const compiled = compileFunnel({ ...input, ...scope });
+    await this.assertSegment(scope);
     await this.assertEventsExist(compiled.eventNames, (name) => {
       const step = input.steps.findIndex((s) => s.event === name);
       return step >= 0
@@ -128,8 +131,9 @@ export class AnalyticsService {
   }
 
   async retention(input: AnalysisInput<RetentionDefinition>): Promise<RetentionResult> {
-    const scope = await this.scope(input);
-    const compiled = compileRetention({ ...input, ...scope });
+    const scope = this.scope(input);
+    const compiled = compileRetention({ ...input, ...scope }, this.maxBuckets);
+    await this.assertSegment(scope);
     await this.assertEventsExist([input.startEvent, input.returnEvent], (name) =>
       name === input.startEvent ? "startEvent" : "returnEvent",
     );
@@ -157,8 +161,9 @@ export class AnalyticsService {
   }
 
   async paths(input: AnalysisInput<PathsDefinition>): Promise<PathsResult> {
-    const scope = await this.scope(input);
+    const scope = this.scope(input);
     const compiled = compilePaths({ ...input, ...scope });
+    await this.assertSegment(scope);
     await this.assertEventsExist(
       [input.startEvent, input.endEvent].filter((name): name is string => !!name),
       (name) => (name === input.startEvent ? "startEvent" : "endEvent"),
@@ -181,8 +186,9 @@ export class AnalyticsService {
   }
 
   async lifecycle(input: AnalysisInput<LifecycleDefinition>): Promise<LifecycleResult> {
-    const scope = await this.scope(input);
-    const compiled = compileLifecycle({ ...input, ...scope });
+    const scope = this.scope(input);
+    const compiled = compileLifecycle({ ...input, ...scope }, this.maxBuckets);
+    await this.assertSegment(scope);
     await this.assertEventsExist([input.event], () => "event");
     const rows = await this.db.analyticalQuery<LifecycleRow>(compiled);
     return {
@@ -237,8 +243,9 @@ export class AnalyticsService {
   }
 
   async repurchaseCycle(input: AnalysisInput<RepurchaseDefinition>): Promise<RepurchaseCycleResult> {
-    const scope = await this.scope(input);
+    const scope = this.scope(input);
     const compiled = compileRepurchaseCycle({ ...input, ...scope });
+    await this.assertSegment(scope);
     const rows = await this.db.analyticalQuery<RepurchaseRow>(compiled.statement);
     const distribution = (group: RepurchaseRow[]): RepurchaseDistribution => {
       const head = group.find((row) => row.bin === null);
@@ -265,14 +272,21 @@ export class AnalyticsService {
     };
   }
 
-  /** The time zone, the segment (which must exist) and the range resolved now in that time zone. */
-  private async scope(
-    input: ScopeInput & { timeRange: TimeRangeSpec },
-  ): Promise<AnalysisScope & { timeRange: TimeRange }> {
+  /**
+   * The time zone, the segment and the range resolved now in that time zone; the segment is
+   * checked (SQL) only once the input has compiled, so caps refuse before any statement.
+   */
+  private scope(input: ScopeInput & { timeRange: TimeRangeSpec }): AnalysisScope & { timeRange: TimeRange } {
     const timezone = assertTimeZone(input.timezone ?? this.defaultTimezone);
-    const timeRange = resolveTimeRange(input.timeRange, timezone, new Date());
-    if (input.segment) await assertSegmentExists(this.db, input.segment);
-    return { timezone, segment: input.segment ?? null, timeRange };
+    return {
+      timezone,
+      segment: input.segment ?? null,
+      timeRange: resolveTimeRange(input.timeRange, timezone, new Date()),
+    };
+  }
+
+  private async assertSegment(scope: AnalysisScope): Promise<void> {
+    if (scope.segment) await assertSegmentExists(this.db, scope.segment);
   }
 
   /** BAD_USER_INPUT naming the field of the first event name never seen. */

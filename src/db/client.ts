@@ -10,6 +10,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { limitExceeded } from "../errors";
+import { currentRequestSlots, Semaphore } from "./concurrency";
 import { normaliseRows } from "./rows";
 import * as schema from "./schema";
 
@@ -30,7 +31,10 @@ export interface Database {
   query<T extends Row = Row>(statement: SQL): Promise<T[]>;
   /**
    * For analytical reads (metrics, analyses, rule previews): runs under the configured
-   * statement timeout; a cancelled statement becomes a LIMIT_EXCEEDED error, not a hang.
+   * statement timeout (PostgreSQL; PGlite cannot cancel a statement); a cancelled statement
+   * becomes a LIMIT_EXCEEDED error, not a hang. On PostgreSQL analytical statements hold at
+   * most pool size − 1 connections together, so ingestion and key lookups always find one;
+   * inside `withAnalyticalConcurrency` they also wait for one of the request's slots.
    */
   analyticalQuery<T extends Row = Row>(statement: SQL): Promise<T[]>;
   /**
@@ -69,6 +73,8 @@ class DrizzleDatabase implements Database {
     private readonly listeners: Listeners,
     private readonly closeDriver: () => Promise<void>,
     private readonly statementTimeoutMs: number,
+    /** Connections analytical statements may hold at once; null inside a transaction (it has its own). */
+    private readonly analyticalSlots: Semaphore | null,
   ) {}
 
   async query<T extends Row = Row>(statement: SQL): Promise<T[]> {
@@ -76,7 +82,17 @@ class DrizzleDatabase implements Database {
     return normaliseRows(result) as T[];
   }
 
-  async analyticalQuery<T extends Row = Row>(statement: SQL): Promise<T[]> {
+  analyticalQuery<T extends Row = Row>(statement: SQL): Promise<T[]> {
+    const pooled = () =>
+      this.analyticalSlots
+        ? this.analyticalSlots.run(() => this.timedQuery<T>(statement))
+        : this.timedQuery<T>(statement);
+    // The request's slot first, then a connection: a request never holds a connection while it waits.
+    const request = currentRequestSlots();
+    return request ? request.run(pooled) : pooled();
+  }
+
+  private async timedQuery<T extends Row>(statement: SQL): Promise<T[]> {
     const timeout = Math.max(1, Math.trunc(this.statementTimeoutMs));
     try {
       return await this.transaction(async (tx) => {
@@ -121,6 +137,7 @@ class DrizzleDatabase implements Database {
           this.listeners,
           async () => {},
           this.statementTimeoutMs,
+          null,
         ),
       ),
     );
@@ -185,18 +202,29 @@ export async function connect(options: ConnectOptions = {}): Promise<Database> {
   const timeoutMs = options.statementTimeoutMs ?? 10_000;
   const logger = { logQuery: (query: string, params: unknown[]) => listeners.emit(query, params) };
   if (options.databaseUrl) {
+    const poolSize = options.maxConnections ?? 10;
     const client = postgres(options.databaseUrl, {
-      max: options.maxConnections ?? 10,
+      max: poolSize,
       onnotice: () => {},
       connection: { application_name: "stratum" },
     });
     const orm = drizzlePostgres(client, { schema, logger }) as unknown as Orm;
-    return new DrizzleDatabase("postgres", orm, listeners, () => client.end({ timeout: 5 }), timeoutMs);
+    // One connection stays free of analytical work (a pool of one has nothing to spare).
+    const analyticalSlots = new Semaphore(Math.max(1, poolSize - 1));
+    return new DrizzleDatabase(
+      "postgres",
+      orm,
+      listeners,
+      () => client.end({ timeout: 5 }),
+      timeoutMs,
+      analyticalSlots,
+    );
   }
   const dataDir = options.dataDir && options.dataDir !== "memory://" ? options.dataDir : undefined;
   const client = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   const orm = drizzlePglite(client, { schema, logger }) as unknown as Orm;
-  return new DrizzleDatabase("pglite", orm, listeners, () => client.close(), timeoutMs);
+  // PGlite is one connection that runs one statement at a time: there is no pool to share out.
+  return new DrizzleDatabase("pglite", orm, listeners, () => client.close(), timeoutMs, null);
 }
 
 /** Applies the drizzle-kit migrations in `drizzle/`; safe to run at every start. */

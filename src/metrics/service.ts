@@ -5,6 +5,7 @@ import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metric
 import { isoInTimeZone } from "../semantic/metrics/format";
 import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metrics/query";
 import { compileSql } from "../semantic/sql";
+import { DEFAULT_MAX_BUCKETS } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
 
 /** A metric query as callers give it: the range may be relative (`last`, `named`). */
@@ -33,7 +34,11 @@ export interface MetricAnswer {
  * statement timeout. Knows nothing of GraphQL or HTTP.
  */
 export class MetricsService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Buckets one query may produce (`STRATUM_MAX_BUCKETS`). */
+    private readonly maxBuckets: number = DEFAULT_MAX_BUCKETS,
+  ) {}
 
   /** Compiles without running (for `sql` alone); a relative range is resolved at `now`. */
   explain(
@@ -41,7 +46,7 @@ export class MetricsService {
     now: Date = new Date(),
   ): { query: MetricQuery; compiled: CompiledMetricQuery; sql: string; params: unknown[] } {
     const query = { ...request, range: resolveTimeRange(request.range, request.timezone, now) };
-    const compiled = compileMetricQuery(query);
+    const compiled = compileMetricQuery(query, this.maxBuckets);
     const { sql: text, params } = compileSql(compiled.statement);
     return { query, compiled, sql: text, params };
   }

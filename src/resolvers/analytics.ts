@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from "type-graphql";
+import { ANALYTICAL_ROOT_FIELD_COST } from "../access/limits";
 import { Permission } from "../access/permissions";
 import {
   FunnelInput,
@@ -20,13 +21,13 @@ import type { Context } from "../server/context";
 @Resolver()
 export class AnalyticsResolver {
   @Authorized(Permission.READ)
-  @Query(() => FunnelResult)
+  @Query(() => FunnelResult, { complexity: ANALYTICAL_ROOT_FIELD_COST })
   funnel(@Arg("input", () => FunnelInput) input: FunnelInput, @Ctx() ctx: Context): Promise<FunnelResult> {
     return ctx.services.analytics.funnel(input);
   }
 
   @Authorized(Permission.READ)
-  @Query(() => RetentionResult)
+  @Query(() => RetentionResult, { complexity: ANALYTICAL_ROOT_FIELD_COST })
   retention(
     @Arg("input", () => RetentionInput) input: RetentionInput,
     @Ctx() ctx: Context,
@@ -35,13 +36,13 @@ export class AnalyticsResolver {
   }
 
   @Authorized(Permission.READ)
-  @Query(() => PathsResult)
+  @Query(() => PathsResult, { complexity: ANALYTICAL_ROOT_FIELD_COST })
   paths(@Arg("input", () => PathsInput) input: PathsInput, @Ctx() ctx: Context): Promise<PathsResult> {
     return ctx.services.analytics.paths(input);
   }
 
   @Authorized(Permission.READ)
-  @Query(() => LifecycleResult)
+  @Query(() => LifecycleResult, { complexity: ANALYTICAL_ROOT_FIELD_COST })
   lifecycle(
     @Arg("input", () => LifecycleInput) input: LifecycleInput,
     @Ctx() ctx: Context,
@@ -50,7 +51,7 @@ export class AnalyticsResolver {
   }
 
   @Authorized(Permission.READ)
-  @Query(() => RfmResult)
+  @Query(() => RfmResult, { complexity: ANALYTICAL_ROOT_FIELD_COST })
   rfm(
     @Ctx() ctx: Context,
     @Arg("asOf", () => DateTime, { nullable: true, description: "Evaluation time; now when absent" })
@@ -62,7 +63,7 @@ export class AnalyticsResolver {
   }
 
   @Authorized(Permission.READ)
-  @Query(() => RepurchaseCycleResult)
+  @Query(() => RepurchaseCycleResult, { complexity: ANALYTICAL_ROOT_FIELD_COST })
   repurchaseCycle(
     @Arg("timeRange", () => TimeRangeInput) timeRange: TimeRangeInput,
     @Ctx() ctx: Context,

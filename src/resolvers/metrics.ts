@@ -14,6 +14,7 @@ import {
   Resolver,
   Root,
 } from "type-graphql";
+import { ANALYTICAL_ROOT_FIELD_COST } from "../access/limits";
 import { Permission } from "../access/permissions";
 import { badInput } from "../errors";
 import { METRICS } from "../metrics/catalog";
@@ -145,6 +146,7 @@ export class MetricsResolver {
   @Authorized(Permission.READ)
   @Query(() => MetricResult, {
     description: "Metrics from the catalog; the selection of `rows` decides what is computed and grouped by",
+    complexity: ANALYTICAL_ROOT_FIELD_COST,
   })
   async metrics(
     @Args(() => MetricsArgs) args: MetricsArgs,

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { ANALYTICAL_ROOT_FIELD_COST } from "../access/limits";
 import { Permission } from "../access/permissions";
 import { DateTime } from "../schema/scalars";
 import {
@@ -42,6 +43,7 @@ export class TagResolver {
   @Authorized(Permission.READ)
   @Query(() => RulePreview, {
     description: "Checks and evaluates a rule as of asOf (default now), saving nothing",
+    complexity: ANALYTICAL_ROOT_FIELD_COST,
   })
   async previewRule(
     @Arg("rule", () => String) rule: string,

@@ -175,55 +175,70 @@ function aggregateSql(feature: Feature, asOf: Date, projections: Projections): S
   }
 }
 
+/** The identity of an aggregate: two rules asking for the same one share its feature column. */
+const aggregateKey = (expr: Extract<Expr, { type: "aggregate" }>): string =>
+  JSON.stringify([featureFn(expr.fn), canonicalSource(expr.source)]);
+
+/** Calls `visit` with every leaf of a rule that needs a feature column (aggregates, RFM, predictions). */
+function visitFeatureLeaves(expr: Expr, visit: (leaf: Expr) => void): void {
+  switch (expr.type) {
+    case "aggregate":
+    case "rfm_segment":
+    case "prediction":
+      visit(expr);
+      return;
+    case "and":
+    case "or":
+    case "compare":
+      visitFeatureLeaves(expr.left, visit);
+      visitFeatureLeaves(expr.right, visit);
+      return;
+    case "not":
+    case "days_since":
+      visitFeatureLeaves(expr.arg, visit);
+      return;
+    case "in":
+    case "within":
+      visitFeatureLeaves(expr.value, visit);
+      return;
+    case "between":
+      visitFeatureLeaves(expr.value, visit);
+      visitFeatureLeaves(expr.low, visit);
+      visitFeatureLeaves(expr.high, visit);
+      return;
+    default:
+      return;
+  }
+}
+
+/** The distinct aggregates of a rule, by identity (the feature columns it needs). */
+export function aggregateKeys(expr: Expr): Set<string> {
+  const keys = new Set<string>();
+  visitFeatureLeaves(expr, (leaf) => {
+    if (leaf.type === "aggregate") keys.add(aggregateKey(leaf));
+  });
+  return keys;
+}
+
 export function compileRules(rules: readonly Expr[], options: CompileOptions): RuleCompilation {
   const asOf = sql`${options.asOf.toISOString()}::timestamptz`;
   const features = new Map<string, Feature>();
   let usesRfm = false;
   const predictionFields = new Set<string>();
 
-  const collect = (expr: Expr): void => {
-    switch (expr.type) {
-      case "aggregate": {
-        const fn = featureFn(expr.fn);
-        const key = JSON.stringify([fn, canonicalSource(expr.source)]);
-        if (!features.has(key)) features.set(key, { column: `f${features.size}`, fn, source: expr.source });
-        return;
-      }
-      case "rfm_segment":
-        usesRfm = true;
-        return;
-      case "prediction":
-        predictionFields.add(expr.field);
-        return;
-      case "and":
-      case "or":
-      case "compare":
-        collect(expr.left);
-        collect(expr.right);
-        return;
-      case "not":
-      case "days_since":
-        collect(expr.arg);
-        return;
-      case "in":
-      case "within":
-        collect(expr.value);
-        return;
-      case "between":
-        collect(expr.value);
-        collect(expr.low);
-        collect(expr.high);
-        return;
-      default:
-        return;
-    }
-  };
-  for (const rule of rules) collect(rule);
+  for (const rule of rules) {
+    visitFeatureLeaves(rule, (leaf) => {
+      if (leaf.type === "aggregate") {
+        const key = aggregateKey(leaf);
+        if (!features.has(key))
+          features.set(key, { column: `f${features.size}`, fn: featureFn(leaf.fn), source: leaf.source });
+      } else if (leaf.type === "rfm_segment") usesRfm = true;
+      else if (leaf.type === "prediction") predictionFields.add(leaf.field);
+    });
+  }
 
-  const columnOf = (expr: Extract<Expr, { type: "aggregate" }>): string => {
-    const key = JSON.stringify([featureFn(expr.fn), canonicalSource(expr.source)]);
-    return (features.get(key) as Feature).column;
-  };
+  const columnOf = (expr: Extract<Expr, { type: "aggregate" }>): string =>
+    (features.get(aggregateKey(expr)) as Feature).column;
 
   const all = [...features.values()];
   const eventFeatures = all.filter((f) => f.source.fact === "event");

@@ -1,17 +1,21 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { ErrorCode, StratumError } from "../errors";
 import { joinSql } from "../semantic/sql";
+import { logger } from "../server/logger";
 import { type Expr, references } from "./ast";
-import { compileRules, type RuleCompilation } from "./compiler";
+import { aggregateKeys, compileRules, type RuleCompilation } from "./compiler";
 import { parseRuleInput } from "./service";
 
 /**
- * Set-based refresh of rule memberships. All targets of one refresh share ONE feature
- * pass over the facts (a temporary table of per-user aggregates); each dependency level
- * is then one statement per kind over that table that diffs all of the level's targets
+ * Set-based refresh of rule memberships. The targets of one refresh share feature passes
+ * over the facts (temporary tables of per-user aggregates, at most
+ * MAX_AGGREGATES_PER_PASS aggregates each, so the number of definitions has no ceiling);
+ * each dependency level is then one statement per kind and pass that diffs those targets
  * against their current members at once, inserting entries, deleting exits and logging
  * both with the refresh time. Levels run in order, so `has_tag` / `in_segment` see
- * memberships refreshed earlier.
+ * memberships refreshed earlier. A definition that fails (its rule no longer parses, or
+ * the database cannot evaluate it) is reported and left as it was; the others refresh.
  */
 export interface MaterialiseTarget {
   kind: "tag" | "segment";
@@ -28,6 +32,77 @@ export interface MaterialiseResult {
   entered: number;
   exited: number;
   milliseconds: number;
+}
+
+/** A definition the refresh could not evaluate: its memberships are left as they were. */
+export interface MaterialiseFailure {
+  kind: "tag" | "segment";
+  key: string;
+  code: string;
+  message: string;
+}
+
+export interface MaterialiseReport {
+  /** In dependency order. */
+  refreshed: MaterialiseResult[];
+  failed: MaterialiseFailure[];
+}
+
+/**
+ * Aggregates one feature pass computes at most. A PostgreSQL row holds at most 1,664
+ * columns and must fit in an 8 kB page: ~1,000 aggregates in one temporary table fail with
+ * "row is too big"; 200 leave room for wide values. Common refreshes fit in one pass.
+ */
+export const MAX_AGGREGATES_PER_PASS = 200;
+
+/**
+ * Definitions one diff statement evaluates at most: each binds a few parameters (its key,
+ * its literals) and a statement carries at most 65,535, however few aggregates they share.
+ */
+export const MAX_DEFINITIONS_PER_DIFF = 500;
+
+/**
+ * Packs targets (in order) into feature passes of at most `maxAggregates` distinct
+ * aggregates; aggregates shared by targets of a pass are computed once. A target needing
+ * more than the cap alone gets a pass of its own.
+ */
+export function featurePasses<T extends { expr: Expr }>(targets: readonly T[], maxAggregates: number): T[][] {
+  const passes: T[][] = [];
+  let current: T[] = [];
+  let keys = new Set<string>();
+  for (const target of targets) {
+    const own = aggregateKeys(target.expr);
+    const merged = new Set([...keys, ...own]);
+    if (current.length > 0 && merged.size > maxAggregates) {
+      passes.push(current);
+      current = [target];
+      keys = own;
+    } else {
+      current.push(target);
+      keys = merged;
+    }
+  }
+  if (current.length > 0) passes.push(current);
+  return passes;
+}
+
+/**
+ * What a client may read about a failed definition: coded errors as they are; anything else
+ * (a database error, by SQLSTATE only) goes to the log with its details.
+ */
+function failureOf(target: { kind: "tag" | "segment"; key: string }, error: unknown): MaterialiseFailure {
+  if (error instanceof StratumError) {
+    return { kind: target.kind, key: target.key, code: error.code, message: error.message };
+  }
+  logger.error({ err: error, kind: target.kind, key: target.key }, "refresh of a definition failed");
+  let state: string | undefined;
+  for (let e: any = error; e && !state; e = e.cause) if (typeof e.code === "string") state = e.code;
+  return {
+    kind: target.kind,
+    key: target.key,
+    code: ErrorCode.INTERNAL,
+    message: `This rule could not be evaluated${state ? ` (SQLSTATE ${state})` : ""}; the server log has the details`,
+  };
 }
 
 /** Serialises refreshes across processes sharing the database. */
@@ -74,6 +149,7 @@ function levelDiff(
   kind: "tag" | "segment",
   group: MaterialiseTarget[],
   compiled: RuleCompilation,
+  features: SQL,
   at: SQL,
 ): SQL {
   const rows = group.map((target) =>
@@ -84,7 +160,7 @@ function levelDiff(
   const keys = joinSql(group.map((target) => sql`${target.key}::text`));
   // A VALUE tag's members have a value; a condition's members have '' (stored as null).
   const next = sql`next as (
-    select t.key, rf.user_id, case when t.valued then t.value end as value from rule_features rf
+    select t.key, rf.user_id, case when t.valued then t.value end as value from ${features} rf
     cross join lateral (values ${joinSql(rows)}) as t(key, valued, value) where t.value is not null)`;
   const counts = sql`select k.key, coalesce(n.users, 0)::int as users, coalesce(e.entered, 0)::int as entered,
       coalesce(x.exited, 0)::int as exited
@@ -145,36 +221,64 @@ function levelDiff(
     ${counts}`;
 }
 
+/** One feature pass: its targets, their compilation and the temporary table holding the features. */
+interface FeaturePass {
+  targets: MaterialiseTarget[];
+  compiled: RuleCompilation;
+  table: SQL;
+}
+
 export async function materialise(
   db: Database,
   targets: MaterialiseTarget[],
   now: Date = new Date(),
-): Promise<MaterialiseResult[]> {
-  if (targets.length === 0) return [];
+): Promise<MaterialiseReport> {
+  if (targets.length === 0) return { refreshed: [], failed: [] };
   const levels = dependencyLevels(targets);
-  const ordered = levels.flat();
-  const compiled = compileRules(
-    ordered.map((t) => t.expr),
-    { asOf: now },
-  );
   const at = sql`${now.toISOString()}::timestamptz`;
   return db.transaction(async (tx) => {
     await tx.query(sql`select pg_advisory_xact_lock(${REFRESH_LOCK})`);
-    // One pass over the facts: per-user features of every rule.
-    await tx.query(sql`create temp table rule_features on commit drop as ${compiled.features}`);
-    await tx.query(sql`analyze rule_features`);
+    const failed: MaterialiseFailure[] = [];
+    const failedTargets = new Set<MaterialiseTarget>();
+    const fail = (target: MaterialiseTarget, error: unknown) => {
+      failed.push(failureOf(target, error));
+      failedTargets.add(target);
+    };
+    const passes: FeaturePass[] = [];
+    /**
+     * Computes a pass's features in a savepoint; when that fails, each of its targets gets a
+     * pass of its own, so only the definition at fault is lost.
+     */
+    const prepare = async (group: MaterialiseTarget[]): Promise<void> => {
+      const table = sql.raw(`rule_features_${passes.length}`);
+      try {
+        const compiled = compileRules(
+          group.map((t) => t.expr),
+          { asOf: now },
+        );
+        await tx.transaction(async (savepoint) => {
+          await savepoint.query(sql`create temp table ${table} on commit drop as ${compiled.features}`);
+          await savepoint.query(sql`analyze ${table}`);
+        });
+        passes.push({ targets: group, compiled, table });
+      } catch (error) {
+        if (group.length === 1) fail(group[0], error);
+        else for (const target of group) await prepare([target]);
+      }
+    };
+    for (const group of featurePasses(levels.flat(), MAX_AGGREGATES_PER_PASS)) await prepare(group);
     // The level-wide diffs hash-join millions of (definition, user) pairs; the default 4 MB
     // work_mem would spill every one of them to disk in many batches.
     await tx.query(sql`set local work_mem = '256MB'`);
-    const results: MaterialiseResult[] = [];
-    for (const level of levels) {
-      const byTarget = new Map<MaterialiseTarget, MaterialiseResult>();
-      for (const kind of ["tag", "segment"] as const) {
-        const group = level.filter((target) => target.kind === kind);
-        if (group.length === 0) continue;
-        const started = performance.now();
-        const counts = await tx.query<{ key: string; users: number; entered: number; exited: number }>(
-          levelDiff(kind, group, compiled, at),
+    const byTarget = new Map<MaterialiseTarget, MaterialiseResult>();
+    /** Diffs a group in a savepoint; when that fails, each target of the group alone. */
+    const diff = async (kind: "tag" | "segment", group: MaterialiseTarget[], pass: FeaturePass) => {
+      const started = performance.now();
+      try {
+        const counts = await tx.transaction((savepoint) =>
+          savepoint.query<{ key: string; users: number; entered: number; exited: number }>(
+            levelDiff(kind, group, pass.compiled, pass.table, at),
+          ),
         );
         const milliseconds = Math.round((performance.now() - started) / group.length);
         const byKey = new Map(counts.map((row) => [row.key, row]));
@@ -189,18 +293,34 @@ export async function materialise(
             milliseconds,
           });
         }
+      } catch (error) {
+        if (group.length === 1) fail(group[0], error);
+        else for (const target of group) await diff(kind, [target], pass);
       }
-      for (const target of level) results.push(byTarget.get(target) as MaterialiseResult);
+    };
+    for (const level of levels) {
+      const inLevel = new Set(level);
+      for (const pass of passes) {
+        for (const kind of ["tag", "segment"] as const) {
+          const group = pass.targets.filter((target) => target.kind === kind && inLevel.has(target));
+          for (let start = 0; start < group.length; start += MAX_DEFINITIONS_PER_DIFF)
+            await diff(kind, group.slice(start, start + MAX_DEFINITIONS_PER_DIFF), pass);
+        }
+      }
     }
+    const refreshed = levels.flat().flatMap((target) => {
+      const result = byTarget.get(target);
+      return result && !failedTargets.has(target) ? [result] : [];
+    });
     const keysOf = (kind: "tag" | "segment") =>
-      ordered.filter((t) => t.kind === kind).map((t) => sql`${t.key}::text`);
+      refreshed.filter((r) => r.kind === kind).map((r) => sql`${r.key}::text`);
     if (keysOf("tag").length)
       await tx.query(sql`update tags set refreshed_at = ${at} where key in (${joinSql(keysOf("tag"))})`);
     if (keysOf("segment").length)
       await tx.query(
         sql`update segments set refreshed_at = ${at} where key in (${joinSql(keysOf("segment"))})`,
       );
-    return results;
+    return { refreshed, failed };
   });
 }
 
@@ -211,7 +331,7 @@ export async function materialise(
 export async function definitionTargets(
   db: Database,
   selection: { tags?: readonly string[]; segments?: readonly string[] },
-): Promise<MaterialiseTarget[]> {
+): Promise<{ targets: MaterialiseTarget[]; failed: MaterialiseFailure[] }> {
   const pick = (keys: readonly string[] | undefined) =>
     keys === undefined
       ? sql`true`
@@ -225,10 +345,26 @@ export async function definitionTargets(
     select 'segment' as kind, key, rule, false as valued from segments
       where status = 'ACTIVE' and kind = 'DYNAMIC' and rule is not null and ${pick(selection.segments)}
     order by 1, 2`);
-  return rows.map((row) => ({
-    kind: row.kind,
-    key: row.key,
-    expr: parseRuleInput(row.rule).expr,
-    valued: row.valued,
-  }));
+  const targets: MaterialiseTarget[] = [];
+  const failed: MaterialiseFailure[] = [];
+  for (const row of rows) {
+    try {
+      targets.push({ kind: row.kind, key: row.key, expr: parseRuleInput(row.rule).expr, valued: row.valued });
+    } catch (error) {
+      // A rule stored earlier that no longer parses: reported, and the others still refresh.
+      failed.push(failureOf(row, error));
+    }
+  }
+  return { targets, failed };
+}
+
+/** Refreshes the selected definitions: `definitionTargets`, then `materialise`, with every failure reported. */
+export async function refreshDefinitions(
+  db: Database,
+  selection: { tags?: readonly string[]; segments?: readonly string[] },
+  now: Date = new Date(),
+): Promise<MaterialiseReport> {
+  const { targets, failed } = await definitionTargets(db, selection);
+  const report = await materialise(db, targets, now);
+  return { refreshed: report.refreshed, failed: [...failed, ...report.failed] };
 }

@@ -1,5 +1,5 @@
 import { Field, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
-import type { MaterialiseResult } from "../rules/materialise";
+import type { MaterialiseReport } from "../rules/materialise";
 import type { CheckedRule } from "../rules/service";
 import type { TagRecord } from "../tags/service";
 import { DateTime, JSONScalar } from "./scalars";
@@ -165,6 +165,23 @@ export class RefreshItem {
   milliseconds!: number;
 }
 
+@ObjectType({
+  description: "A definition the refresh could not evaluate; its memberships were left as they were",
+})
+export class RefreshFailure {
+  @Field(() => String, { description: "tag or segment" })
+  kind!: string;
+
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => String, { description: "An error code: RULE_INVALID for a rule that no longer parses" })
+  code!: string;
+
+  @Field(() => String)
+  message!: string;
+}
+
 @ObjectType()
 export class RefreshResult {
   @Field(() => [RefreshItem])
@@ -173,13 +190,17 @@ export class RefreshResult {
   @Field(() => [RefreshItem])
   segments!: RefreshItem[];
 
+  @Field(() => [RefreshFailure], { description: "Definitions that failed; every other one refreshed" })
+  failed!: RefreshFailure[];
+
   @Field(() => Int, { description: "Wall time of the whole refresh" })
   milliseconds!: number;
 
-  static from(results: MaterialiseResult[], milliseconds: number): RefreshResult {
+  static from(report: MaterialiseReport, milliseconds: number): RefreshResult {
     return Object.assign(new RefreshResult(), {
-      tags: results.filter((r) => r.kind === "tag"),
-      segments: results.filter((r) => r.kind === "segment"),
+      tags: report.refreshed.filter((r) => r.kind === "tag"),
+      segments: report.refreshed.filter((r) => r.kind === "segment"),
+      failed: report.failed,
       milliseconds,
     });
   }

@@ -3,7 +3,7 @@ import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { badInput, conflict, limitExceeded, notFound } from "../errors";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
-import { definitionTargets, type MaterialiseResult, materialise } from "../rules/materialise";
+import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
 import { byUserId, keysetPage } from "../semantic/keyset";
 import { bucketSeries, rangeBounds } from "../semantic/time";
@@ -287,7 +287,7 @@ export class SegmentService {
   }
 
   /** Recomputes dynamic segments (all active ones when `keys` is absent) in one shared pass. */
-  async refresh(keys?: readonly string[] | null): Promise<MaterialiseResult[]> {
+  async refresh(keys?: readonly string[] | null): Promise<MaterialiseReport> {
     if (keys) {
       for (const key of keys) {
         const segment = await this.get(key);
@@ -296,7 +296,7 @@ export class SegmentService {
         if (segment.kind !== "DYNAMIC") throw badInput(`Segment "${key}" is static`, { argument: "keys" });
       }
     }
-    return materialise(this.db, await definitionTargets(this.db, { tags: [], segments: keys ?? undefined }));
+    return refreshDefinitions(this.db, { tags: [], segments: keys ?? undefined });
   }
 
   /** Members in user id order (keyset on user id, so pages stay stable while members change). */

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { DATE_ONLY, DATE_TIME, hasOffset, parseIsoDate } from "../dates";
-import { badInput } from "../errors";
+import { badInput, limitExceeded } from "../errors";
 
 /** The grains. Weeks are ISO weeks from Monday (Postgres `date_trunc('week')`). */
 export const TIME_GRAINS = ["HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR", "ALL"] as const;
@@ -97,4 +97,98 @@ export function grainInterval(grain: Exclude<TimeGrain, "ALL">): SQL {
 /** The bucket before a bucket (same grain), for previous-bucket metrics such as churn. */
 export function previousBucket(grain: Exclude<TimeGrain, "ALL">, bucket: SQL, timezone: string): SQL {
   return sql`(((${bucket} at time zone ${timezone}) - ${grainInterval(grain)}) at time zone ${timezone})`;
+}
+
+/** Default of `STRATUM_MAX_BUCKETS`: the buckets (or retention cells) one query may produce. */
+export const DEFAULT_MAX_BUCKETS = 10_000;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Wall-clock fields of an instant in `timezone`, as milliseconds of a UTC date with those fields. */
+function wallClockOf(instantMs: number, timezone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: timezone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  }).formatToParts(new Date(instantMs));
+  const field = (type: string) => Number(parts.find((part) => part.type === type)?.value);
+  const wall = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
+  wall.setUTCFullYear(field("year"), field("month") - 1, field("day"));
+  wall.setUTCHours(
+    field("hour"),
+    field("minute"),
+    field("second"),
+    instantMs - Math.floor(instantMs / 1000) * 1000,
+  );
+  return wall.getTime();
+}
+
+/** One end of a range as local wall-clock milliseconds in `timezone` (what `bucketSeries` steps over). */
+function wallClock(value: string | Date, timezone: string, argument: string): number {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw badInput(`${argument} is not a valid date`, { argument });
+    return wallClockOf(value.getTime(), timezone);
+  }
+  const text = value.trim();
+  const parsed = parseIsoDate(text);
+  if (parsed === null) {
+    throw badInput(`${argument} "${value}" is not a date (YYYY-MM-DD) or an ISO 8601 date-time`, {
+      argument,
+    });
+  }
+  // Dates and date-times without offset are already local; parseIsoDate read them as UTC.
+  return DATE_TIME.test(text) && hasOffset(text) ? wallClockOf(parsed.getTime(), timezone) : parsed.getTime();
+}
+
+/** The ordinal of the bucket containing a wall-clock time: consecutive buckets differ by 1. */
+function bucketOrdinal(grain: Exclude<TimeGrain, "ALL">, wallMs: number): number {
+  const date = new Date(wallMs);
+  const year = date.getUTCFullYear();
+  const month = date.getUTCMonth();
+  switch (grain) {
+    case "HOUR":
+      return Math.floor(wallMs / HOUR_MS);
+    case "DAY":
+      return Math.floor(wallMs / DAY_MS);
+    case "WEEK":
+      // 1970-01-01 was a Thursday: shifting by 3 days makes weeks start on Monday.
+      return Math.floor((Math.floor(wallMs / DAY_MS) + 3) / 7);
+    case "MONTH":
+      return year * 12 + month;
+    case "QUARTER":
+      return year * 4 + Math.floor(month / 3);
+    case "YEAR":
+      return year;
+  }
+}
+
+/**
+ * How many buckets `bucketSeries` yields for a range at a grain in a time zone, computed
+ * without SQL so that a range too long to answer is refused before anything runs: the
+ * buckets from the one holding `from` to the one holding the last instant before `to`.
+ */
+export function bucketCount(range: TimeRange, grain: TimeGrain, timezone: string): number {
+  assertTimeZone(timezone);
+  const from = wallClock(range.from, timezone, "timeRange.from");
+  const to = wallClock(range.to, timezone, "timeRange.to");
+  if (grain === "ALL") return 1;
+  if (to <= from) return 0;
+  return bucketOrdinal(grain, to - 1) - bucketOrdinal(grain, from) + 1;
+}
+
+/** LIMIT_EXCEEDED naming the cap and the count when `count` buckets (or cells) exceed `max`. */
+export function assertBucketsWithin(count: number, max: number, what: string): void {
+  if (count > max) {
+    throw limitExceeded(
+      `The query would produce ${count} ${what}; at most ${max} are allowed (STRATUM_MAX_BUCKETS). Narrow the time range or use a coarser grain`,
+      { limit: "buckets", max, actual: count, argument: "timeRange" },
+    );
+  }
 }

@@ -13,6 +13,7 @@ import { jsonBodyWithLimits, jsonErrorHandler } from "../access/body-limit";
 import { mutationPermissionsPlugin } from "../access/field-permissions";
 import { ingestionMutationNames, queryLimitsPlugin } from "../access/limits";
 import { Permission } from "../access/permissions";
+import { withAnalyticalConcurrency } from "../db/concurrency";
 import { ErrorCode, StratumError } from "../errors";
 import { buildStratumSchema } from "../schema/build";
 import { bearerToken, requirePermission, resolveCredential } from "./auth";
@@ -189,6 +190,9 @@ export async function createServer(services: Services, options: ServerOptions = 
     "/graphql",
     cors(corsOptions),
     ...jsonBodyWithLimits(ingestionMutationNames),
+    // Aliased analytical root fields of one request share a few slots instead of the pool.
+    (_req: express.Request, _res: express.Response, next: express.NextFunction) =>
+      withAnalyticalConcurrency(services.config.requestAnalyticalConcurrency, next),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const { principal, refusal } = await resolveCredential(services, bearerToken(req));

@@ -1,7 +1,7 @@
 import type { Database } from "../db/client";
 import type { EventInput, IdentifyInput, IngestResult, OrderInput, ProductInput } from "../ingest/contract";
 import { type IdentifyResult, type IngestOptions, IngestService } from "../ingest/service";
-import type { MaterialiseResult } from "../rules/materialise";
+import type { MaterialiseReport } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
 import { SegmentService } from "../segments/service";
 import { TagService } from "../tags/service";
@@ -54,7 +54,7 @@ export class ObservedTagService extends TagService {
     super(db, rules);
   }
 
-  override refresh(keys?: readonly string[] | null): Promise<MaterialiseResult[]> {
+  override refresh(keys?: readonly string[] | null): Promise<MaterialiseReport> {
     return this.telemetry.timeRefresh("tags", () => super.refresh(keys));
   }
 }
@@ -68,7 +68,7 @@ export class ObservedSegmentService extends SegmentService {
     super(db, rules);
   }
 
-  override refresh(keys?: readonly string[] | null): Promise<MaterialiseResult[]> {
+  override refresh(keys?: readonly string[] | null): Promise<MaterialiseReport> {
     return this.telemetry.timeRefresh("segments", () => super.refresh(keys));
   }
 }

@@ -4,6 +4,7 @@ import type { RequestHandler } from "express";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Database } from "../db/client";
 import type { IngestResult } from "../ingest/contract";
+import type { MaterialiseReport } from "../rules/materialise";
 import { logger } from "./logger";
 
 /** What a batch of ingestion was about, as the `kind` label. */
@@ -112,15 +113,15 @@ export class Telemetry {
   }
 
   /** Times one refresh and counts the definitions it recomputed. */
-  async timeRefresh<T extends { kind: "tag" | "segment" }>(
+  async timeRefresh(
     scope: RefreshScope,
-    refresh: () => Promise<T[]>,
-  ): Promise<T[]> {
+    refresh: () => Promise<MaterialiseReport>,
+  ): Promise<MaterialiseReport> {
     const stop = this.refreshDuration.startTimer({ scope });
     try {
-      const results = await refresh();
-      for (const result of results) this.refreshedDefinitions.inc({ kind: result.kind });
-      return results;
+      const report = await refresh();
+      for (const result of report.refreshed) this.refreshedDefinitions.inc({ kind: result.kind });
+      return report;
     } finally {
       stop();
     }

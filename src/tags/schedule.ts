@@ -1,14 +1,14 @@
 import type { Database } from "../db/client";
 import { PredictionService } from "../prediction/service";
-import { definitionTargets, type MaterialiseResult, materialise } from "../rules/materialise";
+import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import { logger } from "../server/logger";
 import type { Telemetry } from "../server/telemetry";
 
-/** Every active RULE/VALUE tag and DYNAMIC segment, in one shared pass over the facts. */
-export async function refreshAll(db: Database, now: Date = new Date()): Promise<MaterialiseResult[]> {
+/** Every active RULE/VALUE tag and DYNAMIC segment, in shared passes over the facts. */
+export async function refreshAll(db: Database, now: Date = new Date()): Promise<MaterialiseReport> {
   // Purchase-model scores first: `predict.*` rules and the risk_band dimension read them.
   await new PredictionService(db, "UTC").rescoreAll();
-  return materialise(db, await definitionTargets(db, {}), now);
+  return refreshDefinitions(db, {}, now);
 }
 
 /**
@@ -29,8 +29,13 @@ export function startRefreshSchedule(services: {
     running = true;
     const started = Date.now();
     try {
-      const results = await services.telemetry.timeRefresh("all", () => refreshAll(services.db));
-      logger.info({ definitions: results.length, milliseconds: Date.now() - started }, "scheduled refresh");
+      const report = await services.telemetry.timeRefresh("all", () => refreshAll(services.db));
+      logger.info(
+        { definitions: report.refreshed.length, milliseconds: Date.now() - started },
+        "scheduled refresh",
+      );
+      if (report.failed.length > 0)
+        logger.warn({ failed: report.failed }, "scheduled refresh skipped definitions");
     } catch (err) {
       logger.error({ err }, "scheduled refresh failed");
     } finally {

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { badInput, conflict, notFound } from "../errors";
-import { definitionTargets, type MaterialiseResult, materialise } from "../rules/materialise";
+import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
 import { toBigintArray } from "../users/service";
 import {
@@ -273,8 +273,11 @@ export class TagService {
     });
   }
 
-  /** Recomputes RULE and VALUE tags (all active ones when `keys` is absent) in one shared pass. */
-  async refresh(keys?: readonly string[] | null): Promise<MaterialiseResult[]> {
+  /**
+   * Recomputes RULE and VALUE tags (all active ones when `keys` is absent) in shared passes;
+   * a tag whose rule cannot be evaluated is reported in `failed`, the others refresh.
+   */
+  async refresh(keys?: readonly string[] | null): Promise<MaterialiseReport> {
     if (keys) {
       const known = await this.db.query<{ key: string; kind: TagKind; status: string }>(
         sql`select key, kind, status from tags where key in (${sql.join(
@@ -290,8 +293,7 @@ export class TagService {
           throw badInput(`Tag "${key}" is MANUAL; only RULE and VALUE tags refresh`, { argument: "keys" });
       }
     }
-    const targets = await definitionTargets(this.db, { tags: keys ?? undefined, segments: [] });
-    return materialise(this.db, targets);
+    return refreshDefinitions(this.db, { tags: keys ?? undefined, segments: [] });
   }
 
   /** Current active-tag memberships of several users in one statement (DataLoader batch). */

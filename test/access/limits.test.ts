@@ -57,6 +57,25 @@ describeEachDatabase("limits and error hygiene", (db) => {
     expect(many.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", actual: 5050 });
   });
 
+  it("counts an analytical root field as ten root fields: nine aliased metrics run, ten are refused", async () => {
+    const aliased = (n: number) =>
+      Array.from(
+        { length: n },
+        (_, i) =>
+          `m${i}: metrics(timeRange: { from: "2026-01-01", to: "2026-01-02" }, timezone: "UTC") { rows { orders } }`,
+      ).join(" ");
+    // Each costs 500 + 1 (rows): 9 × 501 = 4509 ≤ 5000, 10 × 501 = 5010.
+    const nine = await api.gql(`{ ${aliased(9)} }`);
+    expect(nine.errors).toBeUndefined();
+    expect(nine.data.m8.rows).toEqual([{ orders: 0 }]);
+    const ten = await api.gql(`{ ${aliased(10)} }`);
+    expect(ten.errors?.[0].extensions).toMatchObject({
+      code: "LIMIT_EXCEEDED",
+      limit: "complexity",
+      actual: 5010,
+    });
+  });
+
   it("refuses a huge `first` with LIMIT_EXCEEDED", async () => {
     for (const first of [1001, 1_000_000, 2_147_483_647]) {
       const response = await api.gql(`query($first: Int) { users(first: $first) { totalCount } }`, { first });
@@ -75,6 +94,64 @@ describeEachDatabase("limits and error hygiene", (db) => {
     const response = await api.gql(`{ users { ...F0 } } ${fragments.join(" ")}`);
     expect(response.errors?.[0].extensions?.code).toBe("LIMIT_EXCEEDED");
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("refuses ranges with too many buckets before any SQL runs, naming the cap and the count", async () => {
+    const started = Date.now();
+    const statements: string[] = [];
+    const stop = db().onStatement((statement) => statements.push(statement.sql));
+    try {
+      // 1000-01-01 … 2030-01-01 is 376,200 days: 9,028,800 hours.
+      const hourly =
+        await api.gql(`{ metrics(timeRange: { from: "1000-01-01", to: "2030-01-01" }, grain: HOUR,
+        timezone: "UTC") { rows { time orders } } }`);
+      expect(hourly.errors?.[0].extensions).toMatchObject({
+        code: "LIMIT_EXCEEDED",
+        limit: "buckets",
+        max: 10_000,
+        actual: 9_028_800,
+      });
+      expect(hourly.errors?.[0].message).toMatch(/9028800 HOUR buckets.*at most 10000.*STRATUM_MAX_BUCKETS/);
+      // The CSV export runs the same service code: 3,652,059 days from 0001-01-01 to 9999-12-31 included.
+      const csv = await fetch(
+        `${api.url.replace("/graphql", "/export/metrics.csv")}?metrics=orders&grain=DAY&timezone=UTC&from=0001-01-01&to=9999-12-31T12:00:00`,
+        { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } },
+      );
+      expect(csv.status).toBe(400);
+      expect(((await csv.json()) as any).errors[0].extensions).toMatchObject({
+        code: "LIMIT_EXCEEDED",
+        actual: 3_652_059,
+      });
+      // 47,847 daily cohorts from 1970 to 2100, 11 periods each (the default): a triangle of
+      // 11·12/2 + (47,847 − 11)·11 = 526,262 cells.
+      const retention = await api.gql(`{ retention(input: { startEvent: "a", returnEvent: "b", period: DAY,
+        timeRange: { from: "1970-01-01", to: "2101-01-01" }, timezone: "UTC" }) { cohorts { size } } }`);
+      expect(retention.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", actual: 526_262 });
+      const lifecycle = await api.gql(`{ lifecycle(input: { event: "a", grain: DAY,
+        timeRange: { from: "1970-01-01", to: "2101-01-01" }, timezone: "UTC" }) { rows { new } } }`);
+      expect(lifecycle.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", actual: 47_847 });
+    } finally {
+      stop();
+    }
+    // Only key lookups ran: no statement mentions a series.
+    expect(statements.filter((text) => /generate_series/.test(text))).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("takes the bucket cap from STRATUM_MAX_BUCKETS", async () => {
+    const capped = await startTestApi(db(), { STRATUM_MAX_BUCKETS: "30" });
+    try {
+      const query = (to: string) =>
+        capped.gql(`{ metrics(timeRange: { from: "2026-01-01", to: "${to}" }, grain: DAY, timezone: "UTC") {
+          rows { time orders } } }`);
+      const thirty = await query("2026-01-31");
+      expect(thirty.errors).toBeUndefined();
+      expect(thirty.data.metrics.rows).toHaveLength(30);
+      const month = await query("2026-02-01");
+      expect(month.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", max: 30, actual: 31 });
+    } finally {
+      await capped.close();
+    }
   });
 
   it("lets the introspection query of IDEs through the depth limit", async () => {

@@ -1,7 +1,16 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
 import { resolvedEvents } from "../../semantic/facts";
-import { bucketSeries, bucketStart, previousBucket, rangeBounds, type TimeRange } from "../../semantic/time";
+import {
+  assertBucketsWithin,
+  bucketCount,
+  bucketSeries,
+  bucketStart,
+  DEFAULT_MAX_BUCKETS,
+  previousBucket,
+  rangeBounds,
+  type TimeRange,
+} from "../../semantic/time";
 import { type AnalysisScope, assertEventName, segmentFilter } from "./common";
 import { PERIODS, type Period } from "./retention";
 
@@ -26,13 +35,17 @@ export interface LifecycleRow extends Record<string, unknown> {
  * earlier; dormant — active in the bucket before but not in this one (the service reports
  * it as a negative count). Buckets are dense, in the query's time zone.
  */
-export function compileLifecycle(definition: LifecycleDefinition): SQL {
+export function compileLifecycle(
+  definition: LifecycleDefinition,
+  maxBuckets: number = DEFAULT_MAX_BUCKETS,
+): SQL {
   const event = assertEventName(definition.event, "event");
   const grain = definition.grain ?? "DAY";
   if (!PERIODS.includes(grain))
     throw badInput(`grain must be one of ${PERIODS.join(", ")}`, { field: "grain" });
   const tz = definition.timezone;
   const bounds = rangeBounds(definition.timeRange, tz);
+  assertBucketsWithin(bucketCount(definition.timeRange, grain, tz), maxBuckets, `${grain} buckets`);
   const bucketOf = (ts: SQL) => bucketStart(grain, ts, tz, bounds);
   const firstBucket = bucketOf(bounds.from);
   const inSegment = segmentFilter(definition, sql`e.user_id`);

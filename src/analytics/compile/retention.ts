@@ -1,7 +1,14 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
 import { resolvedEvents } from "../../semantic/facts";
-import { bucketSeries, rangeBounds, type TimeRange } from "../../semantic/time";
+import {
+  assertBucketsWithin,
+  bucketCount,
+  bucketSeries,
+  DEFAULT_MAX_BUCKETS,
+  rangeBounds,
+  type TimeRange,
+} from "../../semantic/time";
 import { type AnalysisScope, assertEventName, assertInteger, segmentFilter } from "./common";
 import { toTextArray } from "./funnel";
 
@@ -49,6 +56,16 @@ function periodIndex(period: Period, later: SQL, cohort: SQL): SQL {
 }
 
 /**
+ * Cells of the reported triangle: cohort i of `cohorts` reaches min(periods, cohorts − i)
+ * periods (a period is reported once it has begun before the range ends, and the periods
+ * after a cohort are the cohorts after it).
+ */
+export function retentionCellCount(cohorts: number, periods: number): number {
+  if (cohorts <= periods) return (cohorts * (cohorts + 1)) / 2;
+  return (periods * (periods + 1)) / 2 + (cohorts - periods) * periods;
+}
+
+/**
  * Retention (PostHog's semantics). Cohorts are the periods of the range (in the
  * query's time zone) in which users did the start event: FIRST_TIME takes only each
  * user's first-ever start event, RECURRING every period with one. `value` of period k
@@ -58,7 +75,10 @@ function periodIndex(period: Period, later: SQL, cohort: SQL): SQL {
  * begun before the range ends (so the matrix is a triangle), and return events after the
  * range's end are not counted.
  */
-export function compileRetention(definition: RetentionDefinition): CompiledRetention {
+export function compileRetention(
+  definition: RetentionDefinition,
+  maxBuckets: number = DEFAULT_MAX_BUCKETS,
+): CompiledRetention {
   const startEvent = assertEventName(definition.startEvent, "startEvent");
   const returnEvent = assertEventName(definition.returnEvent, "returnEvent");
   const period = definition.period ?? "WEEK";
@@ -76,6 +96,9 @@ export function compileRetention(definition: RetentionDefinition): CompiledReten
   );
   const tz = definition.timezone;
   const bounds = rangeBounds(definition.timeRange, tz);
+  // The grid (cohorts × periods) is built whatever the facts: count it before any SQL exists.
+  const cells = retentionCellCount(bucketCount(definition.timeRange, period, tz), periods);
+  assertBucketsWithin(cells, maxBuckets, "retention cells (cohorts × reported periods)");
   const unit = TRUNC[period];
   const step = sql.raw(`interval '${STEP[period]}'`);
   const local = (ts: SQL) => sql`date_trunc(${unit}, ${ts} at time zone ${tz})`;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config";
-import type { MaterialiseResult } from "../../rules/materialise";
+import type { MaterialiseReport } from "../../rules/materialise";
 import { openRuntime } from "../../server/runtime";
 import { refreshAll } from "../../tags/schedule";
 
@@ -10,13 +10,19 @@ const keyList = (value: string): string[] =>
     .map((key) => key.trim())
     .filter(Boolean);
 
-function printResults(results: MaterialiseResult[], milliseconds: number): void {
-  for (const r of results) {
+function printResults(reports: MaterialiseReport[], milliseconds: number): void {
+  const refreshed = reports.flatMap((report) => report.refreshed);
+  const failed = reports.flatMap((report) => report.failed);
+  for (const r of refreshed) {
     console.log(
       `${r.kind.padEnd(8)} ${r.key.padEnd(32)} users ${String(r.users).padStart(9)}  +${r.entered}  -${r.exited}  ${r.milliseconds} ms`,
     );
   }
-  console.log(`refreshed ${results.length} definitions in ${milliseconds} ms`);
+  for (const f of failed)
+    console.log(`${f.kind.padEnd(8)} ${f.key.padEnd(32)} FAILED ${f.code}: ${f.message}`);
+  console.log(
+    `refreshed ${refreshed.length} definitions in ${milliseconds} ms${failed.length ? `; ${failed.length} failed` : ""}`,
+  );
 }
 
 /** `stratum refresh [--tags a,b] [--segments c]`: everything (one shared pass) when no keys are given. */
@@ -30,11 +36,12 @@ export function registerRefresh(program: Command): void {
       const services = await openRuntime(loadConfig());
       try {
         const started = Date.now();
-        const results: MaterialiseResult[] = [];
-        if (!options.tags && !options.segments) results.push(...(await refreshAll(services.db)));
-        if (options.tags) results.push(...(await services.tags.refresh(options.tags)));
-        if (options.segments) results.push(...(await services.segments.refresh(options.segments)));
-        printResults(results, Date.now() - started);
+        const reports: MaterialiseReport[] = [];
+        if (!options.tags && !options.segments) reports.push(await refreshAll(services.db));
+        if (options.tags) reports.push(await services.tags.refresh(options.tags));
+        if (options.segments) reports.push(await services.segments.refresh(options.segments));
+        printResults(reports, Date.now() - started);
+        if (reports.some((report) => report.failed.length > 0)) process.exitCode = 1;
       } finally {
         await services.db.close();
       }

@@ -10,8 +10,11 @@ import { countedItems, countedOrders, resolvedEvents } from "../facts";
 import { currentPurchaseScores } from "../prediction";
 import { joinSql } from "../sql";
 import {
+  assertBucketsWithin,
+  bucketCount,
   bucketSeries,
   bucketStart,
+  DEFAULT_MAX_BUCKETS,
   grainInterval,
   previousBucket,
   type RangeBounds,
@@ -72,8 +75,23 @@ const EVENT_COLUMNS = new Set([
 
 const id = (name: string): SQL => sql`${sql.identifier(name)}`;
 
-export function compileMetricQuery(query: MetricQuery): CompiledMetricQuery {
-  return compileMetricQueryWithBounds(query, rangeBounds(query.range, query.timezone), {
+/**
+ * `maxBuckets` caps the dense series of the range (a comparison period has as many): it is
+ * counted here, before any SQL exists, because the series is work that grows with the range
+ * however few facts there are.
+ */
+export function compileMetricQuery(
+  query: MetricQuery,
+  maxBuckets: number = DEFAULT_MAX_BUCKETS,
+): CompiledMetricQuery {
+  const bounds = rangeBounds(query.range, query.timezone);
+  if (TIME_GRAINS.includes(query.grain))
+    assertBucketsWithin(
+      bucketCount(query.range, query.grain, query.timezone),
+      maxBuckets,
+      `${query.grain} buckets`,
+    );
+  return compileMetricQueryWithBounds(query, bounds, {
     checkRange: true,
     limited: true,
   });

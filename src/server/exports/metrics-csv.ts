@@ -168,7 +168,7 @@ export function metricsCsvHandler(services: Services): RequestHandler {
       }
       res
         .status(coded.httpStatus)
-        .json({ errors: [{ message: coded.message, extensions: { code: coded.code } }] });
+        .json({ errors: [{ message: coded.message, extensions: { ...coded.details, code: coded.code } }] });
     }
   };
 }
