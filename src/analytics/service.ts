@@ -33,6 +33,8 @@ export interface FunnelStepResult {
 export interface FunnelResult {
   steps: FunnelStepResult[];
   breakdowns: Array<{ value: string | null; steps: FunnelStepResult[] }> | null;
+  /** Steps and exclusions whose event has never been seen (they count 0 / void nothing). */
+  warnings: string[];
   sql: string;
 }
 
@@ -102,12 +104,16 @@ export class AnalyticsService {
   async funnel(input: Omit<FunnelDefinition, keyof AnalysisScope> & ScopeInput): Promise<FunnelResult> {
     const scope = await this.scope(input);
     const compiled = compileFunnel({ ...input, ...scope });
-    await this.assertEventsExist(compiled.eventNames, (name) => {
-      const step = input.steps.findIndex((s) => s.event === name);
-      return step >= 0
-        ? `steps[${step}].event`
-        : `exclusions[${(input.exclusions ?? []).findIndex((x) => x.event === name)}].event`;
-    });
+    // A dashboard may be built before its events arrive: an unseen event is a warning, not an error.
+    const unseen = new Set(await this.unseenEvents(compiled.eventNames));
+    const warnings = [
+      ...input.steps.flatMap((step, k) =>
+        unseen.has(step.event) ? [`Step ${k} event "${step.event}" has never been seen`] : [],
+      ),
+      ...(input.exclusions ?? []).flatMap((exclusion, j) =>
+        unseen.has(exclusion.event) ? [`Exclusion ${j} event "${exclusion.event}" has never been seen`] : [],
+      ),
+    ];
     const rows = await this.db.analyticalQuery<FunnelRow>(compiled.statement);
     const events = input.steps.map((step) => step.event);
     const total = rows.find((row) => row.is_total);
@@ -118,6 +124,7 @@ export class AnalyticsService {
             .filter((row) => !row.is_total)
             .map((row) => ({ value: row.breakdown, steps: funnelSteps(row, events) }))
         : null,
+      warnings,
       sql: compileSql(compiled.statement).sql,
     };
   }
@@ -274,14 +281,21 @@ export class AnalyticsService {
 
   /** BAD_USER_INPUT naming the field of the first event name never seen. */
   private async assertEventsExist(names: string[], fieldOf: (name: string) => string): Promise<void> {
-    if (names.length === 0) return;
-    const missing = await this.db.query<{ name: string }>(sql`
-      select n.name from unnest(${toTextArray(names)}::text[]) as n(name)
-      where not exists (select 1 from events e where e.name = n.name)`);
-    if (missing.length > 0) {
-      const field = fieldOf(missing[0].name);
-      throw badInput(`${field}: unknown event "${missing[0].name}"`, { field, event: missing[0].name });
+    const [missing] = await this.unseenEvents(names);
+    if (missing !== undefined) {
+      const field = fieldOf(missing);
+      throw badInput(`${field}: unknown event "${missing}"`, { field, event: missing });
     }
+  }
+
+  /** The names, in the given order, that no event has ever had. */
+  private async unseenEvents(names: string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    const missing = await this.db.query<{ name: string }>(sql`
+      select n.name from unnest(${toTextArray(names)}::text[]) with ordinality as n(name, k)
+      where not exists (select 1 from events e where e.name = n.name)
+      order by n.k`);
+    return missing.map((row) => row.name);
   }
 }
 

@@ -169,6 +169,12 @@ export class FunnelResult {
   @Field(() => [FunnelBreakdown], { nullable: true })
   breakdowns!: FunnelBreakdown[] | null;
 
+  @Field(() => [String], {
+    description:
+      "Problems that do not stop the funnel, e.g. a step (0-based index) whose event has never been seen counts 0",
+  })
+  warnings!: string[];
+
   @Field(() => String, { description: "The compiled, parameterised SQL" })
   sql!: string;
 }

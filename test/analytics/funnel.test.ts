@@ -329,10 +329,25 @@ describeEachDatabase("funnel", (db) => {
     expect(result.steps[1].medianTimeToConvertSeconds).toBe(120);
   });
 
-  it("rejects unknown events naming the field", async () => {
-    await expect(run({ steps: steps("a_view", "no_such_event") })).rejects.toMatchObject({
-      extensions: { code: "BAD_USER_INPUT", field: "steps[1].event" },
+  it("counts a step whose event has never been seen as 0 and says so in warnings", async () => {
+    // a_view: u1, u2, u3 enter; nobody can do the unseen step, so nobody gets past it.
+    const result = await run({
+      steps: steps("a_view", "coupon_applied", "a_cart"),
+      exclusions: [{ event: "never_logged", fromStep: 0, toStep: 2 }],
     });
+    expect(counts(result)).toEqual([3, 0, 0]);
+    expect(result.steps[1].conversionFromPrevious).toBe(0);
+    expect(result.warnings).toEqual([
+      'Step 1 event "coupon_applied" has never been seen',
+      'Exclusion 0 event "never_logged" has never been seen',
+    ]);
+    const unseenEntry = await run({ steps: steps("coupon_applied", "a_view") });
+    expect(counts(unseenEntry)).toEqual([0, 0]);
+    expect(unseenEntry.warnings).toEqual(['Step 0 event "coupon_applied" has never been seen']);
+    expect((await run({ steps: steps("a_view", "a_cart") })).warnings).toEqual([]);
+  });
+
+  it("rejects a bad time zone", async () => {
     await expect(run({ steps: steps("a_view", "a_cart"), timezone: "Mars/Base" })).rejects.toMatchObject({
       extensions: { code: "BAD_USER_INPUT" },
     });
