@@ -85,10 +85,14 @@ export class FunnelExclusionInput {
   @Field(() => String)
   event!: string;
 
-  @Field(() => Int, { description: "0-based step after which the event voids the attempt" })
+  @Field(() => Int, {
+    description: "0-based step after which the event voids the attempt (UNORDERED: must be 0)",
+  })
   fromStep!: number;
 
-  @Field(() => Int, { description: "0-based step before which the event voids the attempt" })
+  @Field(() => Int, {
+    description: "0-based step before which the event voids the attempt (UNORDERED: must be the last step)",
+  })
   toStep!: number;
 }
 

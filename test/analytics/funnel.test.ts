@@ -115,6 +115,26 @@ at(121, "m_cart", "01-13T10:02:00");
 at(122, "m_view", "01-13T10:00:00");
 at(122, "m_cart", "01-13T10:10:00");
 
+// 14 unordered (view, cart, pay) excluding n_coupon over the whole attempt:
+//   u130 coupon before everything → 3; u131 coupon after the last step → 3;
+//   u132 view coupon cart pay: the attempts from view (void) and from cart (cart, pay → 2);
+//   u133 cart view coupon, never pays: both attempts have the coupon inside the open window → void.
+at(130, "n_coupon", "01-14T10:00:00");
+at(130, "n_view", "01-14T10:01:00");
+at(130, "n_cart", "01-14T10:02:00");
+at(130, "n_pay", "01-14T10:03:00");
+at(131, "n_view", "01-14T10:00:00");
+at(131, "n_cart", "01-14T10:01:00");
+at(131, "n_pay", "01-14T10:02:00");
+at(131, "n_coupon", "01-14T10:03:00");
+at(132, "n_view", "01-14T10:00:00");
+at(132, "n_coupon", "01-14T10:01:00");
+at(132, "n_cart", "01-14T10:02:00");
+at(132, "n_pay", "01-14T10:03:00");
+at(133, "n_cart", "01-14T10:00:00");
+at(133, "n_view", "01-14T10:01:00");
+at(133, "n_coupon", "01-14T10:02:00");
+
 const counts = (result: { steps: Array<{ count: number }> }) => result.steps.map((s) => s.count);
 const steps = (...names: string[]) => names.map((event) => ({ event }));
 
@@ -175,6 +195,16 @@ describe("funnel compiler", () => {
       "steps[0].where.nested",
     ]);
     expect(fieldOf({ breakdown: "colour" })).toEqual(["BAD_USER_INPUT", "breakdown"]);
+    // UNORDERED steps have no order to exclude between: only the whole attempt (0 → last).
+    const unordered = { mode: "UNORDERED" as const, steps: steps("a_view", "a_cart", "a_pay") };
+    expect(fieldOf({ ...unordered, exclusions: [{ event: "x", fromStep: 1, toStep: 2 }] })).toEqual([
+      "BAD_USER_INPUT",
+      "exclusions[0].fromStep",
+    ]);
+    expect(fieldOf({ ...unordered, exclusions: [{ event: "x", fromStep: 0, toStep: 1 }] })).toEqual([
+      "BAD_USER_INPUT",
+      "exclusions[0].toStep",
+    ]);
   });
 });
 
@@ -281,6 +311,19 @@ describeEachDatabase("funnel", (db) => {
     });
     // Between view and pay: u60, u61, u62 void; only u63 (coupon after paying) stays.
     expect(counts(wholeFunnel)).toEqual([1, 1, 1]);
+  });
+
+  it("voids UNORDERED attempts with an excluded event between the entry and the last step", async () => {
+    const result = await run({
+      steps: steps("n_view", "n_cart", "n_pay"),
+      mode: "UNORDERED",
+      exclusions: [{ event: "n_coupon", fromStep: 0, toStep: 2 }],
+    });
+    // u130 and u131 complete (coupon outside the attempt); u132 counts with its cart → pay attempt.
+    expect(counts(result)).toEqual([3, 3, 2]);
+    // Without the exclusion u132 and u133 complete too (u133 reaches 2: cart, view).
+    const plain = await run({ steps: steps("n_view", "n_cart", "n_pay"), mode: "UNORDERED" });
+    expect(counts(plain)).toEqual([4, 4, 3]);
   });
 
   it("counts a user once, at the furthest step of the best attempt", async () => {

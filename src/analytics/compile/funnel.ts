@@ -68,7 +68,9 @@ export interface FunnelRow extends Record<string, unknown> {
  *   within the window (steps with identical definitions need that many distinct events).
  * - An exclusion voids an attempt when its event comes after the attempt's `fromStep` event
  *   and before its `toStep` event in that order (or, when `toStep` was never reached, before
- *   the window closes). A void attempt counts at no step.
+ *   the window closes). UNORDERED steps have no order to exclude between, so there an
+ *   exclusion spans the whole attempt (fromStep 0, toStep last: after the entry, before the
+ *   event that completes the funnel or the window's end). A void attempt counts at no step.
  * - Each user counts once, at the furthest step of their best attempt; among equally far
  *   attempts the earliest entry wins (its times and breakdown value are the user's).
  *
@@ -127,7 +129,7 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
 
   const attempt =
     mode === "UNORDERED"
-      ? unorderedAttempt(groups, window)
+      ? unorderedAttempt(groups, steps.length, exclusions, window)
       : orderedAttempt(groups, steps.length, mode, exclusions, window);
   const entryBreakdown = breakdown?.kind === "EVENT" ? sql`u.bd[e.q0]` : sql`null::text`;
   const userBreakdown =
@@ -257,20 +259,32 @@ function orderedAttempt(
 
 /**
  * UNORDERED: for each step group of size m, its first m events at or after the entry
- * (inside the window) satisfy it; `times` are those events' timestamps in order.
+ * (inside the window) satisfy it; `o.ps` are those events' positions in order and `times`
+ * their timestamps. Exclusions span the whole funnel (validated): one voids the attempt when
+ * its event comes after the entry and before the event that completes the last step (or,
+ * when the funnel is not completed, before the window closes).
  */
-function unorderedAttempt(groups: StepGroups, window: SQL): AttemptSql {
+function unorderedAttempt(
+  groups: StepGroups,
+  stepCount: number,
+  exclusions: ValidExclusion[],
+  window: SQL,
+): AttemptSql {
   const deadline = sql`u.ts[e.q0] + ${window}`;
   const found = groups.list.flatMap((group, g) =>
     Array.from({ length: group.size }, (_, j) => {
       const position = sql`u.p${raw(g)}[coalesce(u.c${raw(g)}[e.q0 - 1], 0) + ${raw(j + 1)}]`;
-      return sql`case when u.ts[${position}] <= ${deadline} then u.ts[${position}] end`;
+      return sql`case when u.ts[${position}] <= ${deadline} then ${position} end`;
     }),
   );
+  const voids = exclusions.map((_, j) => {
+    const next = sql`u.px${raw(j)}[u.cx${raw(j)}[e.q0] + 1]`;
+    return sql`coalesce(case when cardinality(o.ps) = ${raw(stepCount)} then ${next} < o.ps[${raw(stepCount)}] else u.ts[${next}] <= ${deadline} end, false)`;
+  });
   return {
-    hops: sql``,
-    times: sql`array(select t from unnest(array[${joinSql(found)}]) as t where t is not null order by t)`,
-    valid: null,
+    hops: sql`cross join lateral (select array(select p from unnest(array[${joinSql(found)}]) as p where p is not null order by p) as ps) o`,
+    times: sql`array(select u.ts[p] from unnest(o.ps) with ordinality as t(p, n) order by n)`,
+    valid: voids.length ? sql`not (${joinSql(voids, sql` or `)})` : null,
   };
 }
 
@@ -313,14 +327,19 @@ function validateExclusions(
   mode: FunnelMode,
 ): ValidExclusion[] {
   if (!exclusions || exclusions.length === 0) return [];
-  if (mode === "UNORDERED") {
-    throw badInput("exclusions need ordered steps; UNORDERED funnels take none", { field: "exclusions" });
-  }
   return exclusions.map((exclusion, j) => {
     const field = `exclusions[${j}]`;
     const event = assertEventName(exclusion?.event, `${field}.event`);
     const fromStep = assertInteger(exclusion.fromStep, `${field}.fromStep`, 0, stepCount - 2);
     const toStep = assertInteger(exclusion.toStep, `${field}.toStep`, fromStep + 1, stepCount - 1);
+    // Steps of an UNORDERED funnel have no order to exclude between: only the whole attempt.
+    if (mode === "UNORDERED" && (fromStep !== 0 || toStep !== stepCount - 1)) {
+      const wrong = fromStep !== 0 ? "fromStep" : "toStep";
+      throw badInput(
+        `${field}: an UNORDERED funnel excludes over the whole attempt: fromStep 0 and toStep ${stepCount - 1}`,
+        { field: `${field}.${wrong}` },
+      );
+    }
     return { event, fromStep, toStep };
   });
 }
