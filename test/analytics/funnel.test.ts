@@ -134,6 +134,44 @@ at(132, "n_pay", "01-14T10:03:00");
 at(133, "n_cart", "01-14T10:00:00");
 at(133, "n_view", "01-14T10:01:00");
 at(133, "n_coupon", "01-14T10:02:00");
+//   u134 view cart coupon pay: the attempts from view and from cart are void (3 and 2 steps),
+//   the one from pay (1 step) is not → the furthest attempt is void, so u134 is dropped.
+at(134, "n_view", "01-14T10:00:00");
+at(134, "n_cart", "01-14T10:01:00");
+at(134, "n_coupon", "01-14T10:02:00");
+at(134, "n_pay", "01-14T10:03:00");
+// 15 a voided furthest attempt drops the user (view, cart, pay excluding o_coupon from 0 to 2;
+//   attempts 18 days apart, beyond the 14-day window):
+//   u140 views on Jan 2 (1 step), then view cart coupon pay on Jan 20 (void, 3 steps) → dropped;
+//   u141 view coupon cart pay on Jan 3 (void: it goes on to the cart, the first step after the
+//     coupon, and stops: 2 steps), then view cart on Jan 21 (2 steps) → counted at 2;
+//   u142 view cart pay on Jan 4 (3), then view coupon cart pay on Jan 22 (void, 2) → 3;
+//   u143 view cart coupon pay on Jan 5 (void, 3), then view cart pay on Jan 23 (3) → 3.
+at(140, "o_view", "01-02T10:00:00");
+at(140, "o_view", "01-20T10:00:00");
+at(140, "o_cart", "01-20T10:01:00");
+at(140, "o_coupon", "01-20T10:02:00");
+at(140, "o_pay", "01-20T10:03:00");
+at(141, "o_view", "01-03T10:00:00");
+at(141, "o_coupon", "01-03T10:01:00");
+at(141, "o_cart", "01-03T10:02:00");
+at(141, "o_pay", "01-03T10:03:00");
+at(141, "o_view", "01-21T10:00:00");
+at(141, "o_cart", "01-21T10:01:00");
+at(142, "o_view", "01-04T10:00:00");
+at(142, "o_cart", "01-04T10:01:00");
+at(142, "o_pay", "01-04T10:02:00");
+at(142, "o_view", "01-22T10:00:00");
+at(142, "o_coupon", "01-22T10:01:00");
+at(142, "o_cart", "01-22T10:02:00");
+at(142, "o_pay", "01-22T10:03:00");
+at(143, "o_view", "01-05T10:00:00");
+at(143, "o_cart", "01-05T10:01:00");
+at(143, "o_coupon", "01-05T10:02:00");
+at(143, "o_pay", "01-05T10:03:00");
+at(143, "o_view", "01-23T10:00:00");
+at(143, "o_cart", "01-23T10:01:00");
+at(143, "o_pay", "01-23T10:02:00");
 
 const counts = (result: { steps: Array<{ count: number }> }) => result.steps.map((s) => s.count);
 const steps = (...names: string[]) => names.map((event) => ({ event }));
@@ -319,11 +357,25 @@ describeEachDatabase("funnel", (db) => {
       mode: "UNORDERED",
       exclusions: [{ event: "n_coupon", fromStep: 0, toStep: 2 }],
     });
-    // u130 and u131 complete (coupon outside the attempt); u132 counts with its cart → pay attempt.
+    // u130 and u131 complete (coupon outside the attempt); u132 counts with its cart → pay attempt
+    // (its void attempt from the view stops at 2 steps, no further); u133 and u134 are dropped.
     expect(counts(result)).toEqual([3, 3, 2]);
-    // Without the exclusion u132 and u133 complete too (u133 reaches 2: cart, view).
+    // Without the exclusion u132, u134 complete too and u133 reaches 2 (cart, view).
     const plain = await run({ steps: steps("n_view", "n_cart", "n_pay"), mode: "UNORDERED" });
-    expect(counts(plain)).toEqual([4, 4, 3]);
+    expect(counts(plain)).toEqual([5, 5, 4]);
+  });
+
+  it("drops a user whose furthest attempt is void, not counting an earlier, shorter attempt", async () => {
+    const result = await run({
+      steps: steps("o_view", "o_cart", "o_pay"),
+      exclusions: [{ event: "o_coupon", fromStep: 0, toStep: 2 }],
+    });
+    // u140 dropped; u141 at step 1 (its Jan 21 attempt); u142 and u143 at step 2.
+    expect(counts(result)).toEqual([3, 3, 2]);
+    // u143 counts with its Jan 23 attempt: view → cart 60 s, cart → pay 60 s; u142's Jan 4: 60 s, 60 s.
+    expect(result.steps[2].avgTimeToConvertSeconds).toBe(60);
+    const plain = await run({ steps: steps("o_view", "o_cart", "o_pay") });
+    expect(counts(plain)).toEqual([4, 4, 4]);
   });
 
   it("counts a user once, at the furthest step of the best attempt", async () => {
