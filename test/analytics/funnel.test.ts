@@ -172,6 +172,12 @@ at(143, "o_pay", "01-05T10:03:00");
 at(143, "o_view", "01-23T10:00:00");
 at(143, "o_cart", "01-23T10:01:00");
 at(143, "o_pay", "01-23T10:02:00");
+// 16 $-prefixed properties (PostHog / Mixpanel style): u150 Chrome view → cart; u151 Safari view;
+//   u152 Chrome view.
+at(150, "q_view", "01-15T10:00:00", { $browser: "Chrome" });
+at(150, "q_cart", "01-15T10:01:00");
+at(151, "q_view", "01-15T10:00:00", { $browser: "Safari" });
+at(152, "q_view", "01-15T10:00:00", { $browser: "Chrome" });
 
 const counts = (result: { steps: Array<{ count: number }> }) => result.steps.map((s) => s.count);
 const steps = (...names: string[]) => names.map((event) => ({ event }));
@@ -208,6 +214,20 @@ describe("funnel compiler", () => {
     expect(sql).toContain("(select u.p1[u.c1[h1.q] + 1] as c) z) h2");
   });
 
+  it("takes $-prefixed property names as bound parameters, never as SQL text", () => {
+    const { sql, params } = compileSql(
+      compileFunnel({
+        ...base,
+        steps: [{ event: "a_view", where: { $browser: "Chrome" } }, { event: "a_cart" }],
+        breakdown: "event.$current_url",
+      }).statement,
+    );
+    expect(sql).not.toContain("$browser");
+    expect(sql).not.toContain("$current_url");
+    expect(params).toContain("$current_url");
+    expect(params).toContain(JSON.stringify({ $browser: "Chrome" }));
+  });
+
   it("rejects invalid definitions naming the field", () => {
     const fieldOf = (definition: Partial<FunnelDefinition>) => {
       try {
@@ -233,6 +253,12 @@ describe("funnel compiler", () => {
       "steps[0].where.nested",
     ]);
     expect(fieldOf({ breakdown: "colour" })).toEqual(["BAD_USER_INPUT", "breakdown"]);
+    expect(fieldOf({ breakdown: "event.$" })).toEqual(["BAD_USER_INPUT", "breakdown"]);
+    expect(fieldOf({ breakdown: "event.$a'b" })).toEqual(["BAD_USER_INPUT", "breakdown"]);
+    expect(fieldOf({ steps: [{ event: "a_view", where: { $$x: 1 } }] })).toEqual([
+      "BAD_USER_INPUT",
+      "steps[0].where",
+    ]);
     // UNORDERED steps have no order to exclude between: only the whole attempt (0 → last).
     const unordered = { mode: "UNORDERED" as const, steps: steps("a_view", "a_cart", "a_pay") };
     expect(fieldOf({ ...unordered, exclusions: [{ event: "x", fromStep: 1, toStep: 2 }] })).toEqual([
@@ -411,6 +437,19 @@ describeEachDatabase("funnel", (db) => {
       ["上海", [2, 1]],
       ["北京", [1, 0]],
     ]);
+  });
+
+  it("breaks down and filters by $-prefixed event properties", async () => {
+    const byBrowser = await run({ steps: steps("q_view", "q_cart"), breakdown: "event.$browser" });
+    expect(counts(byBrowser)).toEqual([3, 1]);
+    expect(byBrowser.breakdowns?.map((b) => [b.value, counts(b)])).toEqual([
+      ["Chrome", [2, 1]],
+      ["Safari", [1, 0]],
+    ]);
+    const chrome = await run({
+      steps: [{ event: "q_view", where: { $browser: "Chrome" } }, { event: "q_cart" }],
+    });
+    expect(counts(chrome)).toEqual([2, 1]);
   });
 
   it("counts a profile merged from two devices once", async () => {

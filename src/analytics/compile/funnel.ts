@@ -142,7 +142,12 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
   const reached = attempt.voids.length
     ? sql`least(${reachedSteps}, ${joinSql(attempt.voids.map((v) => sql`case when ${v.voided} then ${v.stepsBefore} + 1 end`))})`
     : reachedSteps;
-  const voided = attempt.voids.length ? sql`(${joinSql(attempt.voids.map((v) => v.voided), sql` or `)})` : sql`false`;
+  const voided = attempt.voids.length
+    ? sql`(${joinSql(
+        attempt.voids.map((v) => v.voided),
+        sql` or `,
+      )})`
+    : sql`false`;
   const userBreakdown =
     breakdown?.kind === "USER"
       ? sql`(select ${breakdown.expression} from users u where u.id = b.user_id)`
