@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { assertSegmentExists } from "../segments";
-import { compileSql } from "../semantic/sql";
+import { explainSql } from "../semantic/sql";
 import { assertTimeZone } from "../semantic/time";
 import type { AnalysisScope } from "./compile/common";
 import { compileFunnel, type FunnelDefinition, type FunnelRow, toTextArray } from "./compile/funnel";
@@ -36,6 +36,8 @@ export interface FunnelResult {
   /** Steps and exclusions whose event has never been seen (they count 0 / void nothing). */
   warnings: string[];
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 export interface RetentionCohort {
@@ -49,17 +51,23 @@ export interface RetentionResult {
   cohorts: RetentionCohort[];
   average: { percentages: Array<number | null> };
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 export interface PathsResult {
   nodes: Array<{ id: string; step: number; event: string; users: number }>;
   links: Array<{ source: string; target: string; users: number }>;
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 export interface LifecycleResult {
   rows: Array<{ time: Date; new: number; returning: number; resurrecting: number; dormant: number }>;
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 export interface RfmResult {
@@ -67,6 +75,8 @@ export interface RfmResult {
   grid: Array<{ r: number; f: number; users: number }>;
   segments: Array<{ name: string; users: number; share: number | null; avgMonetary: number | null }>;
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 export interface RepurchaseDistribution {
@@ -81,6 +91,8 @@ export interface RepurchaseCycleResult {
   overall: RepurchaseDistribution;
   groups: Array<{ value: string | null } & RepurchaseDistribution>;
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 /** Optional scope as clients send it; the time zone defaults to the deployment's. */
@@ -125,7 +137,7 @@ export class AnalyticsService {
             .map((row) => ({ value: row.breakdown, steps: funnelSteps(row, events) }))
         : null,
       warnings,
-      sql: compileSql(compiled.statement).sql,
+      ...explainSql(compiled.statement),
     };
   }
 
@@ -156,7 +168,7 @@ export class AnalyticsService {
     return {
       cohorts: [...cohorts.values()],
       average: { percentages: totals.map((t) => ratio(t.returned, t.size)) },
-      sql: compileSql(compiled.statement).sql,
+      ...explainSql(compiled.statement),
     };
   }
 
@@ -181,7 +193,7 @@ export class AnalyticsService {
       .filter((row) => row.kind === "node")
       .map((row) => ({ id: nodeId(row.step, row.event), step: row.step, event: row.event, users: row.users }))
       .filter((node) => linked.has(node.id) || links.length === 0);
-    return { nodes, links, sql: compileSql(compiled.statement).sql };
+    return { nodes, links, ...explainSql(compiled.statement) };
   }
 
   async lifecycle(
@@ -199,7 +211,7 @@ export class AnalyticsService {
         resurrecting: row.resurrecting_users,
         dormant: -row.dormant_users,
       })),
-      sql: compileSql(compiled).sql,
+      ...explainSql(compiled),
     };
   }
 
@@ -220,7 +232,7 @@ export class AnalyticsService {
       const users = row?.users ?? 0;
       return { name, users, share: ratio(users, customers), avgMonetary: float(row?.avg_monetary) };
     });
-    return { customers, grid, segments, sql: compileSql(statement).sql };
+    return { customers, grid, segments, ...explainSql(statement) };
   }
 
   /** RFM of several profiles (default lookback, as of now) in one statement, for a DataLoader. */
@@ -269,7 +281,7 @@ export class AnalyticsService {
     return {
       overall: distribution(rows.filter((row) => row.is_overall)),
       groups: [...byGroup.entries()].map(([value, group]) => ({ value, ...distribution(group) })),
-      sql: compileSql(compiled.statement).sql,
+      ...explainSql(compiled.statement),
     };
   }
 

@@ -4,7 +4,7 @@ import { notFound } from "../errors";
 import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metrics/compile";
 import { isoInTimeZone } from "../semantic/metrics/format";
 import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metrics/query";
-import { compileSql } from "../semantic/sql";
+import { compileSql, inlineParams } from "../semantic/sql";
 
 /** One row of an answer: the bucket, the dimension values in the query's order, the metrics. */
 export interface MetricAnswerRow {
@@ -21,6 +21,8 @@ export interface MetricAnswer {
   /** The compiled, parameterised statement (explain). */
   sql: string;
   params: unknown[];
+  /** `sql` with `params` inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 /**
@@ -40,10 +42,11 @@ export class MetricsService {
 
   async run(query: MetricQuery, options: { execute?: boolean } = {}): Promise<MetricAnswer> {
     const { compiled, sql: text, params } = this.explain(query);
-    if (options.execute === false) return { rows: [], sql: text, params };
+    const explained = { sql: text, params, sqlInlined: inlineParams(text, params) };
+    if (options.execute === false) return { rows: [], ...explained };
     await this.assertKeysExist(query);
     const rows = await this.db.analyticalQuery(compiled.statement);
-    return { rows: rows.map((row) => toAnswerRow(row, compiled, query.timezone)), sql: text, params };
+    return { rows: rows.map((row) => toAnswerRow(row, compiled, query.timezone)), ...explained };
   }
 
   /** Unknown or archived tag and segment keys are NOT_FOUND, not silently empty answers. */

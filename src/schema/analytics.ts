@@ -181,6 +181,11 @@ export class FunnelResult {
 
   @Field(() => String, { description: "The compiled, parameterised SQL" })
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @InputType()
@@ -249,6 +254,11 @@ export class RetentionResult {
 
   @Field(() => String)
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @InputType()
@@ -312,6 +322,11 @@ export class PathsResult {
 
   @Field(() => String)
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @InputType()
@@ -351,6 +366,11 @@ export class LifecycleResult {
 
   @Field(() => String)
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @ObjectType()
@@ -393,6 +413,11 @@ export class RfmResult {
 
   @Field(() => String)
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @ObjectType({ description: "RFM as of now over the default 365-day lookback" })
@@ -465,4 +490,9 @@ export class RepurchaseCycleResult {
 
   @Field(() => String)
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
