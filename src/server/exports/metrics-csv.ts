@@ -6,8 +6,10 @@ import { DIMENSIONS } from "../../metrics/dimensions";
 import { type MetricFilterShape, toMetricFilter } from "../../metrics/filters";
 import type { ComparePeriod, DimensionRef, MetricQuery } from "../../semantic/metrics/query";
 import { TIME_GRAINS, type TimeGrain } from "../../semantic/time";
+import { suggestNames } from "../../suggestions";
 import { logger } from "../logger";
 import type { Services } from "../services";
+import { csvBom } from "./csv-options";
 
 /**
  * `GET /export/metrics.csv?metrics=gmv,orders&grain=MONTH&from=…&to=…&by=channel&timezone=…`
@@ -19,8 +21,10 @@ import type { Services } from "../services";
  * configured one), `by` (dimension keys or fields; `tag:<key>`, `tag_value:<key>`,
  * `segment:<key>` for memberships), `segment`, `tag`, `compareTo`
  * (PREVIOUS_PERIOD | PREVIOUS_YEAR), `where` (JSON in the shape of MetricFilterInput),
- * `limit`. Columns: time, the dimensions, each metric key (and previous_<key>,
- * change_<key> with compareTo).
+ * `limit`, `bom` (1: start with a UTF-8 byte order mark, so Excel reads the file as UTF-8).
+ * Columns: time, the dimensions, each metric key (and previous_<key>, change_<key> with
+ * compareTo). An unknown metric or dimension name is BAD_USER_INPUT with "did you mean"
+ * suggestions and the valid names (`suggestions`, `valid` in the error's extensions).
  */
 const METRIC_BY_NAME = new Map(METRICS.flatMap((m) => [[m.key, m] as const, [m.field, m] as const]));
 const DIMENSION_BY_NAME = new Map(DIMENSIONS.flatMap((d) => [[d.key, d] as const, [d.field, d] as const]));
@@ -29,6 +33,20 @@ const MEMBERSHIP_PREFIX: Record<string, string> = {
   tag_value: "tag_value",
   segment: "in_segment",
 };
+const METRIC_KEYS = METRICS.map((m) => m.key);
+const DIMENSION_KEYS = DIMENSIONS.filter((d) => !d.parametrised).map((d) => d.key);
+const MEMBERSHIP_FORMS = Object.keys(MEMBERSHIP_PREFIX).map((prefix) => `${prefix}:<key>`);
+
+/** BAD_USER_INPUT for a name that is none of `accepted`, suggesting the closest and listing `valid`. */
+function unknownName(argument: string, what: string, name: string, accepted: string[], valid: string[]) {
+  const { suggestions, hint } = suggestNames(name, accepted);
+  return badInput(`${argument}: unknown ${what} "${name}".${hint} Valid: ${valid.join(", ")}`, {
+    argument,
+    value: name,
+    suggestions,
+    valid,
+  });
+}
 
 const single = (value: unknown, name: string): string | undefined => {
   if (value === undefined) return undefined;
@@ -44,14 +62,17 @@ const list = (value: unknown, name: string): string[] =>
 function dimensionOf(name: string): DimensionRef {
   const colon = name.indexOf(":");
   if (colon > 0) {
-    const key = MEMBERSHIP_PREFIX[name.slice(0, colon)];
-    if (!key)
-      throw badInput(`by: "${name}" is not tag:<key>, tag_value:<key> or segment:<key>`, { argument: "by" });
+    const prefix = name.slice(0, colon);
+    const key = Object.hasOwn(MEMBERSHIP_PREFIX, prefix) ? MEMBERSHIP_PREFIX[prefix] : undefined;
+    if (!key) {
+      throw unknownName("by", "membership prefix", prefix, Object.keys(MEMBERSHIP_PREFIX), MEMBERSHIP_FORMS);
+    }
     return { key, arg: name.slice(colon + 1) };
   }
   const dimension = DIMENSION_BY_NAME.get(name);
   if (!dimension || dimension.parametrised) {
-    throw badInput(`by: unknown dimension "${name}"`, { argument: "by" });
+    const accepted = [...DIMENSION_BY_NAME.keys()].filter((n) => !DIMENSION_BY_NAME.get(n)?.parametrised);
+    throw unknownName("by", "dimension", name, accepted, [...DIMENSION_KEYS, ...MEMBERSHIP_FORMS]);
   }
   return { key: dimension.key };
 }
@@ -59,7 +80,7 @@ function dimensionOf(name: string): DimensionRef {
 export function metricQueryFromParams(params: Record<string, unknown>, defaultTimezone: string): MetricQuery {
   const metrics = list(params.metrics, "metrics").map((name) => {
     const metric = METRIC_BY_NAME.get(name);
-    if (!metric) throw badInput(`metrics: unknown metric "${name}"`, { argument: "metrics" });
+    if (!metric) throw unknownName("metrics", "metric", name, [...METRIC_BY_NAME.keys()], METRIC_KEYS);
     return metric.key;
   });
   const from = single(params.from, "from");
@@ -110,7 +131,9 @@ function dimensionHeader(ref: DimensionRef): string {
 export function metricsCsvHandler(services: Services): RequestHandler {
   return async (req, res) => {
     try {
-      const query = metricQueryFromParams(req.query as Record<string, unknown>, services.config.timezone);
+      const params = req.query as Record<string, unknown>;
+      const bom = csvBom(params);
+      const query = metricQueryFromParams(params, services.config.timezone);
       const answer = await services.metrics.run(query);
       const compare = query.compareTo !== undefined;
       const metricKeys = [...new Set(query.metrics)];
@@ -120,7 +143,7 @@ export function metricsCsvHandler(services: Services): RequestHandler {
         ...metricKeys.flatMap((k) => (compare ? [k, `previous_${k}`, `change_${k}`] : [k])),
       ];
       res.status(200).type("text/csv; charset=utf-8").attachment("metrics.csv");
-      const csv = stringify({ header: true, columns: header, cast: { boolean: (v) => String(v) } });
+      const csv = stringify({ bom, header: true, columns: header, cast: { boolean: (v) => String(v) } });
       csv.pipe(res);
       for (const row of answer.rows) {
         csv.write([
@@ -142,7 +165,7 @@ export function metricsCsvHandler(services: Services): RequestHandler {
       }
       res
         .status(coded.httpStatus)
-        .json({ errors: [{ message: coded.message, extensions: { code: coded.code } }] });
+        .json({ errors: [{ message: coded.message, extensions: { ...coded.details, code: coded.code } }] });
     }
   };
 }
