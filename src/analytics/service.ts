@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { assertSegmentExists } from "../segments";
-import { compileSql } from "../semantic/sql";
+import { explainSql } from "../semantic/sql";
 import { assertTimeZone, DEFAULT_MAX_BUCKETS, type TimeRange } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
 import type { AnalysisScope } from "./compile/common";
@@ -34,7 +34,11 @@ export interface FunnelStepResult {
 export interface FunnelResult {
   steps: FunnelStepResult[];
   breakdowns: Array<{ value: string | null; steps: FunnelStepResult[] }> | null;
+  /** Steps and exclusions whose event has never been seen (they count 0 / void nothing). */
+  warnings: string[];
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 export interface RetentionCohort {
@@ -48,17 +52,23 @@ export interface RetentionResult {
   cohorts: RetentionCohort[];
   average: { percentages: Array<number | null> };
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 export interface PathsResult {
   nodes: Array<{ id: string; step: number; event: string; users: number }>;
   links: Array<{ source: string; target: string; users: number }>;
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 export interface LifecycleResult {
   rows: Array<{ time: Date; new: number; returning: number; resurrecting: number; dormant: number }>;
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 export interface RfmResult {
@@ -66,6 +76,8 @@ export interface RfmResult {
   grid: Array<{ r: number; f: number; users: number }>;
   segments: Array<{ name: string; users: number; share: number | null; avgMonetary: number | null }>;
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 export interface RepurchaseDistribution {
@@ -80,6 +92,8 @@ export interface RepurchaseCycleResult {
   overall: RepurchaseDistribution;
   groups: Array<{ value: string | null } & RepurchaseDistribution>;
   sql: string;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 /** Optional scope as clients send it; the time zone defaults to the deployment's. */
@@ -110,12 +124,16 @@ export class AnalyticsService {
     const scope = this.scope(input);
     const compiled = compileFunnel({ ...input, ...scope });
     await this.assertSegment(scope);
-    await this.assertEventsExist(compiled.eventNames, (name) => {
-      const step = input.steps.findIndex((s) => s.event === name);
-      return step >= 0
-        ? `steps[${step}].event`
-        : `exclusions[${(input.exclusions ?? []).findIndex((x) => x.event === name)}].event`;
-    });
+    // A dashboard may be built before its events arrive: an unseen event is a warning, not an error.
+    const unseen = new Set(await this.unseenEvents(compiled.eventNames));
+    const warnings = [
+      ...input.steps.flatMap((step, k) =>
+        unseen.has(step.event) ? [`Step ${k} event "${step.event}" has never been seen`] : [],
+      ),
+      ...(input.exclusions ?? []).flatMap((exclusion, j) =>
+        unseen.has(exclusion.event) ? [`Exclusion ${j} event "${exclusion.event}" has never been seen`] : [],
+      ),
+    ];
     const rows = await this.db.analyticalQuery<FunnelRow>(compiled.statement);
     const events = input.steps.map((step) => step.event);
     const total = rows.find((row) => row.is_total);
@@ -126,7 +144,8 @@ export class AnalyticsService {
             .filter((row) => !row.is_total)
             .map((row) => ({ value: row.breakdown, steps: funnelSteps(row, events) }))
         : null,
-      sql: compileSql(compiled.statement).sql,
+      warnings,
+      ...explainSql(compiled.statement),
     };
   }
 
@@ -156,7 +175,7 @@ export class AnalyticsService {
     return {
       cohorts: [...cohorts.values()],
       average: { percentages: totals.map((t) => ratio(t.returned, t.size)) },
-      sql: compileSql(compiled.statement).sql,
+      ...explainSql(compiled.statement),
     };
   }
 
@@ -182,7 +201,7 @@ export class AnalyticsService {
       .filter((row) => row.kind === "node")
       .map((row) => ({ id: nodeId(row.step, row.event), step: row.step, event: row.event, users: row.users }))
       .filter((node) => linked.has(node.id) || links.length === 0);
-    return { nodes, links, sql: compileSql(compiled.statement).sql };
+    return { nodes, links, ...explainSql(compiled.statement) };
   }
 
   async lifecycle(input: AnalysisInput<LifecycleDefinition>): Promise<LifecycleResult> {
@@ -199,7 +218,7 @@ export class AnalyticsService {
         resurrecting: row.resurrecting_users,
         dormant: -row.dormant_users,
       })),
-      sql: compileSql(compiled).sql,
+      ...explainSql(compiled),
     };
   }
 
@@ -220,7 +239,7 @@ export class AnalyticsService {
       const users = row?.users ?? 0;
       return { name, users, share: ratio(users, customers), avgMonetary: float(row?.avg_monetary) };
     });
-    return { customers, grid, segments, sql: compileSql(statement).sql };
+    return { customers, grid, segments, ...explainSql(statement) };
   }
 
   /** RFM of several profiles (default lookback, as of now) in one statement, for a DataLoader. */
@@ -268,7 +287,7 @@ export class AnalyticsService {
     return {
       overall: distribution(rows.filter((row) => row.is_overall)),
       groups: [...byGroup.entries()].map(([value, group]) => ({ value, ...distribution(group) })),
-      sql: compileSql(compiled.statement).sql,
+      ...explainSql(compiled.statement),
     };
   }
 
@@ -291,14 +310,21 @@ export class AnalyticsService {
 
   /** BAD_USER_INPUT naming the field of the first event name never seen. */
   private async assertEventsExist(names: string[], fieldOf: (name: string) => string): Promise<void> {
-    if (names.length === 0) return;
-    const missing = await this.db.query<{ name: string }>(sql`
-      select n.name from unnest(${toTextArray(names)}::text[]) as n(name)
-      where not exists (select 1 from events e where e.name = n.name)`);
-    if (missing.length > 0) {
-      const field = fieldOf(missing[0].name);
-      throw badInput(`${field}: unknown event "${missing[0].name}"`, { field, event: missing[0].name });
+    const [missing] = await this.unseenEvents(names);
+    if (missing !== undefined) {
+      const field = fieldOf(missing);
+      throw badInput(`${field}: unknown event "${missing}"`, { field, event: missing });
     }
+  }
+
+  /** The names, in the given order, that no event has ever had. */
+  private async unseenEvents(names: string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    const missing = await this.db.query<{ name: string }>(sql`
+      select n.name from unnest(${toTextArray(names)}::text[]) with ordinality as n(name, k)
+      where not exists (select 1 from events e where e.name = n.name)
+      order by n.k`);
+    return missing.map((row) => row.name);
   }
 }
 

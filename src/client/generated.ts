@@ -19,9 +19,9 @@ export type DefinitionStatus =
 
 export type FunnelExclusionInput = {
   event: string;
-  /** 0-based step after which the event voids the attempt */
+  /** 0-based step after which the event voids the attempt (UNORDERED: must be 0) */
   fromStep: number;
-  /** 0-based step before which the event voids the attempt */
+  /** 0-based step before which the event voids the attempt (UNORDERED: must be the last step) */
   toStep: number;
 };
 

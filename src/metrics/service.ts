@@ -4,7 +4,7 @@ import { notFound } from "../errors";
 import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metrics/compile";
 import { isoInTimeZone } from "../semantic/metrics/format";
 import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metrics/query";
-import { compileSql } from "../semantic/sql";
+import { compileSql, inlineParams } from "../semantic/sql";
 import { DEFAULT_MAX_BUCKETS } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
 
@@ -26,6 +26,8 @@ export interface MetricAnswer {
   /** The compiled, parameterised statement (explain). */
   sql: string;
   params: unknown[];
+  /** `sql` with `params` inlined as literals, to paste into psql. */
+  sqlInlined: string;
 }
 
 /**
@@ -53,10 +55,11 @@ export class MetricsService {
 
   async run(request: MetricRequest, options: { execute?: boolean } = {}): Promise<MetricAnswer> {
     const { query, compiled, sql: text, params } = this.explain(request);
-    if (options.execute === false) return { rows: [], sql: text, params };
+    const explained = { sql: text, params, sqlInlined: inlineParams(text, params) };
+    if (options.execute === false) return { rows: [], ...explained };
     await this.assertKeysExist(query);
     const rows = await this.db.analyticalQuery(compiled.statement);
-    return { rows: rows.map((row) => toAnswerRow(row, compiled, query.timezone)), sql: text, params };
+    return { rows: rows.map((row) => toAnswerRow(row, compiled, query.timezone)), ...explained };
   }
 
   /** Unknown or archived tag and segment keys are NOT_FOUND, not silently empty answers. */

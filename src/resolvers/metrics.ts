@@ -176,7 +176,11 @@ export class MetricsResolver {
       });
     }
     const answer = await ctx.services.metrics.run(query, { execute: selection.rows });
-    return { rows: answer.rows.map((row) => toRow(row, query.dimensions)), sql: answer.sql };
+    return {
+      rows: answer.rows.map((row) => toRow(row, query.dimensions)),
+      sql: answer.sql,
+      sqlInlined: answer.sqlInlined,
+    };
   }
 
   @Authorized(Permission.READ)

@@ -124,11 +124,13 @@ function printLiteral(value: Literal): string {
   return String(value);
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NAME = /^\$?[A-Za-z_][A-Za-z0-9_]*$/;
 
 function printName(name: string, what: string): string {
   if (!NAME.test(name))
-    throw ruleInvalid(`The ${what} "${name}" cannot be written in a rule; use letters, digits and _`);
+    throw ruleInvalid(
+      `The ${what} "${name}" cannot be written in a rule; use letters, digits and _ (a leading $ is allowed)`,
+    );
   return name;
 }
 

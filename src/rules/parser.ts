@@ -112,7 +112,8 @@ function tokenize(source: string): Token[] {
       i = end;
       continue;
     }
-    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(i, i + 200));
+    // `$browser`: PostHog / Mixpanel style property names; names reach SQL only as parameters.
+    const name = /^\$?[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(i, i + 200));
     if (name) {
       tokens.push({ kind: "name", text: name[0], at });
       i += name[0].length;

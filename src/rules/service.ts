@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { badInput, limitExceeded, StratumError } from "../errors";
 import { MAX_PAGE_SIZE } from "../pagination";
-import { compileSql, joinSql } from "../semantic/sql";
+import { explainSql, joinSql } from "../semantic/sql";
 import { UNSTORABLE_MESSAGES, unstorable } from "../text";
 import { type Expr, type ExprType, references } from "./ast";
 import { KNOWN_TRAITS } from "./catalog";
@@ -26,6 +26,8 @@ export interface RulePreviewResult {
   errors: Array<{ message: string; line: number; column: number }>;
   matchingUsers: number;
   sql: string | null;
+  /** `sql` with its parameters inlined as literals, to paste into psql. */
+  sqlInlined: string | null;
   checked?: CheckedRule;
   asOf: Date;
 }
@@ -159,6 +161,7 @@ export class RuleService {
           errors: [{ message: reason, line, column }],
           matchingUsers: 0,
           sql: null,
+          sqlInlined: null,
           asOf,
         };
       }
@@ -166,7 +169,7 @@ export class RuleService {
     }
     const statement = this.matchingQuery(checked, asOf, sql`count(*)::int as count`);
     const [{ count }] = await this.db.analyticalQuery<{ count: number }>(statement);
-    return { valid: true, errors: [], matchingUsers: count, sql: compileSql(statement).sql, checked, asOf };
+    return { valid: true, errors: [], matchingUsers: count, ...explainSql(statement), checked, asOf };
   }
 
   /** Up to `limit` matching user ids, in id order. */

@@ -85,10 +85,14 @@ export class FunnelExclusionInput {
   @Field(() => String)
   event!: string;
 
-  @Field(() => Int, { description: "0-based step after which the event voids the attempt" })
+  @Field(() => Int, {
+    description: "0-based step after which the event voids the attempt (UNORDERED: must be 0)",
+  })
   fromStep!: number;
 
-  @Field(() => Int, { description: "0-based step before which the event voids the attempt" })
+  @Field(() => Int, {
+    description: "0-based step before which the event voids the attempt (UNORDERED: must be the last step)",
+  })
   toStep!: number;
 }
 
@@ -169,8 +173,19 @@ export class FunnelResult {
   @Field(() => [FunnelBreakdown], { nullable: true })
   breakdowns!: FunnelBreakdown[] | null;
 
+  @Field(() => [String], {
+    description:
+      "Problems that do not stop the funnel, e.g. a step (0-based index) whose event has never been seen counts 0",
+  })
+  warnings!: string[];
+
   @Field(() => String, { description: "The compiled, parameterised SQL" })
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @InputType()
@@ -239,6 +254,11 @@ export class RetentionResult {
 
   @Field(() => String)
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @InputType()
@@ -302,6 +322,11 @@ export class PathsResult {
 
   @Field(() => String)
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @InputType()
@@ -341,6 +366,11 @@ export class LifecycleResult {
 
   @Field(() => String)
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @ObjectType()
@@ -383,6 +413,11 @@ export class RfmResult {
 
   @Field(() => String)
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @ObjectType({ description: "RFM as of now over the default 365-day lookback" })
@@ -455,4 +490,9 @@ export class RepurchaseCycleResult {
 
   @Field(() => String)
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }

@@ -178,6 +178,11 @@ export class MetricResult {
 
   @Field(() => String, { description: "The compiled, parameterised SQL (one statement)" })
   sql!: string;
+
+  @Field(() => String, {
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string;
 }
 
 @ObjectType()

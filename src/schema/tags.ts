@@ -232,6 +232,12 @@ export class RulePreview {
   @Field(() => String, { nullable: true, description: "The compiled SQL (values appear as $n parameters)" })
   sql!: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "The same statement with its parameters inlined as quoted literals, to paste into psql",
+  })
+  sqlInlined!: string | null;
+
   @Field(() => JSONScalar, { nullable: true, description: "The rule's structured JSON form" })
   ast!: unknown;
 

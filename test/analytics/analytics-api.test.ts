@@ -48,7 +48,7 @@ describeEachDatabase("analytics API", (db) => {
         steps: [{ event: "s_view" }, { event: "s_cart" }], timeRange: { from: "2026-05-01", to: "2026-05-03" },
         timezone: "UTC", segment: $segment }) {
       steps { index event count conversionFromPrevious dropOff avgTimeToConvertSeconds medianTimeToConvertSeconds }
-      breakdowns { value } sql } }`;
+      breakdowns { value } warnings sql sqlInlined } }`;
     const all = await api.gql(query);
     expect(all.errors).toBeUndefined();
     // Both convert: 86,400 s and 300 s → average 43,350 s, median (two values) 43,350 s.
@@ -63,6 +63,11 @@ describeEachDatabase("analytics API", (db) => {
     });
     expect(all.data.funnel.breakdowns).toBeNull();
     expect(all.data.funnel.sql).toMatch(/^with matched as/);
+    expect(all.data.funnel.warnings).toEqual([]);
+    // The same statement with literals: the range start and time zone in place of placeholders.
+    expect(all.data.funnel.sqlInlined).toMatch(/^with matched as/);
+    expect(all.data.funnel.sqlInlined).not.toMatch(/\$\d/);
+    expect(all.data.funnel.sqlInlined).toContain("('2026-05-01'::timestamp at time zone 'UTC')");
     const vips = await api.gql(query, { segment: "vips" });
     expect(vips.data.funnel.steps.map((s: any) => s.count)).toEqual([1, 1]);
     expect(vips.data.funnel.sql).toContain("segment_members");

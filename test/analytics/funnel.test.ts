@@ -115,6 +115,70 @@ at(121, "m_cart", "01-13T10:02:00");
 at(122, "m_view", "01-13T10:00:00");
 at(122, "m_cart", "01-13T10:10:00");
 
+// 14 unordered (view, cart, pay) excluding n_coupon over the whole attempt:
+//   u130 coupon before everything → 3; u131 coupon after the last step → 3;
+//   u132 view coupon cart pay: the attempts from view (void) and from cart (cart, pay → 2);
+//   u133 cart view coupon, never pays: both attempts have the coupon inside the open window → void.
+at(130, "n_coupon", "01-14T10:00:00");
+at(130, "n_view", "01-14T10:01:00");
+at(130, "n_cart", "01-14T10:02:00");
+at(130, "n_pay", "01-14T10:03:00");
+at(131, "n_view", "01-14T10:00:00");
+at(131, "n_cart", "01-14T10:01:00");
+at(131, "n_pay", "01-14T10:02:00");
+at(131, "n_coupon", "01-14T10:03:00");
+at(132, "n_view", "01-14T10:00:00");
+at(132, "n_coupon", "01-14T10:01:00");
+at(132, "n_cart", "01-14T10:02:00");
+at(132, "n_pay", "01-14T10:03:00");
+at(133, "n_cart", "01-14T10:00:00");
+at(133, "n_view", "01-14T10:01:00");
+at(133, "n_coupon", "01-14T10:02:00");
+//   u134 view cart coupon pay: the attempts from view and from cart are void (3 and 2 steps),
+//   the one from pay (1 step) is not → the furthest attempt is void, so u134 is dropped.
+at(134, "n_view", "01-14T10:00:00");
+at(134, "n_cart", "01-14T10:01:00");
+at(134, "n_coupon", "01-14T10:02:00");
+at(134, "n_pay", "01-14T10:03:00");
+// 15 a voided furthest attempt drops the user (view, cart, pay excluding o_coupon from 0 to 2;
+//   attempts 18 days apart, beyond the 14-day window):
+//   u140 views on Jan 2 (1 step), then view cart coupon pay on Jan 20 (void, 3 steps) → dropped;
+//   u141 view coupon cart pay on Jan 3 (void: it goes on to the cart, the first step after the
+//     coupon, and stops: 2 steps), then view cart on Jan 21 (2 steps) → counted at 2;
+//   u142 view cart pay on Jan 4 (3), then view coupon cart pay on Jan 22 (void, 2) → 3;
+//   u143 view cart coupon pay on Jan 5 (void, 3), then view cart pay on Jan 23 (3) → 3.
+at(140, "o_view", "01-02T10:00:00");
+at(140, "o_view", "01-20T10:00:00");
+at(140, "o_cart", "01-20T10:01:00");
+at(140, "o_coupon", "01-20T10:02:00");
+at(140, "o_pay", "01-20T10:03:00");
+at(141, "o_view", "01-03T10:00:00");
+at(141, "o_coupon", "01-03T10:01:00");
+at(141, "o_cart", "01-03T10:02:00");
+at(141, "o_pay", "01-03T10:03:00");
+at(141, "o_view", "01-21T10:00:00");
+at(141, "o_cart", "01-21T10:01:00");
+at(142, "o_view", "01-04T10:00:00");
+at(142, "o_cart", "01-04T10:01:00");
+at(142, "o_pay", "01-04T10:02:00");
+at(142, "o_view", "01-22T10:00:00");
+at(142, "o_coupon", "01-22T10:01:00");
+at(142, "o_cart", "01-22T10:02:00");
+at(142, "o_pay", "01-22T10:03:00");
+at(143, "o_view", "01-05T10:00:00");
+at(143, "o_cart", "01-05T10:01:00");
+at(143, "o_coupon", "01-05T10:02:00");
+at(143, "o_pay", "01-05T10:03:00");
+at(143, "o_view", "01-23T10:00:00");
+at(143, "o_cart", "01-23T10:01:00");
+at(143, "o_pay", "01-23T10:02:00");
+// 16 $-prefixed properties (PostHog / Mixpanel style): u150 Chrome view → cart; u151 Safari view;
+//   u152 Chrome view.
+at(150, "q_view", "01-15T10:00:00", { $browser: "Chrome" });
+at(150, "q_cart", "01-15T10:01:00");
+at(151, "q_view", "01-15T10:00:00", { $browser: "Safari" });
+at(152, "q_view", "01-15T10:00:00", { $browser: "Chrome" });
+
 const counts = (result: { steps: Array<{ count: number }> }) => result.steps.map((s) => s.count);
 const steps = (...names: string[]) => names.map((event) => ({ event }));
 
@@ -150,6 +214,20 @@ describe("funnel compiler", () => {
     expect(sql).toContain("(select u.p1[u.c1[h1.q] + 1] as c) z) h2");
   });
 
+  it("takes $-prefixed property names as bound parameters, never as SQL text", () => {
+    const { sql, params } = compileSql(
+      compileFunnel({
+        ...base,
+        steps: [{ event: "a_view", where: { $browser: "Chrome" } }, { event: "a_cart" }],
+        breakdown: "event.$current_url",
+      }).statement,
+    );
+    expect(sql).not.toContain("$browser");
+    expect(sql).not.toContain("$current_url");
+    expect(params).toContain("$current_url");
+    expect(params).toContain(JSON.stringify({ $browser: "Chrome" }));
+  });
+
   it("rejects invalid definitions naming the field", () => {
     const fieldOf = (definition: Partial<FunnelDefinition>) => {
       try {
@@ -175,6 +253,22 @@ describe("funnel compiler", () => {
       "steps[0].where.nested",
     ]);
     expect(fieldOf({ breakdown: "colour" })).toEqual(["BAD_USER_INPUT", "breakdown"]);
+    expect(fieldOf({ breakdown: "event.$" })).toEqual(["BAD_USER_INPUT", "breakdown"]);
+    expect(fieldOf({ breakdown: "event.$a'b" })).toEqual(["BAD_USER_INPUT", "breakdown"]);
+    expect(fieldOf({ steps: [{ event: "a_view", where: { $$x: 1 } }] })).toEqual([
+      "BAD_USER_INPUT",
+      "steps[0].where",
+    ]);
+    // UNORDERED steps have no order to exclude between: only the whole attempt (0 → last).
+    const unordered = { mode: "UNORDERED" as const, steps: steps("a_view", "a_cart", "a_pay") };
+    expect(fieldOf({ ...unordered, exclusions: [{ event: "x", fromStep: 1, toStep: 2 }] })).toEqual([
+      "BAD_USER_INPUT",
+      "exclusions[0].fromStep",
+    ]);
+    expect(fieldOf({ ...unordered, exclusions: [{ event: "x", fromStep: 0, toStep: 1 }] })).toEqual([
+      "BAD_USER_INPUT",
+      "exclusions[0].toStep",
+    ]);
   });
 });
 
@@ -283,6 +377,33 @@ describeEachDatabase("funnel", (db) => {
     expect(counts(wholeFunnel)).toEqual([1, 1, 1]);
   });
 
+  it("voids UNORDERED attempts with an excluded event between the entry and the last step", async () => {
+    const result = await run({
+      steps: steps("n_view", "n_cart", "n_pay"),
+      mode: "UNORDERED",
+      exclusions: [{ event: "n_coupon", fromStep: 0, toStep: 2 }],
+    });
+    // u130 and u131 complete (coupon outside the attempt); u132 counts with its cart → pay attempt
+    // (its void attempt from the view stops at 2 steps, no further); u133 and u134 are dropped.
+    expect(counts(result)).toEqual([3, 3, 2]);
+    // Without the exclusion u132, u134 complete too and u133 reaches 2 (cart, view).
+    const plain = await run({ steps: steps("n_view", "n_cart", "n_pay"), mode: "UNORDERED" });
+    expect(counts(plain)).toEqual([5, 5, 4]);
+  });
+
+  it("drops a user whose furthest attempt is void, not counting an earlier, shorter attempt", async () => {
+    const result = await run({
+      steps: steps("o_view", "o_cart", "o_pay"),
+      exclusions: [{ event: "o_coupon", fromStep: 0, toStep: 2 }],
+    });
+    // u140 dropped; u141 at step 1 (its Jan 21 attempt); u142 and u143 at step 2.
+    expect(counts(result)).toEqual([3, 3, 2]);
+    // u143 counts with its Jan 23 attempt: view → cart 60 s, cart → pay 60 s; u142's Jan 4: 60 s, 60 s.
+    expect(result.steps[2].avgTimeToConvertSeconds).toBe(60);
+    const plain = await run({ steps: steps("o_view", "o_cart", "o_pay") });
+    expect(counts(plain)).toEqual([4, 4, 4]);
+  });
+
   it("counts a user once, at the furthest step of the best attempt", async () => {
     const result = await run({ steps: steps("h_view", "h_cart", "h_pay") });
     expect(counts(result)).toEqual([1, 1, 1]);
@@ -318,6 +439,19 @@ describeEachDatabase("funnel", (db) => {
     ]);
   });
 
+  it("breaks down and filters by $-prefixed event properties", async () => {
+    const byBrowser = await run({ steps: steps("q_view", "q_cart"), breakdown: "event.$browser" });
+    expect(counts(byBrowser)).toEqual([3, 1]);
+    expect(byBrowser.breakdowns?.map((b) => [b.value, counts(b)])).toEqual([
+      ["Chrome", [2, 1]],
+      ["Safari", [1, 0]],
+    ]);
+    const chrome = await run({
+      steps: [{ event: "q_view", where: { $browser: "Chrome" } }, { event: "q_cart" }],
+    });
+    expect(counts(chrome)).toEqual([2, 1]);
+  });
+
   it("counts a profile merged from two devices once", async () => {
     // u111's view (before the merge) and u110's cart are the same person: 1 user, converted.
     expect(counts(await run({ steps: steps("l_view", "l_cart") }))).toEqual([1, 1]);
@@ -329,10 +463,25 @@ describeEachDatabase("funnel", (db) => {
     expect(result.steps[1].medianTimeToConvertSeconds).toBe(120);
   });
 
-  it("rejects unknown events naming the field", async () => {
-    await expect(run({ steps: steps("a_view", "no_such_event") })).rejects.toMatchObject({
-      extensions: { code: "BAD_USER_INPUT", field: "steps[1].event" },
+  it("counts a step whose event has never been seen as 0 and says so in warnings", async () => {
+    // a_view: u1, u2, u3 enter; nobody can do the unseen step, so nobody gets past it.
+    const result = await run({
+      steps: steps("a_view", "coupon_applied", "a_cart"),
+      exclusions: [{ event: "never_logged", fromStep: 0, toStep: 2 }],
     });
+    expect(counts(result)).toEqual([3, 0, 0]);
+    expect(result.steps[1].conversionFromPrevious).toBe(0);
+    expect(result.warnings).toEqual([
+      'Step 1 event "coupon_applied" has never been seen',
+      'Exclusion 0 event "never_logged" has never been seen',
+    ]);
+    const unseenEntry = await run({ steps: steps("coupon_applied", "a_view") });
+    expect(counts(unseenEntry)).toEqual([0, 0]);
+    expect(unseenEntry.warnings).toEqual(['Step 0 event "coupon_applied" has never been seen']);
+    expect((await run({ steps: steps("a_view", "a_cart") })).warnings).toEqual([]);
+  });
+
+  it("rejects a bad time zone", async () => {
     await expect(run({ steps: steps("a_view", "a_cart"), timezone: "Mars/Base" })).rejects.toMatchObject({
       extensions: { code: "BAD_USER_INPUT" },
     });

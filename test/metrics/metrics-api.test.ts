@@ -366,11 +366,13 @@ describeEachDatabase("metrics API", (db) => {
     const empty = await api.gql(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}) { sql } }`);
     expect(empty.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
     const explained = await api.gql(
-      `{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}) { sql rows { gmv } } }`,
+      `{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}) { sql sqlInlined rows { gmv } } }`,
     );
     expect(explained.data.metrics.sql).toMatch(/^with "series" as/);
     expect(explained.data.metrics.sql).toContain("$1");
     expect(explained.data.metrics.sql).not.toContain("2026-03-01");
+    expect(explained.data.metrics.sqlInlined).toMatch(/^with "series" as/);
+    expect(explained.data.metrics.sqlInlined).not.toMatch(/\$\d/);
     const gmv = response.data.metricCatalog.find((m: any) => m.key === "gmv");
     expect(gmv).toMatchObject({
       field: "gmv",

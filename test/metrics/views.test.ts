@@ -116,6 +116,24 @@ describeEachDatabase("semantic views and CSV export", (db) => {
     );
   });
 
+  it("starts the metrics CSV with a UTF-8 byte order mark on bom=1, for Excel", async () => {
+    const query = "metrics=orders&grain=ALL&from=2026-03-01&to=2026-03-04&by=city&timezone=Asia%2FShanghai";
+    const bytes = new Uint8Array(await (await csv(`${query}&bom=1`)).arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes.slice(3));
+    expect(text.split("\n")[0]).toBe("time,city,orders");
+    // 上海 survives as UTF-8 after the mark: u1's orders o1 o2 (and u5's o3).
+    expect(text).toContain(",上海,");
+    const plain = new Uint8Array(await (await csv(query)).arrayBuffer());
+    expect(new TextDecoder().decode(plain.slice(0, 4))).toBe("time");
+    const bad = await csv(`${query}&bom=2`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).errors[0].extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      argument: "bom",
+    });
+  });
+
   it("guards the export like GraphQL and answers bad input with codes", async () => {
     const anonymous = await csv("metrics=gmv&from=2026-03-01&to=2026-03-04", null);
     expect(anonymous.status).toBe(401);
@@ -127,6 +145,28 @@ describeEachDatabase("semantic views and CSV export", (db) => {
     const bad = await csv("metrics=nope&from=2026-03-01&to=2026-03-04");
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).errors[0].extensions.code).toBe("BAD_USER_INPUT");
+    const typo = await csv("metrics=gmv,ordrs&from=2026-03-01&to=2026-03-04");
+    expect(typo.status).toBe(400);
+    const typoError = ((await typo.json()) as any).errors[0];
+    expect(typoError.message).toContain('metrics: unknown metric "ordrs". Did you mean "orders"?');
+    expect(typoError.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      argument: "metrics",
+      value: "ordrs",
+    });
+    expect(typoError.extensions.suggestions[0]).toBe("orders");
+    expect(typoError.extensions.valid).toEqual(expect.arrayContaining(["gmv", "orders", "conversion_rate"]));
+    expect(typoError.message).toContain("Valid: ");
+    const dimension = (
+      (await (await csv("metrics=gmv&from=2026-03-01&to=2026-03-04&by=chanel")).json()) as any
+    ).errors[0];
+    expect(dimension.message).toContain('by: unknown dimension "chanel". Did you mean "channel"?');
+    expect(dimension.extensions.valid).toEqual(expect.arrayContaining(["channel", "platform", "tag:<key>"]));
+    const prefix = (
+      (await (await csv("metrics=gmv&from=2026-03-01&to=2026-03-04&by=tags:vip")).json()) as any
+    ).errors[0];
+    expect(prefix.extensions.suggestions).toEqual(["tag"]);
+    expect(prefix.extensions.valid).toEqual(["tag:<key>", "tag_value:<key>", "segment:<key>"]);
     const unsupported = await csv("metrics=gmv&from=2026-03-01&to=2026-03-04&by=brand");
     expect(((await unsupported.json()) as any).errors[0].message).toContain("supports: channel");
   });

@@ -53,6 +53,10 @@ export async function loadRuleFixture(db: Database): Promise<void> {
   ev(4, "product_view", ago(30, 1), { category: "beauty" });
   for (let d = 1; d <= 4; d++) ev(4, "product_view", ago(d * 5), { category: "beauty" });
   ev(4, "add_to_cart", ago(7, 1));
+  // PostHog / Mixpanel style property names: u1 browses in Chrome (twice), u3 in Safari.
+  ev(1, "screen_view", ago(4), { $browser: "Chrome", $current_url: "https://shop.example/a" });
+  ev(1, "screen_view", ago(3), { $browser: "Chrome" });
+  ev(3, "screen_view", ago(2), { $browser: "Safari" });
   // An event after T never counts.
   ev(1, "add_to_cart", new Date(T.getTime() + 1000));
   for (const [user, name, ts, props, utm] of events) {

@@ -40,6 +40,21 @@ describe("rule parser", () => {
     }
   });
 
+  it("reads $-prefixed property names (PostHog / Mixpanel style) as bound parameters", () => {
+    const text =
+      'count(event("screen_view", $browser = "Chrome")) >= 2 and last(event("screen_view").$current_url) != ""';
+    const expr = parseRule(text);
+    expect(printRule(expr)).toBe(`(${text})`);
+    const json = JSON.parse(JSON.stringify(expr));
+    expect(json.left.left.source.filters[0].property).toBe("$browser");
+    expect(printRule(ruleFromJson(json))).toBe(`(${text})`);
+    const { sql: compiled, params } = compileSql(compileRules([expr], { asOf: T }).features);
+    expect(compiled).not.toContain("$browser");
+    expect(params).toEqual(expect.arrayContaining(["$browser", "$current_url"]));
+    // `$` starts a name only: it is no operator or quote, so nothing can follow it into SQL.
+    expect(() => parseRule('count(event("x", $"a" = 1)) > 0')).toThrow(/Unexpected character "\$"/);
+  });
+
   it("reports line and column of errors", () => {
     const cases: Array<[string, number, number, RegExp]> = [
       ["count(orders) >= ", 1, 18, /Expected a value/],
@@ -144,6 +159,16 @@ describeEachDatabase("rule semantics", (db) => {
     // RFM (S7 table) as of T: u2 r1 f5 cannot_lose_them, u5 r3 f1 about_to_sleep, u4 r5 f1 new_customers.
     expect(await matching(EXAMPLES.rfm)).toEqual([]);
     expect(await matching('rfm.segment in ("new_customers", "cannot_lose_them")')).toEqual([2, 4]);
+  });
+
+  it("filters and reads $-prefixed event properties", async () => {
+    expect(await matching('count(event("screen_view", $browser = "Chrome")) >= 2')).toEqual([1]);
+    expect(await matching('last(event("screen_view").$browser) = "Safari"')).toEqual([3]);
+    // u1's later view has no $current_url: last skips the missing value; u3 never had one.
+    expect(await rules.evaluateForUser('last(event("screen_view").$current_url)', 1, T)).toBe(
+      "https://shop.example/a",
+    );
+    expect(await rules.evaluateForUser('last(event("screen_view").$current_url)', 3, T)).toBeNull();
   });
 
   it("treats comparisons with null as false, also under not", async () => {

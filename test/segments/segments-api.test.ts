@@ -178,6 +178,22 @@ describeEachDatabase("segments API", (db) => {
     expect(((await missing.json()) as any).errors[0].extensions.code).toBe("NOT_FOUND");
   });
 
+  it("starts the segment CSV with a UTF-8 byte order mark on bom=1, for Excel", async () => {
+    const base = api.url.replace("/graphql", "");
+    const get = (query: string) =>
+      fetch(`${base}/export/segments/list.csv${query}`, {
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      });
+    const withBom = new Uint8Array(await (await get("?bom=1")).arrayBuffer());
+    expect([...withBom.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(new TextDecoder("utf-8", { ignoreBOM: true }).decode(withBom.slice(3, 10))).toBe("user_id");
+    const without = new Uint8Array(await (await get("?bom=0")).arrayBuffer());
+    expect(new TextDecoder().decode(without.slice(0, 7))).toBe("user_id");
+    const bad = await get("?bom=yes");
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).errors[0].extensions.code).toBe("BAD_USER_INPUT");
+  });
+
   it("gives other compilers a restriction and a NOT_FOUND check", async () => {
     const restriction = segmentRestriction("list", sql`u.id`);
     expect(compileSql(restriction).sql).toBe(

@@ -247,7 +247,7 @@ describeEachDatabase("tags API", (db) => {
   it("previews a rule without saving, with sample users and SQL", async () => {
     const before = await db().query(sql`select count(*)::int as n from tag_members`);
     const preview = await gqlOk(`{ previewRule(rule: "trait.city in (\\"上海\\", \\"北京\\")") {
-      valid matchingUsers sampleUsers(limit: 1) { id } errors { message } sql } }`);
+      valid matchingUsers sampleUsers(limit: 1) { id } errors { message } sql sqlInlined } }`);
     expect(preview.previewRule).toMatchObject({
       valid: true,
       matchingUsers: 2,
@@ -256,10 +256,16 @@ describeEachDatabase("tags API", (db) => {
     });
     expect(preview.previewRule.sql).toContain("rf.traits ->> $");
     expect(preview.previewRule.sql).not.toContain("上海");
+    expect(preview.previewRule.sqlInlined).toContain("'上海'::text, '北京'::text");
     const invalid = await gqlOk(
-      `{ previewRule(rule: "count(orders) >") { valid errors { message line column } sql } }`,
+      `{ previewRule(rule: "count(orders) >") { valid errors { message line column } sql sqlInlined } }`,
     );
-    expect(invalid.previewRule).toMatchObject({ valid: false, sql: null, errors: [{ line: 1, column: 16 }] });
+    expect(invalid.previewRule).toMatchObject({
+      valid: false,
+      sql: null,
+      sqlInlined: null,
+      errors: [{ line: 1, column: 16 }],
+    });
     // Back-test: 30 days ago, u2's order (40d) was within 30d of that time? No: 10d before it, so yes.
     const asOf = await gqlOk(
       `query($asOf: DateTime) { previewRule(rule: "count(orders within 30d) >= 1", asOf: $asOf) { matchingUsers } }`,

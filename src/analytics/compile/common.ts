@@ -21,7 +21,12 @@ export interface EventMatcher {
 }
 
 const EVENT_NAME = /^[a-z][a-z0-9_]{0,127}$/;
-const KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * An event property name. A leading `$` is allowed for the PostHog / Mixpanel style
+ * (`$browser`, `$current_url`); names only ever reach SQL as bound parameters (`->> $n`,
+ * `@> $n::jsonb`), so this pattern is about clear errors, not about quoting.
+ */
+const KEY = /^\$?[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 export function assertEventName(name: unknown, field: string): string {
   if (typeof name !== "string" || !EVENT_NAME.test(name)) {

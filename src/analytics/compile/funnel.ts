@@ -68,9 +68,16 @@ export interface FunnelRow extends Record<string, unknown> {
  *   within the window (steps with identical definitions need that many distinct events).
  * - An exclusion voids an attempt when its event comes after the attempt's `fromStep` event
  *   and before its `toStep` event in that order (or, when `toStep` was never reached, before
- *   the window closes). A void attempt counts at no step.
+ *   the window closes). UNORDERED steps have no order to exclude between, so there an
+ *   exclusion spans the whole attempt (fromStep 0, toStep last: after the entry, before the
+ *   event that completes the funnel or the window's end).
  * - Each user counts once, at the furthest step of their best attempt; among equally far
  *   attempts the earliest entry wins (its times and breakdown value are the user's).
+ *   A void attempt still has a reach: it goes on to the first step after its excluded event
+ *   and no further (steps done before that event + 1, at most its full reach). When every
+ *   attempt of the user's furthest reach is void, the user is dropped from the funnel (every
+ *   step, the entry too), not counted at a shorter attempt: PostHog's rule, where a user whose
+ *   furthest path crosses an exclusion is excluded. A non-void attempt of equal reach wins.
  *
  * How: one sort of the user's matching events gives each a position `seq` and, per distinct
  * step definition g, the running count `cg` of g-events; per user, arrays of timestamps,
@@ -127,9 +134,20 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
 
   const attempt =
     mode === "UNORDERED"
-      ? unorderedAttempt(groups, window)
+      ? unorderedAttempt(groups, steps.length, exclusions, window)
       : orderedAttempt(groups, steps.length, mode, exclusions, window);
   const entryBreakdown = breakdown?.kind === "EVENT" ? sql`u.bd[e.q0]` : sql`null::text`;
+  const reachedSteps = sql`cardinality(${attempt.times})`;
+  // A void attempt goes on to the first step after its excluded event, and no further.
+  const reached = attempt.voids.length
+    ? sql`least(${reachedSteps}, ${joinSql(attempt.voids.map((v) => sql`case when ${v.voided} then ${v.stepsBefore} + 1 end`))})`
+    : reachedSteps;
+  const voided = attempt.voids.length
+    ? sql`(${joinSql(
+        attempt.voids.map((v) => v.voided),
+        sql` or `,
+      )})`
+    : sql`false`;
   const userBreakdown =
     breakdown?.kind === "USER"
       ? sql`(select ${breakdown.expression} from users u where u.id = b.user_id)`
@@ -165,14 +183,13 @@ best as (
     select u.user_id, a.reached, a.times, a.bd
     from per_user u
     cross join lateral (
-      select cardinality(${attempt.times}) as reached, ${attempt.times} as times, ${entryBreakdown} as bd
+      select ${reached} as reached, ${voided} as voided, ${attempt.times} as times, ${entryBreakdown} as bd
       from unnest(u.entries) as e(q0)
       ${attempt.hops}
-      ${attempt.valid ? sql`where ${attempt.valid}` : sql``}
-      order by 1 desc, e.q0
+      order by 1 desc, 2, e.q0
       limit 1
     ) a
-    where u.entries is not null
+    where u.entries is not null and not a.voided
   ) b
 )
 select ${breakdown ? sql`grouping(bd) = 1` : sql`true`} as is_total, ${breakdown ? sql`bd` : sql`null::text`} as breakdown,
@@ -212,8 +229,8 @@ interface AttemptSql {
   hops: SQL;
   /** The attempt's step times in order (`times[k + 1]` = when step k was done). */
   times: SQL;
-  /** Condition for the attempt to count (exclusions), or null. */
-  valid: SQL | null;
+  /** Per exclusion: whether it voids the attempt, and how many steps were done before its event. */
+  voids: Array<{ voided: SQL; stepsBefore: SQL }>;
 }
 
 /** ORDERED / STRICT: hop from the entry to each step's event; `q{k}` is its position or null. */
@@ -238,11 +255,15 @@ function orderedAttempt(
       from (select ${candidate} as c) z) h${raw(k)}`;
   });
   const times = sql`array_remove(array[${joinSql(Array.from({ length: stepCount }, (_, k) => sql`u.ts[${position(k)}]`))}], null)`;
+  const positions = sql`array[${joinSql(Array.from({ length: stepCount }, (_, k) => position(k)))}]`;
   const voids = exclusions.map((exclusion, j) => {
     const from = position(exclusion.fromStep);
     const to = position(exclusion.toStep);
     const next = sql`u.px${raw(j)}[u.cx${raw(j)}[${from}] + 1]`;
-    return sql`coalesce(case when ${to} is not null then ${next} < ${to} else u.ts[${next}] <= ${deadline} end, false)`;
+    return {
+      voided: sql`coalesce(case when ${to} is not null then ${next} < ${to} else u.ts[${next}] <= ${deadline} end, false)`,
+      stepsBefore: sql`(select count(*)::int from unnest(${positions}) as p where p < ${next})`,
+    };
   });
   return {
     hops: joinSql(
@@ -251,26 +272,41 @@ function orderedAttempt(
 `,
     ),
     times,
-    valid: voids.length ? sql`not (${joinSql(voids, sql` or `)})` : null,
+    voids,
   };
 }
 
 /**
  * UNORDERED: for each step group of size m, its first m events at or after the entry
- * (inside the window) satisfy it; `times` are those events' timestamps in order.
+ * (inside the window) satisfy it; `o.ps` are those events' positions in order and `times`
+ * their timestamps. Exclusions span the whole funnel (validated): one voids the attempt when
+ * its event comes after the entry and before the event that completes the last step (or,
+ * when the funnel is not completed, before the window closes).
  */
-function unorderedAttempt(groups: StepGroups, window: SQL): AttemptSql {
+function unorderedAttempt(
+  groups: StepGroups,
+  stepCount: number,
+  exclusions: ValidExclusion[],
+  window: SQL,
+): AttemptSql {
   const deadline = sql`u.ts[e.q0] + ${window}`;
   const found = groups.list.flatMap((group, g) =>
     Array.from({ length: group.size }, (_, j) => {
       const position = sql`u.p${raw(g)}[coalesce(u.c${raw(g)}[e.q0 - 1], 0) + ${raw(j + 1)}]`;
-      return sql`case when u.ts[${position}] <= ${deadline} then u.ts[${position}] end`;
+      return sql`case when u.ts[${position}] <= ${deadline} then ${position} end`;
     }),
   );
+  const voids = exclusions.map((_, j) => {
+    const next = sql`u.px${raw(j)}[u.cx${raw(j)}[e.q0] + 1]`;
+    return {
+      voided: sql`coalesce(case when cardinality(o.ps) = ${raw(stepCount)} then ${next} < o.ps[${raw(stepCount)}] else u.ts[${next}] <= ${deadline} end, false)`,
+      stepsBefore: sql`(select count(*)::int from unnest(o.ps) as p where p < ${next})`,
+    };
+  });
   return {
-    hops: sql``,
-    times: sql`array(select t from unnest(array[${joinSql(found)}]) as t where t is not null order by t)`,
-    valid: null,
+    hops: sql`cross join lateral (select array(select p from unnest(array[${joinSql(found)}]) as p where p is not null order by p) as ps) o`,
+    times: sql`array(select u.ts[p] from unnest(o.ps) with ordinality as t(p, n) order by n)`,
+    voids,
   };
 }
 
@@ -313,14 +349,19 @@ function validateExclusions(
   mode: FunnelMode,
 ): ValidExclusion[] {
   if (!exclusions || exclusions.length === 0) return [];
-  if (mode === "UNORDERED") {
-    throw badInput("exclusions need ordered steps; UNORDERED funnels take none", { field: "exclusions" });
-  }
   return exclusions.map((exclusion, j) => {
     const field = `exclusions[${j}]`;
     const event = assertEventName(exclusion?.event, `${field}.event`);
     const fromStep = assertInteger(exclusion.fromStep, `${field}.fromStep`, 0, stepCount - 2);
     const toStep = assertInteger(exclusion.toStep, `${field}.toStep`, fromStep + 1, stepCount - 1);
+    // Steps of an UNORDERED funnel have no order to exclude between: only the whole attempt.
+    if (mode === "UNORDERED" && (fromStep !== 0 || toStep !== stepCount - 1)) {
+      const wrong = fromStep !== 0 ? "fromStep" : "toStep";
+      throw badInput(
+        `${field}: an UNORDERED funnel excludes over the whole attempt: fromStep 0 and toStep ${stepCount - 1}`,
+        { field: `${field}.${wrong}` },
+      );
+    }
     return { event, fromStep, toStep };
   });
 }

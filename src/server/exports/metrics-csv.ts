@@ -7,8 +7,10 @@ import { type MetricFilterShape, toMetricFilter } from "../../metrics/filters";
 import type { MetricAnswer, MetricRequest } from "../../metrics/service";
 import type { ComparePeriod, DimensionRef, MetricQuery } from "../../semantic/metrics/query";
 import { TIME_GRAINS, type TimeGrain } from "../../semantic/time";
+import { suggestNames } from "../../suggestions";
 import { logger } from "../logger";
 import type { Services } from "../services";
+import { csvBom } from "./csv-options";
 
 /**
  * `GET /export/metrics.csv?metrics=gmv,orders&grain=MONTH&from=…&to=…&by=channel&timezone=…`
@@ -21,8 +23,10 @@ import type { Services } from "../services";
  * configured one), `by` (dimension keys or fields; `tag:<key>`, `tag_value:<key>`,
  * `segment:<key>` for memberships), `segment`, `tag`, `compareTo`
  * (PREVIOUS_PERIOD | PREVIOUS_YEAR), `where` (JSON in the shape of MetricFilterInput),
- * `limit`. Columns: time, the dimensions, each metric key (and previous_<key>,
- * change_<key> with compareTo).
+ * `limit`, `bom` (1: start with a UTF-8 byte order mark, so Excel reads the file as UTF-8).
+ * Columns: time, the dimensions, each metric key (and previous_<key>, change_<key> with
+ * compareTo). An unknown metric or dimension name is BAD_USER_INPUT with "did you mean"
+ * suggestions and the valid names (`suggestions`, `valid` in the error's extensions).
  */
 const METRIC_BY_NAME = new Map(METRICS.flatMap((m) => [[m.key, m] as const, [m.field, m] as const]));
 const DIMENSION_BY_NAME = new Map(DIMENSIONS.flatMap((d) => [[d.key, d] as const, [d.field, d] as const]));
@@ -31,6 +35,20 @@ const MEMBERSHIP_PREFIX: Record<string, string> = {
   tag_value: "tag_value",
   segment: "in_segment",
 };
+const METRIC_KEYS = METRICS.map((m) => m.key);
+const DIMENSION_KEYS = DIMENSIONS.filter((d) => !d.parametrised).map((d) => d.key);
+const MEMBERSHIP_FORMS = Object.keys(MEMBERSHIP_PREFIX).map((prefix) => `${prefix}:<key>`);
+
+/** BAD_USER_INPUT for a name that is none of `accepted`, suggesting the closest and listing `valid`. */
+function unknownName(argument: string, what: string, name: string, accepted: string[], valid: string[]) {
+  const { suggestions, hint } = suggestNames(name, accepted);
+  return badInput(`${argument}: unknown ${what} "${name}".${hint} Valid: ${valid.join(", ")}`, {
+    argument,
+    value: name,
+    suggestions,
+    valid,
+  });
+}
 
 const single = (value: unknown, name: string): string | undefined => {
   if (value === undefined) return undefined;
@@ -52,14 +70,17 @@ export function dimensionArgument(key: string): string {
 function dimensionOf(name: string): DimensionRef {
   const colon = name.indexOf(":");
   if (colon > 0) {
-    const key = MEMBERSHIP_PREFIX[name.slice(0, colon)];
-    if (!key)
-      throw badInput(`by: "${name}" is not tag:<key>, tag_value:<key> or segment:<key>`, { argument: "by" });
+    const prefix = name.slice(0, colon);
+    const key = Object.hasOwn(MEMBERSHIP_PREFIX, prefix) ? MEMBERSHIP_PREFIX[prefix] : undefined;
+    if (!key) {
+      throw unknownName("by", "membership prefix", prefix, Object.keys(MEMBERSHIP_PREFIX), MEMBERSHIP_FORMS);
+    }
     return { key, arg: name.slice(colon + 1) };
   }
   const dimension = DIMENSION_BY_NAME.get(name);
   if (!dimension || dimension.parametrised) {
-    throw badInput(`by: unknown dimension "${name}"`, { argument: "by" });
+    const accepted = [...DIMENSION_BY_NAME.keys()].filter((n) => !DIMENSION_BY_NAME.get(n)?.parametrised);
+    throw unknownName("by", "dimension", name, accepted, [...DIMENSION_KEYS, ...MEMBERSHIP_FORMS]);
   }
   return { key: dimension.key };
 }
@@ -70,7 +91,7 @@ export function metricQueryFromParams(
 ): MetricRequest {
   const metrics = list(params.metrics, "metrics").map((name) => {
     const metric = METRIC_BY_NAME.get(name);
-    if (!metric) throw badInput(`metrics: unknown metric "${name}"`, { argument: "metrics" });
+    if (!metric) throw unknownName("metrics", "metric", name, [...METRIC_BY_NAME.keys()], METRIC_KEYS);
     return metric.key;
   });
   const range = {
@@ -151,10 +172,12 @@ export function metricAnswerTable(
 export function metricsCsvHandler(services: Services): RequestHandler {
   return async (req, res) => {
     try {
-      const query = metricQueryFromParams(req.query as Record<string, unknown>, services.config.timezone);
+      const params = req.query as Record<string, unknown>;
+      const bom = csvBom(params);
+      const query = metricQueryFromParams(params, services.config.timezone);
       const { header, rows } = metricAnswerTable(query, await services.metrics.run(query));
       res.status(200).type("text/csv; charset=utf-8").attachment("metrics.csv");
-      const csv = stringify({ header: true, columns: header, cast: { boolean: (v) => String(v) } });
+      const csv = stringify({ bom, header: true, columns: header, cast: { boolean: (v) => String(v) } });
       csv.pipe(res);
       for (const row of rows) csv.write(row);
       csv.end();

@@ -5,6 +5,7 @@ import { canSeePii, maskIdentityValue, maskTraits } from "../../access/pii";
 import { StratumError } from "../../errors";
 import { logger } from "../logger";
 import type { Services } from "../services";
+import { csvBom } from "./csv-options";
 
 const BATCH = 1000;
 
@@ -13,17 +14,20 @@ const BATCH = 1000;
  * keyset batches (constant memory). Mount it behind `requirePermission(services, "read")`;
  * identity values and PII traits are masked for roles without read_pii.
  * Columns: user_id, entered_at, first_seen_at, last_seen_at, identities (`type:value;…`), traits (JSON).
+ * `?bom=1` starts the file with a UTF-8 byte order mark (for Excel).
  */
 export function segmentCsvHandler(services: Services): RequestHandler {
   return async (req, res) => {
     const key = String(req.params.key);
     const pii = canSeePii(res.locals.principal);
     try {
+      const bom = csvBom(req.query as Record<string, unknown>);
       const segment = await services.segments.require(key);
       res.status(200);
       res.setHeader("content-type", "text/csv; charset=utf-8");
       res.setHeader("content-disposition", `attachment; filename="${encodeURIComponent(segment.key)}.csv"`);
       const csv = stringify({
+        bom,
         header: true,
         columns: ["user_id", "entered_at", "first_seen_at", "last_seen_at", "identities", "traits"],
       });
