@@ -1,5 +1,6 @@
 import { Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import { Permission } from "../access/permissions";
+import { canSeePii, maskPii } from "../access/pii";
 import { toConnection } from "../schema/connection";
 import { UserEventConnection, UserMerge, UserOrderConnection } from "../schema/ingest";
 import { User } from "../schema/user";
@@ -67,9 +68,17 @@ export class UserActivityResolver {
   }
 
   @Authorized(Permission.READ)
-  @FieldResolver(() => [UserMerge], { description: "Profiles merged into this one, with when and why" })
+  @FieldResolver(() => [UserMerge], {
+    description:
+      "Profiles merged into this one, with when and why (PII identity values masked without read_pii)",
+  })
   async mergedFrom(@Root() user: User, @Ctx() ctx: Context): Promise<UserMerge[]> {
     const merges = await ctx.loaders.userMerges.load(Number(user.id));
-    return merges.map((merge) => ({ ...merge, userId: String(merge.userId) }));
+    const pii = canSeePii(ctx.principal);
+    return merges.map((merge) => ({
+      ...merge,
+      userId: String(merge.userId),
+      reason: pii ? merge.reason : (maskPii(merge.reason) as Record<string, unknown>),
+    }));
   }
 }

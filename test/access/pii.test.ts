@@ -161,6 +161,36 @@ describeEachDatabase("PII in the API", (db) => {
     });
   });
 
+  it("masks the identity values of merge reasons for roles that see PII masked", async () => {
+    for (const identities of [
+      '[{ type: "email", value: "ann@example.com" }]',
+      '[{ type: "phone", value: "13900001111" }]',
+      '[{ type: "email", value: "ann@example.com" }, { type: "phone", value: "13900001111" }]',
+    ]) {
+      const identified = await api.gql(`mutation { identify(input: { identities: ${identities} }) { id } }`);
+      expect(identified.errors).toBeUndefined();
+    }
+    const survivor = await api.gql(`{ userByIdentity(type: "email", value: "ann@example.com") { id } }`);
+    const mergedFrom = `{ user(id: "${survivor.data.userByIdentity.id}") { mergedFrom { reason } } }`;
+    const byType = (identities: Array<{ type: string }>) =>
+      [...identities].sort((a, b) => a.type.localeCompare(b.type));
+    const clear = await api.gql(mergedFrom, {}, keys.EDITOR);
+    expect(byType(clear.data.user.mergedFrom[0].reason.identities)).toEqual([
+      { type: "email", value: "ann@example.com" },
+      { type: "phone", value: "13900001111" },
+    ]);
+    for (const role of ["ANALYST", "VIEWER"] as const) {
+      const masked = await api.gql(mergedFrom, {}, keys[role]);
+      expect(masked.errors).toBeUndefined();
+      // a + *** + domain; 139 + **** + the last four digits.
+      expect(byType(masked.data.user.mergedFrom[0].reason.identities)).toEqual([
+        { type: "email", value: "a***@example.com" },
+        { type: "phone", value: "139****1111" },
+      ]);
+      expect(JSON.stringify(masked.data)).not.toMatch(/ann@example\.com|13900001111/);
+    }
+  });
+
   it("lets INGEST identify a person but not read their orders, labels or RFM through the answer", async () => {
     const identify = (fields: string) =>
       api.gql(`mutation { identify(input: { userId: "shop-1" }) { ${fields} } }`, {}, keys.INGEST);
