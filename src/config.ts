@@ -1,3 +1,5 @@
+import { type PiiDeclaration, piiDeclarationFromEnv } from "./access/pii";
+
 /** Runtime configuration, read once from the environment. Every knob is listed in the README. */
 export interface StratumConfig {
   /** PostgreSQL URL; when absent the embedded PGlite database is used. */
@@ -20,6 +22,8 @@ export interface StratumConfig {
   production: boolean;
   /** Stack traces in error responses: only when asked for (STRATUM_DEBUG_ERRORS=1), never by default. */
   debugErrors: boolean;
+  /** Which trait keys, identity types and event property keys hold PII (masked without read_pii). */
+  pii: PiiDeclaration;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig {
@@ -38,5 +42,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     logLevel: env.LOG_LEVEL || "info",
     production: env.NODE_ENV === "production",
     debugErrors: env.STRATUM_DEBUG_ERRORS === "1",
+    pii: piiDeclarationFromEnv(env),
   };
 }

@@ -1,6 +1,6 @@
 import { Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import { Permission } from "../access/permissions";
-import { canSeePii, maskPii } from "../access/pii";
+import { canSeePii } from "../access/pii";
 import { toConnection } from "../schema/connection";
 import { UserEventConnection, UserMerge, UserOrderConnection } from "../schema/ingest";
 import { User } from "../schema/user";
@@ -31,7 +31,9 @@ class UserOrdersArgs {
 @Resolver(() => User)
 export class UserActivityResolver {
   @Authorized(Permission.READ)
-  @FieldResolver(() => UserEventConnection, { description: "Newest first" })
+  @FieldResolver(() => UserEventConnection, {
+    description: "Newest first; PII properties are masked without read_pii",
+  })
   async events(
     @Root() user: User,
     @Args(() => UserEventsArgs) args: UserEventsArgs,
@@ -45,7 +47,19 @@ export class UserActivityResolver {
     });
     return toConnection({
       ...page,
-      nodes: page.nodes.map((event) => ({ ...event, id: String(event.id) })),
+      nodes: page.nodes.map((event) =>
+        ctx.pii.seesPii
+          ? { ...event, id: String(event.id) }
+          : {
+              ...event,
+              id: String(event.id),
+              anonymousId:
+                event.anonymousId === null
+                  ? null
+                  : ctx.services.pii.maskIdentityValue("anonymous_id", event.anonymousId),
+              properties: ctx.services.pii.maskEventProperties(event.properties),
+            },
+      ),
     }) as UserEventConnection;
   }
 
@@ -78,7 +92,7 @@ export class UserActivityResolver {
     return merges.map((merge) => ({
       ...merge,
       userId: String(merge.userId),
-      reason: pii ? merge.reason : (maskPii(merge.reason) as Record<string, unknown>),
+      reason: pii ? merge.reason : (ctx.services.pii.maskPayload(merge.reason) as Record<string, unknown>),
     }));
   }
 }

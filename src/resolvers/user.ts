@@ -14,7 +14,7 @@ import {
 } from "type-graphql";
 import { assertAllowed } from "../access/authorize";
 import { Permission } from "../access/permissions";
-import { canSeePii, maskIdentityValue, maskTraits, PII_IDENTITY_TYPES } from "../access/pii";
+import { canSeePii } from "../access/pii";
 import { toConnection } from "../schema/connection";
 import { JSONScalar } from "../schema/scalars";
 import { Identity, User, UserConnection } from "../schema/user";
@@ -54,7 +54,7 @@ export class UserResolver {
     @Ctx() ctx: Context,
   ): Promise<User | null> {
     // Looking a profile up by a phone or email would reveal PII to roles that see it masked.
-    if (PII_IDENTITY_TYPES.has(type)) assertAllowed(ctx.principal, [Permission.READ_PII]);
+    if (ctx.services.pii.isPiiIdentityType(type)) assertAllowed(ctx.principal, [Permission.READ_PII]);
     const record = await ctx.services.users.byIdentity(type, value);
     return record ? User.from(record) : null;
   }
@@ -62,7 +62,7 @@ export class UserResolver {
   /** PII traits are masked for roles without `read_pii`. */
   @FieldResolver(() => JSONScalar)
   traits(@Root() user: User, @Ctx() ctx: Context): Record<string, unknown> {
-    return canSeePii(ctx.principal) ? user.traits : maskTraits(user.traits);
+    return canSeePii(ctx.principal) ? user.traits : ctx.services.pii.maskTraits(user.traits);
   }
 
   /** Identity values of PII types are masked for roles without `read_pii`. */
@@ -70,6 +70,9 @@ export class UserResolver {
   async identities(@Root() user: User, @Ctx() ctx: Context): Promise<Identity[]> {
     const identities = await ctx.loaders.identities.load(Number(user.id));
     if (canSeePii(ctx.principal)) return identities;
-    return identities.map(({ type, value }) => ({ type, value: maskIdentityValue(type, value) }));
+    return identities.map(({ type, value }) => ({
+      type,
+      value: ctx.services.pii.maskIdentityValue(type, value),
+    }));
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Principal } from "../access/permissions";
+import { PiiAccess } from "../access/pii";
 import { createLoaders, type Loaders } from "./loaders";
 import type { Services } from "./services";
 
@@ -8,6 +9,8 @@ export interface Context {
   services: Services;
   loaders: Loaders;
   principal?: Principal;
+  /** The principal under the PII policy: what it may name and see. */
+  pii: PiiAccess;
   requestId: string;
 }
 
@@ -16,5 +19,11 @@ export function createContext(
   principal?: Principal,
   requestId: string = randomUUID(),
 ): Context {
-  return { services, loaders: createLoaders(services), principal, requestId };
+  return {
+    services,
+    loaders: createLoaders(services),
+    principal,
+    pii: new PiiAccess(services.pii, principal),
+    requestId,
+  };
 }

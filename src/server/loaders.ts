@@ -29,6 +29,16 @@ export function createLoaders(services: Services) {
       cacheKeyFn: (request: PredictionRequest) => `${request.model ?? ""}\u0000${request.userId}`,
     }),
     ...activityLoaders(services.activity),
+    /** VALUE tags computed from PII, read once per request. */
+    piiValueTags: once(() => services.tags.piiValueTags(services.pii)),
+  };
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
   };
 }
 

@@ -1,4 +1,5 @@
 import { ApiKeyService } from "../access/keys";
+import { PiiPolicy } from "../access/pii";
 import { AnalyticsService } from "../analytics/service";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
@@ -18,6 +19,8 @@ import { UserService } from "../users/service";
 export interface Services {
   db: Database;
   config: StratumConfig;
+  /** The PII declaration and its masking rules, from `config.pii`. */
+  pii: PiiPolicy;
   users: UserService;
   analytics: AnalyticsService;
   ingest: IngestService;
@@ -34,6 +37,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
   return {
     db,
     config,
+    pii: new PiiPolicy(config.pii),
     users: new UserService(db),
     analytics: new AnalyticsService(db, config.timezone),
     ingest: new IngestService(db),

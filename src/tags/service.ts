@@ -1,9 +1,11 @@
 import { sql } from "drizzle-orm";
+import type { PiiPolicy } from "../access/pii";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { badInput, conflict, notFound } from "../errors";
+import { referencedKeys } from "../rules/checker";
 import { definitionTargets, type MaterialiseResult, materialise } from "../rules/materialise";
-import type { RuleService } from "../rules/service";
+import { parseRuleInput, type RuleService } from "../rules/service";
 import { toBigintArray } from "../users/service";
 import {
   type Actor,
@@ -292,6 +294,26 @@ export class TagService {
     }
     const targets = await definitionTargets(this.db, { tags: keys ?? undefined, segments: [] });
     return materialise(this.db, targets);
+  }
+
+  /**
+   * Active VALUE tags whose rule reads a PII trait or event property: their values are PII
+   * and are masked, filtered and grouped like it. Decided from the rule under the current
+   * policy, so a changed declaration applies at once.
+   */
+  async piiValueTags(policy: PiiPolicy, db: Database = this.db): Promise<Set<string>> {
+    const rows = await db.query<{ key: string; rule: string }>(sql`
+      select key, rule from tags where kind = 'VALUE' and status = 'ACTIVE' and rule is not null`);
+    const keys = new Set<string>();
+    for (const row of rows) {
+      const read = referencedKeys(parseRuleInput(row.rule).expr);
+      if (
+        read.traits.some((key) => policy.isPiiTrait(key)) ||
+        read.eventProperties.some((key) => policy.isPiiEventProperty(key))
+      )
+        keys.add(row.key);
+    }
+    return keys;
   }
 
   /** Current active-tag memberships of several users in one statement (DataLoader batch). */

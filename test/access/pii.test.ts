@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Role, SYSTEM_PRINCIPAL } from "../../src/access/permissions";
-import { maskEmail, maskPhone, maskPii, maskTraits } from "../../src/access/pii";
+import { maskEmail, maskPhone, PiiPolicy, piiDeclarationFromEnv } from "../../src/access/pii";
 import { recordAudit } from "../../src/audit/service";
 import { AccessResolver } from "../../src/resolvers/access";
 import { createContext } from "../../src/server/context";
@@ -32,12 +32,14 @@ const SEES_PII: Record<Role, boolean> = {
   VIEWER: false,
 };
 
+const DEFAULTS = new PiiPolicy();
+
 describe("masking rules", () => {
   it("masks phones, emails and names the same way everywhere", () => {
     expect(maskPhone("13812345678")).toBe("138****5678");
     expect(maskPhone("+86 138 1234 5678")).toBe("+86*******5678");
     expect(maskEmail("jane@example.com")).toBe("j***@example.com");
-    expect(maskTraits(UNMASKED_TRAITS)).toEqual(MASKED_TRAITS);
+    expect(DEFAULTS.maskTraits(UNMASKED_TRAITS)).toEqual(MASKED_TRAITS);
   });
 
   it("masks nested PII in any JSON payload (audit before/after, export rows)", () => {
@@ -51,7 +53,7 @@ describe("masking rules", () => {
       email: "x@y.z",
       count: 3,
     };
-    expect(maskPii(payload)).toEqual({
+    expect(DEFAULTS.maskPayload(payload)).toEqual({
       reason: "conflict",
       traits: { Email: "l***@shop.cn", profile: { mobile: "139****1111" } },
       identities: [
@@ -60,6 +62,158 @@ describe("masking rules", () => {
       ],
       email: "x***@y.z",
       count: 3,
+    });
+  });
+});
+
+describe("declared PII", () => {
+  it("defaults cover names, contact details, id cards, addresses, birthdays and WeChat ids", () => {
+    const traits = {
+      first_name: "Jane",
+      last_name: "Doe",
+      mobile: "13812345678",
+      id_card: "110101199003071234",
+      address: { city: "上海", street: "南京路 1 号" },
+      birthday: "1990-03-07",
+      wechat_unionid: "uAbc987",
+      tier: "gold",
+    };
+    expect(DEFAULTS.maskTraits(traits)).toEqual({
+      first_name: "J***",
+      last_name: "D***",
+      mobile: "138****5678",
+      id_card: "110***********1234",
+      // Everything inside a PII value is masked, not only its top level.
+      address: { city: "上***", street: "南***" },
+      birthday: "1***",
+      wechat_unionid: "u***",
+      tier: "gold",
+    });
+    expect(DEFAULTS.maskEventProperties({ receiver_phone: "13700002222", category: "beauty" })).toEqual({
+      receiver_phone: "137****2222",
+      category: "beauty",
+    });
+    expect(DEFAULTS.maskIdentityValue("wechat_unionid", "uAbc987")).toBe("u***");
+    expect(DEFAULTS.maskIdentityValue("user_id", "shop-1")).toBe("shop-1");
+  });
+
+  it("reads the declaration from the environment; a given list replaces its default", () => {
+    const declared = new PiiPolicy(
+      piiDeclarationFromEnv({
+        STRATUM_PII_TRAITS: "email, Loyalty_No",
+        STRATUM_PII_IDENTITY_TYPES: "member_card",
+        STRATUM_PII_EVENT_PROPERTIES: "receiver_name",
+      }),
+    );
+    expect(
+      declared.maskTraits({ email: "jane@example.com", loyalty_no: "LN-99887766", name: "Jane" }),
+    ).toEqual({
+      email: "j***@example.com",
+      loyalty_no: "L***",
+      name: "Jane",
+    });
+    expect(declared.maskIdentityValue("member_card", "MC-555001")).toBe("M***");
+    expect(declared.maskIdentityValue("email", "jane@example.com")).toBe("jane@example.com");
+    expect(declared.maskEventProperties({ receiver_name: "李雷", phone: "13700002222" })).toEqual({
+      receiver_name: "李***",
+      phone: "13700002222",
+    });
+    expect(piiDeclarationFromEnv({}).traits).toContain("email");
+  });
+});
+
+describeEachDatabase("declared PII in the API", (db) => {
+  let api: TestApi;
+  let keys: Record<Role, string>;
+  const SECRETS = ["LN-99887766", "MC-555001", "李雷", "13700002222", "jane@example.com"];
+  beforeAll(async () => {
+    await seedPiiProfile(db());
+    api = await startTestApi(db(), {
+      STRATUM_PII_TRAITS: "name,email,phone,loyalty_no",
+      STRATUM_PII_IDENTITY_TYPES: "email,phone,wechat_openid,member_card",
+      STRATUM_PII_EVENT_PROPERTIES: "phone,receiver_name",
+    });
+    keys = await keysForEveryRole(api.services);
+    const identified = await api.gql(`mutation { identify(input: { userId: "shop-1",
+      identities: [{ type: "member_card", value: "MC-555001" }], traits: { loyalty_no: "LN-99887766" } }) { id } }`);
+    expect(identified.errors).toBeUndefined();
+    const tracked = await api.gql(`mutation { track(events: [{ messageId: "pii-1", event: "checkout",
+      timestamp: "2026-01-05T10:00:00Z", userId: "shop-1",
+      properties: { receiver_name: "李雷", phone: "13700002222", category: "beauty" } }]) { accepted } }`);
+    expect(tracked.errors).toBeUndefined();
+    const tag = await api.gql(`mutation { createTag(input: { key: "loyalty", name: "Loyalty number",
+      category: BASIC, kind: VALUE, rule: "trait.loyalty_no" }) { key } }`);
+    expect(tag.errors).toBeUndefined();
+    const plain = await api.gql(`mutation { createTag(input: { key: "home_city", name: "Home city",
+      category: BASIC, kind: VALUE, rule: "trait.city" }) { key } }`);
+    expect(plain.errors).toBeUndefined();
+  });
+  afterAll(() => api.close());
+
+  const PROFILE = `{ user(id: "1") { traits identities { type value }
+    events { edges { node { properties } } } tags { key value } } }`;
+
+  it("masks declared traits, custom identity types, event properties and VALUE tags computed from PII", async () => {
+    const masked = await api.gql(PROFILE, {}, keys.VIEWER);
+    expect(masked.errors).toBeUndefined();
+    const user = masked.data.user;
+    expect(user.traits).toMatchObject({ loyalty_no: "L***", name: "J***", city: "上海" });
+    expect(user.identities).toContainEqual({ type: "member_card", value: "M***" });
+    expect(user.identities).toContainEqual({ type: "user_id", value: "shop-1" });
+    expect(user.events.edges[0].node.properties).toEqual({
+      receiver_name: "李***",
+      phone: "137****2222",
+      category: "beauty",
+    });
+    expect(user.tags).toContainEqual({ key: "loyalty", value: "L***" });
+    // A VALUE tag that reads no PII keeps its value.
+    expect(user.tags).toContainEqual({ key: "home_city", value: "上海" });
+    const text = JSON.stringify(masked.data);
+    for (const secret of SECRETS) expect(text).not.toContain(secret);
+
+    const clear = await api.gql(PROFILE, {}, keys.EDITOR);
+    expect(clear.data.user.traits.loyalty_no).toBe("LN-99887766");
+    expect(clear.data.user.identities).toContainEqual({ type: "member_card", value: "MC-555001" });
+    expect(clear.data.user.events.edges[0].node.properties.receiver_name).toBe("李雷");
+    expect(clear.data.user.tags).toContainEqual({ key: "loyalty", value: "LN-99887766" });
+  });
+
+  it("masks custom identity types in the segment CSV export and refuses lookups by them", async () => {
+    const created = await api.gql(
+      `mutation { createStaticSegment(input: { key: "declared", name: "Declared", userIds: ["1"] }) { key } }`,
+    );
+    expect(created.errors).toBeUndefined();
+    const response = await fetch(api.url.replace(/\/graphql$/, "/export/segments/declared.csv"), {
+      headers: { authorization: `Bearer ${keys.ANALYST}` },
+    });
+    const text = await response.text();
+    expect(text).toContain("member_card:M***");
+    expect(text).toContain("L***");
+    for (const secret of SECRETS) expect(text).not.toContain(secret);
+    const lookup = await api.gql(
+      `{ userByIdentity(type: "member_card", value: "MC-555001") { id } }`,
+      {},
+      keys.ANALYST,
+    );
+    expect(lookup.errors?.[0].extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it("masks declared keys in audit payloads", async () => {
+    await db().transaction((tx) =>
+      recordAudit(tx, {
+        actor: "system",
+        action: "merge_refused",
+        entityType: "identity",
+        entityKey: "member_card",
+        before: { identity: { type: "member_card", value: "MC-555001" } },
+        after: { traits: { loyalty_no: "LN-99887766" } },
+      }),
+    );
+    const context = createContext(api.services, { ...SYSTEM_PRINCIPAL, role: "ANALYST" });
+    const page = await new AccessResolver().auditLog({ first: 1, entityType: "identity" }, context);
+    expect(page.edges[0].node).toMatchObject({
+      before: { identity: { type: "member_card", value: "M***" } },
+      after: { traits: { loyalty_no: "L***" } },
     });
   });
 });
