@@ -1,10 +1,11 @@
 import { sql } from "drizzle-orm";
+import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { assertSegmentExists } from "../segments";
 import { compileSql } from "../semantic/sql";
 import { assertTimeZone } from "../semantic/time";
-import type { AnalysisScope } from "./compile/common";
+import { type AnalysisScope, breakdownReads } from "./compile/common";
 import { compileFunnel, type FunnelDefinition, type FunnelRow, toTextArray } from "./compile/funnel";
 import { compileLifecycle, type LifecycleDefinition, type LifecycleRow } from "./compile/lifecycle";
 import { compilePaths, type PathsDefinition, type PathsRow } from "./compile/paths";
@@ -99,7 +100,20 @@ export class AnalyticsService {
     private readonly defaultTimezone: string,
   ) {}
 
-  async funnel(input: Omit<FunnelDefinition, keyof AnalysisScope> & ScopeInput): Promise<FunnelResult> {
+  /**
+   * With `pii` (a request's principal), step property filters and a breakdown on PII keys
+   * are FORBIDDEN without read_pii: they would reveal or test the values.
+   */
+  async funnel(
+    input: Omit<FunnelDefinition, keyof AnalysisScope> & ScopeInput,
+    pii?: PiiAccess,
+  ): Promise<FunnelResult> {
+    if (pii) {
+      input.steps.forEach((step, k) => {
+        pii.assertMayUse({ eventProperties: Object.keys(step?.where ?? {}) }, `steps[${k}].where`);
+      });
+      if (input.breakdown) pii.assertMayUse(breakdownReads(input.breakdown), "breakdown");
+    }
     const scope = await this.scope(input);
     const compiled = compileFunnel({ ...input, ...scope });
     await this.assertEventsExist(compiled.eventNames, (name) => {

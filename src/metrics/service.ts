@@ -1,10 +1,13 @@
 import { sql } from "drizzle-orm";
+import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
 import { notFound } from "../errors";
+import { piiValueTags } from "../rules/pii";
 import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metrics/compile";
 import { isoInTimeZone } from "../semantic/metrics/format";
 import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metrics/query";
 import { compileSql } from "../semantic/sql";
+import { DIMENSIONS_BY_KEY, dimensionReads } from "./dimensions";
 
 /** One row of an answer: the bucket, the dimension values in the query's order, the metrics. */
 export interface MetricAnswerRow {
@@ -38,12 +41,43 @@ export class MetricsService {
     return { compiled, sql: text, params };
   }
 
-  async run(query: MetricQuery, options: { execute?: boolean } = {}): Promise<MetricAnswer> {
+  /**
+   * With `pii` (a request's principal), dimensions and filters that read PII (a PII trait
+   * or event property, the value of a VALUE tag computed from PII) are FORBIDDEN without
+   * read_pii: grouping or filtering by them reveals the values.
+   */
+  async run(query: MetricQuery, options: { execute?: boolean; pii?: PiiAccess } = {}): Promise<MetricAnswer> {
     const { compiled, sql: text, params } = this.explain(query);
+    if (options.pii && !options.pii.seesPii) await this.assertPiiAllowed(query, options.pii);
     if (options.execute === false) return { rows: [], sql: text, params };
     await this.assertKeysExist(query);
     const rows = await this.db.analyticalQuery(compiled.statement);
     return { rows: rows.map((row) => toAnswerRow(row, compiled, query.timezone)), sql: text, params };
+  }
+
+  private async assertPiiAllowed(query: MetricQuery, pii: PiiAccess): Promise<void> {
+    const parts: Array<[string, DimensionRef[]]> = [
+      ["dimensions", query.dimensions],
+      ["where", query.where ? filterRefs(query.where) : []],
+    ];
+    const valueTags = parts.flatMap(([, refs]) => refs.filter((ref) => ref.key === "tag_value"));
+    const piiTags = valueTags.length > 0 ? await piiValueTags(this.db, pii.policy) : new Set<string>();
+    for (const [argument, refs] of parts) {
+      const reads = refs.flatMap((ref) => {
+        const dimension = DIMENSIONS_BY_KEY.get(ref.key);
+        return dimension ? [dimensionReads(dimension)] : [];
+      });
+      pii.assertMayUse(
+        {
+          traits: reads.flatMap((read) => read.traits),
+          eventProperties: reads.flatMap((read) => read.eventProperties),
+          piiValueTags: refs
+            .filter((ref) => ref.key === "tag_value" && piiTags.has(ref.arg as string))
+            .map((ref) => ref.arg as string),
+        },
+        argument,
+      );
+    }
   }
 
   /** Unknown or archived tag and segment keys are NOT_FOUND, not silently empty answers. */

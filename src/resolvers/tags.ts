@@ -18,6 +18,7 @@ import type { Actor } from "../tags/definition";
 export const actorOf = (ctx: Context): Actor => ({
   name: ctx.principal?.name ?? "unknown",
   requestId: ctx.requestId,
+  pii: ctx.pii,
 });
 
 @Resolver(() => Tag)
@@ -48,7 +49,7 @@ export class TagResolver {
     @Arg("asOf", () => DateTime, { nullable: true }) asOf: Date | undefined,
     @Ctx() ctx: Context,
   ): Promise<RulePreview> {
-    const result = await ctx.services.rules.preview(rule, asOf ?? new Date());
+    const result = await ctx.services.rules.preview(rule, asOf ?? new Date(), ctx.pii);
     return Object.assign(new RulePreview(), result, {
       ast: result.checked ? stripPositions(result.checked.expr) : null,
     });

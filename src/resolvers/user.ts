@@ -12,7 +12,6 @@ import {
   Resolver,
   Root,
 } from "type-graphql";
-import { assertAllowed } from "../access/authorize";
 import { Permission } from "../access/permissions";
 import { canSeePii } from "../access/pii";
 import { toConnection } from "../schema/connection";
@@ -54,7 +53,7 @@ export class UserResolver {
     @Ctx() ctx: Context,
   ): Promise<User | null> {
     // Looking a profile up by a phone or email would reveal PII to roles that see it masked.
-    if (ctx.services.pii.isPiiIdentityType(type)) assertAllowed(ctx.principal, [Permission.READ_PII]);
+    ctx.pii.assertMayUse({ identityTypes: [type] }, "type");
     const record = await ctx.services.users.byIdentity(type, value);
     return record ? User.from(record) : null;
   }

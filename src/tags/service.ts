@@ -1,11 +1,9 @@
 import { sql } from "drizzle-orm";
-import type { PiiPolicy } from "../access/pii";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { badInput, conflict, notFound } from "../errors";
-import { referencedKeys } from "../rules/checker";
 import { definitionTargets, type MaterialiseResult, materialise } from "../rules/materialise";
-import { parseRuleInput, type RuleService } from "../rules/service";
+import type { RuleService } from "../rules/service";
 import { toBigintArray } from "../users/service";
 import {
   type Actor,
@@ -147,7 +145,7 @@ export class TagService {
       throw badInput(`kind must be one of ${TAG_KINDS.join(", ")}`, { argument: "kind" });
     const kind = input.kind;
     const created = await this.db.transaction(async (tx) => {
-      const rule = await this.checkedRule(kind, input.rule, key, tx);
+      const rule = await this.checkedRule(kind, input.rule, key, actor, tx);
       const inserted =
         await tx.query(sql`insert into tags (key, name, description, category, kind, rule, status, version, updated_by)
         values (${key}, ${name}, ${description}, ${category}, ${kind}, ${rule}, 'ACTIVE', 1, ${actor.name})
@@ -193,7 +191,7 @@ export class TagService {
         input.description == null ? before.description : validateDescription(input.description);
       const category = input.category == null ? before.category : validateCategory(input.category);
       const rule =
-        input.rule == null ? before.rule : await this.checkedRule(before.kind, input.rule, key, tx);
+        input.rule == null ? before.rule : await this.checkedRule(before.kind, input.rule, key, actor, tx);
       await tx.query(sql`update tags set name = ${name}, description = ${description}, category = ${category},
         rule = ${rule}, version = version + 1, updated_at = now(), updated_by = ${actor.name} where key = ${key}`);
       const after = await this.writeVersion(key, actor, tx);
@@ -296,26 +294,6 @@ export class TagService {
     return materialise(this.db, targets);
   }
 
-  /**
-   * Active VALUE tags whose rule reads a PII trait or event property: their values are PII
-   * and are masked, filtered and grouped like it. Decided from the rule under the current
-   * policy, so a changed declaration applies at once.
-   */
-  async piiValueTags(policy: PiiPolicy, db: Database = this.db): Promise<Set<string>> {
-    const rows = await db.query<{ key: string; rule: string }>(sql`
-      select key, rule from tags where kind = 'VALUE' and status = 'ACTIVE' and rule is not null`);
-    const keys = new Set<string>();
-    for (const row of rows) {
-      const read = referencedKeys(parseRuleInput(row.rule).expr);
-      if (
-        read.traits.some((key) => policy.isPiiTrait(key)) ||
-        read.eventProperties.some((key) => policy.isPiiEventProperty(key))
-      )
-        keys.add(row.key);
-    }
-    return keys;
-  }
-
   /** Current active-tag memberships of several users in one statement (DataLoader batch). */
   async tagsOfUsers(userIds: readonly number[]): Promise<TagMembershipRecord[][]> {
     const rows = await this.db.query<TagMembershipRecord>(sql`
@@ -331,6 +309,7 @@ export class TagService {
     kind: TagKind,
     rule: string | null | undefined,
     key: string,
+    actor: Actor,
     db: Database,
   ): Promise<string | null> {
     if (kind === "MANUAL") {
@@ -344,6 +323,7 @@ export class TagService {
       kind === "RULE" ? "boolean" : "value",
       { kind: "tag", key },
       db,
+      actor.pii,
     );
     return checked.text;
   }

@@ -1,12 +1,14 @@
 import "reflect-metadata";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Role, SYSTEM_PRINCIPAL } from "../../src/access/permissions";
-import { maskEmail, maskPhone, PiiPolicy, piiDeclarationFromEnv } from "../../src/access/pii";
+import { maskEmail, maskPhone, PiiAccess, PiiPolicy, piiDeclarationFromEnv } from "../../src/access/pii";
 import { recordAudit } from "../../src/audit/service";
 import { AccessResolver } from "../../src/resolvers/access";
+import { referencedKeys } from "../../src/rules/checker";
+import { parseRule } from "../../src/rules/parser";
 import { createContext } from "../../src/server/context";
 import { describeEachDatabase } from "../helpers/db";
-import { startTestApi, type TestApi } from "../helpers/graphql";
+import { type GqlResponse, startTestApi, type TestApi } from "../helpers/graphql";
 import { keysForEveryRole, ROLES, seedPiiProfile } from "./helpers";
 
 const UNMASKED_TRAITS = { name: "Jane Doe", email: "jane@example.com", phone: "13812345678", city: "上海" };
@@ -95,6 +97,13 @@ describe("declared PII", () => {
     });
     expect(DEFAULTS.maskIdentityValue("wechat_unionid", "uAbc987")).toBe("u***");
     expect(DEFAULTS.maskIdentityValue("user_id", "shop-1")).toBe("shop-1");
+  });
+
+  it("lets the pure checker report the trait and event property keys a rule reads", () => {
+    const rule = parseRule(
+      'trait.email = "x" and count(event("checkout", phone = "1", channel = "app")) > 0 and last(event("view").receiver_name) = "y" and days_since(user.first_seen) > 1',
+    );
+    expect(referencedKeys(rule)).toEqual({ traits: ["email"], eventProperties: ["phone", "receiver_name"] });
   });
 
   it("reads the declaration from the environment; a given list replaces its default", () => {
@@ -215,6 +224,131 @@ describeEachDatabase("declared PII in the API", (db) => {
       before: { identity: { type: "member_card", value: "M***" } },
       after: { traits: { loyalty_no: "L***" } },
     });
+  });
+});
+
+describeEachDatabase("PII keys as input", (db) => {
+  let api: TestApi;
+  let keys: Record<Role, string>;
+  beforeAll(async () => {
+    await seedPiiProfile(db());
+    api = await startTestApi(db(), {
+      STRATUM_PII_TRAITS: "name,email,phone,loyalty_no",
+      STRATUM_PII_EVENT_PROPERTIES: "phone,receiver_name",
+    });
+    keys = await keysForEveryRole(api.services);
+    const setup = [
+      `mutation { identify(input: { userId: "shop-1", traits: { loyalty_no: "LN-99887766" } }) { id } }`,
+      `mutation { track(events: [{ messageId: "in-1", event: "checkout", timestamp: "2026-01-05T10:00:00Z",
+        userId: "shop-1", properties: { receiver_name: "李雷", phone: "13700002222" } },
+        { messageId: "in-2", event: "paid", timestamp: "2026-01-05T10:05:00Z", userId: "shop-1" }]) { accepted } }`,
+      `mutation { createTag(input: { key: "loyalty", name: "Loyalty number", category: BASIC, kind: VALUE,
+        rule: "trait.loyalty_no" }) { key } }`,
+      `mutation { createTag(input: { key: "home_city", name: "Home city", category: BASIC, kind: VALUE,
+        rule: "trait.city" }) { key } }`,
+    ];
+    for (const mutation of setup) expect((await api.gql(mutation)).errors).toBeUndefined();
+  });
+  afterAll(() => api.close());
+
+  const refused = (response: GqlResponse<unknown>, key: string) => {
+    expect(response.status).toBe(403);
+    expect(response.errors?.[0].extensions).toMatchObject({ code: "FORBIDDEN", permission: "read_pii" });
+    expect(response.errors?.[0].extensions?.keys).toContain(key);
+  };
+
+  const preview = (rule: string, key: string | null) =>
+    api.gql(`query($rule: String!) { previewRule(rule: $rule) { valid matchingUsers } }`, { rule }, key);
+
+  it("refuses rule previews that read PII keys to roles without read_pii, and runs them for the others", async () => {
+    const oracles: Array<[string, string]> = [
+      ['trait.name = "Jane Doe"', "trait.name"],
+      ['trait.loyalty_no = "LN-99887766"', "trait.loyalty_no"],
+      ['count(event("checkout", phone = "13700002222")) > 0', "event.phone"],
+      ['last(event("checkout").receiver_name) = "李雷"', "event.receiver_name"],
+    ];
+    for (const [rule, key] of oracles) {
+      for (const role of ["ANALYST", "VIEWER"] as const) refused(await preview(rule, keys[role]), key);
+      expect((await preview(rule, keys.EDITOR)).data).toEqual({
+        previewRule: { valid: true, matchingUsers: 1 },
+      });
+    }
+    // Keys that are not declared PII stay usable.
+    expect((await preview('trait.city = "上海"', keys.VIEWER)).data).toEqual({
+      previewRule: { valid: true, matchingUsers: 1 },
+    });
+  });
+
+  it("refuses funnel property filters and breakdowns on PII keys", async () => {
+    const funnel = (extra: string, key: string) =>
+      api.gql(
+        `{ funnel(input: { steps: [{ event: "checkout" ${extra.startsWith("where") ? `, ${extra}` : ""} },
+          { event: "paid" }], timeRange: { from: "2026-01-01", to: "2026-02-01" }, timezone: "UTC"
+          ${extra.startsWith("breakdown") ? `, ${extra}` : ""} }) { steps { count } } }`,
+        {},
+        key,
+      );
+    refused(await funnel(`where: { phone: "13700002222" }`, keys.ANALYST), "event.phone");
+    refused(await funnel(`breakdown: "event.receiver_name"`, keys.VIEWER), "event.receiver_name");
+    const allowed = await funnel(`breakdown: "event.receiver_name"`, keys.EDITOR);
+    expect(allowed.errors).toBeUndefined();
+    expect(allowed.data.funnel.steps.map((step: { count: number }) => step.count)).toEqual([1, 1]);
+    expect((await funnel(`breakdown: "city"`, keys.VIEWER)).errors).toBeUndefined();
+  });
+
+  it("refuses metric dimensions and filters on values computed from PII, in GraphQL and CSV", async () => {
+    const metrics = (rows: string, where: string, key: string) =>
+      api.gql(
+        `{ metrics(timeRange: { from: "2026-01-01", to: "2026-02-01" }, grain: ALL, timezone: "UTC" ${where}) {
+          rows { ${rows} events } } }`,
+        {},
+        key,
+      );
+    refused(await metrics(`loyalty: tagValue(key: "loyalty")`, "", keys.VIEWER), "tag_value.loyalty");
+    refused(
+      await metrics("", `, where: { tagValue: { key: "loyalty", eq: "LN-99887766" } }`, keys.ANALYST),
+      "tag_value.loyalty",
+    );
+    const clear = await metrics(`loyalty: tagValue(key: "loyalty")`, "", keys.EDITOR);
+    expect(clear.data.metrics.rows).toEqual([{ loyalty: "LN-99887766", events: 2 }]);
+    const plain = await metrics(`city: tagValue(key: "home_city")`, "", keys.VIEWER);
+    expect(plain.data.metrics.rows).toEqual([{ city: "上海", events: 2 }]);
+    const csv = await fetch(
+      `${api.url.replace(/\/graphql$/, "/export/metrics.csv")}?metrics=events&from=2026-01-01&to=2026-02-01&grain=ALL&by=tag_value:loyalty`,
+      { headers: { authorization: `Bearer ${keys.ANALYST}` } },
+    );
+    expect(csv.status).toBe(403);
+    expect(await csv.text()).not.toContain("LN-99887766");
+  });
+
+  it("refuses user dimensions on declared PII traits (the service decides with the principal)", async () => {
+    const cityIsPii = new PiiPolicy({ traits: ["city"], identityTypes: [], eventProperties: [] });
+    const query = {
+      metrics: ["events"],
+      dimensions: [{ key: "city" }],
+      grain: "ALL" as const,
+      timezone: "UTC",
+      range: { from: "2026-01-01", to: "2026-02-01" },
+    };
+    const viewer = { keyId: "v", name: "viewer", role: "VIEWER" as const };
+    await expect(
+      api.services.metrics.run(query, { pii: new PiiAccess(cityIsPii, viewer) }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN", details: { keys: ["trait.city"], argument: "dimensions" } });
+    const answer = await api.services.metrics.run(query, {
+      pii: new PiiAccess(cityIsPii, { ...viewer, role: "EDITOR" }),
+    });
+    expect(answer.rows.map((row) => row.dimensions)).toEqual([["上海"]]);
+  });
+
+  it("refuses tags and segments whose rule reads PII to a principal without read_pii", async () => {
+    const viewer = new PiiAccess(api.services.pii, { keyId: "v", name: "viewer", role: "VIEWER" });
+    await expect(
+      api.services.segments.create(
+        { key: "janes", name: "Janes", rule: 'trait.name = "Jane Doe"' },
+        { name: "viewer", pii: viewer },
+      ),
+    ).rejects.toMatchObject({ code: "FORBIDDEN", details: { keys: ["trait.name"], permission: "read_pii" } });
+    expect(await api.services.segments.get("janes")).toBeNull();
   });
 });
 

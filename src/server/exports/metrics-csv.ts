@@ -1,5 +1,6 @@
 import { stringify } from "csv-stringify";
 import type { RequestHandler } from "express";
+import { PiiAccess } from "../../access/pii";
 import { badInput, ErrorCode, StratumError } from "../../errors";
 import { METRICS } from "../../metrics/catalog";
 import { DIMENSIONS } from "../../metrics/dimensions";
@@ -111,7 +112,9 @@ export function metricsCsvHandler(services: Services): RequestHandler {
   return async (req, res) => {
     try {
       const query = metricQueryFromParams(req.query as Record<string, unknown>, services.config.timezone);
-      const answer = await services.metrics.run(query);
+      const answer = await services.metrics.run(query, {
+        pii: new PiiAccess(services.pii, res.locals.principal),
+      });
       const compare = query.compareTo !== undefined;
       const metricKeys = [...new Set(query.metrics)];
       const header = [
