@@ -8,6 +8,7 @@ import {
   FieldResolver,
   ID,
   Int,
+  Mutation,
   Query,
   Resolver,
   Root,
@@ -16,8 +17,9 @@ import { Permission } from "../access/permissions";
 import { canSeePii } from "../access/pii";
 import { toConnection } from "../schema/connection";
 import { JSONScalar } from "../schema/scalars";
-import { Identity, User, UserConnection } from "../schema/user";
+import { Identity, User, UserConnection, UserErasure } from "../schema/user";
 import type { Context } from "../server/context";
+import { actorOf } from "./tags";
 
 @ArgsType()
 export class PageArgs {
@@ -56,6 +58,15 @@ export class UserResolver {
     ctx.pii.assertMayUse({ identityTypes: [type] }, "type");
     const record = await ctx.services.users.byIdentity(type, value);
     return record ? User.from(record) : null;
+  }
+
+  @Authorized(Permission.ADMIN)
+  @Mutation(() => UserErasure, {
+    description:
+      "Right to erasure: removes the person's PII (traits, identities, PII event properties, merge reasons, audit values) and memberships, of the profile and every profile merged into it; events and orders stay, anonymous. Idempotent; audited without PII",
+  })
+  async deleteUser(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<UserErasure> {
+    return UserErasure.from(await ctx.services.erasure.erase(id, actorOf(ctx)));
   }
 
   /** PII traits are masked for roles without `read_pii`. */

@@ -10,6 +10,7 @@ import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
 import { SegmentService } from "../segments/service";
 import { TagService } from "../tags/service";
+import { ErasureService } from "../users/erasure";
 import { UserService } from "../users/service";
 
 /**
@@ -22,6 +23,8 @@ export interface Services {
   /** The PII declaration and its masking rules, from `config.pii`. */
   pii: PiiPolicy;
   users: UserService;
+  /** The right to erasure (`deleteUser`, `stratum erase`). */
+  erasure: ErasureService;
   analytics: AnalyticsService;
   ingest: IngestService;
   activity: ActivityService;
@@ -34,11 +37,13 @@ export interface Services {
 }
 
 export function createServices(db: Database, config: StratumConfig): Services {
+  const pii = new PiiPolicy(config.pii);
   return {
     db,
     config,
-    pii: new PiiPolicy(config.pii),
+    pii,
     users: new UserService(db),
+    erasure: new ErasureService(db, pii),
     analytics: new AnalyticsService(db, config.timezone),
     ingest: new IngestService(db),
     activity: new ActivityService(db),
