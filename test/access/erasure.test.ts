@@ -1,8 +1,14 @@
 import "reflect-metadata";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Role } from "../../src/access/permissions";
-import type { Database } from "../../src/db/client";
+import { loadConfig } from "../../src/config";
+import { connect, type Database, migrate } from "../../src/db/client";
+import { createServices } from "../../src/server/services";
 import { describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 import { databaseFingerprint, keysForEveryRole } from "./helpers";
@@ -160,5 +166,43 @@ describeEachDatabase("right to erasure", (db) => {
     const again = await ok(`mutation { deleteUser(id: "${ann}") { changed identities events } }`);
     expect(again.deleteUser).toEqual({ changed: false, identities: 0, events: 0 });
     expect(await databaseFingerprint(db())).toEqual(before);
+  });
+});
+
+// The CLI runs in its own process, so it needs a database another process can open: PostgreSQL.
+describe.runIf(inject("postgresUrl") !== null)("stratum erase", () => {
+  it("erases a person from the command line, once", async () => {
+    const adminUrl = inject("postgresUrl") as string;
+    const name = `stratum_test_${randomBytes(6).toString("hex")}`;
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    const db = await connect({ databaseUrl: url.toString(), maxConnections: 2 });
+    try {
+      await migrate(db);
+      const services = createServices(db, loadConfig({}));
+      const id = await services.ingest.identify({
+        userId: "cli-7",
+        identities: [{ type: "email", value: "cli.person@example.com" }],
+        traits: { name: "Cli Person" },
+      });
+      const run = () =>
+        promisify(execFile)("node", ["bin/stratum.js", "erase", String(id)], {
+          env: { ...process.env, DATABASE_URL: url.toString() },
+        });
+      expect((await run()).stdout).toContain(`erased profile ${id}`);
+      for (const value of ["cli-7", "cli.person@example.com", "Cli Person"])
+        expect(await occurrences(db, value), value).toEqual([]);
+      expect((await run()).stdout).toContain("nothing left to erase");
+      const [{ n }] = await db.query<{ n: number }>(
+        sql`select count(*)::int as n from audit_log where action = 'erase' and actor = 'system'`,
+      );
+      expect(n).toBe(1);
+    } finally {
+      await db.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end({ timeout: 1 });
+    }
   });
 });
