@@ -143,6 +143,28 @@ export class PiiPolicy {
     return this.maskUnder(value, this.payloadKeys);
   }
 
+  /**
+   * Event `properties` without their PII keys (at any depth), and the removed values: what
+   * an erasure keeps and what it must also find elsewhere.
+   */
+  withoutEventPii(properties: Record<string, unknown>): {
+    kept: Record<string, unknown>;
+    removed: unknown[];
+  } {
+    const removed: unknown[] = [];
+    const strip = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(strip);
+      if (!isRecord(value)) return value;
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        if (this.eventPropertyKeys.has(key.toLowerCase())) removed.push(item);
+        else out[key] = strip(item);
+      }
+      return out;
+    };
+    return { kept: strip(properties ?? {}) as Record<string, unknown>, removed };
+  }
+
   private maskUnder(value: unknown, keys: ReadonlySet<string>): unknown {
     if (Array.isArray(value)) return value.map((item) => this.maskUnder(item, keys));
     if (!isRecord(value)) return value;

@@ -22,6 +22,9 @@ export interface ErasureResult {
   changed: boolean;
 }
 
+/** Events rewritten per statement (their new properties travel as one JSON parameter). */
+const EVENT_BATCH = 1000;
+
 /** What replaces a person's value inside audit payloads. */
 export const ERASED = "[erased]";
 
@@ -67,24 +70,27 @@ export class ErasureService {
         order by id`);
       const profiles = profileRows.map((row) => row.id);
       const ids = sql`${toBigintArray(profiles)}::bigint[]`;
-      const piiProperties = sql`${`{${this.pii.declaration.eventProperties
-        .map((key) => JSON.stringify(key.toLowerCase()))
-        .join(",")}}`}::text[]`;
-
-      const values = await this.personValues(tx, ids, piiProperties);
+      const scrubbed = await this.scrubbedEvents(tx, ids);
+      const values = await this.personValues(tx, ids, scrubbed.removed);
       const auditEntries = await this.scrubAudit(tx, values);
 
       const identities = await tx.query(sql`delete from identities where user_id = any(${ids}) returning 1`);
       const traits = await tx.query(sql`
         update users set traits = '{}'::jsonb, traits_updated_at = '{}'::jsonb
         where id = any(${ids}) and (traits <> '{}'::jsonb or traits_updated_at <> '{}'::jsonb) returning 1`);
-      const events = await tx.query(sql`
-        update events e set anonymous_id = null,
-          properties = (select coalesce(jsonb_object_agg(p.key, p.value), '{}'::jsonb)
-            from jsonb_each(e.properties) p where lower(p.key) <> all(${piiProperties}))
-        where e.user_id = any(${ids}) and (e.anonymous_id is not null
-          or exists (select 1 from jsonb_object_keys(e.properties) k where lower(k) = any(${piiProperties})))
-        returning 1`);
+      const events = new Set<string>();
+      for (let start = 0; start < scrubbed.rows.length; start += EVENT_BATCH) {
+        const batch = scrubbed.rows.slice(start, start + EVENT_BATCH);
+        const updated = await tx.query<{ userId: number; id: number }>(sql`
+          update events e set properties = x.properties
+          from json_to_recordset(${JSON.stringify(batch)}::json) as x("userId" bigint, id bigint, properties jsonb)
+          where e.user_id = x."userId" and e.id = x.id returning e.user_id as "userId", e.id`);
+        for (const row of updated) events.add(`${row.userId}:${row.id}`);
+      }
+      const anonymous = await tx.query<{ userId: number; id: number }>(sql`
+        update events set anonymous_id = null where user_id = any(${ids}) and anonymous_id is not null
+        returning user_id as "userId", id`);
+      for (const row of anonymous) events.add(`${row.userId}:${row.id}`);
       await tx.query(sql`
         update user_merges set reason = reason - 'identities'
         where (survivor_id = ${survivor} or loser_id = any(${ids})) and reason ? 'identities'`);
@@ -110,7 +116,7 @@ export class ErasureService {
         profiles,
         identities: identities.length,
         profilesWithTraits: traits.length,
-        events: events.length,
+        events: events.size,
         tagMemberships: tags,
         segmentMemberships: segments,
         auditEntries,
@@ -134,23 +140,53 @@ export class ErasureService {
   }
 
   /**
-   * The person's identifying strings, to find in audit payloads: identity values, string
-   * values of PII traits and of PII event properties (at least two characters, so a
-   * stray letter does not scrub unrelated entries).
+   * The person's events whose properties hold PII keys (at any depth), with those keys
+   * removed, and the removed values. SQL narrows to events whose JSON text names a PII key;
+   * the policy decides exactly.
    */
-  private async personValues(tx: Database, ids: SQL, piiProperties: SQL): Promise<string[]> {
+  private async scrubbedEvents(
+    tx: Database,
+    ids: SQL,
+  ): Promise<{
+    rows: Array<{ userId: number; id: number; properties: Record<string, unknown> }>;
+    removed: unknown[];
+  }> {
+    const keys = this.pii.declaration.eventProperties.map((key) => `"${key.toLowerCase()}":`);
+    const candidates = await tx.query<{
+      userId: number;
+      id: number;
+      properties: Record<string, unknown>;
+    }>(sql`
+      select user_id as "userId", id, properties from events
+      where user_id = any(${ids}) and exists (select 1 from unnest(${`{${keys
+        .map((key) => JSON.stringify(key))
+        .join(",")}}`}::text[]) k where strpos(lower(properties::text), k) > 0)`);
+    const rows: Array<{ userId: number; id: number; properties: Record<string, unknown> }> = [];
+    const removed: unknown[] = [];
+    for (const event of candidates) {
+      const split = this.pii.withoutEventPii(event.properties);
+      if (split.removed.length === 0) continue;
+      rows.push({ userId: event.userId, id: event.id, properties: split.kept });
+      removed.push(...split.removed);
+    }
+    return { rows, removed };
+  }
+
+  /**
+   * The person's identifying strings, to find in audit payloads: identity values, string
+   * values of PII traits and of removed PII event properties (at least two characters, so
+   * a stray letter does not scrub unrelated entries).
+   */
+  private async personValues(tx: Database, ids: SQL, removedProperties: unknown[]): Promise<string[]> {
     const identities = await tx.query<{ value: string }>(
       sql`select value from identities where user_id = any(${ids})`,
     );
     const users = await tx.query<{ traits: Record<string, unknown> }>(
       sql`select traits from users where id = any(${ids})`,
     );
-    const properties = await tx.query<{ value: string }>(sql`
-      select distinct p.value from events e, jsonb_each_text(e.properties) p
-      where e.user_id = any(${ids}) and lower(p.key) = any(${piiProperties}) and p.value is not null`);
     const values = new Set<string>([
       ...identities.map((row) => row.value),
-      ...properties.map((row) => row.value),
+      ...removedProperties.flatMap(stringsIn),
     ]);
     for (const { traits } of users)
       for (const [key, value] of Object.entries(traits))

@@ -23,6 +23,7 @@ const ANN = [
   "oAnn7777",
   "李安娜",
   "13700005555",
+  "西湖路 8 号",
 ];
 const BOB = ["Bob Wu", "bob@example.com", "bob-002"];
 
@@ -73,7 +74,8 @@ describeEachDatabase("right to erasure", (db) => {
     // Before she signed in: an anonymous profile with a WeChat id and a checkout to her home.
     await ok(`mutation { track(events: [{ messageId: "m-1", event: "checkout", timestamp: "2026-01-05T10:00:00Z",
       anonymousId: "anon-ann-77",
-      properties: { receiver_name: "李安娜", receiver_phone: "13700005555", category: "beauty" } }]) { accepted } }`);
+      properties: { receiver_name: "李安娜", receiver_phone: "13700005555", category: "beauty",
+        delivery: { address: "西湖路 8 号" } } }]) { accepted } }`);
     await ok(`mutation { identify(input: { anonymousId: "anon-ann-77",
       identities: [{ type: "wechat_openid", value: "oAnn7777" }] }) { id } }`);
     await ok(`mutation { identify(input: { userId: "ann-001", anonymousId: "anon-ann-77" }) { id } }`);
@@ -149,7 +151,7 @@ describeEachDatabase("right to erasure", (db) => {
         edges: [
           // newest first: order_paid (2026-01-06), then the checkout with its non-PII property only
           { node: { properties: expect.any(Object) } },
-          { node: { properties: { category: "beauty" } } },
+          { node: { properties: { category: "beauty", delivery: {} } } },
         ],
       },
       orders: { totalCount: 1 },
