@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Permission } from "../access/permissions";
+import { maskRuleLiterals } from "../rules/pii";
 import { DateTime } from "../schema/scalars";
 import {
   CreateTagInput,
@@ -117,6 +118,31 @@ export class TagResolver {
   @FieldResolver(() => [DefinitionVersion], { description: "Every version, newest first" })
   history(@Root() tag: Tag, @Ctx() ctx: Context): Promise<DefinitionVersion[]> {
     return ctx.loaders.tagHistory.load(tag.key) as Promise<DefinitionVersion[]>;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "The rule in text form (RULE and VALUE tags); literals compared with PII are masked without read_pii",
+  })
+  rule(@Root() tag: Tag, @Ctx() ctx: Context): string | null {
+    return visibleRule(tag.rule, ctx);
+  }
+}
+
+/** A stored rule as the principal may read it: literals compared with PII masked without read_pii. */
+export function visibleRule(rule: string | null, ctx: Context): string | null {
+  return rule === null || ctx.pii.seesPii ? rule : maskRuleLiterals(rule, ctx.services.pii);
+}
+
+@Resolver(() => DefinitionVersion)
+export class DefinitionVersionResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "The rule of this version; literals compared with PII are masked without read_pii",
+  })
+  rule(@Root() version: DefinitionVersion, @Ctx() ctx: Context): string | null {
+    return visibleRule(version.rule, ctx);
   }
 }
 

@@ -340,6 +340,38 @@ describeEachDatabase("PII keys as input", (db) => {
     expect(answer.rows.map((row) => row.dimensions)).toEqual([["上海"]]);
   });
 
+  it("masks the literals that rules compare with PII when a role without read_pii reads definitions", async () => {
+    const tagRule =
+      'trait.name = "Jane Doe" and count(event("checkout", phone = "13700002222")) > 0 and count(orders) >= 1';
+    const segmentRule = 'last(event("checkout").receiver_name) in ("李雷", "韩梅梅") or trait.city = "上海"';
+    const setup = [
+      `mutation($rule: String!) { createTag(input: { key: "jane_buyer", name: "Jane", category: BASIC, kind: RULE,
+        rule: $rule }) { key } }`,
+      `mutation($rule: String!) { createSegment(input: { key: "li_lei", name: "Li Lei", rule: $rule }) { key } }`,
+    ];
+    for (const [mutation, rule] of [
+      [setup[0], tagRule],
+      [setup[1], segmentRule],
+    ])
+      expect((await api.gql(mutation, { rule })).errors).toBeUndefined();
+    const query = `{ tag(key: "jane_buyer") { rule history { rule } } segment(key: "li_lei") { rule history { rule } } }`;
+    const masked = await api.gql(query, {}, keys.VIEWER);
+    expect(masked.errors).toBeUndefined();
+    const text = JSON.stringify(masked.data);
+    for (const secret of ["Jane Doe", "13700002222", "李雷", "韩梅梅"]) expect(text).not.toContain(secret);
+    for (const rule of [masked.data.tag.rule, masked.data.tag.history[0].rule]) {
+      expect(rule).toContain('"J***"');
+      expect(rule).toContain('"137****2222"');
+      expect(rule).toMatch(/count\(orders\) >= 1/);
+    }
+    expect(masked.data.segment.rule).toContain('"李***", "韩***"');
+    // A literal compared with a key that is not PII stays.
+    expect(masked.data.segment.rule).toContain('"上海"');
+    const clear = await api.gql(query, {}, keys.EDITOR);
+    expect(clear.data.tag.rule).toBe(tagRule);
+    expect(clear.data.segment.history[0].rule).toBe(segmentRule);
+  });
+
   it("refuses tags and segments whose rule reads PII to a principal without read_pii", async () => {
     const viewer = new PiiAccess(api.services.pii, { keyId: "v", name: "viewer", role: "VIEWER" });
     await expect(
