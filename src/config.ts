@@ -1,3 +1,5 @@
+import { type PiiDeclaration, piiDeclarationFromEnv } from "./access/pii";
+
 /** Runtime configuration, read once from the environment. Every knob is listed in the README. */
 export interface StratumConfig {
   /** PostgreSQL URL; when absent the embedded PGlite database is used. */
@@ -28,6 +30,8 @@ export interface StratumConfig {
   debugErrors: boolean;
   /** `GET /metrics` without a key (STRATUM_METRICS_PUBLIC=1), for a scraper on an internal network. */
   metricsPublic: boolean;
+  /** Which trait keys, identity types and event property keys hold PII (masked without read_pii). */
+  pii: PiiDeclaration;
 }
 
 /** A cap read from the environment: a typo must stop the start, not silently lift the cap. */
@@ -62,5 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     production,
     debugErrors: env.STRATUM_DEBUG_ERRORS === "1",
     metricsPublic: env.STRATUM_METRICS_PUBLIC === "1",
+    pii: piiDeclarationFromEnv(env),
   };
 }

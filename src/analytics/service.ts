@@ -1,11 +1,12 @@
 import { sql } from "drizzle-orm";
+import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { assertSegmentExists } from "../segments";
 import { explainSql } from "../semantic/sql";
 import { assertTimeZone, DEFAULT_MAX_BUCKETS, type TimeRange } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
-import type { AnalysisScope } from "./compile/common";
+import { type AnalysisScope, breakdownReads } from "./compile/common";
 import { compileFunnel, type FunnelDefinition, type FunnelRow, toTextArray } from "./compile/funnel";
 import { compileLifecycle, type LifecycleDefinition, type LifecycleRow } from "./compile/lifecycle";
 import { compilePaths, type PathsDefinition, type PathsRow } from "./compile/paths";
@@ -120,7 +121,17 @@ export class AnalyticsService {
     private readonly maxBuckets: number = DEFAULT_MAX_BUCKETS,
   ) {}
 
-  async funnel(input: AnalysisInput<FunnelDefinition>): Promise<FunnelResult> {
+  /**
+   * With `pii` (a request's principal), step property filters and a breakdown on PII keys
+   * are FORBIDDEN without read_pii: they would reveal or test the values.
+   */
+  async funnel(input: AnalysisInput<FunnelDefinition>, pii?: PiiAccess): Promise<FunnelResult> {
+    if (pii) {
+      input.steps.forEach((step, k) => {
+        pii.assertMayUse({ eventProperties: Object.keys(step?.where ?? {}) }, `steps[${k}].where`);
+      });
+      if (input.breakdown) pii.assertMayUse(breakdownReads(input.breakdown), "breakdown");
+    }
     const scope = this.scope(input);
     const compiled = compileFunnel({ ...input, ...scope });
     await this.assertSegment(scope);

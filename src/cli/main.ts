@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { Command } from "commander";
+import { registerErase } from "./commands/erase";
 import { registerFit } from "./commands/fit";
 import { registerKeys } from "./commands/keys";
 import { registerLoad } from "./commands/load";
@@ -28,6 +29,7 @@ registerViews(program);
 registerRefresh(program);
 registerFit(program);
 registerMetrics(program);
+registerErase(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

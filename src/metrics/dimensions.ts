@@ -9,8 +9,10 @@ import type { FactKey, Labels } from "./types";
  * (`hasTag(key)`, `tagValue(key)`, `inSegment(key)`) and read the current memberships.
  */
 export type DimensionSource =
-  | { kind: "FACT"; expressions: Partial<Record<FactKey, SQL>> }
-  | { kind: "USER"; expression: SQL }
+  /** `eventProperties`: the event property keys the events expression reads (PII checks). */
+  | { kind: "FACT"; expressions: Partial<Record<FactKey, SQL>>; eventProperties?: string[] }
+  /** `traits`: the trait keys the expression reads (PII checks). */
+  | { kind: "USER"; expression: SQL; traits: string[] }
   | { kind: "RFM" }
   | { kind: "RISK_BAND" }
   | { kind: "HAS_TAG" }
@@ -37,6 +39,11 @@ const conformed = (column: string): Partial<Record<FactKey, SQL>> => ({
 });
 
 const trait = (name: string) => sql.raw(`u.traits ->> '${name}'`);
+const traitSource = (name: string): DimensionSource => ({
+  kind: "USER",
+  expression: trait(name),
+  traits: [name],
+});
 
 /** Age from the `age` trait, else from `birth_year`; text that is not a number is ignored. */
 const age = sql`(case when u.traits ->> 'age' ~ '^[0-9]{1,3}$' then (u.traits ->> 'age')::int
@@ -96,31 +103,34 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
     "utm_campaign of the event or order",
     { kind: "FACT", expressions: conformed("utm_campaign") },
   ),
-  declare("city", "city", { en: "City", zh: "城市" }, "The profile's `city` trait", {
-    kind: "USER",
-    expression: trait("city"),
-  }),
-  declare("region", "region", { en: "Region", zh: "地区" }, "The profile's `region` trait", {
-    kind: "USER",
-    expression: trait("region"),
-  }),
-  declare("gender", "gender", { en: "Gender", zh: "性别" }, "The profile's `gender` trait", {
-    kind: "USER",
-    expression: trait("gender"),
-  }),
+  declare("city", "city", { en: "City", zh: "城市" }, "The profile's `city` trait", traitSource("city")),
+  declare(
+    "region",
+    "region",
+    { en: "Region", zh: "地区" },
+    "The profile's `region` trait",
+    traitSource("region"),
+  ),
+  declare(
+    "gender",
+    "gender",
+    { en: "Gender", zh: "性别" },
+    "The profile's `gender` trait",
+    traitSource("gender"),
+  ),
   declare(
     "age_band",
     "ageBand",
     { en: "Age band", zh: "年龄段" },
     "under_18, 18-24, 25-34, 35-44, 45-54, 55+ from the `age` (or `birth_year`) trait",
-    { kind: "USER", expression: ageBand },
+    { kind: "USER", expression: ageBand, traits: ["age", "birth_year"] },
   ),
   declare(
     "signup_channel",
     "signupChannel",
     { en: "Signup channel", zh: "注册渠道" },
     "The profile's `signup_channel` trait",
-    { kind: "USER", expression: trait("signup_channel") },
+    traitSource("signup_channel"),
   ),
   declare(
     "category",
@@ -130,6 +140,7 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
     {
       kind: "FACT",
       expressions: { items: sql.raw("f.category"), events: sql.raw("(f.properties ->> 'category')") },
+      eventProperties: ["category"],
     },
   ),
   declare("brand", "brand", { en: "Brand", zh: "品牌" }, "Brand of the item's product", {
@@ -144,6 +155,7 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
     {
       kind: "FACT",
       expressions: { items: sql.raw("f.product_id"), events: sql.raw("(f.properties ->> 'product_id')") },
+      eventProperties: ["product_id"],
     },
   ),
   declare(
@@ -188,6 +200,18 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
 export const DIMENSIONS_BY_KEY: ReadonlyMap<string, DimensionDeclaration> = new Map(
   DIMENSIONS.map((dimension) => [dimension.key, dimension]),
 );
+
+/** The trait and event property keys a dimension reads, so a PII check can refuse it. */
+export function dimensionReads(dimension: DimensionDeclaration): {
+  traits: string[];
+  eventProperties: string[];
+} {
+  const source = dimension.source;
+  return {
+    traits: source.kind === "USER" ? source.traits : [],
+    eventProperties: source.kind === "FACT" ? (source.eventProperties ?? []) : [],
+  };
+}
 
 /** Whether a dimension can slice rows of a fact. */
 export function dimensionAppliesTo(dimension: DimensionDeclaration, fact: FactKey): boolean {

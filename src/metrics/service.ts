@@ -1,12 +1,15 @@
 import { sql } from "drizzle-orm";
+import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
 import { notFound } from "../errors";
+import { piiValueTags } from "../rules/pii";
 import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metrics/compile";
 import { isoInTimeZone } from "../semantic/metrics/format";
 import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metrics/query";
 import { compileSql, inlineParams } from "../semantic/sql";
 import { DEFAULT_MAX_BUCKETS } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
+import { DIMENSIONS_BY_KEY, dimensionReads } from "./dimensions";
 
 /** A metric query as callers give it: the range may be relative (`last`, `named`). */
 export type MetricRequest = Omit<MetricQuery, "range"> & { range: TimeRangeSpec };
@@ -53,13 +56,47 @@ export class MetricsService {
     return { query, compiled, sql: text, params };
   }
 
-  async run(request: MetricRequest, options: { execute?: boolean } = {}): Promise<MetricAnswer> {
+  /**
+   * With `pii` (a request's principal), dimensions and filters that read PII (a PII trait
+   * or event property, the value of a VALUE tag computed from PII) are FORBIDDEN without
+   * read_pii: grouping or filtering by them reveals the values.
+   */
+  async run(
+    request: MetricRequest,
+    options: { execute?: boolean; pii?: PiiAccess } = {},
+  ): Promise<MetricAnswer> {
     const { query, compiled, sql: text, params } = this.explain(request);
+    if (options.pii && !options.pii.seesPii) await this.assertPiiAllowed(query, options.pii);
     const explained = { sql: text, params, sqlInlined: inlineParams(text, params) };
     if (options.execute === false) return { rows: [], ...explained };
     await this.assertKeysExist(query);
     const rows = await this.db.analyticalQuery(compiled.statement);
     return { rows: rows.map((row) => toAnswerRow(row, compiled, query.timezone)), ...explained };
+  }
+
+  private async assertPiiAllowed(query: MetricQuery, pii: PiiAccess): Promise<void> {
+    const parts: Array<[string, DimensionRef[]]> = [
+      ["dimensions", query.dimensions],
+      ["where", query.where ? filterRefs(query.where) : []],
+    ];
+    const valueTags = parts.flatMap(([, refs]) => refs.filter((ref) => ref.key === "tag_value"));
+    const piiTags = valueTags.length > 0 ? await piiValueTags(this.db, pii.policy) : new Set<string>();
+    for (const [argument, refs] of parts) {
+      const reads = refs.flatMap((ref) => {
+        const dimension = DIMENSIONS_BY_KEY.get(ref.key);
+        return dimension ? [dimensionReads(dimension)] : [];
+      });
+      pii.assertMayUse(
+        {
+          traits: reads.flatMap((read) => read.traits),
+          eventProperties: reads.flatMap((read) => read.eventProperties),
+          piiValueTags: refs
+            .filter((ref) => ref.key === "tag_value" && piiTags.has(ref.arg as string))
+            .map((ref) => ref.arg as string),
+        },
+        argument,
+      );
+    }
   }
 
   /** Unknown or archived tag and segment keys are NOT_FOUND, not silently empty answers. */

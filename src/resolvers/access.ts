@@ -1,7 +1,7 @@
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, ID, Mutation, Query, Resolver } from "type-graphql";
 import { listAudit } from "../access/audit-log";
 import { Permission } from "../access/permissions";
-import { canSeePii, maskPii } from "../access/pii";
+import { canSeePii } from "../access/pii";
 import { ApiKey, AuditEntry, AuditEntryConnection, CreateApiKeyInput, CreatedApiKey } from "../schema/access";
 import { PageArgs, toConnection } from "../schema/connection";
 import type { Context } from "../server/context";
@@ -51,7 +51,13 @@ export class AccessResolver {
     const visible = canSeePii(ctx.principal);
     const nodes = page.nodes.map((record) =>
       AuditEntry.from(
-        visible ? record : { ...record, before: maskPii(record.before), after: maskPii(record.after) },
+        visible
+          ? record
+          : {
+              ...record,
+              before: ctx.services.pii.maskPayload(record.before),
+              after: ctx.services.pii.maskPayload(record.after),
+            },
       ),
     );
     return toConnection({ ...page, nodes }) as AuditEntryConnection;

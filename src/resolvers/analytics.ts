@@ -23,7 +23,7 @@ export class AnalyticsResolver {
   @Authorized(Permission.READ)
   @Query(() => FunnelResult, { complexity: ANALYTICAL_ROOT_FIELD_COST })
   funnel(@Arg("input", () => FunnelInput) input: FunnelInput, @Ctx() ctx: Context): Promise<FunnelResult> {
-    return ctx.services.analytics.funnel(input);
+    return ctx.services.analytics.funnel(input, ctx.pii);
   }
 
   @Authorized(Permission.READ)

@@ -5,7 +5,7 @@ import { IngestResolver } from "./ingest";
 import { MetricsResolver } from "./metrics";
 import { PurchaseModelResolver, UserPredictionFieldsResolver, UserPredictionResolver } from "./prediction";
 import { SegmentResolver } from "./segments";
-import { RulePreviewResolver, TagResolver } from "./tags";
+import { DefinitionVersionResolver, RulePreviewResolver, TagResolver } from "./tags";
 import { UserResolver } from "./user";
 import { UserActivityResolver } from "./user-activity";
 import { UserMembershipResolver } from "./user-memberships";
@@ -22,6 +22,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UserActivityResolver,
   TagResolver,
   RulePreviewResolver,
+  DefinitionVersionResolver,
   SegmentResolver,
   UserMembershipResolver,
   PurchaseModelResolver,

@@ -175,7 +175,7 @@ export class MetricsResolver {
         argument: "rows",
       });
     }
-    const answer = await ctx.services.metrics.run(query, { execute: selection.rows });
+    const answer = await ctx.services.metrics.run(query, { execute: selection.rows, pii: ctx.pii });
     return {
       rows: answer.rows.map((row) => toRow(row, query.dimensions)),
       sql: answer.sql,

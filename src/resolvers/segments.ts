@@ -24,7 +24,7 @@ import {
 import { DefinitionStatus, DefinitionVersion, RefreshResult } from "../schema/tags";
 import { User, UserConnection } from "../schema/user";
 import type { Context } from "../server/context";
-import { actorOf } from "./tags";
+import { actorOf, visibleRule } from "./tags";
 
 @Resolver(() => Segment)
 export class SegmentResolver {
@@ -142,5 +142,13 @@ export class SegmentResolver {
   @FieldResolver(() => [DefinitionVersion], { description: "Every version, newest first" })
   history(@Root() segment: Segment, @Ctx() ctx: Context): Promise<DefinitionVersion[]> {
     return ctx.loaders.segmentHistory.load(segment.key) as Promise<DefinitionVersion[]>;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "The rule of a DYNAMIC segment; literals compared with PII are masked without read_pii",
+  })
+  rule(@Root() segment: Segment, @Ctx() ctx: Context): string | null {
+    return visibleRule(segment.rule, ctx);
   }
 }

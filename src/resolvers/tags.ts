@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { ANALYTICAL_ROOT_FIELD_COST } from "../access/limits";
 import { Permission } from "../access/permissions";
+import { maskRuleLiterals } from "../rules/pii";
 import { DateTime } from "../schema/scalars";
 import {
   CreateTagInput,
@@ -19,6 +20,7 @@ import type { Actor } from "../tags/definition";
 export const actorOf = (ctx: Context): Actor => ({
   name: ctx.principal?.name ?? "unknown",
   requestId: ctx.requestId,
+  pii: ctx.pii,
 });
 
 @Resolver(() => Tag)
@@ -50,7 +52,7 @@ export class TagResolver {
     @Arg("asOf", () => DateTime, { nullable: true }) asOf: Date | undefined,
     @Ctx() ctx: Context,
   ): Promise<RulePreview> {
-    const result = await ctx.services.rules.preview(rule, asOf ?? new Date());
+    const result = await ctx.services.rules.preview(rule, asOf ?? new Date(), ctx.pii);
     return Object.assign(new RulePreview(), result, {
       ast: result.checked ? stripPositions(result.checked.expr) : null,
     });
@@ -118,6 +120,31 @@ export class TagResolver {
   @FieldResolver(() => [DefinitionVersion], { description: "Every version, newest first" })
   history(@Root() tag: Tag, @Ctx() ctx: Context): Promise<DefinitionVersion[]> {
     return ctx.loaders.tagHistory.load(tag.key) as Promise<DefinitionVersion[]>;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "The rule in text form (RULE and VALUE tags); literals compared with PII are masked without read_pii",
+  })
+  rule(@Root() tag: Tag, @Ctx() ctx: Context): string | null {
+    return visibleRule(tag.rule, ctx);
+  }
+}
+
+/** A stored rule as the principal may read it: literals compared with PII masked without read_pii. */
+export function visibleRule(rule: string | null, ctx: Context): string | null {
+  return rule === null || ctx.pii.seesPii ? rule : maskRuleLiterals(rule, ctx.services.pii);
+}
+
+@Resolver(() => DefinitionVersion)
+export class DefinitionVersionResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "The rule of this version; literals compared with PII are masked without read_pii",
+  })
+  rule(@Root() version: DefinitionVersion, @Ctx() ctx: Context): string | null {
+    return visibleRule(version.rule, ctx);
   }
 }
 

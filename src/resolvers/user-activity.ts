@@ -1,5 +1,6 @@
 import { Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Resolver, Root } from "type-graphql";
 import { Permission } from "../access/permissions";
+import { canSeePii } from "../access/pii";
 import { PageArgs, toConnection } from "../schema/connection";
 import { UserEventConnection, UserMerge, UserOrderConnection } from "../schema/ingest";
 import { User } from "../schema/user";
@@ -15,7 +16,9 @@ class UserEventsArgs extends PageArgs {
 @Resolver(() => User)
 export class UserActivityResolver {
   @Authorized(Permission.READ)
-  @FieldResolver(() => UserEventConnection, { description: "Newest first" })
+  @FieldResolver(() => UserEventConnection, {
+    description: "Newest first; PII properties are masked without read_pii",
+  })
   async events(
     @Root() user: User,
     @Args(() => UserEventsArgs) args: UserEventsArgs,
@@ -31,7 +34,19 @@ export class UserActivityResolver {
     });
     return toConnection({
       ...page,
-      nodes: page.nodes.map((event) => ({ ...event, id: String(event.id) })),
+      nodes: page.nodes.map((event) =>
+        ctx.pii.seesPii
+          ? { ...event, id: String(event.id) }
+          : {
+              ...event,
+              id: String(event.id),
+              anonymousId:
+                event.anonymousId === null
+                  ? null
+                  : ctx.services.pii.maskIdentityValue("anonymous_id", event.anonymousId),
+              properties: ctx.services.pii.maskEventProperties(event.properties),
+            },
+      ),
     }) as UserEventConnection;
   }
 
@@ -56,9 +71,17 @@ export class UserActivityResolver {
   }
 
   @Authorized(Permission.READ)
-  @FieldResolver(() => [UserMerge], { description: "Profiles merged into this one, with when and why" })
+  @FieldResolver(() => [UserMerge], {
+    description:
+      "Profiles merged into this one, with when and why (PII identity values masked without read_pii)",
+  })
   async mergedFrom(@Root() user: User, @Ctx() ctx: Context): Promise<UserMerge[]> {
     const merges = await ctx.loaders.userMerges.load(Number(user.id));
-    return merges.map((merge) => ({ ...merge, userId: String(merge.userId) }));
+    const pii = canSeePii(ctx.principal);
+    return merges.map((merge) => ({
+      ...merge,
+      userId: String(merge.userId),
+      reason: pii ? merge.reason : (ctx.services.pii.maskPayload(merge.reason) as Record<string, unknown>),
+    }));
   }
 }

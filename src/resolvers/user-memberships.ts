@@ -1,5 +1,6 @@
 import { Authorized, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import { Permission } from "../access/permissions";
+import { maskPiiValue } from "../access/pii";
 import { UserSegment } from "../schema/segments";
 import { UserTag } from "../schema/tags";
 import { User } from "../schema/user";
@@ -12,9 +13,19 @@ import type { Context } from "../server/context";
 @Resolver(() => User)
 export class UserMembershipResolver {
   @Authorized(Permission.READ)
-  @FieldResolver(() => [UserTag], { description: "Current memberships of active tags" })
-  tags(@Root() user: User, @Ctx() ctx: Context): Promise<UserTag[]> {
-    return ctx.loaders.userTags.load(Number(user.id));
+  @FieldResolver(() => [UserTag], {
+    description:
+      "Current memberships of active tags; values of tags computed from PII are masked without read_pii",
+  })
+  async tags(@Root() user: User, @Ctx() ctx: Context): Promise<UserTag[]> {
+    const memberships = await ctx.loaders.userTags.load(Number(user.id));
+    if (ctx.pii.seesPii) return memberships;
+    const piiTags = await ctx.loaders.piiValueTags();
+    return memberships.map((membership) =>
+      membership.value !== null && piiTags.has(membership.key)
+        ? { ...membership, value: maskPiiValue(membership.value) }
+        : membership,
+    );
   }
 
   @Authorized(Permission.READ)

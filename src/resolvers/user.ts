@@ -1,11 +1,25 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { assertAllowed } from "../access/authorize";
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import { Permission } from "../access/permissions";
-import { canSeePii, maskIdentityValue, maskTraits, PII_IDENTITY_TYPES } from "../access/pii";
+import { canSeePii } from "../access/pii";
 import { PageArgs, toConnection } from "../schema/connection";
 import { JSONScalar } from "../schema/scalars";
-import { Identity, User, UserConnection } from "../schema/user";
+import { Identity, User, UserConnection, UserErasure } from "../schema/user";
 import type { Context } from "../server/context";
+import { actorOf } from "./tags";
 
 @Resolver(() => User)
 export class UserResolver {
@@ -32,15 +46,24 @@ export class UserResolver {
     @Ctx() ctx: Context,
   ): Promise<User | null> {
     // Looking a profile up by a phone or email would reveal PII to roles that see it masked.
-    if (PII_IDENTITY_TYPES.has(type)) assertAllowed(ctx.principal, [Permission.READ_PII]);
+    ctx.pii.assertMayUse({ identityTypes: [type] }, "type");
     const record = await ctx.services.users.byIdentity(type, value);
     return record ? User.from(record) : null;
+  }
+
+  @Authorized(Permission.ADMIN)
+  @Mutation(() => UserErasure, {
+    description:
+      "Right to erasure: removes the person's PII (traits, identities, PII event properties, merge reasons, audit values) and memberships, of the profile and every profile merged into it; events and orders stay, anonymous. Idempotent; audited without PII",
+  })
+  async deleteUser(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<UserErasure> {
+    return UserErasure.from(await ctx.services.erasure.erase(id, actorOf(ctx)));
   }
 
   /** PII traits are masked for roles without `read_pii`. */
   @FieldResolver(() => JSONScalar)
   traits(@Root() user: User, @Ctx() ctx: Context): Record<string, unknown> {
-    return canSeePii(ctx.principal) ? user.traits : maskTraits(user.traits);
+    return canSeePii(ctx.principal) ? user.traits : ctx.services.pii.maskTraits(user.traits);
   }
 
   /** Identity values of PII types are masked for roles without `read_pii`. */
@@ -48,6 +71,9 @@ export class UserResolver {
   async identities(@Root() user: User, @Ctx() ctx: Context): Promise<Identity[]> {
     const identities = await ctx.loaders.identities.load(Number(user.id));
     if (canSeePii(ctx.principal)) return identities;
-    return identities.map(({ type, value }) => ({ type, value: maskIdentityValue(type, value) }));
+    return identities.map(({ type, value }) => ({
+      type,
+      value: ctx.services.pii.maskIdentityValue(type, value),
+    }));
   }
 }

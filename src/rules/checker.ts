@@ -230,3 +230,51 @@ export function checkRule(
   }
   return type;
 }
+
+/**
+ * The trait keys and event property keys a rule reads (filters and fields of event
+ * sources, event columns excluded), so a caller can decide whether a rule touches PII.
+ */
+export function referencedKeys(expr: Expr): { traits: string[]; eventProperties: string[] } {
+  const traits = new Set<string>();
+  const eventProperties = new Set<string>();
+  const property = (name: string) => {
+    if (!Object.hasOwn(EVENT_COLUMNS, name)) eventProperties.add(name);
+  };
+  const visit = (node: Expr): void => {
+    switch (node.type) {
+      case "trait":
+        traits.add(node.name);
+        return;
+      case "aggregate":
+        if (node.source.fact === "event") {
+          for (const filter of node.source.filters) property(filter.property);
+          if (node.source.field !== undefined) property(node.source.field);
+        }
+        return;
+      case "and":
+      case "or":
+      case "compare":
+        visit(node.left);
+        visit(node.right);
+        return;
+      case "not":
+      case "days_since":
+        visit(node.arg);
+        return;
+      case "in":
+      case "within":
+        visit(node.value);
+        return;
+      case "between":
+        visit(node.value);
+        visit(node.low);
+        visit(node.high);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(expr);
+  return { traits: [...traits], eventProperties: [...eventProperties] };
+}

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
 import { badInput, limitExceeded, StratumError } from "../errors";
 import { MAX_PAGE_SIZE } from "../pagination";
@@ -6,7 +7,7 @@ import { explainSql, joinSql } from "../semantic/sql";
 import { UNSTORABLE_MESSAGES, unstorable } from "../text";
 import { type Expr, type ExprType, references } from "./ast";
 import { KNOWN_TRAITS } from "./catalog";
-import { checkRule, type RuleEnvironment, type RulePurpose } from "./checker";
+import { checkRule, type RuleEnvironment, type RulePurpose, referencedKeys } from "./checker";
 import { compileRules } from "./compiler";
 import { ruleInvalid } from "./errors";
 import { printRule, ruleFromJson } from "./json";
@@ -58,15 +59,19 @@ export class RuleService {
 
   /**
    * Parses and type-checks a rule; `owner` is the tag or segment that will hold it, so
-   * a rule that reaches its owner through other definitions is refused as a cycle.
+   * a rule that reaches its owner through other definitions is refused as a cycle. With
+   * `pii` (a request's principal), a rule reading PII keys is FORBIDDEN without read_pii:
+   * `trait.name = "…"` would tell whether someone has that name.
    */
   async check(
     input: string,
     purpose: RulePurpose | "any",
     owner?: { kind: DefinitionKind; key: string },
     db: Database = this.db,
+    pii?: PiiAccess,
   ): Promise<CheckedRule> {
     const { expr, text } = parseRuleInput(input);
+    pii?.assertMayUse(referencedKeys(expr), "rule");
     const definitions = await db.query<{ kind: DefinitionKind; key: string; rule: string | null }>(sql`
       select 'tag' as kind, key, rule from tags where status = 'ACTIVE'
       union all select 'segment' as kind, key, rule from segments where status = 'ACTIVE'`);
@@ -149,10 +154,10 @@ export class RuleService {
   }
 
   /** Validity, errors, matching users and the SQL of a rule as of `asOf`, saving nothing. */
-  async preview(input: string, asOf: Date = new Date()): Promise<RulePreviewResult> {
+  async preview(input: string, asOf: Date = new Date(), pii?: PiiAccess): Promise<RulePreviewResult> {
     let checked: CheckedRule;
     try {
-      checked = await this.check(input, "any");
+      checked = await this.check(input, "any", undefined, this.db, pii);
     } catch (error) {
       if (error instanceof StratumError && error.code === "RULE_INVALID") {
         const { line, column, reason } = error.details as { line: number; column: number; reason: string };

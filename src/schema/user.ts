@@ -1,4 +1,5 @@
-import { Field, ID, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import type { ErasureResult } from "../users/erasure";
 import type { UserRecord } from "../users/service";
 import { Connection } from "./connection";
 import { DateTime, JSONScalar } from "./scalars";
@@ -37,3 +38,41 @@ export class User {
 
 @ObjectType()
 export class UserConnection extends Connection(User) {}
+
+@ObjectType({ description: "What an erasure removed; all zero when the person had already been erased" })
+export class UserErasure {
+  @Field(() => ID, { description: "The surviving profile the id resolves to" })
+  userId!: string;
+
+  @Field(() => [ID], { description: "That profile and every profile merged into it" })
+  profiles!: string[];
+
+  @Field(() => Int, { description: "Identities deleted" })
+  identities!: number;
+
+  @Field(() => Int, { description: "Profiles whose traits were cleared" })
+  profilesWithTraits!: number;
+
+  @Field(() => Int, { description: "Events whose PII properties and anonymous id were removed" })
+  events!: number;
+
+  @Field(() => Int)
+  tagMemberships!: number;
+
+  @Field(() => Int)
+  segmentMemberships!: number;
+
+  @Field(() => Int, { description: "Audit entries whose payloads held the person's values" })
+  auditEntries!: number;
+
+  @Field(() => Boolean, { description: "False when nothing was left to remove" })
+  changed!: boolean;
+
+  static from(result: ErasureResult): UserErasure {
+    return Object.assign(new UserErasure(), {
+      ...result,
+      userId: String(result.userId),
+      profiles: result.profiles.map(String),
+    });
+  }
+}

@@ -152,7 +152,7 @@ export class SegmentService {
     if (typeof input.rule !== "string" || input.rule.trim() === "")
       throw badInput("A dynamic segment needs a rule", { argument: "rule" });
     await this.db.transaction(async (tx) => {
-      const checked = await this.rules.check(input.rule, "boolean", { kind: "segment", key }, tx);
+      const checked = await this.rules.check(input.rule, "boolean", { kind: "segment", key }, tx, actor.pii);
       await this.insert(
         tx,
         { key, name, description, kind: "DYNAMIC", rule: checked.text, snapshotOf: null },
@@ -239,7 +239,7 @@ export class SegmentService {
       const rule =
         input.rule == null
           ? before.rule
-          : (await this.rules.check(input.rule, "boolean", { kind: "segment", key }, tx)).text;
+          : (await this.rules.check(input.rule, "boolean", { kind: "segment", key }, tx, actor.pii)).text;
       await tx.query(sql`update segments set name = ${name}, description = ${description}, rule = ${rule},
         version = version + 1, updated_at = now(), updated_by = ${actor.name} where key = ${key}`);
       const after = await this.writeVersion(key, actor, tx);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { KeyRefusal } from "../access/authorize";
 import type { Principal } from "../access/permissions";
+import { PiiAccess } from "../access/pii";
 import { createLoaders, type Loaders } from "./loaders";
 import type { Services } from "./services";
 
@@ -11,6 +12,8 @@ export interface Context {
   principal?: Principal;
   /** Why there is no principal, for the UNAUTHENTICATED message. */
   refusal?: KeyRefusal;
+  /** The principal under the PII policy: what it may name and see. */
+  pii: PiiAccess;
   requestId: string;
 }
 
@@ -25,5 +28,12 @@ export function createContext(
   requestId: string = randomUUID(),
   refusal?: KeyRefusal,
 ): Context {
-  return { services, loaders: createLoaders(services), principal, refusal, requestId };
+  return {
+    services,
+    loaders: createLoaders(services),
+    principal,
+    refusal,
+    pii: new PiiAccess(services.pii, principal),
+    requestId,
+  };
 }

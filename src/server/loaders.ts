@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { UserRfm } from "../analytics/compile/rfm-report";
 import { activityLoaders } from "../ingest/activity-loaders";
 import { type PredictionRequest, predictionLoader } from "../prediction/loader";
+import { piiValueTags } from "../rules/pii";
 import type { SegmentMembershipRecord, SegmentVersionRecord } from "../segments/service";
 import type { TagMembershipRecord, TagVersionRecord } from "../tags/service";
 import type { IdentityRecord, UserRecord } from "../users/service";
@@ -29,6 +30,16 @@ export function createLoaders(services: Services) {
       cacheKeyFn: (request: PredictionRequest) => `${request.model ?? ""}\u0000${request.userId}`,
     }),
     ...activityLoaders(services.activity),
+    /** VALUE tags computed from PII, read once per request. */
+    piiValueTags: once(() => piiValueTags(services.db, services.pii)),
+  };
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
   };
 }
 

@@ -1,4 +1,5 @@
 import { ApiKeyService } from "../access/keys";
+import { PiiPolicy } from "../access/pii";
 import { AnalyticsService } from "../analytics/service";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
@@ -10,6 +11,7 @@ import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
 import type { SegmentService } from "../segments/service";
 import type { TagService } from "../tags/service";
+import { ErasureService } from "../users/erasure";
 import { UserService } from "../users/service";
 import { ObservedIngestService, ObservedSegmentService, ObservedTagService } from "./observed";
 import { Telemetry } from "./telemetry";
@@ -21,7 +23,11 @@ import { Telemetry } from "./telemetry";
 export interface Services {
   db: Database;
   config: StratumConfig;
+  /** The PII declaration and its masking rules, from `config.pii`. */
+  pii: PiiPolicy;
   users: UserService;
+  /** The right to erasure (`deleteUser`, `stratum erase`). */
+  erasure: ErasureService;
   analytics: AnalyticsService;
   ingest: IngestService;
   /** The Segment-compatible tracking API, written through `ingest`. */
@@ -40,10 +46,13 @@ export interface Services {
 export function createServices(db: Database, config: StratumConfig): Services {
   const telemetry = new Telemetry(db);
   const ingest = new ObservedIngestService(db, telemetry);
+  const pii = new PiiPolicy(config.pii);
   return {
     db,
     config,
+    pii,
     users: new UserService(db),
+    erasure: new ErasureService(db, pii),
     analytics: new AnalyticsService(db, config.timezone, config.maxBuckets),
     ingest,
     tracking: new TrackingService(ingest),

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { toBigintArray } from "../users/service";
@@ -8,6 +9,8 @@ export interface Actor {
   /** Shown in history and the audit log (the API key's name, or `system`). */
   name: string;
   requestId?: string;
+  /** A request's principal under the PII policy: rules naming PII keys need read_pii. None for internal work. */
+  pii?: PiiAccess;
 }
 
 export const DEFINITION_STATUSES = ["ACTIVE", "ARCHIVED"] as const;

@@ -145,7 +145,7 @@ export class TagService {
       throw badInput(`kind must be one of ${TAG_KINDS.join(", ")}`, { argument: "kind" });
     const kind = input.kind;
     const created = await this.db.transaction(async (tx) => {
-      const rule = await this.checkedRule(kind, input.rule, key, tx);
+      const rule = await this.checkedRule(kind, input.rule, key, actor, tx);
       const inserted =
         await tx.query(sql`insert into tags (key, name, description, category, kind, rule, status, version, updated_by)
         values (${key}, ${name}, ${description}, ${category}, ${kind}, ${rule}, 'ACTIVE', 1, ${actor.name})
@@ -191,7 +191,7 @@ export class TagService {
         input.description == null ? before.description : validateDescription(input.description);
       const category = input.category == null ? before.category : validateCategory(input.category);
       const rule =
-        input.rule == null ? before.rule : await this.checkedRule(before.kind, input.rule, key, tx);
+        input.rule == null ? before.rule : await this.checkedRule(before.kind, input.rule, key, actor, tx);
       await tx.query(sql`update tags set name = ${name}, description = ${description}, category = ${category},
         rule = ${rule}, version = version + 1, updated_at = now(), updated_by = ${actor.name} where key = ${key}`);
       const after = await this.writeVersion(key, actor, tx);
@@ -311,6 +311,7 @@ export class TagService {
     kind: TagKind,
     rule: string | null | undefined,
     key: string,
+    actor: Actor,
     db: Database,
   ): Promise<string | null> {
     if (kind === "MANUAL") {
@@ -324,6 +325,7 @@ export class TagService {
       kind === "RULE" ? "boolean" : "value",
       { kind: "tag", key },
       db,
+      actor.pii,
     );
     return checked.text;
   }

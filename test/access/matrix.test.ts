@@ -26,6 +26,8 @@ const EXPECTED: Record<string, Need> = {
   "Query.users": "read",
   "Query.user": "read",
   "Query.userByIdentity": "read",
+  // the right to erasure: administrators only
+  "Mutation.deleteUser": "admin",
   // keys and audit: administrators only
   "Query.apiKeys": "admin",
   "Query.auditLog": "admin",

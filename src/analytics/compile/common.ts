@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
-import { DIMENSIONS_BY_KEY } from "../../metrics/dimensions";
+import { DIMENSIONS_BY_KEY, dimensionReads } from "../../metrics/dimensions";
 import { segmentRestriction } from "../../segments";
 
 /** What every analysis accepts besides its own fields. */
@@ -81,6 +81,13 @@ export function segmentFilter(scope: AnalysisScope, userIdColumn: SQL): SQL {
 export interface Breakdown {
   kind: "EVENT" | "USER";
   expression: SQL;
+}
+
+/** The trait and event property keys a breakdown reads (for PII checks); nothing for unknown keys. */
+export function breakdownReads(key: string): { traits: string[]; eventProperties: string[] } {
+  if (key.startsWith("event.")) return { traits: [], eventProperties: [key.slice("event.".length)] };
+  const dimension = DIMENSIONS_BY_KEY.get(key);
+  return dimension ? dimensionReads(dimension) : { traits: [], eventProperties: [] };
 }
 
 export function resolveBreakdown(key: string, field: string): Breakdown {

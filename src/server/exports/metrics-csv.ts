@@ -1,5 +1,6 @@
 import { stringify } from "csv-stringify";
 import type { RequestHandler } from "express";
+import { PiiAccess } from "../../access/pii";
 import { badInput, ErrorCode, StratumError } from "../../errors";
 import { METRICS } from "../../metrics/catalog";
 import { DIMENSIONS } from "../../metrics/dimensions";
@@ -175,7 +176,10 @@ export function metricsCsvHandler(services: Services): RequestHandler {
       const params = req.query as Record<string, unknown>;
       const bom = csvBom(params);
       const query = metricQueryFromParams(params, services.config.timezone);
-      const { header, rows } = metricAnswerTable(query, await services.metrics.run(query));
+      const answer = await services.metrics.run(query, {
+        pii: new PiiAccess(services.pii, res.locals.principal),
+      });
+      const { header, rows } = metricAnswerTable(query, answer);
       res.status(200).type("text/csv; charset=utf-8").attachment("metrics.csv");
       const csv = stringify({ bom, header: true, columns: header, cast: { boolean: (v) => String(v) } });
       csv.pipe(res);

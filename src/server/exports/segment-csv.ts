@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { stringify } from "csv-stringify";
 import type { RequestHandler } from "express";
-import { canSeePii, maskIdentityValue, maskTraits } from "../../access/pii";
+import { canSeePii } from "../../access/pii";
 import { StratumError } from "../../errors";
 import { logger } from "../logger";
 import type { Services } from "../services";
@@ -44,9 +44,9 @@ export function segmentCsvHandler(services: Services): RequestHandler {
             member.firstSeenAt.toISOString(),
             member.lastSeenAt.toISOString(),
             identities[i]
-              .map((id) => `${id.type}:${pii ? id.value : maskIdentityValue(id.type, id.value)}`)
+              .map((id) => `${id.type}:${pii ? id.value : services.pii.maskIdentityValue(id.type, id.value)}`)
               .join(";"),
-            JSON.stringify(pii ? member.traits : maskTraits(member.traits)),
+            JSON.stringify(pii ? member.traits : services.pii.maskTraits(member.traits)),
           ]);
         });
         after = batch[batch.length - 1].id;
