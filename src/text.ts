@@ -17,22 +17,28 @@ export function unstorableString(text: string): UnstorableReason | null {
 
 /** The first reason `value` (strings, object keys, arrays, nesting) cannot be stored; null when it can. */
 export function unstorable(value: unknown): UnstorableReason | null {
+  // NUL and nesting refuse a whole request, a lone surrogate only its item: keep looking past
+  // a surrogate, so a NUL elsewhere in the same value is never hidden behind it.
+  let loneSurrogate = false;
   const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  const judge = (text: string): "NUL" | null => {
+    const reason = unstorableString(text);
+    if (reason === "LONE_SURROGATE") loneSurrogate = true;
+    return reason === "NUL" ? reason : null;
+  };
   while (stack.length > 0) {
     const { value: current, depth } = stack.pop() as { value: unknown; depth: number };
     if (typeof current === "string") {
-      const reason = unstorableString(current);
-      if (reason) return reason;
+      if (judge(current)) return "NUL";
     } else if (current !== null && typeof current === "object") {
       if (depth >= MAX_NESTING) return "TOO_DEEP";
       for (const [key, inner] of Object.entries(current)) {
-        const reason = Array.isArray(current) ? null : unstorableString(key);
-        if (reason) return reason;
+        if (!Array.isArray(current) && judge(key)) return "NUL";
         stack.push({ value: inner, depth: depth + 1 });
       }
     }
   }
-  return null;
+  return loneSurrogate ? "LONE_SURROGATE" : null;
 }
 
 export const UNSTORABLE_MESSAGES: Record<UnstorableReason, string> = {
