@@ -45,13 +45,14 @@ export function lockDataDir(dataDir: string): DataDirLock {
     token: randomBytes(8).toString("hex"),
   };
   const content = `${JSON.stringify(owner)}\n`;
-  // A few rounds: each either creates the lock, refuses, or removes one stale lock and retries.
-  for (let attempt = 0; attempt < 5; attempt++) {
+  // Rounds: each creates the lock, refuses, or removes a stale lock (or waits while another
+  // process does) and tries again.
+  for (let attempt = 0; attempt < 50; attempt++) {
     if (tryCreate(file, content)) return remember(file, content);
     const found = readLock(file);
     if (!found) continue;
     if (found.owner && isHeldElsewhere(file, found.owner)) throw inUse(dataDir, file, found.owner);
-    takeOverStale(file, found.text);
+    if (!takeOverStale(file, found.text)) sleep(20);
   }
   throw inUse(dataDir, file, readLock(file)?.owner);
 }
@@ -104,21 +105,31 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Removes `file` if it still holds the stale text that was read, under the takeover guard. */
-function takeOverStale(file: string, staleText: string): void {
+/**
+ * Removes `file` if it still holds the stale text that was read, under the takeover guard.
+ * False when another process holds the guard (it is taking over right now).
+ */
+function takeOverStale(file: string, staleText: string): boolean {
   const guard = `${file}.takeover`;
   try {
     mkdirSync(guard);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    if (Date.now() - statMtime(guard) > GUARD_STALE_MS) rmSync(guard, { recursive: true, force: true });
-    return; // another process is taking over right now: the next round sees its result
+    if (Date.now() - statMtime(guard) <= GUARD_STALE_MS) return false;
+    rmSync(guard, { recursive: true, force: true });
+    return true;
   }
   try {
     if (readLock(file)?.text === staleText) unlinkSync(file);
   } finally {
     rmSync(guard, { recursive: true, force: true });
   }
+  return true;
+}
+
+/** `lockDataDir` is synchronous (it runs once, before PGlite starts), so its wait is too. */
+function sleep(milliseconds: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, milliseconds);
 }
 
 function statMtime(target: string): number {

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect, type Database, sql } from "../../src/db/client";
 import { LOCK_FILE } from "../../src/db/data-dir-lock";
 import { StratumError } from "../../src/errors";
@@ -23,12 +23,17 @@ describe("PGlite data directory lock", () => {
   let root: string;
   let dataDir: string;
   const open: Database[] = [];
-  beforeEach(async () => {
+  // One directory for the file: PGlite's first open (initdb) costs seconds, later opens less.
+  beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), "stratum-lock-"));
     dataDir = path.join(root, "data");
+    await (await connect({ dataDir })).close();
   });
   afterEach(async () => {
     for (const db of open.splice(0)) await db.close();
+    await rm(lockFile(), { force: true });
+  });
+  afterAll(async () => {
     await rm(root, { recursive: true, force: true });
   });
   const lockFile = () => path.join(dataDir, LOCK_FILE);
@@ -76,7 +81,6 @@ describe("PGlite data directory lock", () => {
   });
 
   it("takes over the lock of a process that died without releasing it", async () => {
-    await mkdir(dataDir, { recursive: true });
     const dead = await deadPid();
     await writeFile(lockFile(), JSON.stringify({ pid: dead, command: "stratum.js serve", token: "t" }));
     const db = await connect({ dataDir });
@@ -85,10 +89,47 @@ describe("PGlite data directory lock", () => {
   });
 
   it("takes over a lock file that no Stratum process wrote (unreadable)", async () => {
-    await mkdir(dataDir, { recursive: true });
     await writeFile(lockFile(), "garbage");
     open.push(await connect({ dataDir }));
     expect(await lockOwner()).toMatchObject({ pid: process.pid });
+  });
+
+  it("removes a takeover guard left by a process that died mid-takeover", async () => {
+    await writeFile(
+      lockFile(),
+      JSON.stringify({ pid: await deadPid(), command: "stratum.js seed", token: "t" }),
+    );
+    const guard = `${lockFile()}.takeover`;
+    await mkdir(guard);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await utimes(guard, minuteAgo, minuteAgo);
+    open.push(await connect({ dataDir }));
+    expect(await lockOwner()).toMatchObject({ pid: process.pid });
+    expect(existsSync(guard)).toBe(false);
+  });
+
+  it("two processes finding the same stale lock: exactly one takes it", async () => {
+    await writeFile(
+      lockFile(),
+      JSON.stringify({ pid: await deadPid(), command: "stratum.js seed", token: "t" }),
+    );
+    // Each child opens the directory, says whether it got it, and holds it for a moment.
+    const script = `require("tsx/cjs");
+      require("./src/db/client.ts").connect({ dataDir: process.argv[1] }).then(
+        (db) => { console.log("locked"); setTimeout(() => db.close(), 3000); },
+        (error) => { console.log(error.code); },
+      );`;
+    const child = () =>
+      new Promise<string>((resolve) => {
+        const proc = spawn(process.execPath, ["-e", script, dataDir], { cwd: ROOT });
+        let out = "";
+        proc.stdout.on("data", (chunk) => {
+          out += chunk;
+        });
+        proc.once("close", () => resolve(out.trim()));
+      });
+    const answers = await Promise.all([child(), child()]);
+    expect(answers.sort()).toEqual(["CONFLICT", "locked"]);
   });
 
   it("releases the lock when a process exits without closing the database", async () => {
@@ -104,7 +145,6 @@ describe("PGlite data directory lock", () => {
     });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(existsSync(path.join(dataDir, "PG_VERSION"))).toBe(true);
     expect(existsSync(lockFile())).toBe(false);
   });
 });
