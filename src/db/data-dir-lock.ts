@@ -10,7 +10,7 @@ import { conflict } from "../errors";
  *
  * The lock is a file in the directory holding the owner's pid, created atomically (a
  * complete file is hard-linked into place, which fails when one exists). A lock whose pid
- * is dead is stale and taken over; the takeover itself runs under a short-lived guard
+ * is dead (or, on Linux, is now another process: its start time differs) is stale and taken over; the takeover itself runs under a short-lived guard
  * directory so that two processes finding the same stale lock cannot both win.
  */
 export const LOCK_FILE = "stratum.lock";
@@ -25,6 +25,8 @@ interface LockOwner {
   pid: number;
   /** What the owner runs, for the message of whoever is refused. */
   command: string;
+  /** Linux: the owner's start time, so a pid reused by another process is not taken for the owner. */
+  started?: string;
   /** Tells this lock apart from an earlier one of the same pid (a restarted container's pid 1). */
   token: string;
 }
@@ -42,6 +44,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
   const owner: LockOwner = {
     pid: process.pid,
     command: [path.basename(process.argv[1] ?? "node"), ...process.argv.slice(2)].join(" "),
+    started: startTime(process.pid),
     token: randomBytes(8).toString("hex"),
   };
   const content = `${JSON.stringify(owner)}\n`;
@@ -92,16 +95,29 @@ function readLock(file: string): { text: string; owner?: LockOwner } | undefined
 function isHeldElsewhere(file: string, holder: LockOwner): boolean {
   // Our own pid: held by this process (refuse), or left by an earlier process that had our pid.
   if (holder.pid === process.pid) return held.has(file);
-  return isAlive(holder.pid);
+  return isAlive(holder);
 }
 
-function isAlive(pid: number): boolean {
+function isAlive(holder: LockOwner): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(holder.pid, 0);
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  // After a crash or a reboot the pid may belong to an unrelated process by now.
+  const started = startTime(holder.pid);
+  return !(holder.started && started && started !== holder.started);
+}
+
+/** When a process started, in clock ticks since boot (`/proc/<pid>/stat`); undefined off Linux. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 22; fields after the parenthesised command name start at field 3.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
   }
 }
 

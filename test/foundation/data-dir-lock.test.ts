@@ -88,6 +88,14 @@ describe("PGlite data directory lock", () => {
     expect(await lockOwner()).toMatchObject({ pid: process.pid });
   });
 
+  it("takes over a lock whose pid now belongs to another process (started at another time)", async () => {
+    // The parent process is alive, but it is not the process that wrote this lock.
+    const reused = { pid: process.ppid, command: "stratum.js serve", started: "1", token: "t" };
+    await writeFile(lockFile(), JSON.stringify(reused));
+    open.push(await connect({ dataDir }));
+    expect(await lockOwner()).toMatchObject({ pid: process.pid });
+  });
+
   it("takes over a lock file that no Stratum process wrote (unreadable)", async () => {
     await writeFile(lockFile(), "garbage");
     open.push(await connect({ dataDir }));
