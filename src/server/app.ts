@@ -83,6 +83,9 @@ export async function createServer(services: Services, options: ServerOptions = 
     includeStacktraceInErrorResponses: services.config.debugErrors,
     formatError: formatError(services.config.debugErrors),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), queryLimitsPlugin(services.config)],
+    // `serve` owns SIGINT/SIGTERM: Apollo's own handler would re-raise the signal once it has
+    // stopped, killing the process before the database is closed (and its lock released).
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 

@@ -140,6 +140,32 @@ describe("PGlite data directory lock", () => {
     expect(answers.sort()).toEqual(["CONFLICT", "locked"]);
   });
 
+  it("a server stopped with SIGTERM closes the database and releases the lock", async () => {
+    // Not NODE_ENV=test: Apollo listens for termination signals everywhere else.
+    const server = spawn(process.execPath, [CLI, "serve"], {
+      env: {
+        ...process.env,
+        STRATUM_DATA_DIR: dataDir,
+        DATABASE_URL: "",
+        PORT: "0",
+        NODE_ENV: "development",
+      },
+    });
+    let out = "";
+    await new Promise<void>((resolve, reject) => {
+      server.stdout.on("data", (chunk) => {
+        out += chunk;
+        if (out.includes("Stratum is serving at")) resolve();
+      });
+      server.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+    });
+    expect(await lockOwner()).toMatchObject({ pid: server.pid });
+    const exited = new Promise<number | null>((resolve) => server.once("exit", resolve));
+    server.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(existsSync(lockFile())).toBe(false);
+  });
+
   it("releases the lock when a process exits without closing the database", async () => {
     const script = `require("tsx/cjs");
       require("./src/db/client.ts").connect({ dataDir: process.argv[1] }).then(() => {
