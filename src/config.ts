@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { type PiiDeclaration, piiDeclarationFromEnv } from "./access/pii";
+import { configInvalid } from "./errors";
 
 /** Runtime configuration, read once from the environment. Every knob is listed in the README. */
 export interface StratumConfig {
@@ -24,7 +26,7 @@ export interface StratumConfig {
   corsOrigins: string[];
   /** Seconds between scheduled tag and segment refreshes; 0 disables the schedule. */
   refreshIntervalSeconds: number;
-  logLevel: string;
+  logLevel: LogLevel;
   production: boolean;
   /** Stack traces in error responses: only when asked for (STRATUM_DEBUG_ERRORS=1), never by default. */
   debugErrors: boolean;
@@ -34,38 +36,157 @@ export interface StratumConfig {
   pii: PiiDeclaration;
 }
 
-/** A cap read from the environment: a typo must stop the start, not silently lift the cap. */
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer, not "${text}"`);
-  return value;
+/** pino's levels; `silent` logs nothing. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const NODE_ENVS = ["development", "production", "test"] as const;
+
+/** Variables whose values are secrets: an error names them but never repeats what they hold. */
+const SECRET_VARIABLES = new Set(["DATABASE_URL", "STRATUM_ADMIN_KEY"]);
+
+// `PORT=` in an env file means "not set", as an absent variable does.
+const blankAsUnset = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+
+function text(fallback: string) {
+  return z.preprocess(blankAsUnset, z.string().default(fallback));
 }
 
+const optionalText = z.preprocess(blankAsUnset, z.string().optional());
+
+/** A whole number written in decimal digits; "ten", "1e3", "-5" and "2.5" are refused, not coerced. */
+function wholeNumber(fallback: number, min: number, max?: number) {
+  const expected = max === undefined ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`;
+  return z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, `expected ${expected}`)
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(min, `expected ${expected}`)
+          .max(max ?? Number.MAX_SAFE_INTEGER, `expected ${expected}`),
+      )
+      .default(fallback),
+  );
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback?: T[number]) {
+  const schema = z.enum(values, { error: `expected one of ${values.join(", ")}` });
+  return z.preprocess(blankAsUnset, fallback === undefined ? schema.optional() : schema.default(fallback));
+}
+
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A browser's `Origin` header is scheme, host and port only, so an entry with a path never matches. */
+const isOrigin = (entry: string) => {
+  try {
+    const url = new URL(entry);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === entry;
+  } catch {
+    return false;
+  }
+};
+
+const isPostgresUrl = (value: string) => {
+  try {
+    return ["postgres:", "postgresql:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+};
+
+const environment = z.object({
+  DATABASE_URL: optionalText.refine((value) => value === undefined || isPostgresUrl(value), {
+    error: "expected a postgres:// or postgresql:// URL",
+  }),
+  STRATUM_DATA_DIR: text("./.stratum"),
+  PORT: wholeNumber(4000, 0, 65_535),
+  HOST: optionalText,
+  STRATUM_TIMEZONE: text("Asia/Shanghai").refine(isTimeZone, {
+    error: "expected an IANA time zone such as Asia/Shanghai",
+  }),
+  STRATUM_CURRENCY: text("CNY").refine((code) => /^[A-Z]{3}$/.test(code), {
+    error: "expected an ISO 4217 currency code such as CNY",
+  }),
+  STRATUM_ADMIN_KEY: optionalText,
+  STRATUM_STATEMENT_TIMEOUT_MS: wholeNumber(10_000, 1),
+  STRATUM_MAX_DEPTH: wholeNumber(12, 1),
+  STRATUM_MAX_COMPLEXITY: wholeNumber(5_000, 1),
+  STRATUM_MAX_BUCKETS: wholeNumber(10_000, 1),
+  STRATUM_REQUEST_ANALYTICAL_CONCURRENCY: wholeNumber(2, 1),
+  STRATUM_CORS_ORIGINS: text("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .refine((origins) => origins.every(isOrigin), {
+      error: "expected comma-separated origins such as https://shop.example (no path, no trailing slash)",
+    }),
+  STRATUM_REFRESH_INTERVAL_SECONDS: wholeNumber(0, 0),
+  LOG_LEVEL: oneOf(LOG_LEVELS),
+  STRATUM_DEBUG_ERRORS: oneOf(["0", "1"], "0"),
+  STRATUM_METRICS_PUBLIC: oneOf(["0", "1"], "0"),
+  NODE_ENV: oneOf(NODE_ENVS),
+});
+
+/**
+ * Reads and validates the configuration. Every bad variable is reported at once, in one
+ * CONFIG_INVALID error naming each and what it expected, so a typo stops the start
+ * instead of silently turning a limit off.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig {
-  const databaseUrl = env.DATABASE_URL || undefined;
-  const production = env.NODE_ENV === "production";
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0]);
+      const raw = env[variable];
+      const shown = SECRET_VARIABLES.has(variable) ? "" : `=${JSON.stringify(raw)}`;
+      return { variable, expected: issue.message.replace(/^expected /, ""), shown };
+    });
+    throw configInvalid(
+      `Invalid configuration: ${problems.map((p) => `${p.variable}${p.shown}: expected ${p.expected}`).join("; ")}`,
+      { variables: problems.map(({ variable, expected }) => ({ variable, expected })) },
+    );
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === "production";
   return {
-    databaseUrl,
-    dataDir: env.STRATUM_DATA_DIR || "./.stratum",
-    port: Number(env.PORT ?? 4000),
-    host: env.HOST || (databaseUrl || production ? "0.0.0.0" : "127.0.0.1"),
-    timezone: env.STRATUM_TIMEZONE || "Asia/Shanghai",
-    currency: env.STRATUM_CURRENCY || "CNY",
-    adminKey: env.STRATUM_ADMIN_KEY || undefined,
-    statementTimeoutMs: Number(env.STRATUM_STATEMENT_TIMEOUT_MS ?? 10_000),
-    maxQueryDepth: Number(env.STRATUM_MAX_DEPTH ?? 12),
-    maxQueryComplexity: Number(env.STRATUM_MAX_COMPLEXITY ?? 5_000),
-    maxBuckets: positiveInteger(env, "STRATUM_MAX_BUCKETS", 10_000),
-    requestAnalyticalConcurrency: positiveInteger(env, "STRATUM_REQUEST_ANALYTICAL_CONCURRENCY", 2),
-    corsOrigins: (env.STRATUM_CORS_ORIGINS ?? "").split(",").filter(Boolean),
-    refreshIntervalSeconds: Number(env.STRATUM_REFRESH_INTERVAL_SECONDS ?? 0),
-    logLevel: env.LOG_LEVEL || "info",
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.STRATUM_DATA_DIR,
+    port: e.PORT,
+    host: e.HOST ?? (e.DATABASE_URL || production ? "0.0.0.0" : "127.0.0.1"),
+    timezone: e.STRATUM_TIMEZONE,
+    currency: e.STRATUM_CURRENCY,
+    adminKey: e.STRATUM_ADMIN_KEY,
+    statementTimeoutMs: e.STRATUM_STATEMENT_TIMEOUT_MS,
+    maxQueryDepth: e.STRATUM_MAX_DEPTH,
+    maxQueryComplexity: e.STRATUM_MAX_COMPLEXITY,
+    maxBuckets: e.STRATUM_MAX_BUCKETS,
+    requestAnalyticalConcurrency: e.STRATUM_REQUEST_ANALYTICAL_CONCURRENCY,
+    corsOrigins: e.STRATUM_CORS_ORIGINS,
+    refreshIntervalSeconds: e.STRATUM_REFRESH_INTERVAL_SECONDS,
+    logLevel: e.LOG_LEVEL ?? defaultLogLevel(e.NODE_ENV),
     production,
-    debugErrors: env.STRATUM_DEBUG_ERRORS === "1",
-    metricsPublic: env.STRATUM_METRICS_PUBLIC === "1",
+    debugErrors: e.STRATUM_DEBUG_ERRORS === "1",
+    metricsPublic: e.STRATUM_METRICS_PUBLIC === "1",
     pii: piiDeclarationFromEnv(env),
   };
 }
+
+/** Tests log nothing unless LOG_LEVEL asks; everything else logs `info` and above. */
+export const defaultLogLevel = (nodeEnv: string | undefined): LogLevel =>
+  nodeEnv === "test" ? "silent" : "info";

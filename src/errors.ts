@@ -10,6 +10,8 @@ export const ErrorCode = {
   FORBIDDEN: "FORBIDDEN",
   LIMIT_EXCEEDED: "LIMIT_EXCEEDED",
   INTERNAL: "INTERNAL",
+  /** A bad environment variable: the process refuses to start (never reaches a client). */
+  CONFIG_INVALID: "CONFIG_INVALID",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -22,6 +24,7 @@ const httpStatus: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   LIMIT_EXCEEDED: 400,
   INTERNAL: 500,
+  CONFIG_INVALID: 500,
 };
 
 /**
@@ -52,3 +55,5 @@ export const conflict = (message: string, details?: Record<string, unknown>) =>
   new StratumError(ErrorCode.CONFLICT, message, details);
 export const limitExceeded = (message: string, details?: Record<string, unknown>) =>
   new StratumError(ErrorCode.LIMIT_EXCEEDED, message, details);
+export const configInvalid = (message: string, details?: Record<string, unknown>) =>
+  new StratumError(ErrorCode.CONFIG_INVALID, message, details);

@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { Command } from "commander";
+import { StratumError } from "../errors";
 import { registerErase } from "./commands/erase";
 import { registerFit } from "./commands/fit";
 import { registerKeys } from "./commands/keys";
@@ -31,7 +32,10 @@ registerFit(program);
 registerMetrics(program);
 registerErase(program);
 
+// A message, never a stack: a coded error (bad configuration, a locked data directory, an API
+// answer) says what to fix; its code comes first so scripts can tell them apart.
 program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  if (error instanceof StratumError) console.error(`${error.code}: ${error.message}`);
+  else console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

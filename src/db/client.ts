@@ -11,6 +11,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { limitExceeded } from "../errors";
 import { currentRequestSlots, Semaphore } from "./concurrency";
+import { lockDataDir } from "./data-dir-lock";
 import { normaliseRows } from "./rows";
 import * as schema from "./schema";
 
@@ -221,10 +222,30 @@ export async function connect(options: ConnectOptions = {}): Promise<Database> {
     );
   }
   const dataDir = options.dataDir && options.dataDir !== "memory://" ? options.dataDir : undefined;
-  const client = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  if (!dataDir) {
+    const client = await PGlite.create();
+    const orm = drizzlePglite(client, { schema, logger }) as unknown as Orm;
+    return new DrizzleDatabase("pglite", orm, listeners, () => client.close(), timeoutMs, null);
+  }
+  // A directory belongs to one process at a time (see data-dir-lock.ts): lock before opening.
+  const lock = lockDataDir(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const orm = drizzlePglite(client, { schema, logger }) as unknown as Orm;
   // PGlite is one connection that runs one statement at a time: there is no pool to share out.
-  return new DrizzleDatabase("pglite", orm, listeners, () => client.close(), timeoutMs, null);
+  const close = async () => {
+    try {
+      await client.close();
+    } finally {
+      lock.release();
+    }
+  };
+  return new DrizzleDatabase("pglite", orm, listeners, close, timeoutMs, null);
 }
 
 /** Applies the drizzle-kit migrations in `drizzle/`; safe to run at every start. */

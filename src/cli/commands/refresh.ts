@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config";
-import type { MaterialiseReport } from "../../rules/materialise";
+import type { MaterialiseReport, MaterialiseResult } from "../../rules/materialise";
 import { openRuntime } from "../../server/runtime";
 import { refreshAll } from "../../tags/schedule";
+import { type RemoteApi, type RemoteOptions, remoteApi, withRemoteOptions } from "../remote";
 
 const keyList = (value: string): string[] =>
   value
@@ -25,25 +26,71 @@ function printResults(reports: MaterialiseReport[], milliseconds: number): void 
   );
 }
 
+interface RefreshAnswer {
+  tags: Omit<MaterialiseResult, "kind">[];
+  segments: Omit<MaterialiseResult, "kind">[];
+  failed: MaterialiseReport["failed"];
+}
+
+const REFRESH_FIELDS = "key users entered exited milliseconds";
+const FAILED_FIELDS = "failed { kind key code message }";
+
+/**
+ * Through a server's API: `refreshTags` then `refreshSegments` (tags first, as segment
+ * rules may read them). All of them when no keys are given; purchase-model scores are not
+ * rescored there (`stratum fit` or the server's scheduled refresh does that).
+ */
+async function refreshThrough(
+  api: RemoteApi,
+  options: { tags?: string[]; segments?: string[] },
+): Promise<MaterialiseReport> {
+  const everything = !options.tags && !options.segments;
+  const results: MaterialiseResult[] = [];
+  const failed: MaterialiseReport["failed"] = [];
+  if (everything || options.tags) {
+    const { refreshTags } = await api.request<{ refreshTags: RefreshAnswer }>(
+      `mutation($keys: [String!]) { refreshTags(keys: $keys) { tags { ${REFRESH_FIELDS} } ${FAILED_FIELDS} } }`,
+      { keys: options.tags ?? null },
+    );
+    results.push(...refreshTags.tags.map((r) => ({ kind: "tag" as const, ...r })));
+    failed.push(...refreshTags.failed);
+  }
+  if (everything || options.segments) {
+    const { refreshSegments } = await api.request<{ refreshSegments: RefreshAnswer }>(
+      `mutation($keys: [String!]) { refreshSegments(keys: $keys) { segments { ${REFRESH_FIELDS} } ${FAILED_FIELDS} } }`,
+      { keys: options.segments ?? null },
+    );
+    results.push(...refreshSegments.segments.map((r) => ({ kind: "segment" as const, ...r })));
+    failed.push(...refreshSegments.failed);
+  }
+  return { refreshed: results, failed };
+}
+
 /** `stratum refresh [--tags a,b] [--segments c]`: everything (one shared pass) when no keys are given. */
 export function registerRefresh(program: Command): void {
-  program
-    .command("refresh")
-    .description("recompute rule/value tags and dynamic segments, recording entries and exits")
-    .option("--tags <keys>", "only these tags (comma-separated)", keyList)
-    .option("--segments <keys>", "only these segments (comma-separated)", keyList)
-    .action(async (options: { tags?: string[]; segments?: string[] }) => {
+  withRemoteOptions(
+    program
+      .command("refresh")
+      .description("recompute rule/value tags and dynamic segments, recording entries and exits")
+      .option("--tags <keys>", "only these tags (comma-separated)", keyList)
+      .option("--segments <keys>", "only these segments (comma-separated)", keyList),
+  ).action(async (options: { tags?: string[]; segments?: string[] } & RemoteOptions) => {
+    const api = remoteApi(options);
+    const started = Date.now();
+    const reports: MaterialiseReport[] = [];
+    if (api) {
+      reports.push(await refreshThrough(api, options));
+    } else {
       const services = await openRuntime(loadConfig());
       try {
-        const started = Date.now();
-        const reports: MaterialiseReport[] = [];
         if (!options.tags && !options.segments) reports.push(await refreshAll(services.db));
         if (options.tags) reports.push(await services.tags.refresh(options.tags));
         if (options.segments) reports.push(await services.segments.refresh(options.segments));
-        printResults(reports, Date.now() - started);
-        if (reports.some((report) => report.failed.length > 0)) process.exitCode = 1;
       } finally {
         await services.db.close();
       }
-    });
+    }
+    printResults(reports, Date.now() - started);
+    if (reports.some((report) => report.failed.length > 0)) process.exitCode = 1;
+  });
 }

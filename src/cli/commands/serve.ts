@@ -15,10 +15,6 @@ export async function serve(services: Services, options: { demoKey?: string } = 
   const server = await createServer(services, options);
   const port = await server.listen(services.config.port, services.config.host);
   const stopSchedule = startRefreshSchedule(services);
-  const url = `http://localhost:${port}/graphql`;
-  logger.info({ url, host: services.config.host, database: services.db.kind }, "stratum listening");
-  console.log(`\nStratum is serving at ${url}`);
-  if (options.demoKey) console.log(`Demo admin key (the IDE on this machine sends it): ${options.demoKey}`);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, "shutting down");
     stopSchedule();
@@ -26,8 +22,13 @@ export async function serve(services: Services, options: { demoKey?: string } = 
     await services.db.close();
     process.exit(0);
   };
+  // Before announcing the URL: whoever reads it may stop the server at once.
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  const url = `http://localhost:${port}/graphql`;
+  logger.info({ url, host: services.config.host, database: services.db.kind }, "stratum listening");
+  console.log(`\nStratum is serving at ${url}`);
+  if (options.demoKey) console.log(`Demo admin key (the IDE on this machine sends it): ${options.demoKey}`);
 }
 
 export function registerServe(program: Command): void {
