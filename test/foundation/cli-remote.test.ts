@@ -104,7 +104,7 @@ describeEachDatabase("stratum keys and refresh --url (through a running server)"
   it("a key the server refuses: its code and message, exit 1", async () => {
     const refused = await stratum(["keys", "list", "--url", api.url, "--key", "strat_not-a-key"]);
     expect(refused.status).toBe(1);
-    expect(refused.stderr.trim()).toBe("UNAUTHENTICATED: An API key is required");
+    expect(refused.stderr.trim()).toBe("UNAUTHENTICATED: The API key is not valid");
   });
 });
 

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_PII } from "../../src/access/pii";
 import { loadConfig } from "../../src/config";
 import { StratumError } from "../../src/errors";
 
@@ -21,17 +22,22 @@ describe("loadConfig", () => {
       databaseUrl: undefined,
       dataDir: "./.stratum",
       port: 4000,
+      host: "127.0.0.1",
       timezone: "Asia/Shanghai",
       currency: "CNY",
       adminKey: undefined,
       statementTimeoutMs: 10_000,
       maxQueryDepth: 12,
       maxQueryComplexity: 5_000,
+      maxBuckets: 10_000,
+      requestAnalyticalConcurrency: 2,
       corsOrigins: [],
       refreshIntervalSeconds: 0,
       logLevel: "info",
       production: false,
       debugErrors: false,
+      metricsPublic: false,
+      pii: DEFAULT_PII,
     });
   });
 
@@ -46,6 +52,11 @@ describe("loadConfig", () => {
       STRATUM_STATEMENT_TIMEOUT_MS: "2500",
       STRATUM_MAX_DEPTH: "7",
       STRATUM_MAX_COMPLEXITY: "900",
+      STRATUM_MAX_BUCKETS: "500",
+      STRATUM_REQUEST_ANALYTICAL_CONCURRENCY: "3",
+      HOST: "10.0.0.5",
+      STRATUM_METRICS_PUBLIC: "1",
+      STRATUM_PII_TRAITS: "name,vip_card",
       STRATUM_CORS_ORIGINS: "https://app.example, http://localhost:3000",
       STRATUM_REFRESH_INTERVAL_SECONDS: "600",
       LOG_LEVEL: "warn",
@@ -56,17 +67,22 @@ describe("loadConfig", () => {
       databaseUrl: "postgres://stratum@db.internal:5432/cdp",
       dataDir: "/var/lib/stratum",
       port: 8080,
+      host: "10.0.0.5",
       timezone: "Europe/Berlin",
       currency: "EUR",
       adminKey: "s3cret",
       statementTimeoutMs: 2500,
       maxQueryDepth: 7,
       maxQueryComplexity: 900,
+      maxBuckets: 500,
+      requestAnalyticalConcurrency: 3,
       corsOrigins: ["https://app.example", "http://localhost:3000"],
       refreshIntervalSeconds: 600,
       logLevel: "warn",
       production: true,
       debugErrors: true,
+      metricsPublic: true,
+      pii: { ...DEFAULT_PII, traits: ["name", "vip_card"] },
     });
   });
 
