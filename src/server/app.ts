@@ -22,6 +22,7 @@ import { isLoopback } from "./demo";
 import { EXAMPLE_QUERIES } from "./examples";
 import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
+import { storableInput } from "./exports/storable-input";
 import { type Logger, logger } from "./logger";
 import type { Services } from "./services";
 import { trackingRoutes } from "./tracking";
@@ -152,10 +153,16 @@ export async function createServer(services: Services, options: ServerOptions = 
       res.type(services.telemetry.registry.contentType).send(await services.telemetry.registry.metrics());
     },
   );
-  app.get("/export/metrics.csv", requirePermission(services, Permission.READ), metricsCsvHandler(services));
+  app.get(
+    "/export/metrics.csv",
+    requirePermission(services, Permission.READ),
+    storableInput,
+    metricsCsvHandler(services),
+  );
   app.get(
     "/export/segments/:key.csv",
     requirePermission(services, Permission.READ),
+    storableInput,
     segmentCsvHandler(services),
   );
 

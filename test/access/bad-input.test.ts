@@ -118,3 +118,28 @@ describeEachDatabase("bad input", (db) => {
     expect(rows[0].n).toBe(0);
   });
 });
+
+describeEachDatabase("bad input in export routes", (db) => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi(db());
+  });
+  afterAll(() => api?.close());
+
+  it("a NUL or a lone surrogate in a CSV route or parameter is BAD_USER_INPUT, never INTERNAL", async () => {
+    const base = api.url.replace("/graphql", "");
+    const get = (path: string) =>
+      fetch(`${base}${path}`, { headers: { authorization: "Bearer test-admin-key-0123456789" } });
+    for (const path of [
+      "/export/segments/%00.csv",
+      "/export/segments/a%00b.csv?bom=1",
+      "/export/metrics.csv?metrics=gmv%00&from=2026-01-01&to=2026-01-08",
+      "/export/metrics.csv?metrics=gmv&from=2026-01-01&to=2026-01-08&timezone=Asia%2FShanghai%00",
+      "/export/segments/%ED%A0%80.csv",
+    ]) {
+      const response = await get(path);
+      const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+      expect([response.status, body.errors[0].extensions.code], path).toEqual([400, "BAD_USER_INPUT"]);
+    }
+  });
+});
