@@ -282,6 +282,50 @@ describeEachDatabase("stratum load, both spellings and broken lines", (db) => {
   });
 });
 
+/** The example blocks of docs/loading.md (```csv orders … ```), in file order. */
+const documentedExamples = [
+  ...readFileSync(path.join(__dirname, "../../docs/loading.md"), "utf8").matchAll(
+    /```(csv|ndjson) (events|orders|users|products)\n([\s\S]*?)```/g,
+  ),
+].map(([, format, kind, body], index) => ({
+  kind: kind as "events" | "orders" | "users" | "products",
+  target: file(`doc-${index}-${kind}.${format}`, body.trimEnd().split("\n")),
+  lines: body.trimEnd().split("\n").length - (format === "csv" ? 1 : 0),
+}));
+
+describeEachDatabase("stratum load, the examples of docs/loading.md", (db) => {
+  it("loads every documented example without a reject", async () => {
+    expect(documentedExamples.map((e) => e.kind).sort()).toEqual([
+      "events",
+      "events",
+      "orders",
+      "orders",
+      "products",
+      "products",
+      "users",
+      "users",
+    ]);
+    const ingest = new IngestService(db());
+    for (const kind of ["users", "products", "events", "orders"])
+      for (const example of documentedExamples.filter((e) => e.kind === kind)) {
+        const summary = await loadFile(ingest, example.kind, example.target);
+        expect([example.target, summary]).toEqual([
+          example.target,
+          expect.objectContaining({ records: example.lines, rejected: 0 }),
+        ]);
+      }
+    // doc-o1: paid 120.50 by CSV, then refunded 20 by NDJSON; doc-o3 has two items of doc-p1
+    const [order] = await db().query(
+      sql`select status, refunded_amount::float8 as refunded from orders where order_id = 'doc-o1'`,
+    );
+    expect(order).toEqual({ status: "refunded", refunded: 20 });
+    const [{ items }] = await db().query<{ items: number }>(
+      sql`select sum(quantity)::int as items from order_items where order_id = 'doc-o3'`,
+    );
+    expect(items).toBe(2);
+  });
+});
+
 describe("stratum load (command)", () => {
   it("prints a summary and writes the rejects file", async () => {
     const saved = { url: process.env.DATABASE_URL, dir: process.env.STRATUM_DATA_DIR };
