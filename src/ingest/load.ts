@@ -2,10 +2,11 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { parse as parseCsv } from "csv-parse";
 import split2 from "split2";
+import { badInput } from "../errors";
 import type { EventInput, IdentifyInput, IngestResult, OrderInput, ProductInput } from "./contract";
 import { MAX_BATCH_SIZE } from "./contract";
+import { csvHeader, LineError, ndjsonRecord, splitCsvLine } from "./formats";
 import { type IngestService, MAX_BULK_CHUNK } from "./service";
 import { RejectCode } from "./validate";
 
@@ -50,13 +51,11 @@ function parseJsonCell(value: unknown, column: string): Record<string, unknown> 
   try {
     return JSON.parse(String(text));
   } catch {
-    throw new CellError(`${column} is not valid JSON`);
+    throw new LineError(`${column} is not valid JSON`, RejectCode.INVALID_JSON);
   }
 }
 
-class CellError extends Error {}
-
-/** CSV rows (snake_case headers, issue 3) → the service's inputs. */
+/** CSV rows (snake_case or camelCase headers, docs/loading.md) → the service's inputs. */
 const fromCsv: Record<LoadKind, (row: Record<string, string>) => unknown> = {
   events: (r): EventInput => ({
     messageId: r.message_id,
@@ -107,7 +106,8 @@ const fromCsv: Record<LoadKind, (row: Record<string, string>) => unknown> = {
     }) as ProductInput,
 };
 
-async function* readNdjson(file: string, counter: { bytes: number }): AsyncGenerator<SourceRecord> {
+/** Lines of a text file with their numbers (from 1), counting the bytes read; a UTF-8 BOM is dropped. */
+async function* numberedLines(file: string, counter: { bytes: number }): AsyncGenerator<[number, string]> {
   const input = createReadStream(file);
   input.on("data", (chunk) => {
     counter.bytes += chunk.length;
@@ -115,58 +115,63 @@ async function* readNdjson(file: string, counter: { bytes: number }): AsyncGener
   let line = 0;
   for await (const text of input.pipe(split2()) as AsyncIterable<string>) {
     line++;
+    yield [line, line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text];
+  }
+}
+
+async function* readNdjson(file: string, counter: { bytes: number }): AsyncGenerator<SourceRecord> {
+  for await (const [line, text] of numberedLines(file, counter)) {
     if (text.trim() === "") continue;
+    let item: unknown;
     try {
-      const item = JSON.parse(text);
-      if (!item || typeof item !== "object" || Array.isArray(item))
-        yield { line, error: { code: RejectCode.INVALID_JSON, message: "a line must hold one JSON object" } };
-      else yield { line, item };
+      item = JSON.parse(text);
     } catch {
       yield { line, error: { code: RejectCode.INVALID_JSON, message: "the line is not valid JSON" } };
+      continue;
+    }
+    if (!item || typeof item !== "object" || Array.isArray(item)) {
+      yield { line, error: { code: RejectCode.INVALID_JSON, message: "a line must hold one JSON object" } };
+      continue;
+    }
+    try {
+      yield { line, item: ndjsonRecord(item as Record<string, unknown>) };
+    } catch (error) {
+      if (!(error instanceof LineError)) throw error;
+      yield { line, error: { code: error.code, message: error.message } };
     }
   }
 }
 
+/**
+ * CSV, one record per line (see `splitCsvLine`): the first non-blank line is the header;
+ * a line that cannot be read (open quote, wrong number of fields, bad JSON cell) is
+ * rejected with its number and the lines after it still load.
+ */
 async function* readCsv(
   file: string,
   kind: LoadKind,
   counter: { bytes: number },
 ): AsyncGenerator<SourceRecord> {
-  const input = createReadStream(file);
-  input.on("data", (chunk) => {
-    counter.bytes += chunk.length;
-  });
-  const skipped: SourceRecord[] = [];
-  const parser = input.pipe(
-    parseCsv({
-      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
-      bom: true,
-      info: true,
-      skip_empty_lines: true,
-      trim: true,
-      skip_records_with_error: true,
-      on_skip: (error) => {
-        skipped.push({
-          line: Number((error as { lines?: number } | undefined)?.lines ?? 0),
-          error: { code: RejectCode.INVALID_TEXT, message: error?.message ?? "malformed CSV record" },
-        });
-        return undefined;
-      },
-    }),
-  );
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
-    while (skipped.length) yield skipped.shift()!;
+  let columns: string[] | null = null;
+  for await (const [line, text] of numberedLines(file, counter)) {
+    if (text.trim() === "") continue;
     try {
-      yield { line: info.lines, item: fromCsv[kind](record) };
+      const fields = splitCsvLine(text);
+      if (!columns) {
+        columns = csvHeader(kind, fields);
+        continue;
+      }
+      if (fields.length !== columns.length)
+        throw new LineError(`the line has ${fields.length} fields; the header has ${columns.length}`);
+      const row: Record<string, string> = {};
+      for (const [index, column] of columns.entries()) row[column] = fields[index];
+      yield { line, item: fromCsv[kind](row) };
     } catch (error) {
-      if (!(error instanceof CellError)) throw error;
-      yield { line: info.lines, error: { code: RejectCode.INVALID_JSON, message: error.message } };
+      if (!(error instanceof LineError)) throw error;
+      if (!columns) throw badInput(`${kind} CSV: the header line ${error.message}`, { argument: "file" });
+      yield { line, error: { code: error.code, message: error.message } };
     }
   }
-  while (skipped.length) yield skipped.shift()!;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { type SQL, sql } from "drizzle-orm";
 import { DEFAULT_RFM_LOOKBACK_DAYS, rfmScores } from "../analytics/rfm";
 import type { Database } from "../db/client";
-import { METRICS } from "../metrics/catalog";
-import { DIMENSIONS } from "../metrics/dimensions";
+import { METRICS, METRICS_BY_KEY } from "../metrics/catalog";
+import { DIMENSIONS, DIMENSIONS_BY_KEY } from "../metrics/dimensions";
+import type { Labels } from "../metrics/types";
 import { countedOrders } from "./facts";
-import { compileMetricQueryWithBounds } from "./metrics/compile";
+import { compileMetricQueryWithBounds, ratioPartsOf } from "./metrics/compile";
 import { compileSql } from "./sql";
 import type { RangeBounds, TimeGrain } from "./time";
 import { assertTimeZone } from "./time";
@@ -15,6 +16,14 @@ import { assertTimeZone } from "./time";
  * configured default (`STRATUM_TIMEZONE`), written into each view's comment; the range
  * runs from the first fact to now. Recreating is atomic (one transaction) and serialised
  * between processes (advisory lock).
+ *
+ * Each metric view holds one row per (bucket, channel, platform) and one total row per
+ * bucket (`is_total`, dimensions null). The total row is compiled without dimensions rather
+ * than rolled up from the slices, because distinct-user counts (visitors, buyers …) and the
+ * ratios over them do not add up across slices: a user active in two channels is one
+ * visitor of the bucket. Ratio metrics come with their numerator and denominator columns.
+ * Every view and column carries a comment: the catalog label in English and Chinese and
+ * its description.
  */
 export const SEMANTIC_SCHEMA = "semantic";
 
@@ -48,26 +57,103 @@ export function inlineParameters(fragment: SQL): string {
   return text.replace(/\$(\d+)\b/g, (_, n: string) => literal(params[Number(n) - 1]));
 }
 
-/** `select` of one metric view: bucket, its local time, channel, platform, every metric. */
-export function metricViewSelect(grain: TimeGrain, timezone: string): string {
-  const compiled = compileMetricQueryWithBounds(
+/** A catalog column's comment: `GMV (成交总额): Sum of …`. */
+export function labelled(label: Labels, description: string): string {
+  return `${label.en} (${label.zh}): ${description}`;
+}
+
+const RATIO_PARTS = METRICS.flatMap((metric) => {
+  const parts = ratioPartsOf(metric);
+  return parts ? [{ metric, parts }] : [];
+});
+
+/** The catalog label of a measure that is also a metric (gmv, orders …), else its key. */
+const measureName = (measure: string): string => {
+  const metric = METRICS_BY_KEY.get(measure);
+  return metric ? `${metric.label.en} (${metric.key})` : measure;
+};
+
+/** Every column of a metric view with its comment, in view order. */
+export function metricViewColumns(grain: TimeGrain, timezone: string): { name: string; comment: string }[] {
+  const unit = grain.toLowerCase();
+  return [
+    {
+      name: "bucket",
+      comment: labelled({ en: "Bucket", zh: "时间段" }, `Start of the ${unit}, as an instant`),
+    },
+    {
+      name: "bucket_local",
+      comment: labelled({ en: "Bucket (local)", zh: "时间段 (本地)" }, `Start of the ${unit} in ${timezone}`),
+    },
+    ...VIEW_DIMENSIONS.map((key) => {
+      const dimension = DIMENSIONS_BY_KEY.get(key);
+      if (!dimension) throw new Error(`unknown view dimension ${key}`);
+      return {
+        name: key,
+        comment: labelled(dimension.label, `${dimension.description}; null on total rows`),
+      };
+    }),
+    {
+      name: "is_total",
+      comment: labelled(
+        { en: "Total row", zh: "合计行" },
+        "True on the one row per bucket over all channels and platforms (dimensions null); filter it out to sum slices",
+      ),
+    },
+    ...METRICS.map((metric) => ({ name: metric.key, comment: labelled(metric.label, metric.description) })),
+    ...RATIO_PARTS.flatMap(({ metric, parts }) => [
+      {
+        name: parts.numerator.column,
+        comment: labelled(
+          { en: `${metric.label.en} numerator`, zh: `${metric.label.zh} 分子` },
+          `${measureName(parts.numerator.measure)}; re-aggregate ${metric.key} as sum(numerator) / sum(denominator)`,
+        ),
+      },
+      {
+        name: parts.denominator.column,
+        comment: labelled(
+          { en: `${metric.label.en} denominator`, zh: `${metric.label.zh} 分母` },
+          `${measureName(parts.denominator.measure)}; re-aggregate ${metric.key} as sum(numerator) / sum(denominator)`,
+        ),
+      },
+    ]),
+  ];
+}
+
+/** The compiled metric query of a view: every metric and ratio part, by the given dimensions. */
+function viewMetricStatement(grain: TimeGrain, timezone: string, dimensions: readonly string[]): SQL {
+  return compileMetricQueryWithBounds(
     {
       metrics: METRICS.map((m) => m.key),
-      dimensions: VIEW_DIMENSIONS.map((key) => ({ key })),
+      dimensions: dimensions.map((key) => ({ key })),
       grain,
       timezone,
       range: { from: "1970-01-01", to: "1970-01-02" },
     },
     ALL_HISTORY,
-    { checkRange: false, limited: false },
-  );
-  const metrics = METRICS.map((m) => sql`${sql.identifier(m.key)}`);
-  return inlineParameters(sql`select bucket, (bucket at time zone ${timezone}) as bucket_local,
+    { checkRange: false, limited: false, ratioParts: true },
+  ).statement;
+}
+
+/** `select` of one metric view: bucket, its local time, channel, platform, is_total, every metric and ratio part. */
+export function metricViewSelect(grain: TimeGrain, timezone: string): string {
+  const measures = [
+    ...METRICS.map((m) => m.key),
+    ...RATIO_PARTS.flatMap(({ parts }) => [parts.numerator.column, parts.denominator.column]),
+  ].map((column) => sql`${sql.identifier(column)}`);
+  const local = sql`(bucket at time zone ${timezone}) as bucket_local`;
+  return inlineParameters(sql`select bucket, ${local},
   ${sql.join(
     VIEW_DIMENSIONS.map((d) => sql`${sql.identifier(`d_${d}`)} as ${sql.identifier(d)}`),
     sql`, `,
-  )}, ${sql.join(metrics, sql`, `)}
-from (${compiled.statement}) as metrics`);
+  )}, false as is_total, ${sql.join(measures, sql`, `)}
+from (${viewMetricStatement(grain, timezone, VIEW_DIMENSIONS)}) as slices
+union all
+select bucket, ${local}, ${sql.join(
+    VIEW_DIMENSIONS.map((d) => sql`null as ${sql.identifier(d)}`),
+    sql`, `,
+  )}, true, ${sql.join(measures, sql`, `)}
+from (${viewMetricStatement(grain, timezone, [])}) as totals`);
 }
 
 /** `select` of `semantic.user_profile`: active profiles with their orders, gmv, tags, segments and RFM as of now. */
@@ -92,19 +178,105 @@ left join ${rfmScores(sql`now()`, DEFAULT_RFM_LOOKBACK_DAYS)} r on r.user_id = u
 where u.merged_into is null`);
 }
 
-/** Drops and recreates the `semantic` schema and its views. */
+const GRAIN_ZH: Record<TimeGrain, string> = {
+  HOUR: "按小时",
+  DAY: "按日",
+  WEEK: "按周",
+  MONTH: "按月",
+  QUARTER: "按季度",
+  YEAR: "按年",
+  ALL: "全部",
+};
+
+/** Every column of `semantic.user_profile` with its comment, in view order. */
+export function userProfileColumns(): { name: string; comment: string }[] {
+  const metric = (key: string) => {
+    const found = METRICS_BY_KEY.get(key);
+    if (!found) throw new Error(`unknown metric ${key}`);
+    return found.label;
+  };
+  const rfm = DIMENSIONS_BY_KEY.get("rfm_segment");
+  if (!rfm) throw new Error("unknown dimension rfm_segment");
+  const column = (name: string, label: Labels, description: string) => ({
+    name,
+    comment: labelled(label, description),
+  });
+  return [
+    column("user_id", { en: "User", zh: "用户" }, "Id of the active (not merged away) profile"),
+    column("created_at", { en: "Created at", zh: "创建时间" }, "When the profile was created"),
+    column("first_seen_at", { en: "First seen at", zh: "首次访问时间" }, "The profile's first activity"),
+    column("last_seen_at", { en: "Last seen at", zh: "最近访问时间" }, "The profile's latest activity"),
+    ...DIMENSIONS.filter((d) => d.source.kind === "USER").map((d) => column(d.key, d.label, d.description)),
+    column(
+      "orders",
+      metric("orders"),
+      "Counted orders of the profile (and profiles merged into it), all history",
+    ),
+    column("gmv", metric("gmv"), "Sum of total_amount of the profile's counted orders, all history"),
+    column(
+      "first_order_at",
+      { en: "First order at", zh: "首单时间" },
+      "When the first counted order was placed",
+    ),
+    column(
+      "last_order_at",
+      { en: "Last order at", zh: "最近下单时间" },
+      "When the latest counted order was placed",
+    ),
+    column("tags", { en: "Tags", zh: "标签" }, "Keys of the tags the profile holds, sorted"),
+    column(
+      "segments",
+      { en: "Segments", zh: "分群" },
+      "Keys of the segments the profile is a member of, sorted",
+    ),
+    column("rfm_segment", rfm.label, `${rfm.description}; as of now`),
+    column(
+      "rfm_r",
+      { en: "RFM recency score", zh: "RFM 最近消费得分" },
+      "Recency score of the RFM model, as of now",
+    ),
+    column(
+      "rfm_f",
+      { en: "RFM frequency score", zh: "RFM 消费频率得分" },
+      "Frequency score of the RFM model, as of now",
+    ),
+    column(
+      "rfm_m",
+      { en: "RFM monetary score", zh: "RFM 消费金额得分" },
+      "Monetary score of the RFM model, as of now",
+    ),
+  ];
+}
+
+/** Drops and recreates the `semantic` schema and its views, each view and column commented. */
 export async function recreateSemanticViews(db: Database, timezone: string): Promise<string[]> {
   assertTimeZone(timezone);
-  const views: { name: string; select: string; comment: string }[] = [
-    ...METRIC_VIEWS.map((view) => ({
-      name: view.name,
-      select: metricViewSelect(view.grain, timezone),
-      comment: `Stratum metrics by ${view.grain.toLowerCase()}, channel and platform; buckets in ${timezone}`,
-    })),
+  const views: {
+    name: string;
+    select: string;
+    comment: string;
+    columns: { name: string; comment: string }[];
+  }[] = [
+    ...METRIC_VIEWS.map((view) => {
+      const unit = view.grain.toLowerCase();
+      return {
+        name: view.name,
+        select: metricViewSelect(view.grain, timezone),
+        comment: labelled(
+          { en: `Metrics by ${unit}`, zh: `${GRAIN_ZH[view.grain]}指标` },
+          `Stratum metrics by ${unit}, channel and platform, plus one total row per ${unit} (is_total); buckets in ${timezone}`,
+        ),
+        columns: metricViewColumns(view.grain, timezone),
+      };
+    }),
     {
       name: "user_profile",
       select: userProfileSelect(),
-      comment: "Stratum active profiles with orders, gmv, tags, segments and RFM (as of now)",
+      comment: labelled(
+        { en: "User profiles", zh: "用户画像" },
+        "Stratum active profiles with orders, gmv, tags, segments and RFM (as of now)",
+      ),
+      columns: userProfileColumns(),
     },
   ];
   await db.transaction(async (tx) => {
@@ -112,8 +284,11 @@ export async function recreateSemanticViews(db: Database, timezone: string): Pro
     await tx.query(sql.raw(`drop schema if exists ${SEMANTIC_SCHEMA} cascade`));
     await tx.query(sql.raw(`create schema ${SEMANTIC_SCHEMA}`));
     for (const view of views) {
-      await tx.query(sql.raw(`create view ${SEMANTIC_SCHEMA}.${view.name} as\n${view.select}`));
-      await tx.query(sql.raw(`comment on view ${SEMANTIC_SCHEMA}.${view.name} is ${literal(view.comment)}`));
+      const name = `${SEMANTIC_SCHEMA}.${view.name}`;
+      await tx.query(sql.raw(`create view ${name} as\n${view.select}`));
+      await tx.query(sql.raw(`comment on view ${name} is ${literal(view.comment)}`));
+      for (const column of view.columns)
+        await tx.query(sql.raw(`comment on column ${name}.${column.name} is ${literal(column.comment)}`));
     }
   });
   return views.map((view) => `${SEMANTIC_SCHEMA}.${view.name}`);

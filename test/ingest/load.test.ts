@@ -78,6 +78,47 @@ const productsCsv = file("products.csv", [
   "lp-2,,食品,,1",
 ]);
 
+// A UTF-8 BOM and camelCase headers in another case order; "" is a quote inside a quoted field.
+const productsCamelCsv = file("products-camel.csv", [
+  "\uFEFFproductId,Name,category,Brand,price",
+  'lp-c1,"12"" 平板",数码,,1999',
+]);
+const eventsCamelCsv = file("events-camel.csv", [
+  "messageId,event,timestamp,anonymousId,utmSource,properties",
+  'lc-c1,page_view,2026-04-04T08:00:00+08:00,l-camel,wechat,"{""url"":""/c""}"',
+]);
+// Line 3 opens a quote it never closes; lines 4 and 5 must still load.
+const eventsOpenQuoteCsv = file("events-open-quote.csv", [
+  "message_id,event,timestamp,anonymous_id,properties",
+  "lq-1,page_view,2026-04-05T00:00:00Z,l-quote,{}",
+  'lq-2,page_view,2026-04-05T00:01:00Z,l-quote,"{""url"":""/a""}',
+  "lq-3,page_view,2026-04-05T00:02:00Z,l-quote,{}",
+  "lq-4,page_view,2026-04-05T00:03:00Z,l-quote,",
+]);
+const ordersSnakeNdjson = file("orders-snake.ndjson", [
+  JSON.stringify({
+    order_id: "ls-1",
+    user_id: "l-snake",
+    placed_at: "2026-04-06T10:00:00Z",
+    status: "paid",
+    total_amount: 59,
+    coupon_code: "C1",
+    items: [{ product_id: "lp-c1", quantity: 2, unit_price: 29.5 }],
+  }),
+  JSON.stringify({
+    orderId: "ls-2",
+    order_id: "ls-2",
+    userId: "l-snake",
+    placedAt: "2026-04-06T10:00:00Z",
+    status: "paid",
+    totalAmount: 1,
+  }),
+]);
+const ordersTypoCsv = file("orders-typo.csv", [
+  "order_id,user_ud,placed_at,status,total_amount",
+  "lt-1,l-acct,2026-04-02T09:00:00Z,paid,1",
+]);
+
 describeEachDatabase("stratum load", (db) => {
   let ingest: IngestService;
   beforeAll(() => {
@@ -176,6 +217,112 @@ describeEachDatabase("stratum load, batches written concurrently", (db) => {
           group by anonymous_id having count(distinct user_id) > 1) s) as split
       from identities where value like 'cc-%'`);
     expect(counts).toEqual({ identities: 80, profiles: 40, split: 0 });
+  });
+});
+
+describeEachDatabase("stratum load, both spellings and broken lines", (db) => {
+  let ingest: IngestService;
+  beforeAll(() => {
+    ingest = new IngestService(db());
+  });
+
+  it("reads camelCase CSV headers and a UTF-8 byte order mark", async () => {
+    expect(await loadFile(ingest, "products", productsCamelCsv)).toMatchObject({ accepted: 1, rejected: 0 });
+    expect(await loadFile(ingest, "events", eventsCamelCsv)).toMatchObject({ accepted: 1, rejected: 0 });
+    const [product] = await db().query(
+      sql`select name, category, brand, price::float8 as price from products`,
+    );
+    expect(product).toEqual({ name: '12" 平板', category: "数码", brand: null, price: 1999 });
+    const [event] = await db().query(
+      sql`select utm_source, properties from events where message_id = 'lc-c1'`,
+    );
+    expect(event).toEqual({ utm_source: "wechat", properties: { url: "/c" } });
+  });
+
+  it("rejects a line with an open quote by its number and loads the lines after it", async () => {
+    const summary = await loadFile(ingest, "events", eventsOpenQuoteCsv);
+    expect(summary).toMatchObject({ records: 4, accepted: 3, rejected: 1 });
+    const [reject] = readFileSync(`${eventsOpenQuoteCsv}.rejects`, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(reject).toMatchObject({ line: 3, code: "INVALID_TEXT" });
+    expect(reject.message).toContain("quote");
+    const rows = await db().query(sql`select message_id from events where message_id like 'lq-%' order by 1`);
+    expect(rows.map((r) => r.message_id)).toEqual(["lq-1", "lq-3", "lq-4"]);
+  });
+
+  it("reads snake_case NDJSON keys, also in order items, and rejects a key given in both spellings", async () => {
+    const summary = await loadFile(ingest, "orders", ordersSnakeNdjson);
+    expect(summary).toMatchObject({ records: 2, accepted: 1, rejected: 1 });
+    expect(rejectsOf(ordersSnakeNdjson)).toEqual([[2, "INVALID_JSON"]]);
+    const [order] = await db().query(
+      sql`select total_amount::float8 as total, coupon_code from orders where order_id = 'ls-1'`,
+    );
+    expect(order).toEqual({ total: 59, coupon_code: "C1" });
+    const [item] = await db().query(
+      sql`select product_id, quantity, unit_price::float8 as price from order_items where order_id = 'ls-1'`,
+    );
+    expect(item).toEqual({ product_id: "lp-c1", quantity: 2, price: 29.5 });
+  });
+
+  it("refuses a CSV with an unknown column before loading anything, suggesting the closest name", async () => {
+    const failure = await loadFile(ingest, "orders", ordersTypoCsv).catch((error) => error);
+    expect(failure.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      argument: "file",
+      column: "user_ud",
+      suggestions: ["user_id"],
+    });
+    expect(failure.message).toContain('unknown column "user_ud". Did you mean "user_id"?');
+    const [{ n }] = await db().query<{ n: number }>(
+      sql`select count(*)::int as n from orders where order_id = 'lt-1'`,
+    );
+    expect(n).toBe(0);
+  });
+});
+
+/** The example blocks of docs/loading.md (```csv orders … ```), in file order. */
+const documentedExamples = [
+  ...readFileSync(path.join(__dirname, "../../docs/loading.md"), "utf8").matchAll(
+    /```(csv|ndjson) (events|orders|users|products)\n([\s\S]*?)```/g,
+  ),
+].map(([, format, kind, body], index) => ({
+  kind: kind as "events" | "orders" | "users" | "products",
+  target: file(`doc-${index}-${kind}.${format}`, body.trimEnd().split("\n")),
+  lines: body.trimEnd().split("\n").length - (format === "csv" ? 1 : 0),
+}));
+
+describeEachDatabase("stratum load, the examples of docs/loading.md", (db) => {
+  it("loads every documented example without a reject", async () => {
+    expect(documentedExamples.map((e) => e.kind).sort()).toEqual([
+      "events",
+      "events",
+      "orders",
+      "orders",
+      "products",
+      "products",
+      "users",
+      "users",
+    ]);
+    const ingest = new IngestService(db());
+    for (const kind of ["users", "products", "events", "orders"])
+      for (const example of documentedExamples.filter((e) => e.kind === kind)) {
+        const summary = await loadFile(ingest, example.kind, example.target);
+        expect([example.target, summary]).toEqual([
+          example.target,
+          expect.objectContaining({ records: example.lines, rejected: 0 }),
+        ]);
+      }
+    // doc-o1: paid 120.50 by CSV, then refunded 20 by NDJSON; doc-o3 has two items of doc-p1
+    const [order] = await db().query(
+      sql`select status, refunded_amount::float8 as refunded from orders where order_id = 'doc-o1'`,
+    );
+    expect(order).toEqual({ status: "refunded", refunded: 20 });
+    const [{ items }] = await db().query<{ items: number }>(
+      sql`select sum(quantity)::int as items from order_items where order_id = 'doc-o3'`,
+    );
+    expect(items).toBe(2);
   });
 });
 

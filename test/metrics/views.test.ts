@@ -71,6 +71,100 @@ describeEachDatabase("semantic views and CSV export", (db) => {
     expect(n).toBe(50); // 01-10 … 02-28: 22 + 28 days
   });
 
+  const bucketRows = (view: string, bucket: string) =>
+    db().query<Record<string, any>>(
+      sql`select * from ${sql.identifier("semantic")}.${sql.identifier(view)} where bucket = ${bucket}::timestamptz order by is_total, channel`,
+    );
+
+  it("adds one total row per bucket: additive metrics sum the slices, ratios divide total numerator by total denominator", async () => {
+    // D2 local: orders o3 (u5 → u1, web, 40, refunded 40) and o6 (u2, app, 80, refunded 20, 4 units of p1 @ 20);
+    // events e5 (u1 web), e6 e7 (u2 app), e8 (u3 web)
+    const rows = await bucketRows("metrics_daily", "2026-03-02T00:00:00+08:00");
+    expect(rows.map((r) => [r.channel, r.platform, r.is_total])).toEqual([
+      ["app", null, false],
+      ["web", null, false],
+      [null, null, true],
+    ]);
+    const [app, web, total] = rows;
+    expect(total).toMatchObject({ orders: 2, gmv: 120, refunds: 60, net_revenue: 60, events: 4, units: 4 });
+    expect(total).toMatchObject({ item_revenue: 80, visitors: 3, buyers: 2 });
+    for (const additive of ["orders", "gmv", "refunds", "net_revenue", "events", "units", "item_revenue"])
+      expect([additive, total[additive]]).toEqual([additive, app[additive] + web[additive]]);
+    // aov = gmv / orders; conversion: visiting buyers u1 u2 of visitors u1 u2 u3
+    expect(total).toMatchObject({ aov: 60, aov_numerator: 120, aov_denominator: 2 });
+    expect(total).toMatchObject({ conversion_rate_numerator: 2, conversion_rate_denominator: 3 });
+    expect(total.conversion_rate).toBeCloseTo(2 / 3, 12);
+    // web: visitors u1 u3, of whom u1 bought o3; app: u2 visited and bought o6
+    expect(web).toMatchObject({
+      conversion_rate: 0.5,
+      conversion_rate_numerator: 1,
+      conversion_rate_denominator: 2,
+    });
+    expect(app).toMatchObject({ aov: 80, aov_numerator: 80, aov_denominator: 1 });
+    for (const key of [
+      "aov",
+      "arppu",
+      "conversion_rate",
+      "repurchase_rate",
+      "cart_abandonment_rate",
+      "churn_rate",
+    ])
+      for (const row of rows) {
+        const denominator = row[`${key}_denominator`];
+        expect([key, row[key]]).toEqual([
+          key,
+          denominator === 0 ? null : row[`${key}_numerator`] / denominator,
+        ]);
+      }
+  });
+
+  it("computes the total row over all users, not as a sum of slices, for distinct counts", async () => {
+    // March visitors: app u1 u2, web u3 u4 and u1 (e5 of u5 → u1): 4 distinct users, 5 over the slices
+    const rows = await bucketRows("metrics_monthly", "2026-03-01T00:00:00+08:00");
+    const total = rows.find((r) => r.is_total);
+    const slices = rows.filter((r) => !r.is_total);
+    expect(total).toMatchObject({ visitors: 4, gmv: 300, orders: 5 }); // o2 60 o8 20 o1 100 o3 40 o6 80
+    expect(slices.reduce((sum, r) => sum + r.visitors, 0)).toBe(5);
+    expect(slices.reduce((sum, r) => sum + r.gmv, 0)).toBe(300);
+    const [{ buckets, totals }] = await db().query<{ buckets: number; totals: number }>(
+      sql`select count(distinct bucket)::int as buckets, count(*) filter (where is_total)::int as totals from semantic.metrics_daily`,
+    );
+    expect(totals).toBe(buckets);
+  });
+
+  it("comments every view and column with the catalog labels in English and Chinese", async () => {
+    const [view] = await db().query<{ comment: string }>(
+      sql`select obj_description('semantic.metrics_daily'::regclass, 'pg_class') as comment`,
+    );
+    expect(view.comment).toMatch(/^Metrics by day \(按日指标\): .*buckets in Asia\/Shanghai$/);
+    const comment = async (view: string, column: string) => {
+      const [row] = await db().query<{ comment: string | null }>(
+        sql`select col_description(${`semantic.${view}`}::regclass, a.attnum) as comment
+          from pg_attribute a where a.attrelid = ${`semantic.${view}`}::regclass and a.attname = ${column}`,
+      );
+      return row.comment;
+    };
+    expect(await comment("metrics_weekly", "gmv")).toBe(
+      "GMV (成交总额): Sum of total_amount of counted orders placed in the bucket",
+    );
+    expect(await comment("metrics_monthly", "channel")).toMatch(/^Channel \(渠道\): /);
+    expect(await comment("metrics_daily", "aov_denominator")).toMatch(
+      /^Average order value denominator \(客单价 分母\): Orders \(orders\)/,
+    );
+    expect(await comment("user_profile", "city")).toBe("City (城市): The profile's `city` trait");
+    const missing = await db().query(
+      sql`select c.table_name, c.column_name from information_schema.columns c
+        where c.table_schema = 'semantic'
+          and col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position) is null`,
+    );
+    expect(missing).toEqual([]);
+    const [{ views }] = await db().query<{ views: number }>(
+      sql`select count(*)::int as views from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'semantic' and c.relkind = 'v' and obj_description(c.oid, 'pg_class') like '%(%): %'`,
+    );
+    expect(views).toBe(4);
+  });
+
   it("lists active profiles with orders, gmv, tags and segments", async () => {
     const rows = await db().query(
       sql`select user_id, city, orders, gmv::float8 as gmv, tags, segments from semantic.user_profile order by user_id`,

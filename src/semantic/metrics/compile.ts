@@ -102,6 +102,38 @@ export interface BoundsOptions {
   checkRange: boolean;
   /** Apply the query's limit (the views have none: they hold every row). */
   limited: boolean;
+  /**
+   * Also output each ratio metric's numerator and denominator (`ratioParts`), so a BI tool
+   * can re-aggregate the ratio (sum both, then divide) instead of averaging ratios.
+   * Ignored with a comparison.
+   */
+  ratioParts?: boolean;
+}
+
+/** The summed measure columns a ratio-like metric divides, named by the metric key. */
+export interface RatioParts {
+  numerator: { column: string; measure: string };
+  denominator: { column: string; measure: string };
+}
+
+/** Numerator and denominator of a RATIO, CHURN or CONVERSION metric; undefined for the others. */
+export function ratioPartsOf(metric: Metric): RatioParts | undefined {
+  const definition = metric.definition;
+  const parts = (numerator: string, denominator: string): RatioParts => ({
+    numerator: { column: `${metric.key}_numerator`, measure: numerator },
+    denominator: { column: `${metric.key}_denominator`, measure: denominator },
+  });
+  switch (definition.kind) {
+    case "RATIO":
+      return parts(definition.numerator, definition.denominator);
+    case "CHURN":
+      return parts("churned_buyers", "previous_buyers");
+    case "CONVERSION":
+      return parts(`${metric.key}_converted`, `${metric.key}_base`);
+    case "SIMPLE":
+    case "DERIVED":
+      return undefined;
+  }
 }
 
 /** Like `compileMetricQuery` over bounds given as SQL (the views use the first fact and `now()`). */
@@ -111,7 +143,7 @@ export function compileMetricQueryWithBounds(
   options: BoundsOptions,
 ): CompiledMetricQuery {
   const validated = validate(query, options.checkRange);
-  const current = new Plan(validated, bounds, "");
+  const current = new Plan(validated, bounds, "", !!options.ratioParts);
   const ctes = current.ctes();
   const dimensionColumns = validated.dimensions.map((d) => d.column);
   const keys = [sql`bucket`, ...dimensionColumns.map(id)];
@@ -342,6 +374,7 @@ class Plan {
     private readonly query: ValidatedQuery,
     private readonly bounds: RangeBounds,
     private readonly prefix: string,
+    private readonly withRatioParts = false,
   ) {
     for (const metric of query.metrics) {
       for (const key of measuresOf(metric.definition)) {
@@ -660,6 +693,14 @@ class Plan {
     from ${id(this.name("series"))} s cross join ${id(this.name("slices"))} sl`
       : sql`select s.bucket, ${joinSql(all.map(() => sql`null::float8`))}, true from ${id(this.name("series"))} s`;
     const outputs = this.query.metrics.map((metric) => sql`${metricExpression(metric)} as ${id(metric.key)}`);
+    if (this.withRatioParts) {
+      for (const metric of this.query.metrics) {
+        const parts = ratioPartsOf(metric);
+        if (!parts) continue;
+        for (const part of [parts.numerator, parts.denominator])
+          outputs.push(sql`${zeroFilled(part.measure)} as ${id(part.column)}`);
+      }
+    }
     return sql`${id(this.name("result"))} as (
   select ${joinSql(keys.map(id))}, ${joinSql(outputs)}
   from (select ${joinSql(keys.map(id))}, ${joinSql(all.map(id))}, false as dense from ${id(this.name("parts"))}

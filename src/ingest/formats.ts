@@ -1,0 +1,156 @@
+import { badInput } from "../errors";
+import { camelCase } from "../metrics/catalog";
+import { suggestNames } from "../suggestions";
+import { RejectCode } from "./validate";
+
+/**
+ * The file formats of `stratum load`, pure (no I/O): CSV lines split into fields, CSV
+ * headers resolved to the known columns of a kind, NDJSON keys in either spelling.
+ * docs/loading.md documents them; keep the two in step.
+ */
+
+/** The CSV columns of each file kind, snake_case (camelCase headers mean the same). */
+export const CSV_COLUMNS = {
+  events: [
+    "message_id",
+    "event",
+    "timestamp",
+    "user_id",
+    "anonymous_id",
+    "session_id",
+    "channel",
+    "platform",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "properties",
+  ],
+  orders: [
+    "order_id",
+    "user_id",
+    "anonymous_id",
+    "placed_at",
+    "status",
+    "total_amount",
+    "refunded_amount",
+    "channel",
+    "platform",
+    "coupon_code",
+    "campaign_id",
+  ],
+  users: ["user_id", "anonymous_id", "email", "phone", "traits"],
+  products: ["product_id", "name", "category", "brand", "price"],
+} as const;
+
+/** `messageId`, `MessageID`, ` message_id ` → `message_id`. */
+export function snakeCase(name: string): string {
+  return name
+    .trim()
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase();
+}
+
+/**
+ * The header line's names as known snake_case columns of the kind. An unknown or repeated
+ * column would silently lose its values, so it fails the whole load (BAD_USER_INPUT,
+ * argument `file`) with the closest known names, before any line is written.
+ */
+export function csvHeader(kind: keyof typeof CSV_COLUMNS, names: readonly string[]): string[] {
+  const known: readonly string[] = CSV_COLUMNS[kind];
+  const columns = names.map(snakeCase);
+  columns.forEach((column, index) => {
+    if (!known.includes(column)) {
+      const { suggestions, hint } = suggestNames(column, known);
+      throw badInput(
+        `${kind} CSV: unknown column "${names[index].trim()}".${hint} Valid: ${known.join(", ")}`,
+        { argument: "file", column: names[index].trim(), suggestions, valid: known },
+      );
+    }
+    if (columns.indexOf(column) !== index)
+      throw badInput(`${kind} CSV: column "${column}" is given twice`, { argument: "file", column });
+  });
+  return columns;
+}
+
+/** Why a line could not be read; the loader writes it to the rejects file with its code. */
+export class LineError extends Error {
+  constructor(
+    message: string,
+    readonly code: RejectCode = RejectCode.INVALID_TEXT,
+  ) {
+    super(message);
+  }
+}
+
+const isBlank = (c: string | undefined) => c === " " || c === "\t";
+
+/**
+ * One CSV line split into fields: comma-separated, a field may be quoted ("" is a quote
+ * inside it), spaces around fields are dropped. A record is one line: a quote left open at
+ * the end of the line is an error of THAT line, so it cannot swallow the lines after it.
+ */
+export function splitCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (isBlank(line[i])) i++;
+    let field = "";
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        const close = line.indexOf('"', i);
+        if (close < 0)
+          throw new LineError(`field ${fields.length + 1} opens a quote that is not closed on its line`);
+        field += line.slice(i, close);
+        if (line[close + 1] === '"') {
+          field += '"';
+          i = close + 2;
+        } else {
+          i = close + 1;
+          break;
+        }
+      }
+      while (isBlank(line[i])) i++;
+      if (i < line.length && line[i] !== ",")
+        throw new LineError(`field ${fields.length + 1} has text after its closing quote`);
+    } else {
+      const comma = line.indexOf(",", i);
+      const end = comma < 0 ? line.length : comma;
+      field = line.slice(i, end).trim();
+      i = end;
+    }
+    fields.push(field);
+    if (i >= line.length) return fields;
+    i++;
+  }
+}
+
+/** Keys of the file record (and of its order items) whose snake_case spelling is rewritten. */
+function camelKeys(record: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    const name = camelCase(key);
+    if (name in result)
+      throw new LineError(
+        `${name} is given twice (as ${name} and ${snakeCase(name)})`,
+        RejectCode.INVALID_JSON,
+      );
+    result[name] = value;
+  }
+  return result;
+}
+
+/**
+ * An NDJSON record in the contract's camelCase: top-level keys and the keys of `items`
+ * may be snake_case. Keys inside `properties`, `traits` and `utm` are data and stay.
+ */
+export function ndjsonRecord(record: Record<string, unknown>): Record<string, unknown> {
+  const result = camelKeys(record);
+  if (Array.isArray(result.items))
+    result.items = result.items.map((item) =>
+      item && typeof item === "object" && !Array.isArray(item)
+        ? camelKeys(item as Record<string, unknown>)
+        : item,
+    );
+  return result;
+}
