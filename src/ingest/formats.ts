@@ -1,3 +1,4 @@
+import { parse as parseCsv } from "csv-parse/sync";
 import { badInput } from "../errors";
 import { camelCase } from "../metrics/catalog";
 import { suggestNames } from "../suggestions";
@@ -82,46 +83,24 @@ export class LineError extends Error {
   }
 }
 
-const isBlank = (c: string | undefined) => c === " " || c === "\t";
+const CSV_LINE_ERRORS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: "opens a quote that is not closed on its line",
+  CSV_INVALID_CLOSING_QUOTE: "has text after a closing quote",
+};
 
 /**
- * One CSV line split into fields: comma-separated, a field may be quoted ("" is a quote
- * inside it), spaces around fields are dropped. A record is one line: a quote left open at
- * the end of the line is an error of THAT line, so it cannot swallow the lines after it.
+ * One CSV line split into fields by csv-parse (comma-separated, a field may be quoted, ""
+ * is a quote inside it, spaces around fields are dropped). A record is one line: a quote
+ * left open at the end of the line is an error of THAT line, so it cannot swallow the
+ * lines after it.
  */
 export function splitCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    while (isBlank(line[i])) i++;
-    let field = "";
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        const close = line.indexOf('"', i);
-        if (close < 0)
-          throw new LineError(`field ${fields.length + 1} opens a quote that is not closed on its line`);
-        field += line.slice(i, close);
-        if (line[close + 1] === '"') {
-          field += '"';
-          i = close + 2;
-        } else {
-          i = close + 1;
-          break;
-        }
-      }
-      while (isBlank(line[i])) i++;
-      if (i < line.length && line[i] !== ",")
-        throw new LineError(`field ${fields.length + 1} has text after its closing quote`);
-    } else {
-      const comma = line.indexOf(",", i);
-      const end = comma < 0 ? line.length : comma;
-      field = line.slice(i, end).trim();
-      i = end;
-    }
-    fields.push(field);
-    if (i >= line.length) return fields;
-    i++;
+  try {
+    const [record] = parseCsv(line, { trim: true, relax_column_count: true }) as string[][];
+    return record ?? [""];
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    throw new LineError(`the line ${CSV_LINE_ERRORS[code] ?? "is not valid CSV"}`);
   }
 }
 

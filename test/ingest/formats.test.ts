@@ -10,9 +10,9 @@ describe("splitCsvLine", () => {
 
   it("refuses a quote left open at the end of the line and text after a closing quote", () => {
     expect(() => splitCsvLine('a,"b,c')).toThrow(
-      new LineError("field 2 opens a quote that is not closed on its line"),
+      new LineError("the line opens a quote that is not closed on its line"),
     );
-    expect(() => splitCsvLine('a,"b"c')).toThrow(/field 2 has text after its closing quote/);
+    expect(() => splitCsvLine('a,"b"c')).toThrow(/the line has text after a closing quote/);
   });
 });
 
