@@ -45,7 +45,11 @@ export class PurchaseModelResolver {
       "Fits BG/NBD and Gamma-Gamma on customers' counted orders up to calibrationEnd; a new version",
   })
   async fitPurchaseModel(
-    @Arg("input", () => FitPurchaseModelInput) input: FitPurchaseModelInput,
+    @Arg("input", () => FitPurchaseModelInput, {
+      description: "The model's key, calibration period and options",
+    })
+    input: FitPurchaseModelInput,
+
     @Ctx() ctx: Context,
   ): Promise<PurchaseModel> {
     const record = await ctx.services.prediction.fit(
