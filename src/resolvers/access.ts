@@ -44,7 +44,9 @@ export class AccessResolver {
   }
 
   @Authorized(Permission.ADMIN)
-  @Query(() => [ApiKey], { description: "Every key, revoked ones included (never their secrets)" })
+  @Query(() => [ApiKey], {
+    description: "Every key, newest first, revoked ones included (never their secrets)",
+  })
   async apiKeys(@Ctx() ctx: Context): Promise<ApiKey[]> {
     return (await ctx.services.apiKeys.list()).map(ApiKey.from);
   }

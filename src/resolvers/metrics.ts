@@ -61,10 +61,18 @@ export class MetricsArgs {
   })
   where?: MetricFilterInput;
 
-  @Field(() => String, { nullable: true, description: "Only facts of the current members of this segment" })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Only facts of the current members of this segment (its key); an unknown or archived key is NOT_FOUND",
+  })
   segment?: string;
 
-  @Field(() => String, { nullable: true, description: "Only facts of the current members of this tag" })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Only facts of the current members of this tag (its key); an unknown or archived key is NOT_FOUND",
+  })
   tag?: string;
 
   @Field(() => ComparePeriod, {

@@ -279,7 +279,7 @@ export class RetentionInput extends AnalysisScopeInput {
   @Field(() => Int, {
     nullable: true,
     defaultValue: 11,
-    description: "Periods per cohort including period 0; ≤ 60",
+    description: "Periods per cohort including period 0; 1 to 60",
   })
   periods?: number | null;
 

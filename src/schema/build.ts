@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { GraphQLObjectType, GraphQLSchema } from "graphql";
+import { type GraphQLNamedType, GraphQLObjectType, GraphQLSchema } from "graphql";
 import { type AuthChecker, buildSchemaSync } from "type-graphql";
 import { assertAllowed } from "../access/authorize";
 import type { Permission } from "../access/permissions";
@@ -23,13 +23,22 @@ const ROOT_DESCRIPTIONS: Record<string, string> = {
 /** type-graphql has no option to describe the root types, so they are rebuilt with their descriptions. */
 function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   const config = schema.toConfig();
-  const described = (type: GraphQLObjectType | null | undefined) =>
-    type ? new GraphQLObjectType({ ...type.toConfig(), description: ROOT_DESCRIPTIONS[type.name] }) : type;
+  const described = new Map(
+    [config.query, config.mutation]
+      .filter((type): type is GraphQLObjectType => type != null)
+      .map((type) => [
+        type,
+        new GraphQLObjectType({ ...type.toConfig(), description: ROOT_DESCRIPTIONS[type.name] }),
+      ]),
+  );
+  const swap = <T extends GraphQLNamedType | null | undefined>(type: T): T =>
+    ((type && described.get(type as GraphQLObjectType)) ?? type) as T;
+  // Swapped in place, so the types keep their order and the printed schema only gains descriptions.
   return new GraphQLSchema({
     ...config,
-    query: described(config.query),
-    mutation: described(config.mutation),
-    types: config.types.filter((type) => type !== config.query && type !== config.mutation),
+    query: swap(config.query),
+    mutation: swap(config.mutation),
+    types: config.types.map(swap),
   });
 }
 

@@ -219,7 +219,10 @@ export class ProductInput {
   @Field(() => String, { nullable: true, description: "Category path, e.g. 服装/女装" })
   category?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Brand, the grouping of repurchaseCycle(by: "brand")' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Brand; the brand dimension of metrics and repurchaseCycle(by: "brand") group by it',
+  })
   brand?: string | null;
 
   @Field(() => Float, { nullable: true, description: "List price, ≥ 0, in the deployment's currency" })

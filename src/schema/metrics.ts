@@ -200,7 +200,10 @@ for (const dimension of DIMENSIONS.filter((d) => !d.parametrised)) {
   );
 }
 
-@InputType({ description: "One sort key of the rows; later keys break ties, then time and dimensions" })
+@InputType({
+  description:
+    "One sort key of the rows; each later key breaks ties of the ones before, then time and the dimensions",
+})
 export class MetricOrderInput {
   @Field(() => String, { description: "`time`, a selected metric field or a selected dimension field" })
   field!: string;
@@ -230,10 +233,16 @@ for (const dimension of DIMENSIONS.filter((d) => !d.parametrised)) {
     dimension.field,
   );
 }
+/** What a metric's numbers are, for its field descriptions. */
+const UNIT_NOTES: Record<keyof typeof MetricUnit, string> = {
+  COUNT: "a count",
+  CURRENCY: "an amount in the deployment's currency",
+  RATIO: "a 0–1 fraction",
+};
 for (const metric of METRICS) {
   Field(() => Float, {
     nullable: true,
-    description: `${metric.label.en} (${metric.label.zh}): ${metric.description}`,
+    description: `${metric.label.en} (${metric.label.zh}): ${metric.description} (${UNIT_NOTES[metric.unit]})`,
   })(MetricRow.prototype, metric.field);
   Field(() => Float, {
     nullable: true,
@@ -241,7 +250,7 @@ for (const metric of METRICS) {
   })(MetricRow.prototype, previousField(metric.field));
   Field(() => Float, {
     nullable: true,
-    description: `(${metric.field} − previous) / |previous|; null when the previous value is 0 or null (needs compareTo)`,
+    description: `(${metric.field} − previous) / |previous|, a fraction (0.1 = +10 %); null when the previous value is 0 or null (needs compareTo)`,
   })(MetricRow.prototype, changeField(metric.field));
 }
 
