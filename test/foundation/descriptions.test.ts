@@ -1,13 +1,4 @@
-import {
-  type GraphQLArgument,
-  type GraphQLField,
-  type GraphQLInputField,
-  isEnumType,
-  isInputObjectType,
-  isInterfaceType,
-  isObjectType,
-  isSpecifiedScalarType,
-} from "graphql";
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isSpecifiedScalarType } from "graphql";
 import { describe, expect, it } from "vitest";
 import { buildStratumSchema } from "../../src/schema/build";
 
@@ -25,15 +16,15 @@ function elementsWithoutDescription(): string[] {
     if (type.name.startsWith("__") || isSpecifiedScalarType(type)) continue;
     check(type.name, type.description);
     if (isObjectType(type) || isInterfaceType(type)) {
-      for (const field of Object.values(type.getFields()) as GraphQLField<unknown, unknown>[]) {
+      for (const field of Object.values(type.getFields())) {
         check(`${type.name}.${field.name}`, field.description);
-        for (const argument of field.args as readonly GraphQLArgument[]) {
+        for (const argument of field.args) {
           check(`${type.name}.${field.name}(${argument.name})`, argument.description);
         }
       }
     }
     if (isInputObjectType(type)) {
-      for (const field of Object.values(type.getFields()) as GraphQLInputField[]) {
+      for (const field of Object.values(type.getFields())) {
         check(`${type.name}.${field.name}`, field.description);
       }
     }
