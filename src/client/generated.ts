@@ -17,7 +17,9 @@ export type DefinitionStatus =
   | 'ACTIVE'
   | 'ARCHIVED';
 
+/** An event that voids a funnel attempt when it happens between two steps */
 export type FunnelExclusionInput = {
+  /** snake_case event name */
   event: string;
   /** 0-based step after which the event voids the attempt (UNORDERED: must be 0) */
   fromStep: number;
@@ -25,14 +27,17 @@ export type FunnelExclusionInput = {
   toStep: number;
 };
 
-/** A funnel: PostHog's semantics (see docs for equal timestamps and attempts) */
+/** A funnel (PostHog's semantics): users entering step 0 in timeRange and how far each got within the window. Each user counts once, at the furthest step of their best attempt; events with equal timestamps count in ingestion order */
 export type FunnelInput = {
-  /** An event dimension (of the entry event, e.g. channel, event.<property>) or a user dimension (city …) */
+  /** Split the funnel by an event dimension of the entry event (channel, platform, utm_source, utm_campaign, category, product, event.<property>) or a user dimension (city, region, gender, age_band, signup_channel); PII keys need PII access */
   breakdown?: string | null | undefined;
+  /** Events that void an attempt between two steps; a user whose furthest attempts are all void is left out of the funnel */
   exclusions?: Array<FunnelExclusionInput> | null | undefined;
+  /** How the steps must follow each other */
   mode?: FunnelMode | null | undefined;
-  /** Only members of this segment */
+  /** Only the current members of this active segment (its key); an unknown key is NOT_FOUND */
   segment?: string | null | undefined;
+  /** 1 to 20 steps; step 0 is the entry */
   steps: Array<FunnelStepInput>;
   /** Entries into step 0 must fall in this range */
   timeRange: TimeRangeInput;
@@ -42,28 +47,43 @@ export type FunnelInput = {
   window?: WindowInput | null | undefined;
 };
 
-/** ORDERED: other events may occur between steps; STRICT: none of the user's events may; UNORDERED: steps in any order */
+/** How a funnel's steps must follow each other */
 export type FunnelMode =
+  /** In the given order; other events may occur between steps (each step takes the first matching event after the previous step's) */
   | 'ORDERED'
+  /** In the given order, with none of the user's other events between steps */
   | 'STRICT'
+  /** In any order, each step satisfied by a distinct event at or after the entry */
   | 'UNORDERED';
 
+/** One funnel step: an event, optionally with property equalities */
 export type FunnelStepInput = {
+  /** snake_case event name, e.g. add_to_cart; an event never seen counts 0 and is named in warnings */
   event: string;
-  /** Event property equalities, e.g. {"category": "beauty"} */
+  /** Event property equalities that must all hold, e.g. {"category": "beauty"}; PII properties need PII access */
   where?: unknown;
 };
 
+/** How a metric is computed from its measures */
 export type MetricKind =
+  /** Share of the previous bucket's buyers (same slice; ALL: the equally long window before the range) with no counted order in this bucket */
   | 'CHURN'
+  /** Share of the users with a base event in the bucket who did a target event within a window after it */
   | 'CONVERSION'
+  /** The difference of two measures */
   | 'DERIVED'
+  /** One measure divided by another; null when the denominator is 0 */
   | 'RATIO'
+  /** One measure of the bucket's facts: a sum, a count of rows or a count of users */
   | 'SIMPLE';
 
+/** What a metric's numbers measure */
 export type MetricUnit =
+  /** A number of things: users, orders, events, units */
   | 'COUNT'
+  /** An amount of money in the deployment's currency (STRATUM_CURRENCY, CNY by default) */
   | 'CURRENCY'
+  /** A 0–1 fraction (0.25 = 25 %) */
   | 'RATIO';
 
 export type TagCategory =
@@ -81,26 +101,37 @@ export type TagKind =
 
 /** One of: `from` and `to` (a date YYYY-MM-DD, local midnight in the query's time zone, or an ISO 8601 date-time; `to` is exclusive); `last`; or `named`. Relative ranges are resolved at the time of the query in the query's time zone */
 export type TimeRangeInput = {
+  /** Start, inclusive: a date YYYY-MM-DD (local midnight in the query's time zone) or an ISO 8601 date-time; give it with `to` */
   from?: string | null | undefined;
   /** The N whole units before the current one: "30d" (days before today), "12w" (ISO weeks before this one), "6m" (months), "1y" (years), "24h" (hours before the current hour); N from 1 to 9999 */
   last?: string | null | undefined;
   /** A whole calendar period: today, yesterday, this_week, previous_week, this_month, previous_month, this_quarter, previous_quarter, this_year, previous_year (this_… includes what is still to come; weeks start on Monday) */
   named?: string | null | undefined;
+  /** End, exclusive: a date YYYY-MM-DD (local midnight in the query's time zone) or an ISO 8601 date-time; give it with `from` */
   to?: string | null | undefined;
 };
 
+/** How long after entering the funnel (step 0) a user has to reach each later step; at most 366 days */
 export type WindowInput = {
+  /** Unit of value */
   unit: WindowUnit;
+  /** A positive whole number of units */
   value: number;
 };
 
 /** Conversion window unit; a MONTH is 30 days */
 export type WindowUnit =
+  /** 24 hours */
   | 'DAY'
+  /** 60 minutes */
   | 'HOUR'
+  /** 60 seconds */
   | 'MINUTE'
+  /** 30 days (not a calendar month) */
   | 'MONTH'
+  /** 1 second */
   | 'SECOND'
+  /** 7 days */
   | 'WEEK';
 
 export type FunnelQueryVariables = Exact<{

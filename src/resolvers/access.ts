@@ -8,7 +8,10 @@ import type { Context } from "../server/context";
 
 @ArgsType()
 class AuditLogArgs extends PageArgs {
-  @Field(() => String, { nullable: true, description: "e.g. `tag`, `segment`, `api_key`" })
+  @Field(() => String, {
+    nullable: true,
+    description: "Only entries of this kind: `tag`, `segment`, `api_key`, `purchase_model` or `user`",
+  })
   entityType?: string;
 
   @Field(() => String, { nullable: true, description: "Only entries of this entity (needs entityType)" })
@@ -22,7 +25,8 @@ export class AccessResolver {
     description: "Creates a key; the secret is in the answer and nowhere else",
   })
   async createApiKey(
-    @Arg("input", () => CreateApiKeyInput) input: CreateApiKeyInput,
+    @Arg("input", () => CreateApiKeyInput, { description: "The new key's name and role" })
+    input: CreateApiKeyInput,
     @Ctx() ctx: Context,
   ): Promise<CreatedApiKey> {
     const created = await ctx.services.apiKeys.create(input, ctx.principal!, ctx.requestId);
@@ -31,12 +35,18 @@ export class AccessResolver {
 
   @Authorized(Permission.ADMIN)
   @Mutation(() => ApiKey, { description: "Revokes a key; requests with it fail from the next one on" })
-  async revokeApiKey(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<ApiKey> {
+  async revokeApiKey(
+    @Arg("id", () => ID, { description: "The key's id (ApiKey.id); revoking a revoked key changes nothing" })
+    id: string,
+    @Ctx() ctx: Context,
+  ): Promise<ApiKey> {
     return ApiKey.from(await ctx.services.apiKeys.revoke(id, ctx.principal!, ctx.requestId));
   }
 
   @Authorized(Permission.ADMIN)
-  @Query(() => [ApiKey], { description: "Every key, revoked ones included (never their secrets)" })
+  @Query(() => [ApiKey], {
+    description: "Every key, newest first, revoked ones included (never their secrets)",
+  })
   async apiKeys(@Ctx() ctx: Context): Promise<ApiKey[]> {
     return (await ctx.services.apiKeys.list()).map(ApiKey.from);
   }

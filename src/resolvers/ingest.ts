@@ -15,7 +15,10 @@ export class IngestResolver {
   @Mutation(() => IngestResult, {
     description: "Up to 1,000 events; each is accepted, a duplicate or rejected",
   })
-  track(@Arg("events", () => [EventInput]) events: EventInput[], @Ctx() ctx: Context): Promise<IngestResult> {
+  track(
+    @Arg("events", () => [EventInput], { description: "The events, at most 1,000" }) events: EventInput[],
+    @Ctx() ctx: Context,
+  ): Promise<IngestResult> {
     return ctx.services.ingest.track(events as EventContract[], who(ctx));
   }
 
@@ -24,7 +27,10 @@ export class IngestResolver {
     description: "Links identities and traits; returns the unified profile after resolution",
   })
   async identify(
-    @Arg("input", () => IdentifyInput) input: IdentifyInput,
+    @Arg("input", () => IdentifyInput, {
+      description: "The person's identifiers and traits; a bad one is BAD_USER_INPUT",
+    })
+    input: IdentifyInput,
     @Ctx() ctx: Context,
   ): Promise<User> {
     const userId = await ctx.services.ingest.identify(input as IdentifyContract, who(ctx));
@@ -36,7 +42,10 @@ export class IngestResolver {
   @Authorized(Permission.INGEST)
   @Mutation(() => IngestResult, { description: "Up to 1,000 order records, idempotent by orderId" })
   recordOrders(
-    @Arg("orders", () => [OrderInput]) orders: OrderInput[],
+    @Arg("orders", () => [OrderInput], {
+      description: "Order records, at most 1,000; several records of one order apply in order",
+    })
+    orders: OrderInput[],
     @Ctx() ctx: Context,
   ): Promise<IngestResult> {
     return ctx.services.ingest.recordOrders(orders, who(ctx));
@@ -45,7 +54,9 @@ export class IngestResolver {
   @Authorized(Permission.INGEST)
   @Mutation(() => IngestResult, { description: "Up to 1,000 products, upserted by productId" })
   upsertProducts(
-    @Arg("products", () => [ProductInput]) products: ProductInput[],
+    @Arg("products", () => [ProductInput], { description: "The products, at most 1,000" })
+    products: ProductInput[],
+
     @Ctx() ctx: Context,
   ): Promise<IngestResult> {
     return ctx.services.ingest.upsertProducts(products);

@@ -39,10 +39,13 @@ import type { Context } from "../server/context";
 
 @ArgsType()
 export class MetricsArgs {
-  @Field(() => TimeRangeInput)
+  @Field(() => TimeRangeInput, { description: "The range whose buckets are reported" })
   timeRange!: TimeRangeInput;
 
-  @Field(() => TimeGrain, { defaultValue: "DAY" })
+  @Field(() => TimeGrain, {
+    defaultValue: "DAY",
+    description: "Bucket size; at most STRATUM_MAX_BUCKETS (10,000 by default) buckets per range",
+  })
   grain!: keyof typeof TimeGrain;
 
   @Field(() => String, {
@@ -52,19 +55,36 @@ export class MetricsArgs {
   })
   timezone?: string;
 
-  @Field(() => MetricFilterInput, { nullable: true })
+  @Field(() => MetricFilterInput, {
+    nullable: true,
+    description: "Only facts whose dimension values pass; PII dimensions need PII access",
+  })
   where?: MetricFilterInput;
 
-  @Field(() => String, { nullable: true, description: "Only facts of the current members of this segment" })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Only facts of the current members of this segment (its key); an unknown or archived key is NOT_FOUND",
+  })
   segment?: string;
 
-  @Field(() => String, { nullable: true, description: "Only facts of the current members of this tag" })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Only facts of the current members of this tag (its key); an unknown or archived key is NOT_FOUND",
+  })
   tag?: string;
 
-  @Field(() => ComparePeriod, { nullable: true })
+  @Field(() => ComparePeriod, {
+    nullable: true,
+    description: "Compare each bucket with an earlier one; needed by the previous… and …Change fields",
+  })
   compareTo?: keyof typeof ComparePeriod;
 
-  @Field(() => [MetricOrderInput], { nullable: true })
+  @Field(() => [MetricOrderInput], {
+    nullable: true,
+    description: "Sort keys of the rows; by default time, then the dimensions",
+  })
   orderBy?: MetricOrderInput[];
 
   @Field(() => Int, { nullable: true, description: "At most 10,000 (the default)" })
@@ -217,12 +237,20 @@ export class MetricsResolver {
     nullable: true,
     description: "Whether the slice's users have the tag (a dimension)",
   })
-  hasTag(@Root() row: MetricRow, @Arg("key", () => String) key: string): unknown {
+  hasTag(
+    @Root() row: MetricRow,
+    @Arg("key", () => String, { description: "The tag's key; an unknown or archived key is NOT_FOUND" })
+    key: string,
+  ): unknown {
     return row.memberships[membershipKey("has_tag", key)] ?? null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: "The value of the value tag (a dimension)" })
-  tagValue(@Root() row: MetricRow, @Arg("key", () => String) key: string): unknown {
+  tagValue(
+    @Root() row: MetricRow,
+    @Arg("key", () => String, { description: "The value tag's key; an unknown or archived key is NOT_FOUND" })
+    key: string,
+  ): unknown {
     return row.memberships[membershipKey("tag_value", key)] ?? null;
   }
 
@@ -230,7 +258,11 @@ export class MetricsResolver {
     nullable: true,
     description: "Whether the slice's users are in the segment (a dimension)",
   })
-  inSegment(@Root() row: MetricRow, @Arg("key", () => String) key: string): unknown {
+  inSegment(
+    @Root() row: MetricRow,
+    @Arg("key", () => String, { description: "The segment's key; an unknown or archived key is NOT_FOUND" })
+    key: string,
+  ): unknown {
     return row.memberships[membershipKey("in_segment", key)] ?? null;
   }
 }

@@ -45,7 +45,11 @@ export class PurchaseModelResolver {
       "Fits BG/NBD and Gamma-Gamma on customers' counted orders up to calibrationEnd; a new version",
   })
   async fitPurchaseModel(
-    @Arg("input", () => FitPurchaseModelInput) input: FitPurchaseModelInput,
+    @Arg("input", () => FitPurchaseModelInput, {
+      description: "The model's key, calibration period and options",
+    })
+    input: FitPurchaseModelInput,
+
     @Ctx() ctx: Context,
   ): Promise<PurchaseModel> {
     const record = await ctx.services.prediction.fit(
@@ -108,17 +112,19 @@ export class UserPredictionFieldsResolver {
   })
   expectedPurchases(
     @Root() prediction: ResolvedPrediction,
-    @Arg("days", () => Int, { description: "Horizon in days" }) days: number,
+    @Arg("days", () => Int, { description: "Horizon in days, 1 to 3660" }) days: number,
   ): number {
     return prediction.scores.expectedPurchases(horizon(days, "days"));
   }
 
   @FieldResolver(() => Float, {
-    description: "Discounted expected value of the next `days`: monthly expected purchases × expected spend",
+    description:
+      "Customer lifetime value over the next `days`, in the deployment's currency: per month, expected purchases × expected spend, discounted",
   })
   clv(
     @Root() prediction: ResolvedPrediction,
-    @Arg("days", () => Int, { description: "Horizon in days" }) days: number,
+    @Arg("days", () => Int, { description: "Horizon in days, 1 to 3660" }) days: number,
+
     @Arg("monthlyDiscountRate", () => Float, {
       defaultValue: 0.01,
       description: "Discount rate per month (0.01 = 1 %)",

@@ -17,7 +17,8 @@ class UserEventsArgs extends PageArgs {
 export class UserActivityResolver {
   @Authorized(Permission.READ)
   @FieldResolver(() => UserEventConnection, {
-    description: "Newest first; PII properties are masked without read_pii",
+    description:
+      "The person's events (those of merged profiles included), newest first; PII properties masked without PII access",
   })
   async events(
     @Root() user: User,
@@ -51,7 +52,10 @@ export class UserActivityResolver {
   }
 
   @Authorized(Permission.READ)
-  @FieldResolver(() => UserOrderConnection, { description: "Newest first" })
+  @FieldResolver(() => UserOrderConnection, {
+    description:
+      "The person's orders of every status (those of merged profiles included), newest placedAt first",
+  })
   async orders(
     @Root() user: User,
     @Args(() => PageArgs) args: PageArgs,

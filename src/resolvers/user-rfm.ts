@@ -10,7 +10,8 @@ export class UserRfmResolver {
   @Authorized(Permission.READ)
   @FieldResolver(() => UserRfm, {
     nullable: true,
-    description: "Null without a counted order in the last 365 days",
+    description:
+      "RFM scores as of now over the last 365 days, ranked among all customers; null without a counted order in them",
   })
   rfm(@Root() user: User, @Ctx() ctx: Context): Promise<UserRfm | null> {
     return ctx.loaders.rfm.load(Number(user.id));

@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import type { GraphQLSchema } from "graphql";
+import { type GraphQLNamedType, GraphQLObjectType, GraphQLSchema } from "graphql";
 import { type AuthChecker, buildSchemaSync } from "type-graphql";
 import { assertAllowed } from "../access/authorize";
 import type { Permission } from "../access/permissions";
@@ -13,15 +13,46 @@ export const authChecker: AuthChecker<Context, Permission> = ({ context }, permi
   return true;
 };
 
+const ROOT_DESCRIPTIONS: Record<string, string> = {
+  Query:
+    "Every read: metrics and their catalogs, behaviour analyses (funnel, retention, paths, lifecycle, RFM, repurchase cycle), profiles, tags, segments, purchase models, API keys and the audit log. Send an API key as `Authorization: Bearer <key>`; its role decides what it may read",
+  Mutation:
+    "Every change: ingestion (track, identify, recordOrders, upsertProducts), definitions (tags, segments, purchase models), API keys and erasure. Each needs a key whose role allows it (see Role)",
+};
+
+/** type-graphql has no option to describe the root types, so they are rebuilt with their descriptions. */
+function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
+  const config = schema.toConfig();
+  const described = new Map(
+    [config.query, config.mutation]
+      .filter((type): type is GraphQLObjectType => type != null)
+      .map((type) => [
+        type,
+        new GraphQLObjectType({ ...type.toConfig(), description: ROOT_DESCRIPTIONS[type.name] }),
+      ]),
+  );
+  const swap = <T extends GraphQLNamedType | null | undefined>(type: T): T =>
+    ((type && described.get(type as GraphQLObjectType)) ?? type) as T;
+  // Swapped in place, so the types keep their order and the printed schema only gains descriptions.
+  return new GraphQLSchema({
+    ...config,
+    query: swap(config.query),
+    mutation: swap(config.mutation),
+    types: config.types.map(swap),
+  });
+}
+
 let cached: GraphQLSchema | undefined;
 
 /** The executable schema, built once per process from `src/resolvers`. */
 export function buildStratumSchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({
-    resolvers,
-    authChecker,
-    scalarsMap: [{ type: Date, scalar: DateTime }],
-    validate: false,
-  });
+  cached ??= describeRootTypes(
+    buildSchemaSync({
+      resolvers,
+      authChecker,
+      scalarsMap: [{ type: Date, scalar: DateTime }],
+      validate: false,
+    }),
+  );
   return cached;
 }

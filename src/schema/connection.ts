@@ -39,29 +39,36 @@ export interface ConnectionShape<T> {
 }
 
 /**
- * Relay connection base for a node type; subclass it as `@ObjectType() class XConnection
- * extends Connection(X) {}`. Every list of Stratum that pages uses this with the cursors
- * of `src/pagination`.
+ * Relay connection base for a node type; subclass it as `@ObjectType({ description: "A page
+ * of …" }) class XConnection extends Connection(X) {}` (the subclass names and describes the
+ * type; the edge and the fields are described here). Every list of Stratum that pages uses
+ * this with the cursors of `src/pagination`.
  */
 export function Connection<T extends object>(Node: ClassType<T>, name = Node.name) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor` })
   class Edge {
-    @Field(() => String)
+    @Field(() => String, {
+      description: "Opaque position of this row: pass it as `after` (or `before`) to read on from here",
+    })
     cursor!: string;
 
-    @Field(() => Node)
+    @Field(() => Node, { description: `The ${name}` })
     node!: T;
   }
 
   @ObjectType()
   abstract class ConnectionType implements ConnectionShape<T> {
-    @Field(() => Int)
+    @Field(() => Int, {
+      description: "Rows of the whole list (every page, same filters), not only this page",
+    })
     totalCount!: number;
 
-    @Field(() => [Edge])
+    @Field(() => [Edge], { description: "The page's rows in list order, each with its cursor" })
     edges!: Edge[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, {
+      description: "Whether rows precede or follow the page, and its first and last cursors",
+    })
     pageInfo!: PageInfo;
   }
   return ConnectionType;

@@ -16,20 +16,51 @@ export const TimeGrain = Object.fromEntries(TIME_GRAINS.map((g) => [g, g])) as {
 registerEnumType(TimeGrain, {
   name: "TimeGrain",
   description: "Time bucket size, in the query's time zone; weeks start on Monday",
+  valuesConfig: {
+    HOUR: { description: "Clock hour" },
+    DAY: { description: "Calendar day, from local midnight" },
+    WEEK: { description: "ISO week, from Monday" },
+    MONTH: { description: "Calendar month" },
+    QUARTER: { description: "Calendar quarter (January, April, July, October)" },
+    YEAR: { description: "Calendar year" },
+    ALL: { description: "The whole range as one bucket, starting at its `from`" },
+  },
 });
 
 export const ComparePeriod = { PREVIOUS_PERIOD: "PREVIOUS_PERIOD", PREVIOUS_YEAR: "PREVIOUS_YEAR" } as const;
 registerEnumType(ComparePeriod, {
   name: "ComparePeriod",
-  description:
-    "PREVIOUS_PERIOD: as many buckets back as the range has (ALL: the equally long window before); PREVIOUS_YEAR: one year back (52 weeks for WEEK)",
+  description: "What each bucket is compared with (fills previous<Metric> and <metric>Change)",
+  valuesConfig: {
+    PREVIOUS_PERIOD: {
+      description: "The bucket as many buckets back as the range has (ALL: the equally long window before)",
+    },
+    PREVIOUS_YEAR: { description: "The bucket one year back (52 weeks back for WEEK)" },
+  },
 });
 
 export const MetricOrderDirection = { ASC: "ASC", DESC: "DESC" } as const;
-registerEnumType(MetricOrderDirection, { name: "MetricOrderDirection" });
+registerEnumType(MetricOrderDirection, {
+  name: "MetricOrderDirection",
+  description: "Sort direction; rows without a value come last either way",
+  valuesConfig: {
+    ASC: { description: "Smallest (earliest) first" },
+    DESC: { description: "Largest (latest) first" },
+  },
+});
 
 export const MetricUnit = { COUNT: "COUNT", CURRENCY: "CURRENCY", RATIO: "RATIO" } as const;
-registerEnumType(MetricUnit, { name: "MetricUnit" });
+registerEnumType(MetricUnit, {
+  name: "MetricUnit",
+  description: "What a metric's numbers measure",
+  valuesConfig: {
+    COUNT: { description: "A number of things: users, orders, events, units" },
+    CURRENCY: {
+      description: "An amount of money in the deployment's currency (STRATUM_CURRENCY, CNY by default)",
+    },
+    RATIO: { description: "A 0–1 fraction (0.25 = 25 %)" },
+  },
+});
 
 export const MetricKind = {
   SIMPLE: "SIMPLE",
@@ -38,17 +69,41 @@ export const MetricKind = {
   CHURN: "CHURN",
   CONVERSION: "CONVERSION",
 } as const;
-registerEnumType(MetricKind, { name: "MetricKind" });
+registerEnumType(MetricKind, {
+  name: "MetricKind",
+  description: "How a metric is computed from its measures",
+  valuesConfig: {
+    SIMPLE: { description: "One measure of the bucket's facts: a sum, a count of rows or a count of users" },
+    RATIO: { description: "One measure divided by another; null when the denominator is 0" },
+    DERIVED: { description: "The difference of two measures" },
+    CHURN: {
+      description:
+        "Share of the previous bucket's buyers (same slice; ALL: the equally long window before the range) with no counted order in this bucket",
+    },
+    CONVERSION: {
+      description:
+        "Share of the users with a base event in the bucket who did a target event within a window after it",
+    },
+  },
+});
 
 @InputType({
   description:
     "One of: `from` and `to` (a date YYYY-MM-DD, local midnight in the query's time zone, or an ISO 8601 date-time; `to` is exclusive); `last`; or `named`. Relative ranges are resolved at the time of the query in the query's time zone",
 })
 export class TimeRangeInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Start, inclusive: a date YYYY-MM-DD (local midnight in the query's time zone) or an ISO 8601 date-time; give it with `to`",
+  })
   from?: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "End, exclusive: a date YYYY-MM-DD (local midnight in the query's time zone) or an ISO 8601 date-time; give it with `from`",
+  })
   to?: string;
 
   @Field(() => String, {
@@ -69,54 +124,73 @@ export class TimeRangeInput {
   description: "Conditions on one dimension (values compare as text); all given conditions must hold",
 })
 export class DimensionFilterInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Equal to this value" })
   eq?: string;
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: "Equal to one of these values (a non-empty list)" })
   in?: string[];
-  @Field(() => [String], { nullable: true, description: "Rows without a value pass" })
+  @Field(() => [String], {
+    nullable: true,
+    description: "Equal to none of these values (a non-empty list); rows without a value pass",
+  })
   notIn?: string[];
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "After this value in text order" })
   gt?: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Equal to or after this value in text order" })
   gte?: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Before this value in text order" })
   lt?: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Equal to or before this value in text order" })
   lte?: string;
   @Field(() => String, { nullable: true, description: "Substring, case-sensitive" })
   contains?: string;
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "true: only rows without a value; false: only rows with one",
+  })
   isNull?: boolean;
 }
 
 @InputType({ description: "Conditions on the value of the value tag `key`" })
 export class TagValueFilterInput extends DimensionFilterInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The value tag's key; an unknown or archived key is NOT_FOUND" })
   key!: string;
 }
 
 @InputType({ description: "Members (member: true, the default) or non-members of a tag or segment" })
 export class MembershipFilterInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The tag's or segment's key; an unknown or archived key is NOT_FOUND" })
   key!: string;
 
-  @Field(() => Boolean, { nullable: true, defaultValue: true })
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: true,
+    description: "true: current members only; false: everyone else",
+  })
   member?: boolean;
 }
 
 @InputType({ description: "Filters on any dimension; the fields of one object must all hold" })
 export class MetricFilterInput {
-  @Field(() => MembershipFilterInput, { nullable: true })
+  @Field(() => MembershipFilterInput, {
+    nullable: true,
+    description: "Facts of the tag's members (or non-members)",
+  })
   hasTag?: MembershipFilterInput;
-  @Field(() => MembershipFilterInput, { nullable: true })
+  @Field(() => MembershipFilterInput, {
+    nullable: true,
+    description: "Facts of the segment's members (or non-members)",
+  })
   inSegment?: MembershipFilterInput;
-  @Field(() => TagValueFilterInput, { nullable: true })
+  @Field(() => TagValueFilterInput, {
+    nullable: true,
+    description: "Conditions on a value tag's value (null for non-members)",
+  })
   tagValue?: TagValueFilterInput;
-  @Field(() => [MetricFilterInput], { nullable: true })
+  @Field(() => [MetricFilterInput], { nullable: true, description: "Every filter of the list holds" })
   and?: MetricFilterInput[];
-  @Field(() => [MetricFilterInput], { nullable: true })
+  @Field(() => [MetricFilterInput], { nullable: true, description: "At least one filter of the list holds" })
   or?: MetricFilterInput[];
-  @Field(() => MetricFilterInput, { nullable: true })
+  @Field(() => MetricFilterInput, { nullable: true, description: "The filter does not hold" })
   not?: MetricFilterInput;
 }
 for (const dimension of DIMENSIONS.filter((d) => !d.parametrised)) {
@@ -126,12 +200,15 @@ for (const dimension of DIMENSIONS.filter((d) => !d.parametrised)) {
   );
 }
 
-@InputType()
+@InputType({
+  description:
+    "One sort key of the rows; each later key breaks ties of the ones before, then time and the dimensions",
+})
 export class MetricOrderInput {
   @Field(() => String, { description: "`time`, a selected metric field or a selected dimension field" })
   field!: string;
 
-  @Field(() => MetricOrderDirection, { defaultValue: "ASC" })
+  @Field(() => MetricOrderDirection, { defaultValue: "ASC", description: "Sort direction" })
   direction!: keyof typeof MetricOrderDirection;
 }
 
@@ -156,10 +233,16 @@ for (const dimension of DIMENSIONS.filter((d) => !d.parametrised)) {
     dimension.field,
   );
 }
+/** What a metric's numbers are, for its field descriptions. */
+const UNIT_NOTES: Record<keyof typeof MetricUnit, string> = {
+  COUNT: "a count",
+  CURRENCY: "an amount in the deployment's currency",
+  RATIO: "a 0–1 fraction",
+};
 for (const metric of METRICS) {
   Field(() => Float, {
     nullable: true,
-    description: `${metric.label.en} (${metric.label.zh}): ${metric.description}`,
+    description: `${metric.label.en} (${metric.label.zh}): ${metric.description} (${UNIT_NOTES[metric.unit]})`,
   })(MetricRow.prototype, metric.field);
   Field(() => Float, {
     nullable: true,
@@ -167,13 +250,16 @@ for (const metric of METRICS) {
   })(MetricRow.prototype, previousField(metric.field));
   Field(() => Float, {
     nullable: true,
-    description: `(${metric.field} − previous) / |previous|; null when the previous value is 0 or null (needs compareTo)`,
+    description: `(${metric.field} − previous) / |previous|, a fraction (0.1 = +10 %); null when the previous value is 0 or null (needs compareTo)`,
   })(MetricRow.prototype, changeField(metric.field));
 }
 
-@ObjectType()
+@ObjectType({ description: "Metric rows and the one SQL statement that computed them" })
 export class MetricResult {
-  @Field(() => [MetricRow])
+  @Field(() => [MetricRow], {
+    description:
+      "One per bucket and slice: every bucket of the range for every combination of dimension values seen (counts 0, ratios null where nothing happened); by orderBy, then time, then dimensions; at most limit rows",
+  })
   rows!: MetricRow[];
 
   @Field(() => String, { description: "The compiled, parameterised SQL (one statement)" })
@@ -185,27 +271,27 @@ export class MetricResult {
   sqlInlined!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: "A display name in English and Simplified Chinese" })
 export class LocalizedLabel {
-  @Field(() => String)
+  @Field(() => String, { description: "English" })
   en!: string;
-  @Field(() => String)
+  @Field(() => String, { description: "Simplified Chinese (简体中文)" })
   zh!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: "A metric of the catalog: what it means and how it can be split" })
 export class MetricDefinition {
   @Field(() => String, { description: "Catalog key (snake_case)" })
   key!: string;
   @Field(() => String, { description: "Field of MetricRow (camelCase)" })
   field!: string;
-  @Field(() => LocalizedLabel)
+  @Field(() => LocalizedLabel, { description: "Display names" })
   labels!: LocalizedLabel;
-  @Field(() => String)
+  @Field(() => String, { description: "What the metric counts or measures, exactly" })
   description!: string;
-  @Field(() => MetricUnit)
+  @Field(() => MetricUnit, { description: "What its numbers measure" })
   unit!: keyof typeof MetricUnit;
-  @Field(() => MetricKind)
+  @Field(() => MetricKind, { description: "How it is computed from its measures" })
   kind!: keyof typeof MetricKind;
   @Field(() => [String], { description: "Facts it reads: events, orders, items" })
   facts!: string[];
@@ -213,15 +299,17 @@ export class MetricDefinition {
   supportedDimensions!: string[];
 }
 
-@ObjectType()
+@ObjectType({ description: "A dimension of the catalog: something metrics can be split and filtered by" })
 export class DimensionDefinition {
-  @Field(() => String)
+  @Field(() => String, {
+    description: "Catalog key (snake_case), as MetricDefinition.supportedDimensions lists it",
+  })
   key!: string;
   @Field(() => String, { description: "Field of MetricRow and MetricFilterInput" })
   field!: string;
-  @Field(() => LocalizedLabel)
+  @Field(() => LocalizedLabel, { description: "Display names" })
   labels!: LocalizedLabel;
-  @Field(() => String)
+  @Field(() => String, { description: "What the dimension's values are" })
   description!: string;
   @Field(() => Boolean, { description: "Takes a tag or segment key (hasTag, tagValue, inSegment)" })
   parametrised!: boolean;

@@ -11,19 +11,19 @@ registerEnumType(ModelUnitEnum, {
 
 @InputType({ description: "Churn-risk thresholds of the risk bands" })
 export class RiskThresholdsInput {
-  @Field(() => Float, { description: "Churn risk from which a customer is `medium`" })
+  @Field(() => Float, { description: "Churn risk (0–1) from which a customer is `medium`" })
   medium!: number;
 
-  @Field(() => Float, { description: "Churn risk from which a customer is `high`" })
+  @Field(() => Float, { description: "Churn risk (0–1) from which a customer is `high`" })
   high!: number;
 }
 
 @ObjectType({ description: "Churn-risk thresholds of the risk bands" })
 export class RiskThresholds {
-  @Field(() => Float, { description: "Churn risk from which a customer is `medium`" })
+  @Field(() => Float, { description: "Churn risk (0–1) from which a customer is `medium`" })
   medium!: number;
 
-  @Field(() => Float, { description: "Churn risk from which a customer is `high`" })
+  @Field(() => Float, { description: "Churn risk (0–1) from which a customer is `high`" })
   high!: number;
 }
 
@@ -182,15 +182,20 @@ export class UserPrediction {
   @Field(() => String, { description: "The model's key" })
   model!: string;
 
-  @Field(() => Float, { description: "Probability that the customer is still active (BG/NBD P(alive))" })
+  @Field(() => Float, {
+    description: "Probability (0–1) that the customer is still active (BG/NBD P(alive))",
+  })
   pAlive!: number;
 
-  @Field(() => Float, { description: "1 − pAlive" })
+  @Field(() => Float, { description: "1 − pAlive, from 0 to 1" })
   churnRisk!: number;
 
   @Field(() => String, { description: "`low`, `medium` or `high` churn risk, by the model's thresholds" })
   riskBand!: string;
 
-  @Field(() => Float, { description: "Expected value of the customer's future transactions (Gamma-Gamma)" })
+  @Field(() => Float, {
+    description:
+      "Expected value of one of the customer's future transactions (Gamma-Gamma: their mean shrunk toward the population's), in the deployment's currency",
+  })
   expectedAvgSpend!: number;
 }

@@ -4,31 +4,48 @@ import type { UserRecord } from "../users/service";
 import { Connection } from "./connection";
 import { DateTime, JSONScalar } from "./scalars";
 
-@ObjectType()
+@ObjectType({ description: "An identifier linked to a profile; profiles sharing one are merged" })
 export class Identity {
-  @Field(() => String)
+  @Field(() => String, {
+    description:
+      "user_id (the shop's account id), anonymous_id, email, phone, wechat_unionid, wechat_openid or a custom type",
+  })
   type!: string;
 
-  @Field(() => String)
+  @Field(() => String, {
+    description: "The identifier; masked (j***@example.com, 138****5678) for PII types without PII access",
+  })
   value!: string;
 }
 
 /** A unified profile. Fields that read other tables are resolved in `UserResolver` via loaders. */
-@ObjectType()
+@ObjectType({
+  description:
+    "A unified customer profile: every identifier, event and order resolved to one person, including the profiles merged into it",
+})
 export class User {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The profile's id" })
   id!: string;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "When Stratum created the profile (ISO 8601)" })
   createdAt!: Date;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, {
+    description:
+      "Earliest time the person was seen (an event, an order, or the identify call that created the profile), over the profile and those merged into it (ISO 8601)",
+  })
   firstSeenAt!: Date;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, {
+    description:
+      "Latest time the person was seen (an event, an order or a timestamped identify call), over the profile and those merged into it (ISO 8601)",
+  })
   lastSeenAt!: Date;
 
-  @Field(() => JSONScalar)
+  @Field(() => JSONScalar, {
+    description:
+      "Attributes of the person (e.g. city, gender), the most recently observed value per key; PII traits masked without PII access",
+  })
   traits!: Record<string, unknown>;
 
   static from(record: UserRecord): User {
@@ -36,7 +53,7 @@ export class User {
   }
 }
 
-@ObjectType()
+@ObjectType({ description: "A page of profiles, in id order" })
 export class UserConnection extends Connection(User) {}
 
 @ObjectType({ description: "What an erasure removed; all zero when the person had already been erased" })
@@ -56,10 +73,10 @@ export class UserErasure {
   @Field(() => Int, { description: "Events whose PII properties and anonymous id were removed" })
   events!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Tag memberships removed" })
   tagMemberships!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Segment memberships removed" })
   segmentMemberships!: number;
 
   @Field(() => Int, { description: "Audit entries whose payloads held the person's values" })
