@@ -1,10 +1,11 @@
 import { sql } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/client";
 import { notFound } from "../../src/errors";
 import { ExperimentResultsService, experimentStatistics } from "../../src/experiments/results";
 import type { ExperimentDefinition } from "../../src/experiments/types";
 import { describeEachDatabase } from "../helpers/db";
+import { startTestApi, type TestApi } from "../helpers/graphql";
 
 /**
  * Experiment `checkout`, 50/50, from 2026-03-01 to 2026-03-08 (UTC), primary metric buyers,
@@ -173,16 +174,71 @@ describeEachDatabase("experiment results", (db) => {
   });
 
   it("assigns like GrowthBook and is in the experiment only while it runs", async () => {
-    // hash("checkout", "1") computed by GrowthBook's formula is what assignVariant returns; here
+    // GrowthBook's hash of seed "checkout" and unit "1" is 0.4164 (see the API test): control;
     // the dates decide inExperiment.
     const during = await service.assignment("checkout", "1", new Date("2026-03-02T00:00:00Z"));
     const after = await service.assignment("checkout", "1", new Date("2026-03-08T00:00:00Z"));
-    expect(during.inExperiment).toBe(true);
+    expect(during).toEqual({ bucket: 0.4164, variant: "control", inExperiment: true });
     expect(after).toEqual({ ...during, inExperiment: false });
     await expect(service.assignment("checkout", "")).rejects.toMatchObject({
       code: "BAD_USER_INPUT",
       details: { argument: "unitId" },
     });
+  });
+});
+
+describeEachDatabase("experiment results API", (db) => {
+  let api: TestApi;
+  beforeAll(async () => {
+    await loadFixture(db());
+    api = await startTestApi(db());
+  });
+  afterAll(() => api.close());
+
+  it("answers NOT_FOUND while no definition store is connected", async () => {
+    const response = await api.gql(`{ experimentResults(key: "checkout") { key } }`);
+    expect(response.errors?.[0].extensions?.code).toBe("NOT_FOUND");
+    expect(response.errors?.[0].extensions?.argument).toBe("key");
+  });
+
+  it("serves results and assignment over GraphQL with a definition", async () => {
+    api.services.experimentResults = new ExperimentResultsService(db(), load);
+    const response = await api.gql(
+      `query ($asOf: DateTime) {
+        experimentResults(key: "checkout", asOf: $asOf) {
+          excludedUnits srm { pValue warning }
+          variants { key units conversions conversionRate revenuePerUnit absoluteLift relativeLift
+            ci95 { low high } pValue zScore tStatistic metrics { metric test } }
+        }
+        experimentAssignment(key: "checkout", unitId: "1") { bucket variant }
+      }`,
+      { asOf: "2026-03-10T00:00:00Z" },
+    );
+    expect(response.errors).toBeUndefined();
+    const { experimentResults: results, experimentAssignment: assignment } = response.data;
+    expect(results.excludedUnits).toBe(1);
+    expect(results.srm).toEqual({ pValue: 1, warning: false });
+    expect(results.variants[0]).toMatchObject({
+      key: "control",
+      units: 6,
+      conversions: 2,
+      absoluteLift: null,
+      ci95: null,
+    });
+    expect(results.variants[1]).toMatchObject({
+      key: "treatment",
+      units: 6,
+      conversions: 4,
+      revenuePerUnit: 35,
+    });
+    expect(results.variants[1].zScore).toBeCloseTo(1.1547, 4);
+    expect(results.variants[1].metrics).toEqual([
+      { metric: "buyers", test: "Z_TEST" },
+      { metric: "gmv", test: "WELCH_T_TEST" },
+    ]);
+    // fnv1a32(String(fnv1a32("checkout1"))) % 10000 / 10000 = 0.4164, computed with a separate
+    // Python FNV-1a; below 0.5 of a 50/50 split → control.
+    expect(assignment).toEqual({ bucket: 0.4164, variant: "control" });
   });
 });
 
