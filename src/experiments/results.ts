@@ -8,6 +8,7 @@ import {
   type Interval,
   type SampleSummary,
   sampleRatioMismatch,
+  sampleSizePerVariant,
   twoProportionZTest,
   welchTTest,
 } from "./statistics";
@@ -79,6 +80,12 @@ export interface ExperimentResultsRecord {
   /** Units exposed to more than one variant, left out of every count. */
   excludedUnits: number;
   srm: { chiSquare: number; pValue: number; warning: boolean };
+  /**
+   * Units per variant to detect the definition's minimum detectable effect (absolute) on the
+   * control's observed conversion rate, at α 0.05 and power 0.8; null without an effect or
+   * while the control's rate is 0 or 1, or the effect would take it out of (0, 1).
+   */
+  sampleSizePerVariant: number | null;
   variants: VariantResult[];
   sql: string;
   sqlInlined: string;
@@ -155,7 +162,7 @@ function chosenMetrics(
 export function experimentStatistics(
   definition: ExperimentDefinition,
   rows: readonly ExperimentVariantRow[],
-): Pick<ExperimentResultsRecord, "excludedUnits" | "srm" | "variants"> {
+): Pick<ExperimentResultsRecord, "excludedUnits" | "srm" | "sampleSizePerVariant" | "variants"> {
   const metrics = chosenMetrics(definition);
   const control = rows[0];
   const comparisons = rows.map((row, index) =>
@@ -172,6 +179,7 @@ export function experimentStatistics(
   return {
     excludedUnits: control?.excluded_units ?? 0,
     srm: { chiSquare: srm.chiSquare, pValue: srm.pValue, warning: srm.mismatch },
+    sampleSizePerVariant: requiredSampleSize(definition.minimumDetectableEffect, control),
     variants: rows.map((row, index) => {
       const primary = comparisons[index][0];
       const isControl = index === 0;
@@ -200,6 +208,14 @@ export function experimentStatistics(
       };
     }),
   };
+}
+
+function requiredSampleSize(effect: number | null, control: ExperimentVariantRow | undefined): number | null {
+  if (effect === null || !control || control.units === 0) return null;
+  const baseline = control.conversions / control.units;
+  const target = baseline + effect;
+  if (effect === 0 || baseline <= 0 || baseline >= 1 || target <= 0 || target >= 1) return null;
+  return sampleSizePerVariant(baseline, effect).perVariant;
 }
 
 const earlier = (a: Date | null, b: Date | null): Date | null =>

@@ -168,6 +168,13 @@ export class ExperimentResults {
   @Field(() => SampleRatioMismatch)
   srm!: SampleRatioMismatch;
 
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Units per variant to detect the minimum detectable effect on the control's conversion rate (α 0.05, power 0.8); null without an effect or a usable rate",
+  })
+  sampleSizePerVariant!: number | null;
+
   @Field(() => [ExperimentVariantResult], { description: "In the definition's order, the control first" })
   variants!: ExperimentVariantResult[];
 

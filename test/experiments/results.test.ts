@@ -150,6 +150,17 @@ describeEachDatabase("experiment results", (db) => {
     expect(gmv.adjustedPValue).toBe(gmv.pValue);
   });
 
+  it("estimates the sample size from the control's rate only when an effect is set", async () => {
+    expect((await service.results("checkout")).sampleSizePerVariant).toBeNull();
+    // Control rate 1/3, MDE 0.1 → q = 0.4333: (1.959964·√(2·(2/9)) + 0.841621·√(2/9 + 0.245556))²
+    // / 0.01 = (1.306643 + 0.575621)² / 0.01 = 3.542915 / 0.01 = 354.29 → 355.
+    const withEffect = new ExperimentResultsService(db(), async () => ({
+      ...DEFINITION,
+      minimumDetectableEffect: 0.1,
+    }));
+    expect((await withEffect.results("checkout")).sampleSizePerVariant).toBe(355);
+  });
+
   it("finds no sample-ratio mismatch in a 6 / 6 split", async () => {
     expect((await service.results("checkout")).srm).toEqual({ chiSquare: 0, pValue: 1, warning: false });
   });
