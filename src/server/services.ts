@@ -3,6 +3,8 @@ import { PiiPolicy } from "../access/pii";
 import { AnalyticsService } from "../analytics/service";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
+import { notFound } from "../errors";
+import { ExperimentResultsService, type LoadExperimentDefinition } from "../experiments/results";
 import { ActivityService } from "../ingest/activity";
 import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
@@ -39,9 +41,19 @@ export interface Services {
   tags: TagService;
   segments: SegmentService;
   prediction: PredictionService;
+  /** A/B experiment assignment and results. */
+  experimentResults: ExperimentResultsService;
   /** Prometheus metrics of this process (`GET /metrics`). */
   telemetry: Telemetry;
 }
+
+/**
+ * Experiment definitions are stored, versioned and audited by `src/experiments/definitions.ts`;
+ * until that store is connected here, every key is unknown.
+ */
+const noExperimentDefinitions: LoadExperimentDefinition = async (key) => {
+  throw notFound(`no experiment ${key}`, { argument: "key", key });
+};
 
 export function createServices(db: Database, config: StratumConfig): Services {
   const telemetry = new Telemetry(db);
@@ -63,6 +75,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
     tags: new ObservedTagService(db, new RuleService(db), telemetry),
     segments: new ObservedSegmentService(db, new RuleService(db), telemetry),
     prediction: new PredictionService(db, config.timezone),
+    experimentResults: new ExperimentResultsService(db, noExperimentDefinitions),
     telemetry,
   };
 }

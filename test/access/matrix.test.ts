@@ -64,6 +64,9 @@ const EXPECTED: Record<string, Need> = {
   "Mutation.fitPurchaseModel": "edit",
   "Query.purchaseModel": "read",
   "Mutation.refreshSegments": "edit",
+  // experiments: assignment and results for every reading role
+  "Query.experimentAssignment": "read",
+  "Query.experimentResults": "read",
   // ingestion: track / identify / orders / products only
   "Mutation.track": "ingest",
   "Mutation.identify": "ingest",
