@@ -5,6 +5,7 @@ import { notFound } from "../errors";
 import { piiValueTags } from "../rules/pii";
 import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metrics/compile";
 import { isoInTimeZone } from "../semantic/metrics/format";
+import type { MetricPlan, OutputColumn } from "../semantic/metrics/plan";
 import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metrics/query";
 import { compileSql, inlineParams } from "../semantic/sql";
 import { DEFAULT_MAX_BUCKETS } from "../semantic/time";
@@ -26,6 +27,8 @@ export interface MetricAnswerRow {
 
 export interface MetricAnswer {
   rows: MetricAnswerRow[];
+  /** The statement's output columns, from its plan (time, dimensions, metrics and their comparisons). */
+  columns: OutputColumn[];
   /** The compiled, parameterised statement (explain). */
   sql: string;
   params: unknown[];
@@ -67,11 +70,16 @@ export class MetricsService {
   ): Promise<MetricAnswer> {
     const { query, compiled, sql: text, params } = this.explain(request);
     if (options.pii && !options.pii.seesPii) await this.assertPiiAllowed(query, options.pii);
-    const explained = { sql: text, params, sqlInlined: inlineParams(text, params) };
+    const explained = {
+      columns: compiled.plan.output,
+      sql: text,
+      params,
+      sqlInlined: inlineParams(text, params),
+    };
     if (options.execute === false) return { rows: [], ...explained };
     await this.assertKeysExist(query);
     const rows = await this.db.analyticalQuery(compiled.statement);
-    return { rows: rows.map((row) => toAnswerRow(row, compiled, query.timezone)), ...explained };
+    return { rows: rows.map((row) => toAnswerRow(row, compiled.plan, query.timezone)), ...explained };
   }
 
   private async assertPiiAllowed(query: MetricQuery, pii: PiiAccess): Promise<void> {
@@ -142,27 +150,19 @@ function filterRefs(filter: MetricFilter): DimensionRef[] {
 const toNumber = (value: unknown): number | null =>
   value === null || value === undefined ? null : typeof value === "number" ? value : Number(value);
 
-function toAnswerRow(
-  row: Record<string, unknown>,
-  compiled: CompiledMetricQuery,
-  timezone: string,
-): MetricAnswerRow {
-  const bucket = row.bucket instanceof Date ? row.bucket : new Date(String(row.bucket));
+function toAnswerRow(row: Record<string, unknown>, plan: MetricPlan, timezone: string): MetricAnswerRow {
+  let bucket: Date | undefined;
   const values: Record<string, number | null> = {};
   const previous: Record<string, number | null> = {};
   const change: Record<string, number | null> = {};
-  for (const metric of compiled.metrics) {
-    values[metric.key] = toNumber(row[metric.key]);
-    if (compiled.compare) {
-      previous[metric.key] = toNumber(row[`previous_${metric.key}`]);
-      change[metric.key] = toNumber(row[`change_${metric.key}`]);
-    }
+  const byRole = { value: values, previous, change };
+  const dimensions: unknown[] = [];
+  for (const column of plan.output) {
+    if (column.role === "bucket") {
+      const value = row[column.name];
+      bucket = value instanceof Date ? value : new Date(String(value));
+    } else if (column.role === "dimension") dimensions.push(row[column.name] ?? null);
+    else byRole[column.role][column.metric as string] = toNumber(row[column.name]);
   }
-  return {
-    time: isoInTimeZone(bucket, timezone),
-    dimensions: compiled.dimensionColumns.map((column) => row[column] ?? null),
-    values,
-    previous,
-    change,
-  };
+  return { time: isoInTimeZone(bucket as Date, timezone), dimensions, values, previous, change };
 }

@@ -67,42 +67,44 @@ export type Expr =
 /** `any` is a trait or event property of unknown type: compared as text or as a number. */
 export type ExprType = "boolean" | "number" | "text" | "timestamp" | "null" | "any";
 
+/**
+ * A checked rule: every node carries `valueType`, the type the checker gave it
+ * (`checker.ts` `checkRule`), so the compiler reads types instead of recomputing them.
+ */
+export type TypedExpr = Annotated<Expr>;
+type Annotated<N> = N extends Expr
+  ? { [K in keyof N]: N[K] extends Expr ? TypedExpr : N[K] } & { valueType: ExprType }
+  : never;
+
+/** The direct subexpressions of a node, left to right (what every walk of a rule descends into). */
+export function children<E extends Expr>(expr: E): E[];
+export function children(expr: Expr): Expr[] {
+  switch (expr.type) {
+    case "and":
+    case "or":
+    case "compare":
+      return [expr.left, expr.right];
+    case "not":
+    case "days_since":
+      return [expr.arg];
+    case "in":
+    case "within":
+      return [expr.value];
+    case "between":
+      return [expr.value, expr.low, expr.high];
+    default:
+      return [];
+  }
+}
+
 /** Every tag and segment key a rule refers to (for existence checks and cycle detection). */
 export function references(expr: Expr): { tags: string[]; segments: string[] } {
   const tags = new Set<string>();
   const segments = new Set<string>();
   const visit = (node: Expr): void => {
-    switch (node.type) {
-      case "has_tag":
-        tags.add(node.key);
-        return;
-      case "in_segment":
-        segments.add(node.key);
-        return;
-      case "and":
-      case "or":
-      case "compare":
-        visit(node.left);
-        visit(node.right);
-        return;
-      case "not":
-        visit(node.arg);
-        return;
-      case "days_since":
-        visit(node.arg);
-        return;
-      case "in":
-      case "within":
-        visit(node.value);
-        return;
-      case "between":
-        visit(node.value);
-        visit(node.low);
-        visit(node.high);
-        return;
-      default:
-        return;
-    }
+    if (node.type === "has_tag") tags.add(node.key);
+    else if (node.type === "in_segment") segments.add(node.key);
+    else children(node).forEach(visit);
   };
   visit(expr);
   return { tags: [...tags], segments: [...segments] };

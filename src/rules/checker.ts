@@ -1,5 +1,13 @@
 import { RFM_SEGMENTS } from "../analytics/rfm";
-import type { Expr, ExprType, Position, Source } from "./ast";
+import {
+  type AggregateFn,
+  children,
+  type Expr,
+  type ExprType,
+  type Position,
+  type Source,
+  type TypedExpr,
+} from "./ast";
 import {
   EVENT_COLUMNS,
   KNOWN_EVENT_PROPERTIES,
@@ -15,11 +23,32 @@ import { ruleInvalid } from "./errors";
 /** What a rule may refer to, gathered by the service before checking (the checker does no I/O). */
 export interface RuleEnvironment {
   /** Trait keys beyond `KNOWN_TRAITS` that some profile has. */
-  extraTraits: ReadonlySet<string>;
+  extraTraits: NameSet;
   /** Active tag keys and active segment keys. */
-  tags: ReadonlySet<string>;
-  segments: ReadonlySet<string>;
+  tags: NameSet;
+  segments: NameSet;
+  /**
+   * A rule already stored: it was checked when it was stored, so only its types are computed
+   * again; names, windows and listed values are not refused (a refresh evaluates it as it
+   * always did, and what the database cannot evaluate is reported by the refresh).
+   */
+  stored?: boolean;
 }
+
+type NameSet = Pick<ReadonlySet<string>, "has">;
+const everyName: NameSet = { has: () => true };
+
+/**
+ * For rules already stored (a refresh types them again for the compiler): a name gone since
+ * must not stop a refresh (`has_tag` of an archived tag is simply false), so every name is
+ * accepted, and only types are checked.
+ */
+export const STORED_RULE_NAMES: RuleEnvironment = {
+  extraTraits: everyName,
+  tags: everyName,
+  segments: everyName,
+  stored: true,
+};
 
 /** RULE tags and segments need a boolean rule; VALUE tags a number, text or time. */
 export type RulePurpose = "boolean" | "value";
@@ -54,8 +83,8 @@ function checkWindow(days: number | undefined, at?: Position): void {
   }
 }
 
-function checkSource(source: Source, fn: string, at?: Position): ExprType | undefined {
-  checkWindow(source.withinDays, source.at ?? at);
+function checkSource(source: Source, fn: string, env: RuleEnvironment, at?: Position): ExprType | undefined {
+  if (!env.stored) checkWindow(source.withinDays, source.at ?? at);
   if (source.fact === "orders") {
     if (source.field !== undefined && !(source.field in ORDER_FIELDS)) {
       throw ruleInvalid(
@@ -64,7 +93,7 @@ function checkSource(source: Source, fn: string, at?: Position): ExprType | unde
       );
     }
   } else {
-    if (source.event.length === 0 || source.event.length > 200)
+    if (!env.stored && (source.event.length === 0 || source.event.length > 200))
       throw ruleInvalid("An event name must have 1 to 200 characters", source.at ?? at);
     for (const filter of source.filters) {
       const type = EVENT_COLUMNS[filter.property]?.type ?? KNOWN_EVENT_PROPERTIES[filter.property] ?? "any";
@@ -87,36 +116,44 @@ function checkSource(source: Source, fn: string, at?: Position): ExprType | unde
   return type;
 }
 
-function typeOf(expr: Expr, env: RuleEnvironment): ExprType {
+/** The node annotated with its type (and its subexpressions with theirs); throws RULE_INVALID. */
+export function typed(expr: Expr, env: RuleEnvironment): TypedExpr {
   const at = expr.at;
+  const leaf = (valueType: ExprType) => ({ ...expr, valueType }) as TypedExpr;
   switch (expr.type) {
     case "literal":
-      return literalType(expr.value);
+      return leaf(literalType(expr.value));
     case "and":
-    case "or":
-      for (const side of [expr.left, expr.right]) {
-        if (typeOf(side, env) !== "boolean")
+    case "or": {
+      const [left, right] = [expr.left, expr.right].map((side) => {
+        const checked = typed(side, env);
+        if (checked.valueType !== "boolean")
           throw ruleInvalid(`Both sides of "${expr.type}" must be conditions`, side.at ?? at);
-      }
-      return "boolean";
-    case "not":
-      if (typeOf(expr.arg, env) !== "boolean")
-        throw ruleInvalid(`"not" needs a condition`, expr.arg.at ?? at);
-      return "boolean";
+        return checked;
+      });
+      return { ...expr, left, right, valueType: "boolean" };
+    }
+    case "not": {
+      const arg = typed(expr.arg, env);
+      if (arg.valueType !== "boolean") throw ruleInvalid(`"not" needs a condition`, expr.arg.at ?? at);
+      return { ...expr, arg, valueType: "boolean" };
+    }
     case "compare": {
-      const left = typeOf(expr.left, env);
-      const right = typeOf(expr.right, env);
+      const leftNode = typed(expr.left, env);
+      const rightNode = typed(expr.right, env);
+      const [left, right] = [leftNode.valueType, rightNode.valueType];
       if (!compatible(left, right)) throw ruleInvalid(`Cannot compare ${left} with ${right}`, at);
       const ordered = expr.op !== "=" && expr.op !== "!=";
       if (ordered && (left === "boolean" || right === "boolean"))
         throw ruleInvalid(`"${expr.op}" does not apply to conditions`, at);
-      return "boolean";
+      return { ...expr, left: leftNode, right: rightNode, valueType: "boolean" };
     }
     case "in": {
-      const type = typeOf(expr.value, env);
+      const value = typed(expr.value, env);
+      const type = value.valueType;
       if (type === "boolean" || type === "timestamp")
         throw ruleInvalid(`"in" does not apply to ${type} values`, at);
-      if (expr.value.type === "prediction" && expr.value.field === "risk_band") {
+      if (!env.stored && expr.value.type === "prediction" && expr.value.field === "risk_band") {
         const unknown = expr.list.find((item) => !(RISK_BANDS as readonly unknown[]).includes(item));
         if (unknown !== undefined)
           throw ruleInvalid(
@@ -124,7 +161,7 @@ function typeOf(expr: Expr, env: RuleEnvironment): ExprType {
             at,
           );
       }
-      if (expr.value.type === "rfm_segment") {
+      if (!env.stored && expr.value.type === "rfm_segment") {
         const unknown = expr.list.find((item) => !(RFM_SEGMENTS as readonly unknown[]).includes(item));
         if (unknown !== undefined)
           throw ruleInvalid(
@@ -136,18 +173,21 @@ function typeOf(expr: Expr, env: RuleEnvironment): ExprType {
         if (!compatible(type, literalType(item)))
           throw ruleInvalid(`The list mixes ${type} with ${literalType(item)}`, at);
       }
-      return "boolean";
+      return { ...expr, value, valueType: "boolean" };
     }
     case "between": {
-      const types = [expr.value, expr.low, expr.high].map((node) => typeOf(node, env));
-      if (!types.every(isNumeric)) throw ruleInvalid(`"between" needs numbers`, at);
-      return "boolean";
+      const [value, low, high] = [expr.value, expr.low, expr.high].map((node) => typed(node, env));
+      if (![value, low, high].every((node) => isNumeric(node.valueType)))
+        throw ruleInvalid(`"between" needs numbers`, at);
+      return { ...expr, value, low, high, valueType: "boolean" };
     }
-    case "within":
-      checkWindow(expr.days, at);
-      if (typeOf(expr.value, env) !== "timestamp")
+    case "within": {
+      if (!env.stored) checkWindow(expr.days, at);
+      const value = typed(expr.value, env);
+      if (value.valueType !== "timestamp")
         throw ruleInvalid(`"within" needs a time, such as user.first_seen`, at);
-      return "boolean";
+      return { ...expr, value, valueType: "boolean" };
+    }
     case "user": {
       const field = USER_FIELDS[expr.field];
       if (!field)
@@ -155,52 +195,28 @@ function typeOf(expr: Expr, env: RuleEnvironment): ExprType {
           `Unknown user field "${expr.field}"; known: ${Object.keys(USER_FIELDS).join(", ")}`,
           at,
         );
-      return field.type;
+      return leaf(field.type);
     }
     case "trait":
-      if (expr.name in KNOWN_TRAITS) return KNOWN_TRAITS[expr.name];
-      if (env.extraTraits.has(expr.name)) return "any";
+      if (expr.name in KNOWN_TRAITS) return leaf(KNOWN_TRAITS[expr.name]);
+      if (env.extraTraits.has(expr.name)) return leaf("any");
       throw ruleInvalid(`Unknown trait "${expr.name}"`, at);
-    case "aggregate": {
-      const fieldType = checkSource(expr.source, expr.fn, at);
-      switch (expr.fn) {
-        case "count":
-          return "number";
-        case "exists":
-          return "boolean";
-        case "sum":
-        case "avg":
-          if (!isNumeric(fieldType ?? "text"))
-            throw ruleInvalid(`${expr.fn}(…) needs a numeric field, not ${fieldType}`, at);
-          return "number";
-        case "min":
-        case "max":
-          if (fieldType === "timestamp") return "timestamp";
-          if (!isNumeric(fieldType ?? "text"))
-            throw ruleInvalid(`${expr.fn}(…) needs a numeric or time field`, at);
-          return "number";
-        case "first":
-        case "last":
-          return fieldType === "any" ? "text" : (fieldType as ExprType);
-        case "most_frequent":
-          if (fieldType === "timestamp")
-            throw ruleInvalid("most_frequent(…) needs a text or numeric field", at);
-          return "text";
-      }
-      return "null";
-    }
-    case "days_since":
-      if (typeOf(expr.arg, env) !== "timestamp")
+    case "aggregate":
+      return leaf(aggregateType(expr.fn, checkSource(expr.source, expr.fn, env, at), at));
+    case "days_since": {
+      const arg = typed(expr.arg, env);
+      if (arg.valueType !== "timestamp")
         throw ruleInvalid("days_since(…) needs a time, such as last(orders.placed_at)", at);
-      return "number";
+      return { ...expr, arg, valueType: "number" };
+    }
     case "has_tag":
       if (!env.tags.has(expr.key)) throw ruleInvalid(`Unknown tag "${expr.key}"`, at);
-      return "boolean";
+      return leaf("boolean");
     case "in_segment":
       if (!env.segments.has(expr.key)) throw ruleInvalid(`Unknown segment "${expr.key}"`, at);
-      return "boolean";
+      return leaf("boolean");
     case "rfm_segment":
-      return "text";
+      return leaf("text");
     case "prediction": {
       const field = Object.hasOwn(PREDICTION_FIELDS, expr.field) ? PREDICTION_FIELDS[expr.field] : undefined;
       if (!field)
@@ -208,27 +224,53 @@ function typeOf(expr: Expr, env: RuleEnvironment): ExprType {
           `Unknown field "predict.${expr.field}"; known: ${Object.keys(PREDICTION_FIELDS).join(", ")}`,
           at,
         );
-      return field.type;
+      return leaf(field.type);
     }
   }
 }
 
-/** Type-checks a rule for its purpose; returns its type or throws RULE_INVALID. */
+function aggregateType(fn: AggregateFn, fieldType: ExprType | undefined, at?: Position): ExprType {
+  switch (fn) {
+    case "count":
+      return "number";
+    case "exists":
+      return "boolean";
+    case "sum":
+    case "avg":
+      if (!isNumeric(fieldType ?? "text"))
+        throw ruleInvalid(`${fn}(…) needs a numeric field, not ${fieldType}`, at);
+      return "number";
+    case "min":
+    case "max":
+      if (fieldType === "timestamp") return "timestamp";
+      if (!isNumeric(fieldType ?? "text")) throw ruleInvalid(`${fn}(…) needs a numeric or time field`, at);
+      return "number";
+    case "first":
+    case "last":
+      return fieldType === "any" ? "text" : (fieldType as ExprType);
+    case "most_frequent":
+      if (fieldType === "timestamp") throw ruleInvalid("most_frequent(…) needs a text or numeric field", at);
+      return "text";
+  }
+}
+
+/** Type-checks a rule for its purpose; returns it typed (`valueType` on every node) or throws RULE_INVALID. */
 export function checkRule(
   expr: Expr,
   purpose: RulePurpose,
   env: RuleEnvironment,
   anyPurpose = false,
-): ExprType {
-  const type = typeOf(expr, env);
-  if (anyPurpose && type === "boolean") return type;
+): TypedExpr {
+  const checked = typed(expr, env);
+  const type = checked.valueType;
+  if (anyPurpose && type === "boolean") return checked;
   if (purpose === "boolean" && type !== "boolean") {
     throw ruleInvalid(`The rule must be a condition (true or false), not a ${type} value`, expr.at);
   }
   if (purpose === "value" && (type === "boolean" || type === "null")) {
     throw ruleInvalid("A value tag's rule must compute a number, text or time, not a condition", expr.at);
   }
-  return type;
+  return checked;
 }
 
 /**
@@ -242,38 +284,13 @@ export function referencedKeys(expr: Expr): { traits: string[]; eventProperties:
     if (!Object.hasOwn(EVENT_COLUMNS, name)) eventProperties.add(name);
   };
   const visit = (node: Expr): void => {
-    switch (node.type) {
-      case "trait":
-        traits.add(node.name);
-        return;
-      case "aggregate":
-        if (node.source.fact === "event") {
-          for (const filter of node.source.filters) property(filter.property);
-          if (node.source.field !== undefined) property(node.source.field);
-        }
-        return;
-      case "and":
-      case "or":
-      case "compare":
-        visit(node.left);
-        visit(node.right);
-        return;
-      case "not":
-      case "days_since":
-        visit(node.arg);
-        return;
-      case "in":
-      case "within":
-        visit(node.value);
-        return;
-      case "between":
-        visit(node.value);
-        visit(node.low);
-        visit(node.high);
-        return;
-      default:
-        return;
-    }
+    if (node.type === "trait") traits.add(node.name);
+    else if (node.type === "aggregate") {
+      if (node.source.fact === "event") {
+        for (const filter of node.source.filters) property(filter.property);
+        if (node.source.field !== undefined) property(node.source.field);
+      }
+    } else children(node).forEach(visit);
   };
   visit(expr);
   return { traits: [...traits], eventProperties: [...eventProperties] };

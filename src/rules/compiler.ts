@@ -3,11 +3,18 @@ import { rfmScores } from "../analytics/rfm";
 import { countedOrders, resolvedEvents } from "../semantic/facts";
 import { currentPurchaseScores } from "../semantic/prediction";
 import { joinSql } from "../semantic/sql";
-import type { AggregateFn, Expr, ExprType, Literal, Source } from "./ast";
+import {
+  type AggregateFn,
+  children,
+  type Expr,
+  type ExprType,
+  type Literal,
+  type Source,
+  type TypedExpr,
+} from "./ast";
 import {
   EVENT_COLUMNS,
   KNOWN_EVENT_PROPERTIES,
-  KNOWN_TRAITS,
   ORDER_FIELDS,
   PREDICTION_FIELDS,
   USER_FIELDS,
@@ -36,9 +43,9 @@ export interface RuleCompilation {
   /** `select user_id, traits, first_seen_at, last_seen_at, created_at, f0, … [, rfm_segment]`. */
   features: SQL;
   /** A rule's value (boolean condition or computed value) over the feature row `rf`. */
-  expression(expr: Expr): SQL;
+  expression(expr: TypedExpr): SQL;
   /** A VALUE tag's value as text (null = not a member). */
-  valueText(expr: Expr): SQL;
+  valueText(expr: TypedExpr): SQL;
 }
 
 interface Feature {
@@ -181,34 +188,8 @@ const aggregateKey = (expr: Extract<Expr, { type: "aggregate" }>): string =>
 
 /** Calls `visit` with every leaf of a rule that needs a feature column (aggregates, RFM, predictions). */
 function visitFeatureLeaves(expr: Expr, visit: (leaf: Expr) => void): void {
-  switch (expr.type) {
-    case "aggregate":
-    case "rfm_segment":
-    case "prediction":
-      visit(expr);
-      return;
-    case "and":
-    case "or":
-    case "compare":
-      visitFeatureLeaves(expr.left, visit);
-      visitFeatureLeaves(expr.right, visit);
-      return;
-    case "not":
-    case "days_since":
-      visitFeatureLeaves(expr.arg, visit);
-      return;
-    case "in":
-    case "within":
-      visitFeatureLeaves(expr.value, visit);
-      return;
-    case "between":
-      visitFeatureLeaves(expr.value, visit);
-      visitFeatureLeaves(expr.low, visit);
-      visitFeatureLeaves(expr.high, visit);
-      return;
-    default:
-      return;
-  }
+  if (expr.type === "aggregate" || expr.type === "rfm_segment" || expr.type === "prediction") visit(expr);
+  else for (const child of children(expr)) visitFeatureLeaves(child, visit);
 }
 
 /** The distinct aggregates of a rule, by identity (the feature columns it needs). */
@@ -220,7 +201,8 @@ export function aggregateKeys(expr: Expr): Set<string> {
   return keys;
 }
 
-export function compileRules(rules: readonly Expr[], options: CompileOptions): RuleCompilation {
+/** `rules` as the checker typed them (`checkRule`, `typed`): the compiler reads each node's `valueType`. */
+export function compileRules(rules: readonly TypedExpr[], options: CompileOptions): RuleCompilation {
   const asOf = sql`${options.asOf.toISOString()}::timestamptz`;
   const features = new Map<string, Feature>();
   let usesRfm = false;
@@ -305,54 +287,35 @@ export function compileRules(rules: readonly Expr[], options: CompileOptions): R
   const featuresSql = sql`select ${joinSql(columns)} from users u${sql.join(joins)}
     where u.merged_into is null and ${userFilter}`;
 
-  const typeOfLeaf = (expr: Expr): ExprType => {
-    switch (expr.type) {
-      case "literal":
-        return expr.value === null ? "null" : typeof expr.value === "number" ? "number" : "text";
-      case "trait":
-        return KNOWN_TRAITS[expr.name] ?? "any";
-      case "aggregate":
-        if (expr.fn === "count" || expr.fn === "sum" || expr.fn === "avg") return "number";
-        if (expr.fn === "min" || expr.fn === "max")
-          return sourceFieldType(expr.source) === "timestamp" ? "timestamp" : "number";
-        if (expr.fn === "most_frequent") return "text";
-        return sourceFieldType(expr.source) === "any" ? "text" : (sourceFieldType(expr.source) as ExprType);
-      case "days_since":
-        return "number";
-      case "user":
-        return "timestamp";
-      case "rfm_segment":
-        return "text";
-      case "prediction":
-        return PREDICTION_FIELDS[expr.field].type;
-      default:
-        return "boolean";
-    }
-  };
+  /**
+   * The type a node compares as: its checked type, except that a boolean literal compares as
+   * text (the other side of such a comparison is a trait or property, read as text).
+   */
+  const comparedAs = (expr: TypedExpr): ExprType =>
+    expr.type === "literal" && typeof expr.value === "boolean" ? "text" : expr.valueType;
 
   /** Value of an operand, coerced to numeric when `as` is number. */
-  const operand = (expr: Expr, as: ExprType): SQL => {
+  const operand = (expr: TypedExpr, as: ExprType): SQL => {
     if (expr.type === "literal") return literalSql(expr.value, as);
     if (expr.type === "trait") {
       const text = sql`(rf.traits ->> ${expr.name}::text)`;
       return as === "number" ? numericOf(text) : text;
     }
     const value = compile(expr);
-    if (as === "text" && expr.type === "aggregate" && typeOfLeaf(expr) === "any")
-      return sql`(${value})::text`;
+    if (as === "text" && expr.type === "aggregate" && expr.valueType === "any") return sql`(${value})::text`;
     return value;
   };
 
   /** The comparison type of two sides: numeric when either is numeric, else their own. */
-  const sideType = (...nodes: Expr[]): ExprType => {
-    const types = nodes.map(typeOfLeaf);
+  const sideType = (...nodes: TypedExpr[]): ExprType => {
+    const types = nodes.map(comparedAs);
     if (types.includes("number")) return "number";
     if (types.includes("timestamp")) return "timestamp";
     if (types.includes("text") || types.includes("any")) return "text";
     return "boolean";
   };
 
-  const compile = (expr: Expr): SQL => {
+  const compile = (expr: TypedExpr): SQL => {
     switch (expr.type) {
       case "literal":
         return typeof expr.value === "boolean" ? sql`${expr.value}::boolean` : literalSql(expr.value, "text");
@@ -404,7 +367,7 @@ export function compileRules(rules: readonly Expr[], options: CompileOptions): R
     expression: compile,
     valueText(expr) {
       const value = compile(expr);
-      if (typeOfLeaf(expr) === "timestamp") {
+      if (expr.valueType === "timestamp") {
         return sql`to_char((${value}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
       }
       return sql`(${value})::text`;

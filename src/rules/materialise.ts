@@ -3,7 +3,8 @@ import type { Database } from "../db/client";
 import { ErrorCode, StratumError } from "../errors";
 import { joinSql } from "../semantic/sql";
 import { logger } from "../server/logger";
-import { type Expr, references } from "./ast";
+import { type Expr, references, type TypedExpr } from "./ast";
+import { STORED_RULE_NAMES, typed } from "./checker";
 import { aggregateKeys, compileRules, type RuleCompilation } from "./compiler";
 import { parseRuleInput } from "./service";
 
@@ -20,7 +21,8 @@ import { parseRuleInput } from "./service";
 export interface MaterialiseTarget {
   kind: "tag" | "segment";
   key: string;
-  expr: Expr;
+  /** The stored rule, typed again (`STORED_RULE_NAMES`) for the compiler. */
+  expr: TypedExpr;
   /** VALUE tags store the computed value; everything else is a boolean membership. */
   valued: boolean;
 }
@@ -349,9 +351,10 @@ export async function definitionTargets(
   const failed: MaterialiseFailure[] = [];
   for (const row of rows) {
     try {
-      targets.push({ kind: row.kind, key: row.key, expr: parseRuleInput(row.rule).expr, valued: row.valued });
+      const expr = typed(parseRuleInput(row.rule).expr, STORED_RULE_NAMES);
+      targets.push({ kind: row.kind, key: row.key, expr, valued: row.valued });
     } catch (error) {
-      // A rule stored earlier that no longer parses: reported, and the others still refresh.
+      // A rule stored earlier that no longer parses or types: reported, and the others still refresh.
       failed.push(failureOf(row, error));
     }
   }

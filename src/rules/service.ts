@@ -5,7 +5,7 @@ import { badInput, limitExceeded, StratumError } from "../errors";
 import { MAX_PAGE_SIZE } from "../pagination";
 import { explainSql, joinSql } from "../semantic/sql";
 import { UNSTORABLE_MESSAGES, unstorable } from "../text";
-import { type Expr, type ExprType, references } from "./ast";
+import { type Expr, type ExprType, references, type TypedExpr } from "./ast";
 import { KNOWN_TRAITS } from "./catalog";
 import { checkRule, type RuleEnvironment, type RulePurpose, referencedKeys } from "./checker";
 import { compileRules } from "./compiler";
@@ -16,7 +16,10 @@ import { parseRule } from "./parser";
 export type DefinitionKind = "tag" | "segment";
 
 export interface CheckedRule {
+  /** As parsed (what clients see as the rule's AST). */
   expr: Expr;
+  /** As checked: every node annotated with its type, for the compiler. */
+  typed: TypedExpr;
   /** The rule as stored and shown: as written, or printed from the JSON form. */
   text: string;
   type: ExprType;
@@ -80,9 +83,9 @@ export class RuleService {
       tags: new Set(definitions.filter((d) => d.kind === "tag").map((d) => d.key)),
       segments: new Set(definitions.filter((d) => d.kind === "segment").map((d) => d.key)),
     };
-    const type = purpose === "any" ? checkRule(expr, "value", env, true) : checkRule(expr, purpose, env);
+    const typed = purpose === "any" ? checkRule(expr, "value", env, true) : checkRule(expr, purpose, env);
     if (owner) this.refuseCycles(owner, expr, definitions);
-    return { expr, text, type };
+    return { expr, typed, text, type: typed.valueType };
   }
 
   private async extraTraits(expr: Expr, db: Database): Promise<Set<string>> {
@@ -197,9 +200,9 @@ export class RuleService {
     asOf: Date = new Date(),
   ): Promise<string | boolean | null> {
     const checked = await this.check(input, "any");
-    const compiled = compileRules([checked.expr], { asOf, userIds: [userId] });
+    const compiled = compileRules([checked.typed], { asOf, userIds: [userId] });
     const value =
-      checked.type === "boolean" ? compiled.expression(checked.expr) : compiled.valueText(checked.expr);
+      checked.type === "boolean" ? compiled.expression(checked.typed) : compiled.valueText(checked.typed);
     const [row] = await this.db.analyticalQuery<{ value: string | boolean | null }>(
       sql`select ${value} as value from (${compiled.features}) rf`,
     );
@@ -208,11 +211,11 @@ export class RuleService {
   }
 
   private matchingQuery(checked: CheckedRule, asOf: Date, columns: SQL): SQL {
-    const compiled = compileRules([checked.expr], { asOf });
+    const compiled = compileRules([checked.typed], { asOf });
     const condition =
       checked.type === "boolean"
-        ? compiled.expression(checked.expr)
-        : sql`(${compiled.expression(checked.expr)}) is not null`;
+        ? compiled.expression(checked.typed)
+        : sql`(${compiled.expression(checked.typed)}) is not null`;
     return sql`select ${columns} from (${compiled.features}) rf where ${condition}`;
   }
 }

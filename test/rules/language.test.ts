@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { STORED_RULE_NAMES, typed } from "../../src/rules/checker";
 import { compileRules } from "../../src/rules/compiler";
 import { printRule, ruleFromJson } from "../../src/rules/json";
 import { parseRule } from "../../src/rules/parser";
@@ -48,7 +49,9 @@ describe("rule parser", () => {
     const json = JSON.parse(JSON.stringify(expr));
     expect(json.left.left.source.filters[0].property).toBe("$browser");
     expect(printRule(ruleFromJson(json))).toBe(`(${text})`);
-    const { sql: compiled, params } = compileSql(compileRules([expr], { asOf: T }).features);
+    const { sql: compiled, params } = compileSql(
+      compileRules([typed(expr, STORED_RULE_NAMES)], { asOf: T }).features,
+    );
     expect(compiled).not.toContain("$browser");
     expect(params).toEqual(expect.arrayContaining(["$browser", "$current_url"]));
     // `$` starts a name only: it is no operator or quote, so nothing can follow it into SQL.
@@ -84,7 +87,7 @@ describe("rule parser", () => {
 
   it("compiles one shared pass per fact and binds every rule value as a parameter", () => {
     const exprs = [EXAMPLES.views, EXAMPLES.beauty, EXAMPLES.dwell, EXAMPLES.spend, EXAMPLES.repeat].map(
-      parseRule,
+      (text) => typed(parseRule(text), STORED_RULE_NAMES),
     );
     const compiled = compileRules(exprs, { asOf: T });
     const { sql: text, params } = compileSql(compiled.features);
@@ -106,7 +109,10 @@ describe("rule parser", () => {
         "2026-01-30T12:00:00.000Z",
       ]),
     );
-    const hostile = parseRule(`trait.city = "'; drop table users; --" and trait.name = "\\\\'"`);
+    const hostile = typed(
+      parseRule(`trait.city = "'; drop table users; --" and trait.name = "\\\\'"`),
+      STORED_RULE_NAMES,
+    );
     const where = compileSql(sql`${compileRules([hostile], { asOf: T }).expression(hostile)}`);
     expect(where.sql).not.toContain("drop table");
     expect(where.params).toContain("'; drop table users; --");

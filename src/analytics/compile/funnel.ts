@@ -13,9 +13,20 @@ import {
   resolveBreakdown,
   segmentFilter,
 } from "./common";
+import { type FunnelModeBuilder, raw, type StepGroups, type ValidExclusion } from "./funnel/base";
+import { orderedFunnel } from "./funnel/ordered";
+import { strictFunnel } from "./funnel/strict";
+import { unorderedFunnel } from "./funnel/unordered";
 
 export const FUNNEL_MODES = ["ORDERED", "STRICT", "UNORDERED"] as const;
 export type FunnelMode = (typeof FUNNEL_MODES)[number];
+
+/** One builder per mode (`funnel/`): entry, scanned events, attempt walk, exclusion rule. */
+const FUNNEL_MODE_BUILDERS: Record<FunnelMode, FunnelModeBuilder> = {
+  ORDERED: orderedFunnel,
+  STRICT: strictFunnel,
+  UNORDERED: unorderedFunnel,
+};
 
 /** Window units in seconds; a MONTH is 30 days, so windows do not depend on the calendar. */
 export const WINDOW_UNIT_SECONDS = {
@@ -91,8 +102,9 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
   const mode = definition.mode ?? "ORDERED";
   if (!FUNNEL_MODES.includes(mode))
     throw badInput(`mode must be one of ${FUNNEL_MODES.join(", ")}`, { field: "mode" });
+  const builder = FUNNEL_MODE_BUILDERS[mode];
   const windowSeconds = validateWindow(definition.window);
-  const exclusions = validateExclusions(definition.exclusions, steps.length, mode);
+  const exclusions = validateExclusions(definition.exclusions, steps.length, builder);
   const breakdown = definition.breakdown ? resolveBreakdown(definition.breakdown, "breakdown") : null;
   const bounds = rangeBounds(definition.timeRange, definition.timezone);
   const window = sql`make_interval(secs => ${windowSeconds}::int)`;
@@ -108,13 +120,7 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
     ...exclusions.map((_, j) => sql`count(*) filter (where x${raw(j)}) over w as cx${raw(j)}`),
   ];
   const inRange = sql`ts >= ${bounds.from} and ts < ${bounds.to}`;
-  const entry =
-    mode === "UNORDERED"
-      ? sql`(${joinSql(
-          groups.list.map((_, g) => sql.raw(`g${g}`)),
-          sql` or `,
-        )}) and ${inRange}`
-      : sql`g${raw(groups.ofStep[0])} and ${inRange}`;
+  const entry = builder.entry(groups, inRange);
   const arrays = [
     sql`array_agg(ts) as ts`,
     ...groups.list.flatMap((_, g) => [
@@ -128,14 +134,10 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
     sql`array_agg(seq) filter (where ${entry}) as entries`,
     ...(breakdown?.kind === "EVENT" ? [sql`array_agg(bd) as bd`] : []),
   ];
-  // STRICT needs every event of the user to see what lies between two steps.
-  const nameFilter = mode === "STRICT" ? sql`true` : sql`f.name = any(${toTextArray(names)}::text[])`;
+  const nameFilter = builder.scanned(sql`${toTextArray(names)}`);
   const eventBreakdown = breakdown?.kind === "EVENT" ? sql`, ${breakdown.expression} as bd` : sql``;
 
-  const attempt =
-    mode === "UNORDERED"
-      ? unorderedAttempt(groups, steps.length, exclusions, window)
-      : orderedAttempt(groups, steps.length, mode, exclusions, window);
+  const attempt = builder.attempt(groups, steps.length, exclusions, window);
   const entryBreakdown = breakdown?.kind === "EVENT" ? sql`u.bd[e.q0]` : sql`null::text`;
   const reachedSteps = sql`cardinality(${attempt.times})`;
   // A void attempt goes on to the first step after its excluded event, and no further.
@@ -199,15 +201,6 @@ order by is_total desc, c0 desc, breakdown`;
   return { statement, stepCount: steps.length, eventNames: names, hasBreakdown: breakdown !== null };
 }
 
-const raw = (n: number) => sql.raw(String(n));
-
-/** Identical step definitions share one group (one flag, one set of arrays). */
-interface StepGroups {
-  list: Array<{ matcher: EventMatcher; size: number }>;
-  /** The group of each step. */
-  ofStep: number[];
-}
-
 function stepGroups(steps: EventMatcher[]): StepGroups {
   const list: StepGroups["list"] = [];
   const keys: string[] = [];
@@ -222,97 +215,6 @@ function stepGroups(steps: EventMatcher[]): StepGroups {
     return g;
   });
   return { list, ofStep };
-}
-
-interface AttemptSql {
-  /** LATERAL joins after `unnest(u.entries) as e(q0)` (per-user arrays are `u.*`). */
-  hops: SQL;
-  /** The attempt's step times in order (`times[k + 1]` = when step k was done). */
-  times: SQL;
-  /** Per exclusion: whether it voids the attempt, and how many steps were done before its event. */
-  voids: Array<{ voided: SQL; stepsBefore: SQL }>;
-}
-
-/** ORDERED / STRICT: hop from the entry to each step's event; `q{k}` is its position or null. */
-function orderedAttempt(
-  groups: StepGroups,
-  stepCount: number,
-  mode: "ORDERED" | "STRICT",
-  exclusions: ValidExclusion[],
-  window: SQL,
-): AttemptSql {
-  const deadline = sql`u.ts[e.q0] + ${window}`;
-  const position = (k: number) => (k === 0 ? sql`e.q0` : sql.raw(`h${k}.q`));
-  const hops = Array.from({ length: stepCount - 1 }, (_, i) => {
-    const k = i + 1;
-    const g = raw(groups.ofStep[k]);
-    const previous = position(k - 1);
-    const candidate =
-      mode === "ORDERED"
-        ? sql`u.p${g}[u.c${g}[${previous}] + 1]`
-        : sql`case when u.p${g}[u.c${g}[${previous} + 1]] = ${previous} + 1 then ${previous} + 1 end`;
-    return sql`cross join lateral (select case when u.ts[z.c] <= ${deadline} then z.c end as q
-      from (select ${candidate} as c) z) h${raw(k)}`;
-  });
-  const times = sql`array_remove(array[${joinSql(Array.from({ length: stepCount }, (_, k) => sql`u.ts[${position(k)}]`))}], null)`;
-  const positions = sql`array[${joinSql(Array.from({ length: stepCount }, (_, k) => position(k)))}]`;
-  const voids = exclusions.map((exclusion, j) => {
-    const from = position(exclusion.fromStep);
-    const to = position(exclusion.toStep);
-    const next = sql`u.px${raw(j)}[u.cx${raw(j)}[${from}] + 1]`;
-    return {
-      voided: sql`coalesce(case when ${to} is not null then ${next} < ${to} else u.ts[${next}] <= ${deadline} end, false)`,
-      stepsBefore: sql`(select count(*)::int from unnest(${positions}) as p where p < ${next})`,
-    };
-  });
-  return {
-    hops: joinSql(
-      hops,
-      sql`
-`,
-    ),
-    times,
-    voids,
-  };
-}
-
-/**
- * UNORDERED: for each step group of size m, its first m events at or after the entry
- * (inside the window) satisfy it; `o.ps` are those events' positions in order and `times`
- * their timestamps. Exclusions span the whole funnel (validated): one voids the attempt when
- * its event comes after the entry and before the event that completes the last step (or,
- * when the funnel is not completed, before the window closes).
- */
-function unorderedAttempt(
-  groups: StepGroups,
-  stepCount: number,
-  exclusions: ValidExclusion[],
-  window: SQL,
-): AttemptSql {
-  const deadline = sql`u.ts[e.q0] + ${window}`;
-  const found = groups.list.flatMap((group, g) =>
-    Array.from({ length: group.size }, (_, j) => {
-      const position = sql`u.p${raw(g)}[coalesce(u.c${raw(g)}[e.q0 - 1], 0) + ${raw(j + 1)}]`;
-      return sql`case when u.ts[${position}] <= ${deadline} then ${position} end`;
-    }),
-  );
-  const voids = exclusions.map((_, j) => {
-    const next = sql`u.px${raw(j)}[u.cx${raw(j)}[e.q0] + 1]`;
-    return {
-      voided: sql`coalesce(case when cardinality(o.ps) = ${raw(stepCount)} then ${next} < o.ps[${raw(stepCount)}] else u.ts[${next}] <= ${deadline} end, false)`,
-      stepsBefore: sql`(select count(*)::int from unnest(o.ps) as p where p < ${next})`,
-    };
-  });
-  return {
-    hops: sql`cross join lateral (select array(select p from unnest(array[${joinSql(found)}]) as p where p is not null order by p) as ps) o`,
-    times: sql`array(select u.ts[p] from unnest(o.ps) with ordinality as t(p, n) order by n)`,
-    voids,
-  };
-}
-
-interface ValidExclusion extends EventMatcher {
-  fromStep: number;
-  toStep: number;
 }
 
 function validateSteps(steps: unknown): EventMatcher[] {
@@ -346,7 +248,7 @@ function validateWindow(window: FunnelDefinition["window"]): number {
 function validateExclusions(
   exclusions: FunnelDefinition["exclusions"],
   stepCount: number,
-  mode: FunnelMode,
+  builder: FunnelModeBuilder,
 ): ValidExclusion[] {
   if (!exclusions || exclusions.length === 0) return [];
   return exclusions.map((exclusion, j) => {
@@ -354,14 +256,7 @@ function validateExclusions(
     const event = assertEventName(exclusion?.event, `${field}.event`);
     const fromStep = assertInteger(exclusion.fromStep, `${field}.fromStep`, 0, stepCount - 2);
     const toStep = assertInteger(exclusion.toStep, `${field}.toStep`, fromStep + 1, stepCount - 1);
-    // Steps of an UNORDERED funnel have no order to exclude between: only the whole attempt.
-    if (mode === "UNORDERED" && (fromStep !== 0 || toStep !== stepCount - 1)) {
-      const wrong = fromStep !== 0 ? "fromStep" : "toStep";
-      throw badInput(
-        `${field}: an UNORDERED funnel excludes over the whole attempt: fromStep 0 and toStep ${stepCount - 1}`,
-        { field: `${field}.${wrong}` },
-      );
-    }
+    builder.checkExclusion({ event, fromStep, toStep }, field, stepCount);
     return { event, fromStep, toStep };
   });
 }

@@ -117,7 +117,7 @@ export function registerMetrics(program: Command): void {
       );
       const services = await openRuntime(config);
       try {
-        const { header, rows } = metricAnswerTable(query, await services.metrics.run(query));
+        const { header, rows } = metricAnswerTable(await services.metrics.run(query));
         if (options.format === "csv") {
           process.stdout.write(stringify(rows, { header: true, columns: header, cast: { boolean: String } }));
         } else {

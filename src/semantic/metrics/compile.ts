@@ -1,10 +1,10 @@
 import { type SQL, sql } from "drizzle-orm";
 import { rfmScores } from "../../analytics/rfm";
 import { badInput, limitExceeded } from "../../errors";
-import { METRICS_BY_KEY, measuresOf } from "../../metrics/catalog";
+import { METRICS_BY_KEY } from "../../metrics/catalog";
 import { DIMENSIONS_BY_KEY, type DimensionDeclaration, dimensionAppliesTo } from "../../metrics/dimensions";
-import { MEASURES, type RowMeasure } from "../../metrics/measures";
-import type { FactKey, MeasureKey, Metric, RowMeasureKey } from "../../metrics/types";
+import { MEASURES, type RowMeasure, type UserMeasure } from "../../metrics/measures";
+import type { FactKey, Metric } from "../../metrics/types";
 import { segmentMemberIds } from "../../segments/restriction";
 import { countedItems, countedOrders, resolvedEvents } from "../facts";
 import { currentPurchaseScores } from "../prediction";
@@ -22,6 +22,18 @@ import {
   TIME_GRAINS,
   type TimeGrain,
 } from "../time";
+import {
+  ALIAS,
+  CHURN_COLUMNS,
+  conversionColumns,
+  type MetricPlan,
+  measureColumn,
+  type OutputColumn,
+  type PeriodPlan,
+  type PlannedCte,
+  planMetricQuery,
+  stackedPreviousColumn,
+} from "./plan";
 import {
   type DimensionRef,
   type FilterCondition,
@@ -44,10 +56,8 @@ import {
 
 export interface CompiledMetricQuery {
   statement: SQL;
-  /** Output columns, in order: `bucket`, `dimensionColumns`, then per metric its key (and with a comparison `previous_<key>`, `change_<key>`). */
-  dimensionColumns: string[];
-  metrics: Metric[];
-  compare: boolean;
+  /** What the statement computes; `plan.output` names its columns, in order. */
+  plan: MetricPlan;
 }
 
 interface DimensionUse {
@@ -143,30 +153,45 @@ export function compileMetricQueryWithBounds(
   options: BoundsOptions,
 ): CompiledMetricQuery {
   const validated = validate(query, options.checkRange);
-  const current = new Plan(validated, bounds, "", !!options.ratioParts);
-  const ctes = current.ctes();
   const dimensionColumns = validated.dimensions.map((d) => d.column);
+  const filtered = validated.where ? filterDimensions(validated.where) : [];
+  const plan = planMetricQuery({
+    metrics: validated.metrics,
+    dimensions: validated.dimensions.map(({ column, ref }) => ({ column, ref })),
+    rfm: [...validated.dimensions.map((d) => d.ref), ...filtered].some((r) => r.key === "rfm_segment"),
+    compare: validated.compareTo !== undefined,
+  });
+  const current = plan.current;
+  // Ratio parts only without a comparison: the compared rows keep the plan's columns.
+  const ctes = new PeriodWriter(
+    validated,
+    bounds,
+    current,
+    !!options.ratioParts && !validated.compareTo,
+  ).ctes();
   const keys = [sql`bucket`, ...dimensionColumns.map(id)];
   let body: SQL;
-  if (validated.compareTo) {
-    const previousBounds = shiftedBounds(validated, bounds, current);
-    const previous = new Plan(validated, previousBounds, "previous_");
-    ctes.push(...previous.ctes());
-    const metricColumns = validated.metrics.map((m) => m.key);
+  if (validated.compareTo && plan.previous) {
+    const previous = plan.previous;
+    ctes.push(...new PeriodWriter(validated, shiftedBounds(validated, bounds, current), previous).ctes());
+    const metricColumns = plan.metrics;
     const aligned = alignedBucket(validated, bounds, current);
-    const stacked = sql`select bucket, ${dims(dimensionColumns)}${joinSql(metricColumns.map((k) => sql`${id(k)}`))}, ${joinSql(metricColumns.map(() => sql`null::float8`))}, true as is_current from ${id(current.name("result"))}
+    const stacked = sql`select bucket, ${dims(dimensionColumns)}${joinSql(metricColumns.map((k) => sql`${id(k)}`))}, ${joinSql(metricColumns.map(() => sql`null::float8`))}, true as is_current from ${id(current.result)}
     union all
-    select ${aligned} as bucket, ${dims(dimensionColumns)}${joinSql(metricColumns.map(() => sql`null::float8`))}, ${joinSql(metricColumns.map((k) => sql`${id(k)}`))}, false from ${id(previous.name("result"))}`;
-    const outputs = metricColumns.flatMap((k) => [
-      sql`max(${id(k)}) as ${id(k)}`,
-      sql`max(${id(`p_${k}`)}) as ${id(`previous_${k}`)}`,
-      sql`(max(${id(k)}) - max(${id(`p_${k}`)})) / nullif(abs(max(${id(`p_${k}`)})), 0) as ${id(`change_${k}`)}`,
-    ]);
+    select ${aligned} as bucket, ${dims(dimensionColumns)}${joinSql(metricColumns.map(() => sql`null::float8`))}, ${joinSql(metricColumns.map((k) => sql`${id(k)}`))}, false from ${id(previous.result)}`;
+    const compared = (column: OutputColumn): SQL => {
+      const metric = column.metric as string;
+      const stackedPrevious = id(stackedPreviousColumn(metric));
+      if (column.role === "value") return sql`max(${id(metric)}) as ${id(column.name)}`;
+      if (column.role === "previous") return sql`max(${stackedPrevious}) as ${id(column.name)}`;
+      return sql`(max(${id(metric)}) - max(${stackedPrevious})) / nullif(abs(max(${stackedPrevious})), 0) as ${id(column.name)}`;
+    };
+    const outputs = plan.output.filter((c) => c.metric !== undefined).map(compared);
     const stackedColumns = [
       "bucket",
       ...dimensionColumns,
       ...metricColumns,
-      ...metricColumns.map((k) => `p_${k}`),
+      ...metricColumns.map(stackedPreviousColumn),
       "is_current",
     ];
     body = sql`select ${joinSql(keys)}, ${joinSql(outputs)}
@@ -174,7 +199,7 @@ from (${stacked}) as compared (${joinSql(stackedColumns.map(id))})
 group by ${ordinals(keys.length)}
 having bool_or(is_current)`;
   } else {
-    body = sql`select * from ${id(current.name("result"))}`;
+    body = sql`select * from ${id(current.result)}`;
   }
   const statement = sql`with ${joinSql(ctes, sql`,\n`)}
 ${body}
@@ -184,7 +209,7 @@ order by ${orderBy(validated)}${
 limit ${validated.limit}`
       : sql``
   }`;
-  return { statement, dimensionColumns, metrics: validated.metrics, compare: !!validated.compareTo };
+  return { statement, plan };
 }
 
 interface ValidatedQuery {
@@ -325,7 +350,7 @@ function orderBy(query: ValidatedQuery): SQL {
 }
 
 /** Bounds of the comparison period. */
-function shiftedBounds(query: ValidatedQuery, bounds: RangeBounds, current: Plan): RangeBounds {
+function shiftedBounds(query: ValidatedQuery, bounds: RangeBounds, current: PeriodPlan): RangeBounds {
   const tz = query.timezone;
   if (query.compareTo === "PREVIOUS_PERIOD" && query.grain === "ALL") {
     return { from: equallyLongBefore(bounds), to: bounds.from };
@@ -338,14 +363,14 @@ function shiftedBounds(query: ValidatedQuery, bounds: RangeBounds, current: Plan
 }
 
 /** PREVIOUS_PERIOD: as many buckets back as the range has; PREVIOUS_YEAR: a year (52 weeks for weeks). */
-function comparisonShift(query: ValidatedQuery, current: Plan): SQL {
+function comparisonShift(query: ValidatedQuery, current: PeriodPlan): SQL {
   if (query.compareTo === "PREVIOUS_YEAR")
     return sql.raw(query.grain === "WEEK" ? "interval '52 weeks'" : "interval '1 year'");
-  return sql`(select count(*) from ${id(current.name("series"))})::int * ${grainInterval(query.grain as Exclude<TimeGrain, "ALL">)}`;
+  return sql`(select count(*) from ${id(current.series)})::int * ${grainInterval(query.grain as Exclude<TimeGrain, "ALL">)}`;
 }
 
 /** The current bucket a comparison bucket lines up with. */
-function alignedBucket(query: ValidatedQuery, bounds: RangeBounds, current: Plan): SQL {
+function alignedBucket(query: ValidatedQuery, bounds: RangeBounds, current: PeriodPlan): SQL {
   if (query.grain === "ALL") return sql`${bounds.from}`;
   const tz = query.timezone;
   return sql`((bucket at time zone ${tz}) + ${comparisonShift(query, current)}) at time zone ${tz}`;
@@ -356,147 +381,63 @@ function equallyLongBefore(bounds: RangeBounds): SQL {
   return sql`to_timestamp(2 * extract(epoch from ${bounds.from}) - extract(epoch from ${bounds.to}))`;
 }
 
-/**
- * The CTEs of one period. `prefix` keeps a comparison period's CTEs apart from the
- * current one's in the same statement.
- */
-class Plan {
-  private readonly rowMeasures = new Set<RowMeasureKey>();
-  private readonly userMeasures = new Set<MeasureKey>();
-  private readonly churn: boolean;
-  private readonly conversions: Metric[];
-  private readonly perUserFacts = new Set<FactKey>();
-  private readonly totalFacts = new Set<FactKey>();
-  private readonly needsFirstOrder: boolean;
-  private readonly needsRfm: boolean;
-
+/** Renders one period's planned CTEs to SQL over the period's bounds. */
+class PeriodWriter {
   constructor(
     private readonly query: ValidatedQuery,
     private readonly bounds: RangeBounds,
-    private readonly prefix: string,
+    private readonly period: PeriodPlan,
     private readonly withRatioParts = false,
-  ) {
-    for (const metric of query.metrics) {
-      for (const key of measuresOf(metric.definition)) {
-        const measure = MEASURES[key];
-        if (measure.level === "ROW") this.rowMeasures.add(measure.key);
-        else this.userMeasures.add(key);
-      }
-    }
-    this.churn = query.metrics.some((m) => m.definition.kind === "CHURN");
-    this.conversions = query.metrics.filter((m) => m.definition.kind === "CONVERSION");
-    for (const key of this.userMeasures) {
-      const measure = MEASURES[key];
-      if (measure.level !== "USER") continue;
-      for (const use of measure.uses) this.perUserFacts.add((MEASURES[use] as RowMeasure).fact);
-    }
-    if (this.churn) this.perUserFacts.add("orders");
-    for (const key of this.rowMeasures) {
-      const fact = (MEASURES[key] as RowMeasure).fact;
-      if (!this.perUserFacts.has(fact)) this.totalFacts.add(fact);
-    }
-    this.needsFirstOrder = [...this.userMeasures].some((k) => {
-      const measure = MEASURES[k];
-      return measure.level === "USER" && measure.needsFirstOrder;
-    });
-    const filtered = query.where ? filterDimensions(query.where) : [];
-    this.needsRfm = [...query.dimensions.map((d) => d.ref), ...filtered].some((r) => r.key === "rfm_segment");
-  }
-
-  name(cte: string): string {
-    return `${this.prefix}${cte}`;
-  }
+  ) {}
 
   private get dimensionColumns(): string[] {
     return this.query.dimensions.map((d) => d.column);
   }
 
-  /** The one event name every events measure of the query counts, if they agree on one. */
-  private onlyEvent(): string | undefined {
-    const names = new Set(
-      [
-        ...this.perUserColumns("events"),
-        ...[...this.rowMeasures].filter((k) => (MEASURES[k] as RowMeasure).fact === "events"),
-      ].map((k) => (MEASURES[k] as RowMeasure).onlyEvent),
-    );
-    return names.size === 1 ? [...names][0] : undefined;
-  }
-
-  /** Row measures computed per user for a per-user fact: those metrics read and those user measures use. */
-  private perUserColumns(fact: FactKey): RowMeasureKey[] {
-    const keys = new Set<RowMeasureKey>();
-    for (const key of this.rowMeasures) if ((MEASURES[key] as RowMeasure).fact === fact) keys.add(key);
-    for (const key of this.userMeasures) {
-      const measure = MEASURES[key];
-      if (measure.level !== "USER") continue;
-      for (const use of measure.uses) if ((MEASURES[use] as RowMeasure).fact === fact) keys.add(use);
-    }
-    if (fact === "orders" && this.perUserFacts.has("orders")) keys.add("orders");
-    return [...keys].sort();
-  }
-
-  /** The measure columns every part contributes, each produced by exactly one part. */
-  private measureColumns(): string[] {
-    const columns = [...this.rowMeasures, ...this.userMeasures].map((k) => `m_${k}`);
-    if (this.churn) columns.push("m_previous_buyers", "m_churned_buyers");
-    for (const metric of this.conversions) columns.push(`m_${metric.key}_base`, `m_${metric.key}_converted`);
-    return columns.sort();
-  }
-
   ctes(): SQL[] {
-    const ctes: SQL[] = [
-      sql`${id(this.name("series"))} as ${bucketSeries(this.query.grain, this.query.timezone, this.bounds)}`,
-    ];
-    if (this.needsRfm) ctes.push(sql`${id(this.name("rfm"))} as ${rfmScores(this.bounds.to)}`);
-    if (this.needsFirstOrder) {
-      ctes.push(sql`${id(this.name("first_orders"))} as (
-  select o.user_id, min(o.placed_at) as first_order_at from ${countedOrders} o group by o.user_id)`);
-    }
-    const parts: { source: string; columns: string[] }[] = [];
-    const facts: FactKey[] = ["events", "orders", "items"];
-    for (const fact of facts.filter((f) => this.perUserFacts.has(f))) ctes.push(this.perUserCte(fact));
-    if (this.needsActivity()) {
-      ctes.push(this.activityCte());
-      const activity = this.activityTotalsCte();
-      ctes.push(activity.cte);
-      parts.push({ source: this.name("activity_totals"), columns: activity.columns });
-    }
-    for (const fact of facts.filter((f) => this.totalFacts.has(f))) {
-      const totals = this.totalsCte(fact);
-      ctes.push(totals.cte);
-      parts.push({ source: this.name(`${fact}_totals`), columns: totals.columns });
-    }
-    if (this.churn) {
-      ctes.push(...this.churnCtes());
-      parts.push({ source: this.name("churn"), columns: ["m_previous_buyers", "m_churned_buyers"] });
-    }
-    this.conversions.forEach((metric, index) => {
-      ctes.push(this.conversionCte(metric, index));
-      parts.push({
-        source: this.name(`conversion_${index}`),
-        columns: [`m_${metric.key}_base`, `m_${metric.key}_converted`],
-      });
-    });
-    ctes.push(this.partsCte(parts));
-    if (this.dimensionColumns.length) {
-      ctes.push(
-        sql`${id(this.name("slices"))} as (select distinct ${joinSql(this.dimensionColumns.map(id))} from ${id(this.name("parts"))})`,
-      );
-    }
-    ctes.push(this.resultCte());
-    return ctes;
+    return this.period.ctes.map((cte) => this.cte(cte));
   }
 
-  /** Churn alone reads `orders_by_user` directly; activity is for user measures and per-user facts' sums. */
-  private needsActivity(): boolean {
-    if (this.userMeasures.size > 0) return true;
-    return [...this.rowMeasures].some((k) => this.perUserFacts.has((MEASURES[k] as RowMeasure).fact));
+  private cte(cte: PlannedCte): SQL {
+    switch (cte.kind) {
+      case "series":
+        return sql`${id(cte.name)} as ${bucketSeries(this.query.grain, this.query.timezone, this.bounds)}`;
+      case "rfm":
+        return sql`${id(cte.name)} as ${rfmScores(this.bounds.to)}`;
+      case "first_orders":
+        return sql`${id(cte.name)} as (
+  select o.user_id, min(o.placed_at) as first_order_at from ${countedOrders} o group by o.user_id)`;
+      case "by_user":
+        return this.perUserCte(cte);
+      case "activity":
+        return this.activityCte(cte);
+      case "activity_totals":
+        return this.activityTotalsCte(cte);
+      case "totals":
+        return this.totalsCte(cte);
+      case "churn_users":
+        return this.churnUsersCte(cte);
+      case "churn":
+        return sql`${id(cte.name)} as (
+  select ${joinSql(["bucket", ...this.dimensionColumns].map(id))}, count(*) as ${sql.raw(CHURN_COLUMNS.previous)},
+    count(*) filter (where not bought) as ${sql.raw(CHURN_COLUMNS.churned)}
+  from ${id(cte.source)}
+  group by ${ordinals(1 + this.dimensionColumns.length)})`;
+      case "conversion":
+        return this.conversionCte(cte);
+      case "parts":
+        return this.partsCte(cte);
+      case "slices":
+        return sql`${id(cte.name)} as (select distinct ${joinSql(this.dimensionColumns.map(id))} from ${id(cte.source)})`;
+      case "result":
+        return this.resultCte(cte);
+    }
   }
 
   private bucketOf(ts: SQL): SQL {
     if (this.query.grain !== "ALL")
       return bucketStart(this.query.grain, ts, this.query.timezone, this.bounds);
-    if (!this.churn) return sql`${this.bounds.from}`;
+    if (!this.period.churn) return sql`${this.bounds.from}`;
     return sql`(case when ${ts} < ${this.bounds.from} then ${equallyLongBefore(this.bounds)} else ${this.bounds.from} end)`;
   }
 
@@ -511,7 +452,7 @@ class Plan {
   private window(fact: FactKey): SQL {
     const ts = sql.raw(FACT_SOURCE[fact].time);
     const inRange = sql`${ts} >= ${this.bounds.from} and ${ts} < ${this.bounds.to}`;
-    if (!(this.churn && fact === "orders")) return inRange;
+    if (!(this.period.churn && fact === "orders")) return inRange;
     if (this.query.grain === "ALL")
       return sql`${ts} >= ${equallyLongBefore(this.bounds)} and ${ts} < ${this.bounds.to}`;
     const first = bucketStart(this.query.grain, this.bounds.from, this.query.timezone, this.bounds);
@@ -521,39 +462,40 @@ class Plan {
 
   /** `from <fact> f` with the joins the dimensions and filters need, and the WHERE clause. */
   private source(fact: FactKey, extraWhere?: SQL): { from: SQL; where: SQL; dimensions: SQL[] } {
-    const joins = new Joins(this.prefix);
+    const joins = new Joins(this.period.rfm);
     const dimensions = this.query.dimensions.map(
       (d) => sql`${dimensionExpression(d.ref, d.declaration, fact, joins)} as ${id(d.column)}`,
     );
     const conditions = [this.window(fact)];
-    const onlyEvent = fact === "events" && extraWhere === undefined ? this.onlyEvent() : undefined;
-    if (onlyEvent !== undefined) conditions.push(sql`f.name = ${onlyEvent}`);
+    const onlyEvent = fact === "events" && extraWhere === undefined ? this.period.onlyEvent : undefined;
+    if (onlyEvent !== undefined) conditions.push(sql`${sql.raw(ALIAS.fact)}.name = ${onlyEvent}`);
     if (extraWhere) conditions.push(extraWhere);
     if (this.query.where) conditions.push(compileFilter(this.query.where, fact, joins));
     if (this.query.segment !== undefined)
-      conditions.push(sql`f.user_id in ${segmentMemberIds(this.query.segment)}`);
-    if (this.query.tag !== undefined) conditions.push(sql`f.user_id in ${tagMemberIds(this.query.tag)}`);
+      conditions.push(sql`${sql.raw(ALIAS.fact)}.user_id in ${segmentMemberIds(this.query.segment)}`);
+    if (this.query.tag !== undefined)
+      conditions.push(sql`${sql.raw(ALIAS.fact)}.user_id in ${tagMemberIds(this.query.tag)}`);
     return {
-      from: sql`${FACT_SOURCE[fact].table} f${joins.sql()}`,
+      from: sql`${FACT_SOURCE[fact].table} ${sql.raw(ALIAS.fact)}${joins.sql()}`,
       where: joinSql(conditions, sql` and `),
       dimensions,
     };
   }
 
-  private perUserCte(fact: FactKey): SQL {
-    const source = this.source(fact);
-    const bucket = this.bucketOf(sql.raw(FACT_SOURCE[fact].time));
-    const columns = this.perUserColumns(fact).map(
-      (k) => sql`${(MEASURES[k] as RowMeasure).aggregate} as ${id(`m_${k}`)}`,
+  private perUserCte(cte: Extract<PlannedCte, { kind: "by_user" }>): SQL {
+    const source = this.source(cte.fact);
+    const bucket = this.bucketOf(sql.raw(FACT_SOURCE[cte.fact].time));
+    const columns = cte.measures.map(
+      (k) => sql`${(MEASURES[k] as RowMeasure).aggregate} as ${id(measureColumn(k))}`,
     );
     let firstOrder = sql``;
     let joinFirst = sql``;
-    if (fact === "orders" && this.needsFirstOrder) {
+    if (cte.firstOrder) {
       firstOrder = sql`, bool_or(fo.first_order_at >= ${bucket} and fo.first_order_at < ${this.nextBucket(bucket)}) as first_order_in_bucket`;
-      joinFirst = sql` join ${id(this.name("first_orders"))} fo on fo.user_id = f.user_id`;
+      joinFirst = sql` join ${id(this.period.firstOrders)} fo on fo.user_id = f.user_id`;
     }
     const n = 2 + this.dimensionColumns.length;
-    return sql`${id(this.name(`${fact}_by_user`))} as (
+    return sql`${id(cte.name)} as (
   select ${bucket} as bucket, ${dims2(source.dimensions)}f.user_id, ${joinSql(columns)}${firstOrder}
   from ${source.from}${joinFirst}
   where ${source.where}
@@ -561,88 +503,72 @@ class Plan {
   }
 
   /** Per (bucket, slice, user): every per-user fact's columns, zero where the user had none. */
-  private activityCte(): SQL {
-    const facts = (["events", "orders"] as FactKey[]).filter((f) => this.perUserFacts.has(f));
+  private activityCte(cte: Extract<PlannedCte, { kind: "activity" }>): SQL {
     const keys = ["bucket", ...this.dimensionColumns, "user_id"];
-    const all = facts.flatMap((f) => this.perUserColumns(f));
-    const withFirst = this.needsFirstOrder;
-    if (facts.length === 1) {
-      return sql`${id(this.name("activity"))} as (select * from ${id(this.name(`${facts[0]}_by_user`))})`;
+    if (cte.sources.length === 1) {
+      return sql`${id(cte.name)} as (select * from ${id(cte.sources[0].cte)})`;
     }
-    const branches = facts.map((fact) => {
-      const own = new Set(this.perUserColumns(fact));
-      const columns = all.map((k) => (own.has(k) ? sql`${id(`m_${k}`)}` : sql`0 as ${id(`m_${k}`)}`));
-      if (withFirst)
-        columns.push(fact === "orders" ? sql`first_order_in_bucket` : sql`false as first_order_in_bucket`);
-      return sql`select ${joinSql(keys.map(id))}, ${joinSql(columns)} from ${id(this.name(`${fact}_by_user`))}`;
+    const branches = cte.sources.map((source) => {
+      const own = new Set(source.measures);
+      const columns = cte.measures.map((k) =>
+        own.has(k) ? sql`${id(measureColumn(k))}` : sql`0 as ${id(measureColumn(k))}`,
+      );
+      if (cte.firstOrder)
+        columns.push(
+          source.fact === "orders" ? sql`first_order_in_bucket` : sql`false as first_order_in_bucket`,
+        );
+      return sql`select ${joinSql(keys.map(id))}, ${joinSql(columns)} from ${id(source.cte)}`;
     });
-    const sums = all.map((k) => sql`sum(${id(`m_${k}`)}) as ${id(`m_${k}`)}`);
-    if (withFirst) sums.push(sql`bool_or(first_order_in_bucket) as first_order_in_bucket`);
-    return sql`${id(this.name("activity"))} as (
+    const sums = cte.measures.map((k) => sql`sum(${id(measureColumn(k))}) as ${id(measureColumn(k))}`);
+    if (cte.firstOrder) sums.push(sql`bool_or(first_order_in_bucket) as first_order_in_bucket`);
+    return sql`${id(cte.name)} as (
   select ${joinSql(keys.map(id))}, ${joinSql(sums)}
   from (${joinSql(branches, sql`\n    union all `)}) as stacked
   group by ${ordinals(keys.length)})`;
   }
 
-  private activityTotalsCte(): { cte: SQL; columns: string[] } {
-    const columns: string[] = [];
-    const outputs: SQL[] = [];
-    for (const key of [...this.rowMeasures].sort()) {
-      if (!this.perUserFacts.has((MEASURES[key] as RowMeasure).fact)) continue;
-      outputs.push(sql`sum(${id(`m_${key}`)}) as ${id(`m_${key}`)}`);
-      columns.push(`m_${key}`);
-    }
-    for (const key of [...this.userMeasures].sort()) {
-      const measure = MEASURES[key];
-      if (measure.level !== "USER") continue;
-      outputs.push(sql`count(*) filter (where ${measure.condition}) as ${id(`m_${key}`)}`);
-      columns.push(`m_${key}`);
-    }
+  private activityTotalsCte(cte: Extract<PlannedCte, { kind: "activity_totals" }>): SQL {
+    const outputs = [
+      ...cte.sums.map((key) => sql`sum(${id(measureColumn(key))}) as ${id(measureColumn(key))}`),
+      ...cte.counts.map((key) => {
+        const measure = MEASURES[key] as UserMeasure;
+        return sql`count(*) filter (where ${measure.condition}) as ${id(measureColumn(key))}`;
+      }),
+    ];
     const keys = ["bucket", ...this.dimensionColumns];
-    return {
-      cte: sql`${id(this.name("activity_totals"))} as (
+    return sql`${id(cte.name)} as (
   select ${joinSql(keys.map(id))}, ${joinSql(outputs)}
-  from ${id(this.name("activity"))}
-  group by ${ordinals(keys.length)})`,
-      columns,
-    };
+  from ${id(cte.source)}
+  group by ${ordinals(keys.length)})`;
   }
 
-  private totalsCte(fact: FactKey): { cte: SQL; columns: string[] } {
-    const source = this.source(fact);
-    const keys = [...this.rowMeasures].filter((k) => (MEASURES[k] as RowMeasure).fact === fact).sort();
-    const outputs = keys.map((k) => sql`${(MEASURES[k] as RowMeasure).aggregate} as ${id(`m_${k}`)}`);
-    return {
-      cte: sql`${id(this.name(`${fact}_totals`))} as (
-  select ${this.bucketOf(sql.raw(FACT_SOURCE[fact].time))} as bucket, ${dims2(source.dimensions)}${joinSql(outputs)}
+  private totalsCte(cte: Extract<PlannedCte, { kind: "totals" }>): SQL {
+    const source = this.source(cte.fact);
+    const outputs = cte.measures.map(
+      (k) => sql`${(MEASURES[k] as RowMeasure).aggregate} as ${id(measureColumn(k))}`,
+    );
+    return sql`${id(cte.name)} as (
+  select ${this.bucketOf(sql.raw(FACT_SOURCE[cte.fact].time))} as bucket, ${dims2(source.dimensions)}${joinSql(outputs)}
   from ${source.from}
   where ${source.where}
-  group by ${ordinals(1 + this.dimensionColumns.length)})`,
-      columns: keys.map((k) => `m_${k}`),
-    };
+  group by ${ordinals(1 + this.dimensionColumns.length)})`;
   }
 
   /** Buyers of each bucket carried to the next bucket, against the buyers of that bucket. */
-  private churnCtes(): SQL[] {
+  private churnUsersCte(cte: Extract<PlannedCte, { kind: "churn_users" }>): SQL {
     const keys = ["bucket", ...this.dimensionColumns, "user_id"];
     const rest = [...this.dimensionColumns, "user_id"].map(id);
-    const byUser = id(this.name("orders_by_user"));
-    return [
-      sql`${id(this.name("churn_users"))} as (
+    const byUser = id(cte.source);
+    return sql`${id(cte.name)} as (
   select ${joinSql(keys.map(id))}, bool_or(is_current) as bought
   from (select ${this.nextBucket(sql`bucket`)} as bucket, ${joinSql(rest)}, false as is_current from ${byUser}
     union all select bucket, ${joinSql(rest)}, true from ${byUser}) as carried
   group by ${ordinals(keys.length)}
-  having bool_or(not is_current))`,
-      sql`${id(this.name("churn"))} as (
-  select ${joinSql(["bucket", ...this.dimensionColumns].map(id))}, count(*) as m_previous_buyers,
-    count(*) filter (where not bought) as m_churned_buyers
-  from ${id(this.name("churn_users"))}
-  group by ${ordinals(1 + this.dimensionColumns.length)})`,
-    ];
+  having bool_or(not is_current))`;
   }
 
-  private conversionCte(metric: Metric, index: number): SQL {
+  private conversionCte(cte: Extract<PlannedCte, { kind: "conversion" }>): SQL {
+    const metric = this.query.metrics.find((m) => m.key === cte.metric) as Metric;
     const definition = metric.definition;
     if (definition.kind !== "CONVERSION") throw new Error("not a conversion metric");
     const source = this.source("events", sql`f.name = ${definition.baseEvent}`);
@@ -659,9 +585,10 @@ class Plan {
       from ${resolvedEvents} e
       where e.name = ${definition.targetEvent} and e.ts >= ${this.bounds.from} and e.ts < ${this.bounds.to} + ${window})`;
     const keys = ["bucket", ...this.dimensionColumns];
-    return sql`${id(this.name(`conversion_${index}`))} as (
-  select ${joinSql(keys.map(id))}, count(*) as ${id(`m_${metric.key}_base`)},
-    count(*) filter (where converted) as ${id(`m_${metric.key}_converted`)}
+    const columns = conversionColumns(metric.key);
+    return sql`${id(cte.name)} as (
+  select ${joinSql(keys.map(id))}, count(*) as ${id(columns.base)},
+    count(*) filter (where converted) as ${id(columns.converted)}
   from (
     select ${this.bucketOf(sql`f.ts`)} as bucket, ${dims2(source.dimensions)}f.user_id, bool_or(t.user_id is not null) as converted
     from ${source.from}
@@ -671,28 +598,30 @@ class Plan {
   group by ${ordinals(keys.length)})`;
   }
 
-  private partsCte(parts: { source: string; columns: string[] }[]): SQL {
-    const all = this.measureColumns();
+  private partsCte(cte: Extract<PlannedCte, { kind: "parts" }>): SQL {
     const keys = ["bucket", ...this.dimensionColumns];
-    const branches = parts.map((part) => {
+    const branches = cte.branches.map((part) => {
       const own = new Set(part.columns);
-      const columns = all.map((c) =>
+      const columns = cte.columns.map((c) =>
         own.has(c) ? sql`${id(c)}::float8 as ${id(c)}` : sql`null::float8 as ${id(c)}`,
       );
       return sql`select ${joinSql(keys.map(id))}, ${joinSql(columns)} from ${id(part.source)}`;
     });
-    return sql`${id(this.name("parts"))} as (
+    return sql`${id(cte.name)} as (
   ${joinSql(branches, sql`\n  union all `)})`;
   }
 
-  private resultCte(): SQL {
-    const all = this.measureColumns();
+  private resultCte(cte: Extract<PlannedCte, { kind: "result" }>): SQL {
+    const all = cte.columns;
     const keys = ["bucket", ...this.dimensionColumns];
-    const dense = this.dimensionColumns.length
+    const dense = cte.slices
       ? sql`select s.bucket, ${joinSql(this.dimensionColumns.map((c) => sql`sl.${id(c)}`))}, ${joinSql(all.map(() => sql`null::float8`))}, true
-    from ${id(this.name("series"))} s cross join ${id(this.name("slices"))} sl`
-      : sql`select s.bucket, ${joinSql(all.map(() => sql`null::float8`))}, true from ${id(this.name("series"))} s`;
-    const outputs = this.query.metrics.map((metric) => sql`${metricExpression(metric)} as ${id(metric.key)}`);
+    from ${id(cte.series)} s cross join ${id(cte.slices)} sl`
+      : sql`select s.bucket, ${joinSql(all.map(() => sql`null::float8`))}, true from ${id(cte.series)} s`;
+    const outputs = cte.metrics.map((key) => {
+      const metric = this.query.metrics.find((m) => m.key === key) as Metric;
+      return sql`${metricExpression(metric)} as ${id(metric.key)}`;
+    });
     if (this.withRatioParts) {
       for (const metric of this.query.metrics) {
         const parts = ratioPartsOf(metric);
@@ -701,9 +630,9 @@ class Plan {
           outputs.push(sql`${zeroFilled(part.measure)} as ${id(part.column)}`);
       }
     }
-    return sql`${id(this.name("result"))} as (
+    return sql`${id(cte.name)} as (
   select ${joinSql(keys.map(id))}, ${joinSql(outputs)}
-  from (select ${joinSql(keys.map(id))}, ${joinSql(all.map(id))}, false as dense from ${id(this.name("parts"))}
+  from (select ${joinSql(keys.map(id))}, ${joinSql(all.map(id))}, false as dense from ${id(cte.parts)}
     union all ${dense}) as stacked
   group by ${ordinals(keys.length)}
   having bool_or(dense))`;
@@ -740,7 +669,8 @@ class Joins {
   private riskBands = false;
   private readonly tagValues = new Map<string, string>();
 
-  constructor(private readonly prefix: string) {}
+  /** `rfmCte`: the period's RFM scores (a comparison period scores as of its own end). */
+  constructor(private readonly rfmCte: string) {}
 
   user(): void {
     this.users = true;
@@ -762,11 +692,20 @@ class Joins {
 
   sql(): SQL {
     const parts: SQL[] = [];
-    if (this.users) parts.push(sql`\n    left join users u on u.id = f.user_id`);
-    if (this.rfm) parts.push(sql`\n    left join ${id(`${this.prefix}rfm`)} r on r.user_id = f.user_id`);
+    const f = sql.raw(ALIAS.fact);
+    if (this.users)
+      parts.push(
+        sql`\n    left join users ${sql.raw(ALIAS.user)} on ${sql.raw(ALIAS.user)}.id = ${f}.user_id`,
+      );
+    if (this.rfm)
+      parts.push(
+        sql`\n    left join ${id(this.rfmCte)} ${sql.raw(ALIAS.rfm)} on ${sql.raw(ALIAS.rfm)}.user_id = ${f}.user_id`,
+      );
     if (this.riskBands) {
       // Scores of the most recently fitted purchase model (the `predict.*` rule terms read the same).
-      parts.push(sql`\n    left join ${currentPurchaseScores} rb on rb.user_id = f.user_id`);
+      parts.push(
+        sql`\n    left join ${currentPurchaseScores} ${sql.raw(ALIAS.riskBand)} on ${sql.raw(ALIAS.riskBand)}.user_id = ${f}.user_id`,
+      );
     }
     for (const [key, alias] of this.tagValues) {
       parts.push(
@@ -798,10 +737,10 @@ function dimensionExpression(
       return source.expression;
     case "RFM":
       joins.rfmSegment();
-      return sql`r.segment`;
+      return sql`${sql.raw(ALIAS.rfm)}.segment`;
     case "RISK_BAND":
       joins.riskBand();
-      return sql`rb.risk_band`;
+      return sql`${sql.raw(ALIAS.riskBand)}.risk_band`;
     case "HAS_TAG":
       return sql`(f.user_id in ${tagMemberIds(ref.arg as string)})`;
     case "IN_SEGMENT":

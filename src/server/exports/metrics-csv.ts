@@ -5,7 +5,8 @@ import { badInput, ErrorCode, StratumError } from "../../errors";
 import { METRICS } from "../../metrics/catalog";
 import { DIMENSIONS } from "../../metrics/dimensions";
 import { type MetricFilterShape, toMetricFilter } from "../../metrics/filters";
-import type { MetricAnswer, MetricRequest } from "../../metrics/service";
+import type { MetricAnswer, MetricAnswerRow, MetricRequest } from "../../metrics/service";
+import type { OutputColumn } from "../../semantic/metrics/plan";
 import type { ComparePeriod, DimensionRef, MetricQuery } from "../../semantic/metrics/query";
 import { TIME_GRAINS, type TimeGrain } from "../../semantic/time";
 import { suggestNames } from "../../suggestions";
@@ -148,26 +149,34 @@ function dimensionHeader(ref: DimensionRef): string {
  * dimensions, each metric (and previous_<key>, change_<key> with compareTo), with the cells
  * of each row in that order.
  */
-export function metricAnswerTable(
-  query: Pick<MetricQuery, "metrics" | "dimensions" | "compareTo">,
-  answer: MetricAnswer,
-): { header: string[]; rows: unknown[][] } {
-  const compare = query.compareTo !== undefined;
-  const metricKeys = [...new Set(query.metrics)];
-  return {
-    header: [
-      "time",
-      ...query.dimensions.map(dimensionHeader),
-      ...metricKeys.flatMap((k) => (compare ? [k, `previous_${k}`, `change_${k}`] : [k])),
-    ],
-    rows: answer.rows.map((row) => [
-      row.time,
-      ...row.dimensions,
-      ...metricKeys.flatMap((k) =>
-        compare ? [row.values[k], row.previous[k], row.change[k]] : [row.values[k]],
-      ),
-    ]),
+export function metricAnswerTable(answer: MetricAnswer): { header: string[]; rows: unknown[][] } {
+  const columns = answer.columns;
+  const dimensionIndex = new Map(
+    columns.filter((c) => c.role === "dimension").map((column, index) => [column, index]),
+  );
+  const header = columns.map((column) =>
+    column.role === "bucket"
+      ? "time"
+      : column.role === "dimension"
+        ? dimensionHeader(column.dimension as DimensionRef)
+        : column.name,
+  );
+  const cell = (row: MetricAnswerRow, column: OutputColumn): unknown => {
+    const metric = column.metric as string;
+    switch (column.role) {
+      case "bucket":
+        return row.time;
+      case "dimension":
+        return row.dimensions[dimensionIndex.get(column) as number];
+      case "value":
+        return row.values[metric];
+      case "previous":
+        return row.previous[metric];
+      case "change":
+        return row.change[metric];
+    }
   };
+  return { header, rows: answer.rows.map((row) => columns.map((column) => cell(row, column))) };
 }
 
 export function metricsCsvHandler(services: Services): RequestHandler {
@@ -179,7 +188,7 @@ export function metricsCsvHandler(services: Services): RequestHandler {
       const answer = await services.metrics.run(query, {
         pii: new PiiAccess(services.pii, res.locals.principal),
       });
-      const { header, rows } = metricAnswerTable(query, answer);
+      const { header, rows } = metricAnswerTable(answer);
       res.status(200).type("text/csv; charset=utf-8").attachment("metrics.csv");
       const csv = stringify({ bom, header: true, columns: header, cast: { boolean: (v) => String(v) } });
       csv.pipe(res);

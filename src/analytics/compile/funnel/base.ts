@@ -1,0 +1,89 @@
+import { type SQL, sql } from "drizzle-orm";
+import { joinSql } from "../../../semantic/sql";
+import type { EventMatcher } from "../common";
+
+/**
+ * What every funnel mode shares: step groups, the attempt a mode builds from one entry, and
+ * the hop walk of the modes that take the steps in order (ORDERED, STRICT). Each mode is a
+ * `FunnelModeBuilder` in a file of its own; `../funnel.ts` builds the rest of the statement.
+ */
+
+export const raw = (n: number) => sql.raw(String(n));
+
+/** Identical step definitions share one group (one flag, one set of arrays). */
+export interface StepGroups {
+  list: Array<{ matcher: EventMatcher; size: number }>;
+  /** The group of each step. */
+  ofStep: number[];
+}
+
+export interface ValidExclusion extends EventMatcher {
+  fromStep: number;
+  toStep: number;
+}
+
+export interface AttemptSql {
+  /** LATERAL joins after `unnest(u.entries) as e(q0)` (per-user arrays are `u.*`). */
+  hops: SQL;
+  /** The attempt's step times in order (`times[k + 1]` = when step k was done). */
+  times: SQL;
+  /** Per exclusion: whether it voids the attempt, and how many steps were done before its event. */
+  voids: Array<{ voided: SQL; stepsBefore: SQL }>;
+}
+
+/** What one funnel mode decides; everything else of the statement is shared. */
+export interface FunnelModeBuilder {
+  /** Which matched events may start an attempt (over the group flags `g<n>`), inside the range. */
+  entry(groups: StepGroups, inRange: SQL): SQL;
+  /** Which of the user's events are scanned (`names`: of the steps and exclusions). */
+  scanned(names: SQL): SQL;
+  attempt(groups: StepGroups, stepCount: number, exclusions: ValidExclusion[], window: SQL): AttemptSql;
+  /** Refuses an exclusion the mode cannot apply (`field` names it, e.g. `exclusions[0]`). */
+  checkExclusion(exclusion: ValidExclusion, field: string, stepCount: number): void;
+}
+
+/** Entry at a step-0 event; only events of the steps and exclusions are scanned. */
+export const stepZeroEntry = (groups: StepGroups, inRange: SQL): SQL =>
+  sql`g${raw(groups.ofStep[0])} and ${inRange}`;
+export const namedEvents = (names: SQL): SQL => sql`f.name = any(${names}::text[])`;
+
+/**
+ * Steps taken in order: hop from the entry to each step's event; `q{k}` is its position or
+ * null. `candidate(g, previous)` is the position the mode takes for a step of group g after
+ * the previous step's position.
+ */
+export function hopAttempt(
+  groups: StepGroups,
+  stepCount: number,
+  exclusions: ValidExclusion[],
+  window: SQL,
+  candidate: (g: SQL, previous: SQL) => SQL,
+): AttemptSql {
+  const deadline = sql`u.ts[e.q0] + ${window}`;
+  const position = (k: number) => (k === 0 ? sql`e.q0` : sql.raw(`h${k}.q`));
+  const hops = Array.from({ length: stepCount - 1 }, (_, i) => {
+    const k = i + 1;
+    return sql`cross join lateral (select case when u.ts[z.c] <= ${deadline} then z.c end as q
+      from (select ${candidate(raw(groups.ofStep[k]), position(k - 1))} as c) z) h${raw(k)}`;
+  });
+  const times = sql`array_remove(array[${joinSql(Array.from({ length: stepCount }, (_, k) => sql`u.ts[${position(k)}]`))}], null)`;
+  const positions = sql`array[${joinSql(Array.from({ length: stepCount }, (_, k) => position(k)))}]`;
+  const voids = exclusions.map((exclusion, j) => {
+    const from = position(exclusion.fromStep);
+    const to = position(exclusion.toStep);
+    const next = sql`u.px${raw(j)}[u.cx${raw(j)}[${from}] + 1]`;
+    return {
+      voided: sql`coalesce(case when ${to} is not null then ${next} < ${to} else u.ts[${next}] <= ${deadline} end, false)`,
+      stepsBefore: sql`(select count(*)::int from unnest(${positions}) as p where p < ${next})`,
+    };
+  });
+  return {
+    hops: joinSql(
+      hops,
+      sql`
+`,
+    ),
+    times,
+    voids,
+  };
+}
