@@ -12,6 +12,7 @@ import {
 } from "type-graphql";
 import { Permission } from "../access/permissions";
 import { PageArgs, toConnection } from "../schema/connection";
+import { DefinitionStatus, DefinitionVersion } from "../schema/definitions";
 import { TimeRangeInput } from "../schema/metrics";
 import {
   CreateSegmentInput,
@@ -21,7 +22,7 @@ import {
   SegmentSizePoint,
   UpdateSegmentInput,
 } from "../schema/segments";
-import { DefinitionStatus, DefinitionVersion, RefreshResult } from "../schema/tags";
+import { RefreshResult } from "../schema/tags";
 import { User, UserConnection } from "../schema/user";
 import type { Context } from "../server/context";
 import { actorOf, visibleRule } from "./tags";

@@ -2,17 +2,9 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import { ANALYTICAL_ROOT_FIELD_COST } from "../access/limits";
 import { Permission } from "../access/permissions";
 import { maskRuleLiterals } from "../rules/pii";
+import { DefinitionStatus, DefinitionVersion } from "../schema/definitions";
 import { DateTime } from "../schema/scalars";
-import {
-  CreateTagInput,
-  DefinitionStatus,
-  DefinitionVersion,
-  RefreshResult,
-  RulePreview,
-  Tag,
-  TagCategory,
-  UpdateTagInput,
-} from "../schema/tags";
+import { CreateTagInput, RefreshResult, RulePreview, Tag, TagCategory, UpdateTagInput } from "../schema/tags";
 import { User } from "../schema/user";
 import type { Context } from "../server/context";
 import type { Actor } from "../tags/definition";
@@ -133,8 +125,9 @@ export class TagResolver {
 }
 
 /** A stored rule as the principal may read it: literals compared with PII masked without read_pii. */
-export function visibleRule(rule: string | null, ctx: Context): string | null {
-  return rule === null || ctx.pii.seesPii ? rule : maskRuleLiterals(rule, ctx.services.pii);
+export function visibleRule(rule: string | null | undefined, ctx: Context): string | null {
+  if (rule == null) return null;
+  return ctx.pii.seesPii ? rule : maskRuleLiterals(rule, ctx.services.pii);
 }
 
 @Resolver(() => DefinitionVersion)
