@@ -12,8 +12,8 @@ export interface DefinitionColumn {
   field: string;
   /** Copied into every version row. */
   versioned: boolean;
-  /** Stored as jsonb: written as JSON text, read back as the parsed value. */
-  json?: boolean;
+  /** jsonb: written as JSON text, read back parsed; timestamptz: written from a Date. */
+  cast?: "jsonb" | "timestamptz";
   /** Left out of the audit before/after (bookkeeping such as `refreshed_at`). */
   unaudited?: boolean;
 }
@@ -213,8 +213,10 @@ export class DefinitionStore<R extends DefinitionRecord> {
   }
 
   private value(column: DefinitionColumn, value: unknown): SQL {
-    if (!column.json) return sql`${value ?? null}`;
-    return sql`${value == null ? null : JSON.stringify(value)}::jsonb`;
+    if (value == null) return sql`null`;
+    if (column.cast === "jsonb") return sql`${JSON.stringify(value)}::jsonb`;
+    if (column.cast === "timestamptz") return sql`${(value as Date).toISOString()}::timestamptz`;
+    return sql`${value}`;
   }
 
   private async writeVersion(key: string, actor: Actor, db: Database): Promise<R> {

@@ -1,6 +1,7 @@
 import type { NonEmptyArray } from "type-graphql";
 import { AccessResolver } from "./access";
 import { AnalyticsResolver } from "./analytics";
+import { ExperimentResolver } from "./experiments";
 import { IngestResolver } from "./ingest";
 import { MetricsResolver } from "./metrics";
 import { PurchaseModelResolver, UserPredictionFieldsResolver, UserPredictionResolver } from "./prediction";
@@ -28,4 +29,5 @@ export const resolvers: NonEmptyArray<Function> = [
   PurchaseModelResolver,
   UserPredictionResolver,
   UserPredictionFieldsResolver,
+  ExperimentResolver,
 ];

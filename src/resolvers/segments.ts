@@ -25,7 +25,8 @@ import {
 import { RefreshResult } from "../schema/tags";
 import { User, UserConnection } from "../schema/user";
 import type { Context } from "../server/context";
-import { actorOf, visibleRule } from "./tags";
+import { actorOf } from "./actor";
+import { visibleRule } from "./tags";
 
 @Resolver(() => Segment)
 export class SegmentResolver {

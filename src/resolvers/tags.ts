@@ -7,13 +7,7 @@ import { DateTime } from "../schema/scalars";
 import { CreateTagInput, RefreshResult, RulePreview, Tag, TagCategory, UpdateTagInput } from "../schema/tags";
 import { User } from "../schema/user";
 import type { Context } from "../server/context";
-import type { Actor } from "../tags/definition";
-
-export const actorOf = (ctx: Context): Actor => ({
-  name: ctx.principal?.name ?? "unknown",
-  requestId: ctx.requestId,
-  pii: ctx.pii,
-});
+import { actorOf } from "./actor";
 
 @Resolver(() => Tag)
 export class TagResolver {

@@ -27,6 +27,9 @@ export function createLoaders(services: Services) {
     segmentHistory: new DataLoader<string, DefinitionVersionRecord[]>((keys) =>
       services.segments.historyOf(keys),
     ),
+    experimentHistory: new DataLoader<string, DefinitionVersionRecord[]>((keys) =>
+      services.experiments.historyOf(keys),
+    ),
     predictions: new DataLoader(predictionLoader(services.prediction), {
       cacheKeyFn: (request: PredictionRequest) => `${request.model ?? ""}\u0000${request.userId}`,
     }),

@@ -3,6 +3,7 @@ import { PiiPolicy } from "../access/pii";
 import { AnalyticsService } from "../analytics/service";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
+import { ExperimentService } from "../experiments/definitions";
 import { ActivityService } from "../ingest/activity";
 import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
@@ -38,6 +39,7 @@ export interface Services {
   rules: RuleService;
   tags: TagService;
   segments: SegmentService;
+  experiments: ExperimentService;
   prediction: PredictionService;
   /** Prometheus metrics of this process (`GET /metrics`). */
   telemetry: Telemetry;
@@ -62,6 +64,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
     rules: new RuleService(db),
     tags: new ObservedTagService(db, new RuleService(db), telemetry),
     segments: new ObservedSegmentService(db, new RuleService(db), telemetry),
+    experiments: new ExperimentService(db),
     prediction: new PredictionService(db, config.timezone),
     telemetry,
   };
