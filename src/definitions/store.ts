@@ -33,6 +33,27 @@ export interface DefinitionTable {
   derived?: SQL;
 }
 
+/**
+ * The descriptor of a kind stored by convention: `<kind>s`, `<kind>_versions` keyed by
+ * `<kind>_key`, audited as `<kind>`.
+ */
+export function definitionTable(
+  kind: string,
+  label: string,
+  columns: readonly DefinitionColumn[],
+  derived?: SQL,
+): DefinitionTable {
+  return {
+    label,
+    kind,
+    table: `${kind}s`,
+    versionTable: `${kind}_versions`,
+    versionKeyColumn: `${kind}_key`,
+    columns,
+    derived,
+  };
+}
+
 /** What every definition record holds. */
 export interface DefinitionRecord extends Record<string, unknown> {
   key: string;
@@ -248,5 +269,26 @@ export class DefinitionStore<R extends DefinitionRecord> {
       after: this.definitionOf(after),
       requestId: actor.requestId,
     });
+  }
+}
+
+/** The base of a kind's service: its store, and the reads that need nothing kind-specific. */
+export abstract class DefinitionService<R extends DefinitionRecord> {
+  protected readonly store: DefinitionStore<R>;
+
+  constructor(
+    protected readonly db: Database,
+    table: DefinitionTable,
+  ) {
+    this.store = new DefinitionStore<R>(db, table);
+  }
+
+  get(key: string, db: Database = this.db): Promise<R | null> {
+    return this.store.get(key, db);
+  }
+
+  /** Versions of several definitions in one statement, newest first (DataLoader batch). */
+  historyOf(keys: readonly string[]): Promise<DefinitionVersionRecord[][]> {
+    return this.store.historyOf(keys);
   }
 }

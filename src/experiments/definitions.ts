@@ -1,20 +1,16 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import {
-  type DefinitionRecord,
-  DefinitionStore,
-  type DefinitionTable,
-  type DefinitionVersionRecord,
-} from "../definitions/store";
+import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
 import { badInput } from "../errors";
 import { METRICS_BY_KEY } from "../metrics/catalog";
 import { suggestNames } from "../suggestions";
 import {
   type Actor,
   type DefinitionStatus,
+  updatedNameAndDescription,
   validateDescription,
   validateKey,
-  validateName,
+  validateNewDefinition,
 } from "../tags/definition";
 
 /** How far the variant weights may sum from 1 (float rounding of e.g. three thirds). */
@@ -64,24 +60,17 @@ export interface CreateExperimentInput {
 export type UpdateExperimentInput = Partial<Omit<CreateExperimentInput, "key">>;
 
 /** Experiments in the definition store: every own column is versioned and audited. */
-const EXPERIMENT_TABLE: DefinitionTable = {
-  label: "Experiment",
-  kind: "experiment",
-  table: "experiments",
-  versionTable: "experiment_versions",
-  versionKeyColumn: "experiment_key",
-  columns: [
-    { column: "hypothesis", field: "hypothesis", versioned: true },
-    { column: "variants", field: "variants", versioned: true, cast: "jsonb" },
-    { column: "primary_metric", field: "primaryMetric", versioned: true },
-    { column: "metrics", field: "metrics", versioned: true, cast: "jsonb" },
-    { column: "segment", field: "segment", versioned: true },
-    { column: "start_at", field: "start", versioned: true, cast: "timestamptz" },
-    { column: "end_at", field: "end", versioned: true, cast: "timestamptz" },
-    { column: "seed", field: "seed", versioned: true },
-    { column: "minimum_detectable_effect", field: "minimumDetectableEffect", versioned: true },
-  ],
-};
+const EXPERIMENT_TABLE = definitionTable("experiment", "Experiment", [
+  { column: "hypothesis", field: "hypothesis", versioned: true },
+  { column: "variants", field: "variants", versioned: true, cast: "jsonb" },
+  { column: "primary_metric", field: "primaryMetric", versioned: true },
+  { column: "metrics", field: "metrics", versioned: true, cast: "jsonb" },
+  { column: "segment", field: "segment", versioned: true },
+  { column: "start_at", field: "start", versioned: true, cast: "timestamptz" },
+  { column: "end_at", field: "end", versioned: true, cast: "timestamptz" },
+  { column: "seed", field: "seed", versioned: true },
+  { column: "minimum_detectable_effect", field: "minimumDetectableEffect", versioned: true },
+]);
 
 /**
  * Checks an experiment's own fields (all but the segment's existence, which needs the
@@ -186,29 +175,17 @@ function validateEffect(effect: unknown): number | null {
 }
 
 /** Experiment definitions: versions, history and audit through the definition store. */
-export class ExperimentService {
-  private readonly store: DefinitionStore<ExperimentRecord>;
-
-  constructor(private readonly db: Database) {
-    this.store = new DefinitionStore<ExperimentRecord>(db, EXPERIMENT_TABLE);
+export class ExperimentService extends DefinitionService<ExperimentRecord> {
+  constructor(db: Database) {
+    super(db, EXPERIMENT_TABLE);
   }
 
   list(filter: { status?: DefinitionStatus | null } = {}): Promise<ExperimentRecord[]> {
     return this.store.list(filter);
   }
 
-  get(key: string): Promise<ExperimentRecord | null> {
-    return this.store.get(key);
-  }
-
-  historyOf(keys: readonly string[]): Promise<DefinitionVersionRecord[][]> {
-    return this.store.historyOf(keys);
-  }
-
   async create(input: CreateExperimentInput, actor: Actor): Promise<ExperimentRecord> {
-    const key = validateKey(input.key);
-    const name = validateName(input.name);
-    const description = validateDescription(input.description);
+    const { key, name, description } = validateNewDefinition(input);
     const fields = validateExperimentFields(key, input);
     return this.db.transaction(async (tx) => {
       await this.assertSegment(fields.segment, tx);
@@ -227,8 +204,7 @@ export class ExperimentService {
       const fields = validateExperimentFields(key, merged);
       if (fields.segment !== before.segment) await this.assertSegment(fields.segment, tx);
       return {
-        name: validateName(merged.name),
-        description: validateDescription(merged.description),
+        ...updatedNameAndDescription(before, input),
         ...fields,
       };
     });

@@ -131,6 +131,13 @@ export class RefreshResult {
   @Field(() => Int, { description: "Wall time of the whole refresh" })
   milliseconds!: number;
 
+  /** Runs a refresh and reports it with its wall time. */
+  static async timed(refresh: () => Promise<MaterialiseReport>): Promise<RefreshResult> {
+    const started = Date.now();
+    const report = await refresh();
+    return RefreshResult.from(report, Date.now() - started);
+  }
+
   static from(report: MaterialiseReport, milliseconds: number): RefreshResult {
     return Object.assign(new RefreshResult(), {
       tags: report.refreshed.filter((r) => r.kind === "tag"),

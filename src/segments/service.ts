@@ -1,12 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import {
-  type DefinitionRecord,
-  DefinitionStore,
-  type DefinitionTable,
-  type DefinitionVersionRecord,
-} from "../definitions/store";
-import { badInput, conflict, limitExceeded, notFound } from "../errors";
+import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
+import { badInput, limitExceeded, notFound } from "../errors";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
@@ -17,10 +12,11 @@ import {
   type Actor,
   type DefinitionStatus,
   MAX_USER_IDS,
+  RULE_DEFINITION_COLUMNS,
   resolveUserIds,
-  validateDescription,
+  updatedNameAndDescription,
   validateKey,
-  validateName,
+  validateNewDefinition,
   validateUserIds,
 } from "../tags/definition";
 import { toBigintArray, type UserRecord } from "../users/service";
@@ -74,55 +70,35 @@ export interface OverlapRecord extends Record<string, unknown> {
 }
 
 /** Segments in the definition store: kind, rule and the frozen source beside the shared columns. */
-const SEGMENT_TABLE: DefinitionTable = {
-  label: "Segment",
-  kind: "segment",
-  table: "segments",
-  versionTable: "segment_versions",
-  versionKeyColumn: "segment_key",
-  columns: [
-    { column: "kind", field: "kind", versioned: true },
-    { column: "rule", field: "rule", versioned: true },
-    { column: "snapshot_of", field: "snapshotOf", versioned: false },
-    { column: "refreshed_at", field: "refreshedAt", versioned: false, unaudited: true },
-  ],
-  derived: sql`(select count(*)::int from segment_members sm where sm.segment_key = d.key) as size`,
-};
+const SEGMENT_TABLE = definitionTable(
+  "segment",
+  "Segment",
+  [...RULE_DEFINITION_COLUMNS, { column: "snapshot_of", field: "snapshotOf", versioned: false }],
+  sql`(select count(*)::int from segment_members sm where sm.segment_key = d.key) as size`,
+);
 
 const MAX_HISTORY_DAYS = 1000;
 
 /** Segment definitions (dynamic, static, snapshots), members, overlaps, size history. */
-export class SegmentService {
-  private readonly store: DefinitionStore<SegmentRecord>;
-
+export class SegmentService extends DefinitionService<SegmentRecord> {
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly rules: RuleService,
   ) {
-    this.store = new DefinitionStore<SegmentRecord>(db, SEGMENT_TABLE);
+    super(db, SEGMENT_TABLE);
   }
 
   list(filter: { status?: DefinitionStatus | null } = {}): Promise<SegmentRecord[]> {
     return this.store.list(filter);
   }
 
-  get(key: string, db: Database = this.db): Promise<SegmentRecord | null> {
-    return this.store.get(key, db);
-  }
-
   require(key: string, db: Database = this.db): Promise<SegmentRecord> {
     return this.store.require(key, db);
   }
 
-  historyOf(keys: readonly string[]): Promise<DefinitionVersionRecord[][]> {
-    return this.store.historyOf(keys);
-  }
-
   /** A dynamic segment; its members are computed at once and on every refresh. */
   async create(input: CreateSegmentInput, actor: Actor): Promise<SegmentRecord> {
-    const key = validateKey(input.key);
-    const name = validateName(input.name);
-    const description = validateDescription(input.description);
+    const { key, name, description } = validateNewDefinition(input);
     if (typeof input.rule !== "string" || input.rule.trim() === "")
       throw badInput("A dynamic segment needs a rule", { argument: "rule" });
     await this.db.transaction(async (tx) => {
@@ -140,9 +116,7 @@ export class SegmentService {
 
   /** A static segment from user ids and/or identities (each must name an existing profile). */
   async createStatic(input: CreateStaticSegmentInput, actor: Actor): Promise<SegmentRecord> {
-    const key = validateKey(input.key);
-    const name = validateName(input.name);
-    const description = validateDescription(input.description);
+    const { key, name, description } = validateNewDefinition(input);
     const ids = validateUserIds(input.userIds ?? []);
     const identities = input.identities ?? [];
     if (!Array.isArray(identities) || identities.length > MAX_USER_IDS)
@@ -202,8 +176,7 @@ export class SegmentService {
       if (input.rule != null && before.kind === "STATIC")
         throw badInput("A static segment has no rule", { argument: "rule" });
       return {
-        name: input.name == null ? before.name : validateName(input.name),
-        description: input.description == null ? before.description : validateDescription(input.description),
+        ...updatedNameAndDescription(before, input),
         rule:
           input.rule == null
             ? before.rule
@@ -217,12 +190,7 @@ export class SegmentService {
   /** Archives a segment and removes its members (recorded as exits). Refused while rules use it. */
   archive(key: string, actor: Actor): Promise<SegmentRecord> {
     return this.store.archive(key, actor, async (_before, tx) => {
-      const dependents = await this.rules.dependents("segment", key, tx);
-      if (dependents.length)
-        throw conflict(`Segment "${key}" is used by ${dependents.join(", ")}; change those first`, {
-          key,
-          dependents,
-        });
+      await this.rules.refuseIfUsed("segment", key, tx);
       await tx.query(sql`with exited as (delete from segment_members where segment_key = ${key} returning user_id)
         insert into segment_membership_changes (segment_key, user_id, change) select ${key}, user_id, 'exited' from exited`);
     });

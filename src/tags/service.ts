@@ -1,23 +1,18 @@
 import { sql } from "drizzle-orm";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
-import {
-  type DefinitionRecord,
-  DefinitionStore,
-  type DefinitionTable,
-  type DefinitionVersionRecord,
-} from "../definitions/store";
-import { badInput, conflict, notFound } from "../errors";
+import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
+import { badInput, notFound } from "../errors";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
 import { toBigintArray } from "../users/service";
 import {
   type Actor,
   type DefinitionStatus,
+  RULE_DEFINITION_COLUMNS,
   resolveUserIds,
-  validateDescription,
-  validateKey,
-  validateName,
+  updatedNameAndDescription,
+  validateNewDefinition,
   validateUserIds,
 } from "./definition";
 
@@ -58,20 +53,12 @@ export interface UpdateTagInput {
 }
 
 /** Tags in the definition store: category, kind and rule beside the shared columns. */
-const TAG_TABLE: DefinitionTable = {
-  label: "Tag",
-  kind: "tag",
-  table: "tags",
-  versionTable: "tag_versions",
-  versionKeyColumn: "tag_key",
-  columns: [
-    { column: "category", field: "category", versioned: true },
-    { column: "kind", field: "kind", versioned: true },
-    { column: "rule", field: "rule", versioned: true },
-    { column: "refreshed_at", field: "refreshedAt", versioned: false, unaudited: true },
-  ],
-  derived: sql`(select count(*)::int from tag_members tm where tm.tag_key = d.key) as "userCount"`,
-};
+const TAG_TABLE = definitionTable(
+  "tag",
+  "Tag",
+  [{ column: "category", field: "category", versioned: true }, ...RULE_DEFINITION_COLUMNS],
+  sql`(select count(*)::int from tag_members tm where tm.tag_key = d.key) as "userCount"`,
+);
 
 function validateCategory(category: unknown): TagCategory {
   if (!TAG_CATEGORIES.includes(category as TagCategory))
@@ -80,14 +67,12 @@ function validateCategory(category: unknown): TagCategory {
 }
 
 /** Tag definitions (versions, history, audit), manual assignment, refresh and per-user reads. */
-export class TagService {
-  private readonly store: DefinitionStore<TagRecord>;
-
+export class TagService extends DefinitionService<TagRecord> {
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly rules: RuleService,
   ) {
-    this.store = new DefinitionStore<TagRecord>(db, TAG_TABLE);
+    super(db, TAG_TABLE);
   }
 
   async list(
@@ -101,19 +86,8 @@ export class TagService {
     });
   }
 
-  get(key: string, db: Database = this.db): Promise<TagRecord | null> {
-    return this.store.get(key, db);
-  }
-
-  /** Versions of several tags in one statement, newest first. */
-  historyOf(keys: readonly string[]): Promise<DefinitionVersionRecord[][]> {
-    return this.store.historyOf(keys);
-  }
-
   async create(input: CreateTagInput, actor: Actor): Promise<TagRecord> {
-    const key = validateKey(input.key);
-    const name = validateName(input.name);
-    const description = validateDescription(input.description);
+    const { key, name, description } = validateNewDefinition(input);
     const category = validateCategory(input.category);
     if (!TAG_KINDS.includes(input.kind))
       throw badInput(`kind must be one of ${TAG_KINDS.join(", ")}`, { argument: "kind" });
@@ -133,8 +107,7 @@ export class TagService {
     actor: Actor,
   ): Promise<TagRecord> {
     const { before, after } = await this.store.update(key, expectedVersion, actor, async (before, tx) => ({
-      name: input.name == null ? before.name : validateName(input.name),
-      description: input.description == null ? before.description : validateDescription(input.description),
+      ...updatedNameAndDescription(before, input),
       category: input.category == null ? before.category : validateCategory(input.category),
       rule:
         input.rule == null ? before.rule : await this.checkedRule(before.kind, input.rule, key, actor, tx),
@@ -146,12 +119,7 @@ export class TagService {
   /** Archives a tag and removes its memberships (recorded as exits). Refused while rules use it. */
   archive(key: string, actor: Actor): Promise<TagRecord> {
     return this.store.archive(key, actor, async (_before, tx) => {
-      const dependents = await this.rules.dependents("tag", key, tx);
-      if (dependents.length)
-        throw conflict(`Tag "${key}" is used by ${dependents.join(", ")}; change those first`, {
-          key,
-          dependents,
-        });
+      await this.rules.refuseIfUsed("tag", key, tx);
       await tx.query(sql`with exited as (delete from tag_members where tag_key = ${key} returning user_id, value)
         insert into tag_membership_changes (tag_key, user_id, change, value) select ${key}, user_id, 'exited', value from exited`);
     });
