@@ -27,3 +27,12 @@ export const versionColumns = () => ({
   author: text("author").notNull(),
   createdAt: tstz("created_at").notNull().defaultNow(),
 });
+
+/**
+ * What tags and segments add for their rules, in the definition and the version table: the
+ * kind and the rule text as written (null where the kind has none).
+ */
+export const ruleColumns = () => ({
+  kind: text("kind").notNull(),
+  rule: text("rule"),
+});

@@ -1,5 +1,5 @@
 import { bigint, index, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
-import { definitionColumns, tstz, versionColumns } from "./definitions";
+import { definitionColumns, ruleColumns, tstz, versionColumns } from "./definitions";
 
 /**
  * Tag and segment definitions (small reference tables) and their memberships. The
@@ -11,9 +11,8 @@ import { definitionColumns, tstz, versionColumns } from "./definitions";
 export const tags = pgTable("tags", {
   ...definitionColumns(),
   category: text("category").notNull(),
-  kind: text("kind").notNull(),
-  /** The rule text as written (RULE and VALUE tags); null for MANUAL tags. */
-  rule: text("rule"),
+  /** The rule is null for MANUAL tags. */
+  ...ruleColumns(),
   /** When memberships were last recomputed by a refresh. */
   refreshedAt: tstz("refreshed_at"),
 });
@@ -25,8 +24,7 @@ export const tagVersions = pgTable(
     tagKey: text("tag_key").notNull(),
     ...versionColumns(),
     category: text("category").notNull(),
-    kind: text("kind").notNull(),
-    rule: text("rule"),
+    ...ruleColumns(),
   },
   (t) => [primaryKey({ columns: [t.tagKey, t.version] })],
 );
@@ -66,8 +64,8 @@ export const tagMembershipChanges = pgTable(
 /** A segment definition: DYNAMIC (a rule) or STATIC (a list, or a frozen snapshot). */
 export const segments = pgTable("segments", {
   ...definitionColumns(),
-  kind: text("kind").notNull(),
-  rule: text("rule"),
+  /** The rule is null for STATIC segments. */
+  ...ruleColumns(),
   /** For a snapshot: the segment it froze. */
   snapshotOf: text("snapshot_of"),
   refreshedAt: tstz("refreshed_at"),
@@ -78,8 +76,7 @@ export const segmentVersions = pgTable(
   {
     segmentKey: text("segment_key").notNull(),
     ...versionColumns(),
-    kind: text("kind").notNull(),
-    rule: text("rule"),
+    ...ruleColumns(),
   },
   (t) => [primaryKey({ columns: [t.segmentKey, t.version] })],
 );
