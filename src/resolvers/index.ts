@@ -2,6 +2,7 @@ import type { NonEmptyArray } from "type-graphql";
 import { AccessResolver } from "./access";
 import { AnalyticsResolver } from "./analytics";
 import { ExperimentResultsResolver } from "./experiment-results";
+import { ExperimentResolver } from "./experiments";
 import { IngestResolver } from "./ingest";
 import { MetricsResolver } from "./metrics";
 import { PurchaseModelResolver, UserPredictionFieldsResolver, UserPredictionResolver } from "./prediction";
@@ -30,4 +31,5 @@ export const resolvers: NonEmptyArray<Function> = [
   UserPredictionResolver,
   UserPredictionFieldsResolver,
   ExperimentResultsResolver,
+  ExperimentResolver,
 ];

@@ -22,7 +22,7 @@ import {
 import { DateScalar } from "../schema/scalars";
 import { User } from "../schema/user";
 import type { Context } from "../server/context";
-import { actorOf } from "./tags";
+import { actorOf } from "./actor";
 
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
 

@@ -1,17 +1,7 @@
-import {
-  Arg,
-  Args,
-  Authorized,
-  Ctx,
-  FieldResolver,
-  Int,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-} from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Permission } from "../access/permissions";
 import { PageArgs, toConnection } from "../schema/connection";
+import { DefinitionStatus } from "../schema/definitions";
 import { TimeRangeInput } from "../schema/metrics";
 import {
   CreateSegmentInput,
@@ -21,13 +11,25 @@ import {
   SegmentSizePoint,
   UpdateSegmentInput,
 } from "../schema/segments";
-import { DefinitionStatus, DefinitionVersion, RefreshResult } from "../schema/tags";
 import { User, UserConnection } from "../schema/user";
 import type { Context } from "../server/context";
-import { actorOf, visibleRule } from "./tags";
+import { actorOf } from "./actor";
+import { RefreshableDefinitionResolver } from "./definitions";
+import { visibleRule } from "./tags";
 
 @Resolver(() => Segment)
-export class SegmentResolver {
+export class SegmentResolver extends RefreshableDefinitionResolver({
+  name: "Segment",
+  type: Segment,
+  createInput: CreateSegmentInput,
+  updateInput: UpdateSegmentInput,
+  createDescription: "A dynamic segment: members are the users matching the rule",
+  service: (ctx) => ctx.services.segments,
+  history: (ctx) => ctx.loaders.segmentHistory,
+  plural: "Segments",
+  refreshDescription: "Recomputes dynamic segments (all active ones without keys)",
+  refresh: (ctx, keys) => ctx.services.segments.refresh(keys),
+}) {
   @Authorized(Permission.READ)
   @Query(() => [Segment])
   async segments(
@@ -35,22 +37,6 @@ export class SegmentResolver {
     @Ctx() ctx: Context,
   ): Promise<Segment[]> {
     return (await ctx.services.segments.list({ status })).map(Segment.from);
-  }
-
-  @Authorized(Permission.READ)
-  @Query(() => Segment, { nullable: true })
-  async segment(@Arg("key", () => String) key: string, @Ctx() ctx: Context): Promise<Segment | null> {
-    const record = await ctx.services.segments.get(key);
-    return record ? Segment.from(record) : null;
-  }
-
-  @Authorized(Permission.EDIT)
-  @Mutation(() => Segment, { description: "A dynamic segment: members are the users matching the rule" })
-  async createSegment(
-    @Arg("input", () => CreateSegmentInput) input: CreateSegmentInput,
-    @Ctx() ctx: Context,
-  ): Promise<Segment> {
-    return Segment.from(await ctx.services.segments.create(input, actorOf(ctx)));
   }
 
   @Authorized(Permission.EDIT)
@@ -70,36 +56,6 @@ export class SegmentResolver {
     @Ctx() ctx: Context,
   ): Promise<Segment> {
     return Segment.from(await ctx.services.segments.snapshot(key, newKey, actorOf(ctx)));
-  }
-
-  @Authorized(Permission.EDIT)
-  @Mutation(() => Segment)
-  async updateSegment(
-    @Arg("key", () => String) key: string,
-    @Arg("input", () => UpdateSegmentInput) input: UpdateSegmentInput,
-    @Arg("expectedVersion", () => Int) expectedVersion: number,
-    @Ctx() ctx: Context,
-  ): Promise<Segment> {
-    return Segment.from(await ctx.services.segments.update(key, input, expectedVersion, actorOf(ctx)));
-  }
-
-  @Authorized(Permission.EDIT)
-  @Mutation(() => Segment)
-  async archiveSegment(@Arg("key", () => String) key: string, @Ctx() ctx: Context): Promise<Segment> {
-    return Segment.from(await ctx.services.segments.archive(key, actorOf(ctx)));
-  }
-
-  @Authorized(Permission.EDIT)
-  @Mutation(() => RefreshResult, {
-    description: "Recomputes dynamic segments (all active ones without keys)",
-  })
-  async refreshSegments(
-    @Arg("keys", () => [String], { nullable: true }) keys: string[] | undefined,
-    @Ctx() ctx: Context,
-  ): Promise<RefreshResult> {
-    const started = Date.now();
-    const results = await ctx.services.segments.refresh(keys);
-    return RefreshResult.from(results, Date.now() - started);
   }
 
   @FieldResolver(() => UserConnection, { description: "Members in user id order; first ≤ 1000" })
@@ -137,11 +93,6 @@ export class SegmentResolver {
       timeRange,
       timezone ?? ctx.services.config.timezone,
     );
-  }
-
-  @FieldResolver(() => [DefinitionVersion], { description: "Every version, newest first" })
-  history(@Root() segment: Segment, @Ctx() ctx: Context): Promise<DefinitionVersion[]> {
-    return ctx.loaders.segmentHistory.load(segment.key) as Promise<DefinitionVersion[]>;
   }
 
   @FieldResolver(() => String, {

@@ -2,29 +2,26 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import { ANALYTICAL_ROOT_FIELD_COST } from "../access/limits";
 import { Permission } from "../access/permissions";
 import { maskRuleLiterals } from "../rules/pii";
+import { DefinitionStatus, DefinitionVersion } from "../schema/definitions";
 import { DateTime } from "../schema/scalars";
-import {
-  CreateTagInput,
-  DefinitionStatus,
-  DefinitionVersion,
-  RefreshResult,
-  RulePreview,
-  Tag,
-  TagCategory,
-  UpdateTagInput,
-} from "../schema/tags";
+import { CreateTagInput, RulePreview, Tag, TagCategory, UpdateTagInput } from "../schema/tags";
 import { User } from "../schema/user";
 import type { Context } from "../server/context";
-import type { Actor } from "../tags/definition";
-
-export const actorOf = (ctx: Context): Actor => ({
-  name: ctx.principal?.name ?? "unknown",
-  requestId: ctx.requestId,
-  pii: ctx.pii,
-});
+import { actorOf } from "./actor";
+import { RefreshableDefinitionResolver } from "./definitions";
 
 @Resolver(() => Tag)
-export class TagResolver {
+export class TagResolver extends RefreshableDefinitionResolver({
+  name: "Tag",
+  type: Tag,
+  createInput: CreateTagInput,
+  updateInput: UpdateTagInput,
+  service: (ctx) => ctx.services.tags,
+  history: (ctx) => ctx.loaders.tagHistory,
+  plural: "Tags",
+  refreshDescription: "Recomputes RULE and VALUE tags (all active ones without keys)",
+  refresh: (ctx, keys) => ctx.services.tags.refresh(keys),
+}) {
   @Authorized(Permission.READ)
   @Query(() => [Tag])
   async tags(
@@ -33,13 +30,6 @@ export class TagResolver {
     @Ctx() ctx: Context,
   ): Promise<Tag[]> {
     return (await ctx.services.tags.list({ category, status })).map(Tag.from);
-  }
-
-  @Authorized(Permission.READ)
-  @Query(() => Tag, { nullable: true })
-  async tag(@Arg("key", () => String) key: string, @Ctx() ctx: Context): Promise<Tag | null> {
-    const record = await ctx.services.tags.get(key);
-    return record ? Tag.from(record) : null;
   }
 
   @Authorized(Permission.READ)
@@ -56,32 +46,6 @@ export class TagResolver {
     return Object.assign(new RulePreview(), result, {
       ast: result.checked ? stripPositions(result.checked.expr) : null,
     });
-  }
-
-  @Authorized(Permission.EDIT)
-  @Mutation(() => Tag)
-  async createTag(
-    @Arg("input", () => CreateTagInput) input: CreateTagInput,
-    @Ctx() ctx: Context,
-  ): Promise<Tag> {
-    return Tag.from(await ctx.services.tags.create(input, actorOf(ctx)));
-  }
-
-  @Authorized(Permission.EDIT)
-  @Mutation(() => Tag)
-  async updateTag(
-    @Arg("key", () => String) key: string,
-    @Arg("input", () => UpdateTagInput) input: UpdateTagInput,
-    @Arg("expectedVersion", () => Int) expectedVersion: number,
-    @Ctx() ctx: Context,
-  ): Promise<Tag> {
-    return Tag.from(await ctx.services.tags.update(key, input, expectedVersion, actorOf(ctx)));
-  }
-
-  @Authorized(Permission.EDIT)
-  @Mutation(() => Tag)
-  async archiveTag(@Arg("key", () => String) key: string, @Ctx() ctx: Context): Promise<Tag> {
-    return Tag.from(await ctx.services.tags.archive(key, actorOf(ctx)));
   }
 
   @Authorized(Permission.EDIT)
@@ -104,24 +68,6 @@ export class TagResolver {
     return ctx.services.tags.assign(key, userIds, actorOf(ctx), true);
   }
 
-  @Authorized(Permission.EDIT)
-  @Mutation(() => RefreshResult, {
-    description: "Recomputes RULE and VALUE tags (all active ones without keys)",
-  })
-  async refreshTags(
-    @Arg("keys", () => [String], { nullable: true }) keys: string[] | undefined,
-    @Ctx() ctx: Context,
-  ): Promise<RefreshResult> {
-    const started = Date.now();
-    const results = await ctx.services.tags.refresh(keys);
-    return RefreshResult.from(results, Date.now() - started);
-  }
-
-  @FieldResolver(() => [DefinitionVersion], { description: "Every version, newest first" })
-  history(@Root() tag: Tag, @Ctx() ctx: Context): Promise<DefinitionVersion[]> {
-    return ctx.loaders.tagHistory.load(tag.key) as Promise<DefinitionVersion[]>;
-  }
-
   @FieldResolver(() => String, {
     nullable: true,
     description:
@@ -133,8 +79,9 @@ export class TagResolver {
 }
 
 /** A stored rule as the principal may read it: literals compared with PII masked without read_pii. */
-export function visibleRule(rule: string | null, ctx: Context): string | null {
-  return rule === null || ctx.pii.seesPii ? rule : maskRuleLiterals(rule, ctx.services.pii);
+export function visibleRule(rule: string | null | undefined, ctx: Context): string | null {
+  if (rule == null) return null;
+  return ctx.pii.seesPii ? rule : maskRuleLiterals(rule, ctx.services.pii);
 }
 
 @Resolver(() => DefinitionVersion)

@@ -5,7 +5,7 @@ import { PageArgs, toConnection } from "../schema/connection";
 import { JSONScalar } from "../schema/scalars";
 import { Identity, User, UserConnection, UserErasure } from "../schema/user";
 import type { Context } from "../server/context";
-import { actorOf } from "./tags";
+import { actorOf } from "./actor";
 
 @Resolver(() => User)
 export class UserResolver {

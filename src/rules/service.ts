@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
-import { badInput, limitExceeded, StratumError } from "../errors";
+import { badInput, conflict, limitExceeded, StratumError } from "../errors";
 import { MAX_PAGE_SIZE } from "../pagination";
 import { explainSql, joinSql } from "../semantic/sql";
 import { UNSTORABLE_MESSAGES, unstorable } from "../text";
@@ -141,6 +141,17 @@ export class RuleService {
     };
     const cycle = walk(start);
     if (cycle) throw ruleInvalid(`The rule refers to itself: ${cycle.join(" → ")}`, expr.at);
+  }
+
+  /** CONFLICT naming the active definitions whose rules refer to the tag or segment (before archiving it). */
+  async refuseIfUsed(kind: DefinitionKind, key: string, db: Database = this.db): Promise<void> {
+    const dependents = await this.dependents(kind, key, db);
+    if (dependents.length === 0) return;
+    const label = kind === "tag" ? "Tag" : "Segment";
+    throw conflict(`${label} "${key}" is used by ${dependents.join(", ")}; change those first`, {
+      key,
+      dependents,
+    });
   }
 
   /** Active definitions whose rules refer to the given tag or segment (archiving it would break them). */

@@ -1,7 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import type { SegmentRecord } from "../segments/service";
+import { CreateDefinitionInput, Definition, UpdateDefinitionInput } from "./definitions";
 import { DateTime } from "./scalars";
-import { DefinitionStatus } from "./tags";
 
 export enum SegmentKind {
   DYNAMIC = "DYNAMIC",
@@ -13,39 +13,18 @@ registerEnumType(SegmentKind, {
 });
 
 @ObjectType()
-export class Segment {
-  @Field(() => String)
-  key!: string;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String)
-  description!: string;
-
+export class Segment extends Definition {
   @Field(() => SegmentKind)
   kind!: SegmentKind;
 
   @Field(() => String, { nullable: true })
   rule!: string | null;
 
-  @Field(() => DefinitionStatus)
-  status!: DefinitionStatus;
-
-  @Field(() => Int)
-  version!: number;
-
   @Field(() => String, { nullable: true, description: "For a snapshot: the segment it froze" })
   snapshotOf!: string | null;
 
   @Field(() => Int, { description: "Current members" })
   size!: number;
-
-  @Field(() => DateTime)
-  createdAt!: Date;
-
-  @Field(() => DateTime)
-  updatedAt!: Date;
 
   @Field(() => DateTime, { nullable: true })
   refreshedAt!: Date | null;
@@ -56,16 +35,7 @@ export class Segment {
 }
 
 @InputType()
-export class CreateSegmentInput {
-  @Field(() => String)
-  key!: string;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String, { nullable: true })
-  description?: string;
-
+export class CreateSegmentInput extends CreateDefinitionInput {
   @Field(() => String, { description: "Rule text or its JSON AST as a string starting with {" })
   rule!: string;
 }
@@ -80,16 +50,7 @@ export class SegmentIdentityInput {
 }
 
 @InputType()
-export class CreateStaticSegmentInput {
-  @Field(() => String)
-  key!: string;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String, { nullable: true })
-  description?: string;
-
+export class CreateStaticSegmentInput extends CreateDefinitionInput {
   @Field(() => [ID], { nullable: true })
   userIds?: string[];
 
@@ -98,13 +59,7 @@ export class CreateStaticSegmentInput {
 }
 
 @InputType()
-export class UpdateSegmentInput {
-  @Field(() => String, { nullable: true })
-  name?: string;
-
-  @Field(() => String, { nullable: true })
-  description?: string;
-
+export class UpdateSegmentInput extends UpdateDefinitionInput {
   @Field(() => String, { nullable: true })
   rule?: string;
 }

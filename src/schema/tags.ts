@@ -2,6 +2,7 @@ import { Field, InputType, Int, ObjectType, registerEnumType } from "type-graphq
 import type { MaterialiseReport } from "../rules/materialise";
 import type { CheckedRule } from "../rules/service";
 import type { TagRecord } from "../tags/service";
+import { CreateDefinitionInput, Definition, UpdateDefinitionInput } from "./definitions";
 import { DateTime, JSONScalar } from "./scalars";
 
 export enum TagCategory {
@@ -23,47 +24,8 @@ registerEnumType(TagKind, {
   description: "RULE: a condition (member or not); VALUE: a computed value per user; MANUAL: assigned by API",
 });
 
-export enum DefinitionStatus {
-  ACTIVE = "ACTIVE",
-  ARCHIVED = "ARCHIVED",
-}
-registerEnumType(DefinitionStatus, { name: "DefinitionStatus" });
-
-@ObjectType({ description: "One saved version of a definition" })
-export class DefinitionVersion {
-  @Field(() => Int)
-  version!: number;
-
-  @Field(() => String, { nullable: true })
-  rule!: string | null;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String)
-  description!: string;
-
-  @Field(() => DefinitionStatus)
-  status!: DefinitionStatus;
-
-  @Field(() => String, { description: "Who saved this version" })
-  author!: string;
-
-  @Field(() => DateTime)
-  createdAt!: Date;
-}
-
 @ObjectType()
-export class Tag {
-  @Field(() => String)
-  key!: string;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String)
-  description!: string;
-
+export class Tag extends Definition {
   @Field(() => TagCategory)
   category!: TagCategory;
 
@@ -73,20 +35,8 @@ export class Tag {
   @Field(() => String, { nullable: true, description: "The rule in text form (RULE and VALUE tags)" })
   rule!: string | null;
 
-  @Field(() => DefinitionStatus)
-  status!: DefinitionStatus;
-
-  @Field(() => Int)
-  version!: number;
-
   @Field(() => Int, { description: "Current members" })
   userCount!: number;
-
-  @Field(() => DateTime)
-  createdAt!: Date;
-
-  @Field(() => DateTime)
-  updatedAt!: Date;
 
   @Field(() => DateTime, { nullable: true, description: "When memberships were last recomputed" })
   refreshedAt!: Date | null;
@@ -97,16 +47,7 @@ export class Tag {
 }
 
 @InputType()
-export class CreateTagInput {
-  @Field(() => String)
-  key!: string;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String, { nullable: true })
-  description?: string;
-
+export class CreateTagInput extends CreateDefinitionInput {
   @Field(() => TagCategory)
   category!: TagCategory;
 
@@ -121,13 +62,7 @@ export class CreateTagInput {
 }
 
 @InputType()
-export class UpdateTagInput {
-  @Field(() => String, { nullable: true })
-  name?: string;
-
-  @Field(() => String, { nullable: true })
-  description?: string;
-
+export class UpdateTagInput extends UpdateDefinitionInput {
   @Field(() => TagCategory, { nullable: true })
   category?: TagCategory;
 
@@ -195,6 +130,13 @@ export class RefreshResult {
 
   @Field(() => Int, { description: "Wall time of the whole refresh" })
   milliseconds!: number;
+
+  /** Runs a refresh and reports it with its wall time. */
+  static async timed(refresh: () => Promise<MaterialiseReport>): Promise<RefreshResult> {
+    const started = Date.now();
+    const report = await refresh();
+    return RefreshResult.from(report, Date.now() - started);
+  }
 
   static from(report: MaterialiseReport, milliseconds: number): RefreshResult {
     return Object.assign(new RefreshResult(), {

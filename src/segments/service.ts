@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
-import { badInput, conflict, limitExceeded, notFound } from "../errors";
+import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
+import { badInput, limitExceeded, notFound } from "../errors";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
@@ -10,13 +10,13 @@ import { bucketSeries, rangeBounds } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
 import {
   type Actor,
-  DEFINITION_STATUSES,
   type DefinitionStatus,
   MAX_USER_IDS,
+  RULE_DEFINITION_COLUMNS,
   resolveUserIds,
-  validateDescription,
+  updatedNameAndDescription,
   validateKey,
-  validateName,
+  validateNewDefinition,
   validateUserIds,
 } from "../tags/definition";
 import { toBigintArray, type UserRecord } from "../users/service";
@@ -24,32 +24,12 @@ import { toBigintArray, type UserRecord } from "../users/service";
 export const SEGMENT_KINDS = ["DYNAMIC", "STATIC"] as const;
 export type SegmentKind = (typeof SEGMENT_KINDS)[number];
 
-export interface SegmentRecord extends Record<string, unknown> {
-  key: string;
-  name: string;
-  description: string;
+export interface SegmentRecord extends DefinitionRecord {
   kind: SegmentKind;
   rule: string | null;
-  status: DefinitionStatus;
-  version: number;
   snapshotOf: string | null;
   size: number;
-  createdAt: Date;
-  updatedAt: Date;
-  updatedBy: string;
   refreshedAt: Date | null;
-}
-
-export interface SegmentVersionRecord extends Record<string, unknown> {
-  segmentKey: string;
-  version: number;
-  name: string;
-  description: string;
-  kind: string;
-  rule: string | null;
-  status: string;
-  author: string;
-  createdAt: Date;
 }
 
 export interface SegmentMembershipRecord extends Record<string, unknown> {
@@ -89,73 +69,44 @@ export interface OverlapRecord extends Record<string, unknown> {
   size: number;
 }
 
-const segmentColumns = sql`s.key, s.name, s.description, s.kind, s.rule, s.status, s.version, s.snapshot_of as "snapshotOf",
-  (select count(*)::int from segment_members sm where sm.segment_key = s.key) as size,
-  s.created_at as "createdAt", s.updated_at as "updatedAt", s.updated_by as "updatedBy", s.refreshed_at as "refreshedAt"`;
-
-const definitionOf = (segment: SegmentRecord) => ({
-  key: segment.key,
-  name: segment.name,
-  description: segment.description,
-  kind: segment.kind,
-  rule: segment.rule,
-  status: segment.status,
-  version: segment.version,
-  snapshotOf: segment.snapshotOf,
-});
+/** Segments in the definition store: kind, rule and the frozen source beside the shared columns. */
+const SEGMENT_TABLE = definitionTable(
+  "segment",
+  "Segment",
+  [...RULE_DEFINITION_COLUMNS, { column: "snapshot_of", field: "snapshotOf", versioned: false }],
+  sql`(select count(*)::int from segment_members sm where sm.segment_key = d.key) as size`,
+);
 
 const MAX_HISTORY_DAYS = 1000;
 
 /** Segment definitions (dynamic, static, snapshots), members, overlaps, size history. */
-export class SegmentService {
+export class SegmentService extends DefinitionService<SegmentRecord> {
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly rules: RuleService,
-  ) {}
-
-  async list(filter: { status?: DefinitionStatus | null } = {}): Promise<SegmentRecord[]> {
-    if (filter.status && !DEFINITION_STATUSES.includes(filter.status))
-      throw badInput("status must be ACTIVE or ARCHIVED", { argument: "status" });
-    return this.db.query<SegmentRecord>(sql`select ${segmentColumns} from segments s
-      where (${filter.status ?? null}::text is null or s.status = ${filter.status ?? null}::text) order by s.key`);
+  ) {
+    super(db, SEGMENT_TABLE);
   }
 
-  async get(key: string, db: Database = this.db): Promise<SegmentRecord | null> {
-    const [row] = await db.query<SegmentRecord>(
-      sql`select ${segmentColumns} from segments s where s.key = ${key}`,
-    );
-    return row ?? null;
+  list(filter: { status?: DefinitionStatus | null } = {}): Promise<SegmentRecord[]> {
+    return this.store.list(filter);
   }
 
-  async require(key: string, db: Database = this.db, lock = false): Promise<SegmentRecord> {
-    if (lock) await db.query(sql`select 1 from segments where key = ${key} for update`);
-    const segment = await this.get(key, db);
-    if (!segment) throw notFound(`Segment "${key}" does not exist`, { argument: "key", key });
-    return segment;
-  }
-
-  async historyOf(keys: readonly string[]): Promise<SegmentVersionRecord[][]> {
-    const rows = await this.db.query<SegmentVersionRecord>(sql`
-      select segment_key as "segmentKey", version, name, description, kind, rule, status, author, created_at as "createdAt"
-      from segment_versions where segment_key in (${sql.join(
-        keys.map((k) => sql`${k}::text`),
-        sql`, `,
-      )}) order by segment_key, version desc`);
-    return keys.map((key) => rows.filter((row) => row.segmentKey === key));
+  require(key: string, db: Database = this.db): Promise<SegmentRecord> {
+    return this.store.require(key, db);
   }
 
   /** A dynamic segment; its members are computed at once and on every refresh. */
   async create(input: CreateSegmentInput, actor: Actor): Promise<SegmentRecord> {
-    const key = validateKey(input.key);
-    const name = validateName(input.name);
-    const description = validateDescription(input.description);
+    const { key, name, description } = validateNewDefinition(input);
     if (typeof input.rule !== "string" || input.rule.trim() === "")
       throw badInput("A dynamic segment needs a rule", { argument: "rule" });
     await this.db.transaction(async (tx) => {
       const checked = await this.rules.check(input.rule, "boolean", { kind: "segment", key }, tx, actor.pii);
-      await this.insert(
+      await this.store.insert(
         tx,
-        { key, name, description, kind: "DYNAMIC", rule: checked.text, snapshotOf: null },
+        key,
+        { name, description, kind: "DYNAMIC", rule: checked.text, snapshotOf: null },
         actor,
       );
     });
@@ -165,9 +116,7 @@ export class SegmentService {
 
   /** A static segment from user ids and/or identities (each must name an existing profile). */
   async createStatic(input: CreateStaticSegmentInput, actor: Actor): Promise<SegmentRecord> {
-    const key = validateKey(input.key);
-    const name = validateName(input.name);
-    const description = validateDescription(input.description);
+    const { key, name, description } = validateNewDefinition(input);
     const ids = validateUserIds(input.userIds ?? []);
     const identities = input.identities ?? [];
     if (!Array.isArray(identities) || identities.length > MAX_USER_IDS)
@@ -179,7 +128,12 @@ export class SegmentService {
         ...(await resolveUserIds(tx, ids)),
         ...(await this.resolveIdentities(tx, identities)),
       ]);
-      await this.insert(tx, { key, name, description, kind: "STATIC", rule: null, snapshotOf: null }, actor);
+      await this.store.insert(
+        tx,
+        key,
+        { name, description, kind: "STATIC", rule: null, snapshotOf: null },
+        actor,
+      );
       await this.addMembers(tx, key, [...members]);
     });
     return this.require(key);
@@ -189,12 +143,12 @@ export class SegmentService {
   async snapshot(key: string, newKey: string, actor: Actor): Promise<SegmentRecord> {
     validateKey(newKey, "newKey");
     await this.db.transaction(async (tx) => {
-      const source = await this.require(key, tx);
-      if (source.status !== "ACTIVE") throw badInput(`Segment "${key}" is archived`, { argument: "key" });
-      await this.insert(
+      const source = await this.store.require(key, tx);
+      this.store.assertActive(source);
+      await this.store.insert(
         tx,
+        newKey,
         {
-          key: newKey,
           name: `${source.name} (snapshot)`.slice(0, 200),
           description: source.description,
           kind: "STATIC",
@@ -202,6 +156,7 @@ export class SegmentService {
           snapshotOf: key,
         },
         actor,
+        "snapshot",
       );
       await tx.query(sql`
         with added as (insert into segment_members (segment_key, user_id)
@@ -217,73 +172,28 @@ export class SegmentService {
     expectedVersion: number,
     actor: Actor,
   ): Promise<SegmentRecord> {
-    if (!Number.isInteger(expectedVersion))
-      throw badInput("expectedVersion must be an integer", { argument: "expectedVersion" });
-    const { ruleChanged } = await this.db.transaction(async (tx) => {
-      const before = await this.require(key, tx, true);
-      if (before.version !== expectedVersion) {
-        throw conflict(
-          `Segment "${key}" is at version ${before.version}, not ${expectedVersion}; reload and retry`,
-          {
-            key,
-            currentVersion: before.version,
-          },
-        );
-      }
-      if (before.status !== "ACTIVE") throw badInput(`Segment "${key}" is archived`, { argument: "key" });
+    const { before, after } = await this.store.update(key, expectedVersion, actor, async (before, tx) => {
       if (input.rule != null && before.kind === "STATIC")
         throw badInput("A static segment has no rule", { argument: "rule" });
-      const name = input.name == null ? before.name : validateName(input.name);
-      const description =
-        input.description == null ? before.description : validateDescription(input.description);
-      const rule =
-        input.rule == null
-          ? before.rule
-          : (await this.rules.check(input.rule, "boolean", { kind: "segment", key }, tx, actor.pii)).text;
-      await tx.query(sql`update segments set name = ${name}, description = ${description}, rule = ${rule},
-        version = version + 1, updated_at = now(), updated_by = ${actor.name} where key = ${key}`);
-      const after = await this.writeVersion(key, actor, tx);
-      await recordAudit(tx, {
-        actor: actor.name,
-        action: "update",
-        entityType: "segment",
-        entityKey: key,
-        before: definitionOf(before),
-        after: definitionOf(after),
-        requestId: actor.requestId,
-      });
-      return { ruleChanged: rule !== before.rule };
+      return {
+        ...updatedNameAndDescription(before, input),
+        rule:
+          input.rule == null
+            ? before.rule
+            : (await this.rules.check(input.rule, "boolean", { kind: "segment", key }, tx, actor.pii)).text,
+      };
     });
-    if (ruleChanged) await this.refresh([key]);
+    if (after.rule !== before.rule) await this.refresh([key]);
     return this.require(key);
   }
 
-  async archive(key: string, actor: Actor): Promise<SegmentRecord> {
-    await this.db.transaction(async (tx) => {
-      const before = await this.require(key, tx, true);
-      if (before.status === "ARCHIVED") return;
-      const dependents = await this.rules.dependents("segment", key, tx);
-      if (dependents.length)
-        throw conflict(`Segment "${key}" is used by ${dependents.join(", ")}; change those first`, {
-          key,
-          dependents,
-        });
-      await tx.query(sql`update segments set status = 'ARCHIVED', version = version + 1, updated_at = now(),
-        updated_by = ${actor.name} where key = ${key}`);
+  /** Archives a segment and removes its members (recorded as exits). Refused while rules use it. */
+  archive(key: string, actor: Actor): Promise<SegmentRecord> {
+    return this.store.archive(key, actor, async (_before, tx) => {
+      await this.rules.refuseIfUsed("segment", key, tx);
       await tx.query(sql`with exited as (delete from segment_members where segment_key = ${key} returning user_id)
         insert into segment_membership_changes (segment_key, user_id, change) select ${key}, user_id, 'exited' from exited`);
-      const after = await this.writeVersion(key, actor, tx);
-      await recordAudit(tx, {
-        actor: actor.name,
-        action: "archive",
-        entityType: "segment",
-        entityKey: key,
-        before: definitionOf(before),
-        after: definitionOf(after),
-        requestId: actor.requestId,
-      });
     });
-    return this.require(key);
   }
 
   /** Recomputes dynamic segments (all active ones when `keys` is absent) in one shared pass. */
@@ -391,35 +301,6 @@ export class SegmentService {
     return userIds.map((id) => byUser.get(id) ?? []);
   }
 
-  private async insert(
-    tx: Database,
-    row: {
-      key: string;
-      name: string;
-      description: string;
-      kind: SegmentKind;
-      rule: string | null;
-      snapshotOf: string | null;
-    },
-    actor: Actor,
-  ): Promise<void> {
-    const inserted = await tx.query(sql`
-      insert into segments (key, name, description, kind, rule, status, version, snapshot_of, updated_by)
-      values (${row.key}, ${row.name}, ${row.description}, ${row.kind}, ${row.rule}, 'ACTIVE', 1, ${row.snapshotOf}, ${actor.name})
-      on conflict (key) do nothing returning key`);
-    if (inserted.length === 0)
-      throw conflict(`Segment "${row.key}" already exists`, { argument: "key", key: row.key });
-    const created = await this.writeVersion(row.key, actor, tx);
-    await recordAudit(tx, {
-      actor: actor.name,
-      action: row.snapshotOf ? "snapshot" : "create",
-      entityType: "segment",
-      entityKey: row.key,
-      after: definitionOf(created),
-      requestId: actor.requestId,
-    });
-  }
-
   private async addMembers(tx: Database, key: string, userIds: number[]): Promise<void> {
     if (userIds.length === 0) return;
     await tx.query(sql`
@@ -454,11 +335,5 @@ export class SegmentService {
       );
     }
     return rows.map((row) => row.userId as number);
-  }
-
-  private async writeVersion(key: string, actor: Actor, db: Database): Promise<SegmentRecord> {
-    await db.query(sql`insert into segment_versions (segment_key, version, name, description, kind, rule, status, author)
-      select key, version, name, description, kind, rule, status, ${actor.name} from segments where key = ${key}`);
-    return this.require(key, db);
   }
 }

@@ -1,10 +1,11 @@
 import DataLoader from "dataloader";
 import type { UserRfm } from "../analytics/compile/rfm-report";
+import type { DefinitionVersionRecord } from "../definitions/store";
 import { activityLoaders } from "../ingest/activity-loaders";
 import { type PredictionRequest, predictionLoader } from "../prediction/loader";
 import { piiValueTags } from "../rules/pii";
-import type { SegmentMembershipRecord, SegmentVersionRecord } from "../segments/service";
-import type { TagMembershipRecord, TagVersionRecord } from "../tags/service";
+import type { SegmentMembershipRecord } from "../segments/service";
+import type { TagMembershipRecord } from "../tags/service";
 import type { IdentityRecord, UserRecord } from "../users/service";
 import type { Services } from "./services";
 
@@ -22,9 +23,12 @@ export function createLoaders(services: Services) {
     userSegments: new DataLoader<number, SegmentMembershipRecord[]>((ids) =>
       services.segments.segmentsOfUsers(ids),
     ),
-    tagHistory: new DataLoader<string, TagVersionRecord[]>((keys) => services.tags.historyOf(keys)),
-    segmentHistory: new DataLoader<string, SegmentVersionRecord[]>((keys) =>
+    tagHistory: new DataLoader<string, DefinitionVersionRecord[]>((keys) => services.tags.historyOf(keys)),
+    segmentHistory: new DataLoader<string, DefinitionVersionRecord[]>((keys) =>
       services.segments.historyOf(keys),
+    ),
+    experimentHistory: new DataLoader<string, DefinitionVersionRecord[]>((keys) =>
+      services.experiments.historyOf(keys),
     ),
     predictions: new DataLoader(predictionLoader(services.prediction), {
       cacheKeyFn: (request: PredictionRequest) => `${request.model ?? ""}\u0000${request.userId}`,

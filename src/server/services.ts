@@ -3,8 +3,8 @@ import { PiiPolicy } from "../access/pii";
 import { AnalyticsService } from "../analytics/service";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
-import { notFound } from "../errors";
-import { ExperimentResultsService, type LoadExperimentDefinition } from "../experiments/results";
+import { ExperimentService } from "../experiments/definitions";
+import { ExperimentResultsService } from "../experiments/results";
 import { ActivityService } from "../ingest/activity";
 import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
@@ -40,6 +40,7 @@ export interface Services {
   rules: RuleService;
   tags: TagService;
   segments: SegmentService;
+  experiments: ExperimentService;
   prediction: PredictionService;
   /** A/B experiment assignment and results. */
   experimentResults: ExperimentResultsService;
@@ -47,18 +48,11 @@ export interface Services {
   telemetry: Telemetry;
 }
 
-/**
- * Experiment definitions are stored, versioned and audited by `src/experiments/definitions.ts`;
- * until that store is connected here, every key is unknown.
- */
-const noExperimentDefinitions: LoadExperimentDefinition = async (key) => {
-  throw notFound(`no experiment ${key}`, { argument: "key", key });
-};
-
 export function createServices(db: Database, config: StratumConfig): Services {
   const telemetry = new Telemetry(db);
   const ingest = new ObservedIngestService(db, telemetry);
   const pii = new PiiPolicy(config.pii);
+  const experiments = new ExperimentService(db);
   return {
     db,
     config,
@@ -74,8 +68,9 @@ export function createServices(db: Database, config: StratumConfig): Services {
     rules: new RuleService(db),
     tags: new ObservedTagService(db, new RuleService(db), telemetry),
     segments: new ObservedSegmentService(db, new RuleService(db), telemetry),
+    experiments,
     prediction: new PredictionService(db, config.timezone),
-    experimentResults: new ExperimentResultsService(db, noExperimentDefinitions),
+    experimentResults: new ExperimentResultsService(db, (key) => experiments.definition(key)),
     telemetry,
   };
 }

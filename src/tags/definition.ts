@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
+import type { DefinitionColumn } from "../definitions/store";
 import { badInput } from "../errors";
 import { toBigintArray } from "../users/service";
 
@@ -15,6 +16,13 @@ export interface Actor {
 
 export const DEFINITION_STATUSES = ["ACTIVE", "ARCHIVED"] as const;
 export type DefinitionStatus = (typeof DEFINITION_STATUSES)[number];
+
+/** What tags and segments add for their rules: kind and rule (versioned), when last refreshed. */
+export const RULE_DEFINITION_COLUMNS: readonly DefinitionColumn[] = [
+  { column: "kind", field: "kind", versioned: true },
+  { column: "rule", field: "rule", versioned: true },
+  { column: "refreshed_at", field: "refreshedAt", versioned: false, unaudited: true },
+];
 
 const KEY = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
 export const MAX_NAME_LENGTH = 200;
@@ -47,6 +55,30 @@ export function validateDescription(description: unknown, argument = "descriptio
     throw badInput(`${argument} must be at most ${MAX_DESCRIPTION_LENGTH} characters`, { argument });
   }
   return description;
+}
+
+/** The key, name and description every created definition has. */
+export function validateNewDefinition(input: { key: unknown; name: unknown; description?: unknown }): {
+  key: string;
+  name: string;
+  description: string;
+} {
+  return {
+    key: validateKey(input.key),
+    name: validateName(input.name),
+    description: validateDescription(input.description),
+  };
+}
+
+/** Name and description after an update: an absent (null) field keeps its stored value. */
+export function updatedNameAndDescription(
+  before: { name: string; description: string },
+  input: { name?: unknown; description?: unknown },
+): { name: string; description: string } {
+  return {
+    name: input.name == null ? before.name : validateName(input.name),
+    description: input.description == null ? before.description : validateDescription(input.description),
+  };
 }
 
 export function validateUserIds(userIds: unknown, argument = "userIds"): number[] {

@@ -1,18 +1,18 @@
 import { sql } from "drizzle-orm";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
-import { badInput, conflict, notFound } from "../errors";
+import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
+import { badInput, notFound } from "../errors";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
 import { toBigintArray } from "../users/service";
 import {
   type Actor,
-  DEFINITION_STATUSES,
   type DefinitionStatus,
+  RULE_DEFINITION_COLUMNS,
   resolveUserIds,
-  validateDescription,
-  validateKey,
-  validateName,
+  updatedNameAndDescription,
+  validateNewDefinition,
   validateUserIds,
 } from "./definition";
 
@@ -21,32 +21,12 @@ export type TagCategory = (typeof TAG_CATEGORIES)[number];
 export const TAG_KINDS = ["RULE", "VALUE", "MANUAL"] as const;
 export type TagKind = (typeof TAG_KINDS)[number];
 
-export interface TagRecord extends Record<string, unknown> {
-  key: string;
-  name: string;
-  description: string;
+export interface TagRecord extends DefinitionRecord {
   category: TagCategory;
   kind: TagKind;
   rule: string | null;
-  status: DefinitionStatus;
-  version: number;
   userCount: number;
-  createdAt: Date;
-  updatedAt: Date;
-  updatedBy: string;
   refreshedAt: Date | null;
-}
-
-export interface TagVersionRecord extends Record<string, unknown> {
-  tagKey: string;
-  version: number;
-  name: string;
-  description: string;
-  category: string;
-  rule: string | null;
-  status: string;
-  author: string;
-  createdAt: Date;
 }
 
 export interface TagMembershipRecord extends Record<string, unknown> {
@@ -72,21 +52,13 @@ export interface UpdateTagInput {
   rule?: string | null;
 }
 
-const tagColumns = sql`t.key, t.name, t.description, t.category, t.kind, t.rule, t.status, t.version,
-  (select count(*)::int from tag_members tm where tm.tag_key = t.key) as "userCount",
-  t.created_at as "createdAt", t.updated_at as "updatedAt", t.updated_by as "updatedBy", t.refreshed_at as "refreshedAt"`;
-
-/** The stored definition (for audit before/after), without derived counts. */
-const definitionOf = (tag: TagRecord) => ({
-  key: tag.key,
-  name: tag.name,
-  description: tag.description,
-  category: tag.category,
-  kind: tag.kind,
-  rule: tag.rule,
-  status: tag.status,
-  version: tag.version,
-});
+/** Tags in the definition store: category, kind and rule beside the shared columns. */
+const TAG_TABLE = definitionTable(
+  "tag",
+  "Tag",
+  [{ column: "category", field: "category", versioned: true }, ...RULE_DEFINITION_COLUMNS],
+  sql`(select count(*)::int from tag_members tm where tm.tag_key = d.key) as "userCount"`,
+);
 
 function validateCategory(category: unknown): TagCategory {
   if (!TAG_CATEGORIES.includes(category as TagCategory))
@@ -95,75 +67,37 @@ function validateCategory(category: unknown): TagCategory {
 }
 
 /** Tag definitions (versions, history, audit), manual assignment, refresh and per-user reads. */
-export class TagService {
+export class TagService extends DefinitionService<TagRecord> {
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly rules: RuleService,
-  ) {}
+  ) {
+    super(db, TAG_TABLE);
+  }
 
   async list(
     filter: { category?: TagCategory | null; status?: DefinitionStatus | null } = {},
   ): Promise<TagRecord[]> {
     if (filter.category) validateCategory(filter.category);
-    if (filter.status && !DEFINITION_STATUSES.includes(filter.status))
-      throw badInput("status must be ACTIVE or ARCHIVED", { argument: "status" });
-    return this.db.query<TagRecord>(sql`select ${tagColumns} from tags t
-      where (${filter.category ?? null}::text is null or t.category = ${filter.category ?? null}::text)
-        and (${filter.status ?? null}::text is null or t.status = ${filter.status ?? null}::text)
-      order by t.key`);
-  }
-
-  async get(key: string, db: Database = this.db): Promise<TagRecord | null> {
-    const [row] = await db.query<TagRecord>(sql`select ${tagColumns} from tags t where t.key = ${key}`);
-    return row ?? null;
-  }
-
-  private async require(key: string, db: Database, lock = false): Promise<TagRecord> {
-    if (lock) await db.query(sql`select 1 from tags where key = ${key} for update`);
-    const tag = await this.get(key, db);
-    if (!tag) throw notFound(`Tag "${key}" does not exist`, { argument: "key", key });
-    return tag;
-  }
-
-  /** Versions of several tags in one statement, newest first. */
-  async historyOf(keys: readonly string[]): Promise<TagVersionRecord[][]> {
-    const rows = await this.db.query<TagVersionRecord>(sql`
-      select tag_key as "tagKey", version, name, description, category, rule, status, author, created_at as "createdAt"
-      from tag_versions where tag_key in (${sql.join(
-        keys.map((k) => sql`${k}::text`),
-        sql`, `,
-      )}) order by tag_key, version desc`);
-    return keys.map((key) => rows.filter((row) => row.tagKey === key));
+    const category = filter.category ?? null;
+    return this.store.list({
+      status: filter.status,
+      where: sql`(${category}::text is null or d.category = ${category}::text)`,
+    });
   }
 
   async create(input: CreateTagInput, actor: Actor): Promise<TagRecord> {
-    const key = validateKey(input.key);
-    const name = validateName(input.name);
-    const description = validateDescription(input.description);
+    const { key, name, description } = validateNewDefinition(input);
     const category = validateCategory(input.category);
     if (!TAG_KINDS.includes(input.kind))
       throw badInput(`kind must be one of ${TAG_KINDS.join(", ")}`, { argument: "kind" });
     const kind = input.kind;
-    const created = await this.db.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const rule = await this.checkedRule(kind, input.rule, key, actor, tx);
-      const inserted =
-        await tx.query(sql`insert into tags (key, name, description, category, kind, rule, status, version, updated_by)
-        values (${key}, ${name}, ${description}, ${category}, ${kind}, ${rule}, 'ACTIVE', 1, ${actor.name})
-        on conflict (key) do nothing returning key`);
-      if (inserted.length === 0) throw conflict(`Tag "${key}" already exists`, { argument: "key", key });
-      const tag = await this.writeVersion(key, actor, tx);
-      await recordAudit(tx, {
-        actor: actor.name,
-        action: "create",
-        entityType: "tag",
-        entityKey: key,
-        after: definitionOf(tag),
-        requestId: actor.requestId,
-      });
-      return tag;
+      await this.store.insert(tx, key, { name, description, category, kind, rule }, actor);
     });
-    if (created.kind !== "MANUAL") await this.refresh([key]);
-    return (await this.get(key)) as TagRecord;
+    if (kind !== "MANUAL") await this.refresh([key]);
+    return this.store.require(key);
   }
 
   async update(
@@ -172,83 +106,35 @@ export class TagService {
     expectedVersion: number,
     actor: Actor,
   ): Promise<TagRecord> {
-    if (!Number.isInteger(expectedVersion))
-      throw badInput("expectedVersion must be an integer", { argument: "expectedVersion" });
-    const result = await this.db.transaction(async (tx) => {
-      const before = await this.require(key, tx, true);
-      if (before.version !== expectedVersion) {
-        throw conflict(
-          `Tag "${key}" is at version ${before.version}, not ${expectedVersion}; reload and retry`,
-          {
-            key,
-            currentVersion: before.version,
-          },
-        );
-      }
-      if (before.status !== "ACTIVE") throw badInput(`Tag "${key}" is archived`, { argument: "key" });
-      const name = input.name == null ? before.name : validateName(input.name);
-      const description =
-        input.description == null ? before.description : validateDescription(input.description);
-      const category = input.category == null ? before.category : validateCategory(input.category);
-      const rule =
-        input.rule == null ? before.rule : await this.checkedRule(before.kind, input.rule, key, actor, tx);
-      await tx.query(sql`update tags set name = ${name}, description = ${description}, category = ${category},
-        rule = ${rule}, version = version + 1, updated_at = now(), updated_by = ${actor.name} where key = ${key}`);
-      const after = await this.writeVersion(key, actor, tx);
-      await recordAudit(tx, {
-        actor: actor.name,
-        action: "update",
-        entityType: "tag",
-        entityKey: key,
-        before: definitionOf(before),
-        after: definitionOf(after),
-        requestId: actor.requestId,
-      });
-      return { ruleChanged: rule !== before.rule };
-    });
-    if (result.ruleChanged) await this.refresh([key]);
-    return (await this.get(key)) as TagRecord;
+    const { before, after } = await this.store.update(key, expectedVersion, actor, async (before, tx) => ({
+      ...updatedNameAndDescription(before, input),
+      category: input.category == null ? before.category : validateCategory(input.category),
+      rule:
+        input.rule == null ? before.rule : await this.checkedRule(before.kind, input.rule, key, actor, tx),
+    }));
+    if (after.rule !== before.rule) await this.refresh([key]);
+    return this.store.require(key);
   }
 
   /** Archives a tag and removes its memberships (recorded as exits). Refused while rules use it. */
-  async archive(key: string, actor: Actor): Promise<TagRecord> {
-    await this.db.transaction(async (tx) => {
-      const before = await this.require(key, tx, true);
-      if (before.status === "ARCHIVED") return;
-      const dependents = await this.rules.dependents("tag", key, tx);
-      if (dependents.length)
-        throw conflict(`Tag "${key}" is used by ${dependents.join(", ")}; change those first`, {
-          key,
-          dependents,
-        });
-      await tx.query(sql`update tags set status = 'ARCHIVED', version = version + 1, updated_at = now(),
-        updated_by = ${actor.name} where key = ${key}`);
+  archive(key: string, actor: Actor): Promise<TagRecord> {
+    return this.store.archive(key, actor, async (_before, tx) => {
+      await this.rules.refuseIfUsed("tag", key, tx);
       await tx.query(sql`with exited as (delete from tag_members where tag_key = ${key} returning user_id, value)
         insert into tag_membership_changes (tag_key, user_id, change, value) select ${key}, user_id, 'exited', value from exited`);
-      const after = await this.writeVersion(key, actor, tx);
-      await recordAudit(tx, {
-        actor: actor.name,
-        action: "archive",
-        entityType: "tag",
-        entityKey: key,
-        before: definitionOf(before),
-        after: definitionOf(after),
-        requestId: actor.requestId,
-      });
     });
-    return (await this.get(key)) as TagRecord;
   }
 
   /** Adds (or removes) users to a MANUAL tag; returns how many memberships changed. */
   async assign(key: string, userIds: unknown, actor: Actor, remove = false): Promise<number> {
     const ids = validateUserIds(userIds);
     return this.db.transaction(async (tx) => {
-      const tag = await this.require(key, tx, true);
+      const tag = await this.store.require(key, tx, true);
       if (tag.kind !== "MANUAL")
         throw badInput(`Tag "${key}" is a ${tag.kind} tag; only MANUAL tags are assigned`, {
           argument: "key",
         });
-      if (tag.status !== "ACTIVE") throw badInput(`Tag "${key}" is archived`, { argument: "key" });
+      this.store.assertActive(tag);
       const resolved = await resolveUserIds(tx, ids);
       const array = sql`${toBigintArray(resolved)}::bigint[]`;
       const [{ changed }] = remove
@@ -328,11 +214,5 @@ export class TagService {
       actor.pii,
     );
     return checked.text;
-  }
-
-  private async writeVersion(key: string, actor: Actor, db: Database): Promise<TagRecord> {
-    await db.query(sql`insert into tag_versions (tag_key, version, name, description, category, kind, rule, status, author)
-      select key, version, name, description, category, kind, rule, status, ${actor.name} from tags where key = ${key}`);
-    return this.require(key, db);
   }
 }

@@ -60,6 +60,11 @@ const EXPECTED: Record<string, Need> = {
   "Mutation.snapshotSegment": "edit",
   "Mutation.updateSegment": "edit",
   "Mutation.archiveSegment": "edit",
+  "Query.experiments": "read",
+  "Query.experiment": "read",
+  "Mutation.createExperiment": "edit",
+  "Mutation.updateExperiment": "edit",
+  "Mutation.archiveExperiment": "edit",
   // prediction: fitted by editors, read by readers
   "Mutation.fitPurchaseModel": "edit",
   "Query.purchaseModel": "read",

@@ -35,6 +35,8 @@ describeEachDatabase("database runner", (db) => {
       expect.arrayContaining([
         "audit_log",
         "events",
+        "experiment_versions",
+        "experiments",
         "identities",
         "order_items",
         "orders",

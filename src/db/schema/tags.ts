@@ -1,6 +1,5 @@
-import { bigint, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
-
-const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+import { bigint, index, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { definitionColumns, ruleColumns, tstz, versionColumns } from "./definitions";
 
 /**
  * Tag and segment definitions (small reference tables) and their memberships. The
@@ -10,18 +9,10 @@ const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: "date
 
 /** A tag definition: RULE (boolean), VALUE (computed value) or MANUAL (assigned). */
 export const tags = pgTable("tags", {
-  key: text("key").primaryKey(),
-  name: text("name").notNull(),
-  description: text("description").notNull().default(""),
+  ...definitionColumns(),
   category: text("category").notNull(),
-  kind: text("kind").notNull(),
-  /** The rule text as written (RULE and VALUE tags); null for MANUAL tags. */
-  rule: text("rule"),
-  status: text("status").notNull().default("ACTIVE"),
-  version: integer("version").notNull().default(1),
-  createdAt: tstz("created_at").notNull().defaultNow(),
-  updatedAt: tstz("updated_at").notNull().defaultNow(),
-  updatedBy: text("updated_by").notNull(),
+  /** The rule is null for MANUAL tags. */
+  ...ruleColumns(),
   /** When memberships were last recomputed by a refresh. */
   refreshedAt: tstz("refreshed_at"),
 });
@@ -31,15 +22,9 @@ export const tagVersions = pgTable(
   "tag_versions",
   {
     tagKey: text("tag_key").notNull(),
-    version: integer("version").notNull(),
-    name: text("name").notNull(),
-    description: text("description").notNull(),
+    ...versionColumns(),
     category: text("category").notNull(),
-    kind: text("kind").notNull(),
-    rule: text("rule"),
-    status: text("status").notNull(),
-    author: text("author").notNull(),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    ...ruleColumns(),
   },
   (t) => [primaryKey({ columns: [t.tagKey, t.version] })],
 );
@@ -78,18 +63,11 @@ export const tagMembershipChanges = pgTable(
 
 /** A segment definition: DYNAMIC (a rule) or STATIC (a list, or a frozen snapshot). */
 export const segments = pgTable("segments", {
-  key: text("key").primaryKey(),
-  name: text("name").notNull(),
-  description: text("description").notNull().default(""),
-  kind: text("kind").notNull(),
-  rule: text("rule"),
-  status: text("status").notNull().default("ACTIVE"),
-  version: integer("version").notNull().default(1),
+  ...definitionColumns(),
+  /** The rule is null for STATIC segments. */
+  ...ruleColumns(),
   /** For a snapshot: the segment it froze. */
   snapshotOf: text("snapshot_of"),
-  createdAt: tstz("created_at").notNull().defaultNow(),
-  updatedAt: tstz("updated_at").notNull().defaultNow(),
-  updatedBy: text("updated_by").notNull(),
   refreshedAt: tstz("refreshed_at"),
 });
 
@@ -97,14 +75,8 @@ export const segmentVersions = pgTable(
   "segment_versions",
   {
     segmentKey: text("segment_key").notNull(),
-    version: integer("version").notNull(),
-    name: text("name").notNull(),
-    description: text("description").notNull(),
-    kind: text("kind").notNull(),
-    rule: text("rule"),
-    status: text("status").notNull(),
-    author: text("author").notNull(),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    ...versionColumns(),
+    ...ruleColumns(),
   },
   (t) => [primaryKey({ columns: [t.segmentKey, t.version] })],
 );
