@@ -206,14 +206,29 @@ describeEachDatabase("experiment results API", (db) => {
   });
   afterAll(() => api.close());
 
-  it("answers NOT_FOUND while no definition store is connected", async () => {
+  it("answers NOT_FOUND for an experiment nobody defined", async () => {
     const response = await api.gql(`{ experimentResults(key: "checkout") { key } }`);
     expect(response.errors?.[0].extensions?.code).toBe("NOT_FOUND");
     expect(response.errors?.[0].extensions?.argument).toBe("key");
   });
 
-  it("serves results and assignment over GraphQL with a definition", async () => {
-    api.services.experimentResults = new ExperimentResultsService(db(), load);
+  it("serves results and assignment of a definition created through the API", async () => {
+    const created = await api.gql(
+      `mutation ($input: CreateExperimentInput!) { createExperiment(input: $input) { key version } }`,
+      {
+        input: {
+          key: DEFINITION.key,
+          name: DEFINITION.name,
+          variants: DEFINITION.variants,
+          primaryMetric: DEFINITION.primaryMetric,
+          metrics: DEFINITION.metrics,
+          start: DEFINITION.start?.toISOString(),
+          end: DEFINITION.end?.toISOString(),
+        },
+      },
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createExperiment).toEqual({ key: "checkout", version: 1 });
     const response = await api.gql(
       `query ($asOf: DateTime) {
         experimentResults(key: "checkout", asOf: $asOf) {
