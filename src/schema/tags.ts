@@ -55,7 +55,11 @@ export class Tag extends Definition {
   @Field(() => TagKind, { description: "RULE, VALUE or MANUAL; cannot change after creation" })
   kind!: TagKind;
 
-  @Field(() => String, { nullable: true, description: "The rule in text form (RULE and VALUE tags)" })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The rule in text form (RULE and VALUE tags); literals compared with PII are masked without read_pii",
+  })
   rule!: string | null;
 
   @Field(() => Int, { description: "Current members" })
