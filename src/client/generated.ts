@@ -3,18 +3,27 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A new tag */
 export type CreateTagInput = {
+  /** The group to list it under */
   category: TagCategory;
+  /** At most 2000 characters; default empty */
   description?: string | null | undefined;
+  /** 1–128 letters, digits, _ . : - (starting with a letter, digit or _); unique among its kind (an existing key is a CONFLICT), archived ones included */
   key: string;
+  /** RULE and VALUE need a rule and are computed at once; MANUAL takes none and starts empty */
   kind: TagKind;
+  /** The display name, 1–200 characters */
   name: string;
   /** Rule text, or its JSON AST as a string starting with {; none for MANUAL tags */
   rule?: string | null | undefined;
 };
 
+/** Whether a tag, segment or experiment is in use. Archiving is one-way and keeps the history */
 export type DefinitionStatus =
+  /** In use: can be edited, refreshed and referenced by rules */
   | 'ACTIVE'
+  /** Retired and read-only: a tag or segment loses its members, is no longer refreshed and new rules cannot refer to it; its history (and an experiment's results) stay readable */
   | 'ARCHIVED';
 
 /** An event that voids a funnel attempt when it happens between two steps */
@@ -86,17 +95,26 @@ export type MetricUnit =
   /** A 0–1 fraction (0.25 = 25 %) */
   | 'RATIO';
 
+/** How tags are grouped for browsing and filtering; it does not change how a tag is computed */
 export type TagCategory =
+  /** Profile facts: demographics, location, channel, consent */
   | 'BASIC'
+  /** What users do: visits, page views, engagement, recency of activity */
   | 'BEHAVIOR'
+  /** What users care about: affinity to categories, brands or products */
   | 'INTEREST'
+  /** Value or loyalty levels, such as VIP, churn risk or lifecycle stage */
   | 'TIER'
+  /** What users buy: orders, spend, purchase frequency and recency */
   | 'TRANSACTION';
 
-/** RULE: a condition (member or not); VALUE: a computed value per user; MANUAL: assigned by API */
+/** How a tag's members are decided; fixed when the tag is created */
 export type TagKind =
+  /** No rule: members are added and removed through assignTag and unassignTag */
   | 'MANUAL'
+  /** A condition: users for whom the rule is true are members, recomputed on every refresh */
   | 'RULE'
+  /** A computed value per user (e.g. favourite category): users with a non-null value are members and carry it */
   | 'VALUE';
 
 /** One of: `from` and `to` (a date YYYY-MM-DD, local midnight in the query's time zone, or an ISO 8601 date-time; `to` is exclusive); `last`; or `named`. Relative ranges are resolved at the time of the query in the query's time zone */

@@ -23,7 +23,9 @@ interface DefinitionResolverOptions<R, T> {
   type: (new () => T) & { from(record: R): T };
   createInput: new () => object;
   updateInput: new () => object;
-  createDescription?: string;
+  createDescription: string;
+  /** What archiving does to this kind (memberships, dependents), after the shared wording. */
+  archiveDescription: string;
   service: (ctx: Context) => DefinitionOperations<R>;
   history: (ctx: Context) => DataLoader<string, DefinitionVersionRecord[]>;
 }
@@ -36,12 +38,20 @@ interface DefinitionResolverOptions<R, T> {
 export function DefinitionResolver<R, T extends { key: string }>(options: DefinitionResolverOptions<R, T>) {
   const { name, type } = options;
   const lowerName = name[0].toLowerCase() + name.slice(1);
+  const keyDescription = `The ${lowerName}'s key`;
 
   @Resolver(() => type)
   class DefinitionResolverBase {
     @Authorized(Permission.READ)
-    @Query(() => type, { name: lowerName, nullable: true })
-    async definition(@Arg("key", () => String) key: string, @Ctx() ctx: Context): Promise<T | null> {
+    @Query(() => type, {
+      name: lowerName,
+      nullable: true,
+      description: `The ${lowerName} with this key, archived or not; null when there is none`,
+    })
+    async definition(
+      @Arg("key", () => String, { description: keyDescription }) key: string,
+      @Ctx() ctx: Context,
+    ): Promise<T | null> {
       const record = await options.service(ctx).get(key);
       return record ? type.from(record) : null;
     }
@@ -49,26 +59,39 @@ export function DefinitionResolver<R, T extends { key: string }>(options: Defini
     @Authorized(Permission.EDIT)
     @Mutation(() => type, { name: `create${name}`, description: options.createDescription })
     async createDefinition(
-      @Arg("input", () => options.createInput) input: object,
+      @Arg("input", () => options.createInput, { description: `The new ${lowerName}` }) input: object,
       @Ctx() ctx: Context,
     ): Promise<T> {
       return type.from(await options.service(ctx).create(input as never, actorOf(ctx)));
     }
 
     @Authorized(Permission.EDIT)
-    @Mutation(() => type, { name: `update${name}` })
+    @Mutation(() => type, {
+      name: `update${name}`,
+      description: `Changes an active ${lowerName}, writing a new version to its history. Refused with CONFLICT when expectedVersion is stale (someone saved in between: reload and retry), with BAD_USER_INPUT naming the field for an invalid one or when the ${lowerName} is archived`,
+    })
     async updateDefinition(
-      @Arg("key", () => String) key: string,
-      @Arg("input", () => options.updateInput) input: object,
-      @Arg("expectedVersion", () => Int) expectedVersion: number,
+      @Arg("key", () => String, { description: keyDescription }) key: string,
+      @Arg("input", () => options.updateInput, { description: "The changes; absent fields stay as they are" })
+      input: object,
+      @Arg("expectedVersion", () => Int, {
+        description: `The version you last read (the ${lowerName}'s version field); a different current version is a CONFLICT`,
+      })
+      expectedVersion: number,
       @Ctx() ctx: Context,
     ): Promise<T> {
       return type.from(await options.service(ctx).update(key, input as never, expectedVersion, actorOf(ctx)));
     }
 
     @Authorized(Permission.EDIT)
-    @Mutation(() => type, { name: `archive${name}` })
-    async archiveDefinition(@Arg("key", () => String) key: string, @Ctx() ctx: Context): Promise<T> {
+    @Mutation(() => type, {
+      name: `archive${name}`,
+      description: `Retires a ${lowerName} for good (a new version; archiving an archived one changes nothing). ${options.archiveDescription}`,
+    })
+    async archiveDefinition(
+      @Arg("key", () => String, { description: keyDescription }) key: string,
+      @Ctx() ctx: Context,
+    ): Promise<T> {
       return type.from(await options.service(ctx).archive(key, actorOf(ctx)));
     }
 
@@ -99,7 +122,12 @@ export function RefreshableDefinitionResolver<R, T extends { key: string }>(
       description: options.refreshDescription,
     })
     refreshDefinitions(
-      @Arg("keys", () => [String], { nullable: true }) keys: string[] | undefined,
+      @Arg("keys", () => [String], {
+        nullable: true,
+        description:
+          "The keys to refresh; absent: every active rule-based one. An unknown or archived key is NOT_FOUND, one without a rule BAD_USER_INPUT",
+      })
+      keys: string[] | undefined,
       @Ctx() ctx: Context,
     ): Promise<RefreshResult> {
       return RefreshResult.timed(() => options.refresh(ctx, keys));

@@ -11,13 +11,17 @@ export class ExperimentResolver extends DefinitionResolver({
   type: Experiment,
   createInput: CreateExperimentInput,
   updateInput: UpdateExperimentInput,
+  createDescription:
+    "Defines an experiment: variants and weights, primary and further metrics, audience segment and window. Results are read from experiment_viewed events; an existing key is a CONFLICT",
+  archiveDescription: "Its results stay readable",
   service: (ctx) => ctx.services.experiments,
   history: (ctx) => ctx.loaders.experimentHistory,
 }) {
   @Authorized(Permission.READ)
-  @Query(() => [Experiment])
+  @Query(() => [Experiment], { description: "Experiments in key order, optionally of one status" })
   async experiments(
-    @Arg("status", () => DefinitionStatus, { nullable: true }) status: DefinitionStatus | undefined,
+    @Arg("status", () => DefinitionStatus, { nullable: true, description: "Only this status; absent: both" })
+    status: DefinitionStatus | undefined,
     @Ctx() ctx: Context,
   ): Promise<Experiment[]> {
     return (await ctx.services.experiments.list({ status })).map(Experiment.from);

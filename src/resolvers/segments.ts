@@ -23,7 +23,10 @@ export class SegmentResolver extends RefreshableDefinitionResolver({
   type: Segment,
   createInput: CreateSegmentInput,
   updateInput: UpdateSegmentInput,
-  createDescription: "A dynamic segment: members are the users matching the rule",
+  createDescription:
+    "A dynamic segment: members are the users matching the rule, computed at once. An existing key is a CONFLICT, an invalid rule RULE_INVALID with line and column",
+  archiveDescription:
+    "Its members are removed (recorded as exits). Refused with CONFLICT, naming them, while active tags or segments refer to it in their rules",
   service: (ctx) => ctx.services.segments,
   history: (ctx) => ctx.loaders.segmentHistory,
   plural: "Segments",
@@ -31,9 +34,10 @@ export class SegmentResolver extends RefreshableDefinitionResolver({
   refresh: (ctx, keys) => ctx.services.segments.refresh(keys),
 }) {
   @Authorized(Permission.READ)
-  @Query(() => [Segment])
+  @Query(() => [Segment], { description: "Segments in key order, optionally of one status" })
   async segments(
-    @Arg("status", () => DefinitionStatus, { nullable: true }) status: DefinitionStatus | undefined,
+    @Arg("status", () => DefinitionStatus, { nullable: true, description: "Only this status; absent: both" })
+    status: DefinitionStatus | undefined,
     @Ctx() ctx: Context,
   ): Promise<Segment[]> {
     return (await ctx.services.segments.list({ status })).map(Segment.from);
@@ -42,7 +46,8 @@ export class SegmentResolver extends RefreshableDefinitionResolver({
   @Authorized(Permission.EDIT)
   @Mutation(() => Segment, { description: "A static segment from user ids and/or identities" })
   async createStaticSegment(
-    @Arg("input", () => CreateStaticSegmentInput) input: CreateStaticSegmentInput,
+    @Arg("input", () => CreateStaticSegmentInput, { description: "The new static segment and its members" })
+    input: CreateStaticSegmentInput,
     @Ctx() ctx: Context,
   ): Promise<Segment> {
     return Segment.from(await ctx.services.segments.createStatic(input, actorOf(ctx)));
@@ -51,8 +56,12 @@ export class SegmentResolver extends RefreshableDefinitionResolver({
   @Authorized(Permission.EDIT)
   @Mutation(() => Segment, { description: "Freezes the current members of a segment into a new static one" })
   async snapshotSegment(
-    @Arg("key", () => String) key: string,
-    @Arg("newKey", () => String) newKey: string,
+    @Arg("key", () => String, { description: "The active segment to freeze" }) key: string,
+    @Arg("newKey", () => String, {
+      description:
+        'The new static segment\'s key (named after the source with " (snapshot)"); an existing key is a CONFLICT',
+    })
+    newKey: string,
     @Ctx() ctx: Context,
   ): Promise<Segment> {
     return Segment.from(await ctx.services.segments.snapshot(key, newKey, actorOf(ctx)));
@@ -73,7 +82,10 @@ export class SegmentResolver extends RefreshableDefinitionResolver({
   })
   overlap(
     @Root() segment: Segment,
-    @Arg("with", () => [String]) others: string[],
+    @Arg("with", () => [String], {
+      description: "The other segments' keys; at most 20 segments in all (LIMIT_EXCEEDED beyond)",
+    })
+    others: string[],
     @Ctx() ctx: Context,
   ): Promise<SegmentOverlap[]> {
     return ctx.services.segments.overlap(segment.key, others);
@@ -84,8 +96,15 @@ export class SegmentResolver extends RefreshableDefinitionResolver({
   })
   sizeHistory(
     @Root() segment: Segment,
-    @Arg("timeRange", () => TimeRangeInput) timeRange: TimeRangeInput,
-    @Arg("timezone", () => String, { nullable: true }) timezone: string | undefined,
+    @Arg("timeRange", () => TimeRangeInput, {
+      description: "The days to cover, at most 1000 (LIMIT_EXCEEDED beyond)",
+    })
+    timeRange: TimeRangeInput,
+    @Arg("timezone", () => String, {
+      nullable: true,
+      description: "IANA time zone of the days; defaults to the configured one",
+    })
+    timezone: string | undefined,
     @Ctx() ctx: Context,
   ): Promise<SegmentSizePoint[]> {
     return ctx.services.segments.sizeHistory(

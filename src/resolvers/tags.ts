@@ -10,6 +10,9 @@ import type { Context } from "../server/context";
 import { actorOf } from "./actor";
 import { RefreshableDefinitionResolver } from "./definitions";
 
+const USER_IDS_DESCRIPTION =
+  "At most 100,000 user ids; a merged profile counts as its survivor, an unknown id is refused with BAD_USER_INPUT";
+
 @Resolver(() => Tag)
 export class TagResolver extends RefreshableDefinitionResolver({
   name: "Tag",
@@ -18,15 +21,21 @@ export class TagResolver extends RefreshableDefinitionResolver({
   updateInput: UpdateTagInput,
   service: (ctx) => ctx.services.tags,
   history: (ctx) => ctx.loaders.tagHistory,
+  createDescription:
+    "Creates a tag; a RULE or VALUE tag's members are computed at once. An existing key is a CONFLICT, an invalid rule RULE_INVALID with line and column",
+  archiveDescription:
+    "Its members are removed (recorded as exits). Refused with CONFLICT, naming them, while active tags or segments refer to it in their rules",
   plural: "Tags",
   refreshDescription: "Recomputes RULE and VALUE tags (all active ones without keys)",
   refresh: (ctx, keys) => ctx.services.tags.refresh(keys),
 }) {
   @Authorized(Permission.READ)
-  @Query(() => [Tag])
+  @Query(() => [Tag], { description: "Tags in key order, optionally of one category and status" })
   async tags(
-    @Arg("category", () => TagCategory, { nullable: true }) category: TagCategory | undefined,
-    @Arg("status", () => DefinitionStatus, { nullable: true }) status: DefinitionStatus | undefined,
+    @Arg("category", () => TagCategory, { nullable: true, description: "Only this category; absent: all" })
+    category: TagCategory | undefined,
+    @Arg("status", () => DefinitionStatus, { nullable: true, description: "Only this status; absent: both" })
+    status: DefinitionStatus | undefined,
     @Ctx() ctx: Context,
   ): Promise<Tag[]> {
     return (await ctx.services.tags.list({ category, status })).map(Tag.from);
@@ -38,8 +47,15 @@ export class TagResolver extends RefreshableDefinitionResolver({
     complexity: ANALYTICAL_ROOT_FIELD_COST,
   })
   async previewRule(
-    @Arg("rule", () => String) rule: string,
-    @Arg("asOf", () => DateTime, { nullable: true }) asOf: Date | undefined,
+    @Arg("rule", () => String, {
+      description: "The rule as text, or its JSON AST as a string starting with {; a condition or a value",
+    })
+    rule: string,
+    @Arg("asOf", () => DateTime, {
+      nullable: true,
+      description: "The moment to evaluate at (time windows such as `within 30d` end there); default now",
+    })
+    asOf: Date | undefined,
     @Ctx() ctx: Context,
   ): Promise<RulePreview> {
     const result = await ctx.services.rules.preview(rule, asOf ?? new Date(), ctx.pii);
@@ -51,8 +67,9 @@ export class TagResolver extends RefreshableDefinitionResolver({
   @Authorized(Permission.EDIT)
   @Mutation(() => Int, { description: "Adds users to a MANUAL tag; returns how many were not members yet" })
   assignTag(
-    @Arg("key", () => String) key: string,
-    @Arg("userIds", () => [ID]) userIds: string[],
+    @Arg("key", () => String, { description: "An active MANUAL tag's key; other kinds are BAD_USER_INPUT" })
+    key: string,
+    @Arg("userIds", () => [ID], { description: USER_IDS_DESCRIPTION }) userIds: string[],
     @Ctx() ctx: Context,
   ): Promise<number> {
     return ctx.services.tags.assign(key, userIds, actorOf(ctx));
@@ -61,8 +78,9 @@ export class TagResolver extends RefreshableDefinitionResolver({
   @Authorized(Permission.EDIT)
   @Mutation(() => Int, { description: "Removes users from a MANUAL tag; returns how many were members" })
   unassignTag(
-    @Arg("key", () => String) key: string,
-    @Arg("userIds", () => [ID]) userIds: string[],
+    @Arg("key", () => String, { description: "An active MANUAL tag's key; other kinds are BAD_USER_INPUT" })
+    key: string,
+    @Arg("userIds", () => [ID], { description: USER_IDS_DESCRIPTION }) userIds: string[],
     @Ctx() ctx: Context,
   ): Promise<number> {
     return ctx.services.tags.assign(key, userIds, actorOf(ctx), true);
@@ -100,7 +118,7 @@ export class RulePreviewResolver {
   @FieldResolver(() => [User], { description: "Matching users in id order" })
   async sampleUsers(
     @Root() preview: RulePreview,
-    @Arg("limit", () => Int, { defaultValue: 10 }) limit: number,
+    @Arg("limit", () => Int, { defaultValue: 10, description: "How many users, 0–1000" }) limit: number,
     @Ctx() ctx: Context,
   ): Promise<User[]> {
     if (!preview.checked) return [];

@@ -12,7 +12,17 @@ export enum TagCategory {
   INTEREST = "INTEREST",
   TIER = "TIER",
 }
-registerEnumType(TagCategory, { name: "TagCategory" });
+registerEnumType(TagCategory, {
+  name: "TagCategory",
+  description: "How tags are grouped for browsing and filtering; it does not change how a tag is computed",
+  valuesConfig: {
+    BASIC: { description: "Profile facts: demographics, location, channel, consent" },
+    BEHAVIOR: { description: "What users do: visits, page views, engagement, recency of activity" },
+    TRANSACTION: { description: "What users buy: orders, spend, purchase frequency and recency" },
+    INTEREST: { description: "What users care about: affinity to categories, brands or products" },
+    TIER: { description: "Value or loyalty levels, such as VIP, churn risk or lifecycle stage" },
+  },
+});
 
 export enum TagKind {
   RULE = "RULE",
@@ -21,18 +31,35 @@ export enum TagKind {
 }
 registerEnumType(TagKind, {
   name: "TagKind",
-  description: "RULE: a condition (member or not); VALUE: a computed value per user; MANUAL: assigned by API",
+  description: "How a tag's members are decided; fixed when the tag is created",
+  valuesConfig: {
+    RULE: {
+      description: "A condition: users for whom the rule is true are members, recomputed on every refresh",
+    },
+    VALUE: {
+      description:
+        "A computed value per user (e.g. favourite category): users with a non-null value are members and carry it",
+    },
+    MANUAL: { description: "No rule: members are added and removed through assignTag and unassignTag" },
+  },
 });
 
-@ObjectType()
+@ObjectType({
+  description:
+    "A label on users (e.g. `vip`, `churn_risk`), computed from a rule or assigned by hand; rules refer to it with has_tag",
+})
 export class Tag extends Definition {
-  @Field(() => TagCategory)
+  @Field(() => TagCategory, { description: "The group it is listed under" })
   category!: TagCategory;
 
-  @Field(() => TagKind)
+  @Field(() => TagKind, { description: "RULE, VALUE or MANUAL; cannot change after creation" })
   kind!: TagKind;
 
-  @Field(() => String, { nullable: true, description: "The rule in text form (RULE and VALUE tags)" })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The rule in text form (RULE and VALUE tags); literals compared with PII are masked without read_pii",
+  })
   rule!: string | null;
 
   @Field(() => Int, { description: "Current members" })
@@ -46,12 +73,14 @@ export class Tag extends Definition {
   }
 }
 
-@InputType()
+@InputType({ description: "A new tag" })
 export class CreateTagInput extends CreateDefinitionInput {
-  @Field(() => TagCategory)
+  @Field(() => TagCategory, { description: "The group to list it under" })
   category!: TagCategory;
 
-  @Field(() => TagKind)
+  @Field(() => TagKind, {
+    description: "RULE and VALUE need a rule and are computed at once; MANUAL takes none and starts empty",
+  })
   kind!: TagKind;
 
   @Field(() => String, {
@@ -61,42 +90,46 @@ export class CreateTagInput extends CreateDefinitionInput {
   rule?: string;
 }
 
-@InputType()
+@InputType({ description: "Changes to a tag; absent fields stay as they are (the kind cannot change)" })
 export class UpdateTagInput extends UpdateDefinitionInput {
-  @Field(() => TagCategory, { nullable: true })
+  @Field(() => TagCategory, { nullable: true, description: "A new group; absent: unchanged" })
   category?: TagCategory;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A new rule (text or JSON AST) for a RULE or VALUE tag, refused for MANUAL ones; a changed rule recomputes the members at once",
+  })
   rule?: string;
 }
 
 @ObjectType({ description: "A user's current membership of a tag" })
 export class UserTag {
-  @Field(() => String)
+  @Field(() => String, { description: "The tag's key" })
   key!: string;
 
   @Field(() => String, { nullable: true, description: "A VALUE tag's computed value, as text" })
   value!: string | null;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "When the user became a member (by refresh or assignment)" })
   assignedAt!: Date;
 }
 
 @ObjectType({ description: "What one refresh did to one tag or segment" })
 export class RefreshItem {
-  @Field(() => String)
+  @Field(() => String, { description: "The tag's or segment's key" })
   key!: string;
 
   @Field(() => Int, { description: "Members after the refresh" })
   users!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Users who became members in this refresh" })
   entered!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Users who stopped being members in this refresh" })
   exited!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Time spent on this definition, in milliseconds" })
   milliseconds!: number;
 }
 
@@ -107,22 +140,22 @@ export class RefreshFailure {
   @Field(() => String, { description: "tag or segment" })
   kind!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The tag's or segment's key" })
   key!: string;
 
   @Field(() => String, { description: "An error code: RULE_INVALID for a rule that no longer parses" })
   code!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "What went wrong, for a person to read" })
   message!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: "What a refresh of tags or segments did" })
 export class RefreshResult {
-  @Field(() => [RefreshItem])
+  @Field(() => [RefreshItem], { description: "The tags refreshed, with their entries and exits" })
   tags!: RefreshItem[];
 
-  @Field(() => [RefreshItem])
+  @Field(() => [RefreshItem], { description: "The segments refreshed, with their entries and exits" })
   segments!: RefreshItem[];
 
   @Field(() => [RefreshFailure], { description: "Definitions that failed; every other one refreshed" })
@@ -148,27 +181,30 @@ export class RefreshResult {
   }
 }
 
-@ObjectType()
+@ObjectType({ description: "Why a rule is invalid, and where" })
 export class RuleError {
-  @Field(() => String)
+  @Field(() => String, { description: "What is wrong (unknown name, type mismatch, syntax error…)" })
   message!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "The line of the rule text where the problem is, from 1" })
   line!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "The column on that line, from 1" })
   column!: number;
 }
 
 @ObjectType({ description: "A rule evaluated without saving anything" })
 export class RulePreview {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: "Whether the rule parses and type-checks; when false, see errors" })
   valid!: boolean;
 
-  @Field(() => [RuleError])
+  @Field(() => [RuleError], { description: "Why the rule is invalid; empty when valid" })
   errors!: RuleError[];
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description:
+      "Users for whom the rule holds as of asOf (a VALUE rule: users with a non-null value); 0 when invalid",
+  })
   matchingUsers!: number;
 
   @Field(() => String, { nullable: true, description: "The compiled SQL (values appear as $n parameters)" })
@@ -183,7 +219,7 @@ export class RulePreview {
   @Field(() => JSONScalar, { nullable: true, description: "The rule's structured JSON form" })
   ast!: unknown;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "The moment the rule was evaluated at (time windows end there)" })
   asOf!: Date;
 
   /** Kept for `sampleUsers`. */
