@@ -1,10 +1,10 @@
 import { type SQL, sql } from "drizzle-orm";
-import { DEFAULT_RFM_LOOKBACK_DAYS, rfmScores } from "../analytics/rfm";
 import type { Database } from "../db/client";
 import { METRICS } from "../metrics/catalog";
 import { DIMENSIONS } from "../metrics/dimensions";
 import { countedOrders } from "./facts";
 import { compileMetricQueryWithBounds } from "./metrics/compile";
+import { DEFAULT_RFM_LOOKBACK_DAYS, rfmScores } from "./rfm";
 import { compileSql } from "./sql";
 import type { RangeBounds, TimeGrain } from "./time";
 import { assertTimeZone } from "./time";

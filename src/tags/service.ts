@@ -4,7 +4,7 @@ import type { Database } from "../db/client";
 import { badInput, conflict, notFound } from "../errors";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
-import { toBigintArray } from "../users/service";
+import { bigintArray } from "../semantic/arrays";
 import {
   type Actor,
   DEFINITION_STATUSES,
@@ -250,7 +250,7 @@ export class TagService {
         });
       if (tag.status !== "ACTIVE") throw badInput(`Tag "${key}" is archived`, { argument: "key" });
       const resolved = await resolveUserIds(tx, ids);
-      const array = sql`${toBigintArray(resolved)}::bigint[]`;
+      const array = bigintArray(resolved);
       const [{ changed }] = remove
         ? await tx.query<{ changed: number }>(sql`
             with gone as (delete from tag_members where tag_key = ${key} and user_id = any(${array}) returning user_id),
@@ -301,7 +301,7 @@ export class TagService {
     const rows = await this.db.query<TagMembershipRecord>(sql`
       select tm.user_id as "userId", tm.tag_key as key, tm.value, tm.assigned_at as "assignedAt"
       from tag_members tm join tags t on t.key = tm.tag_key and t.status = 'ACTIVE'
-      where tm.user_id = any(${toBigintArray(userIds)}::bigint[]) order by tm.tag_key`);
+      where tm.user_id = any(${bigintArray(userIds)}) order by tm.tag_key`);
     const byUser = new Map<number, TagMembershipRecord[]>();
     for (const row of rows) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row]);
     return userIds.map((id) => byUser.get(id) ?? []);

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
 import { DIMENSIONS_BY_KEY, dimensionReads } from "../../metrics/dimensions";
-import { segmentRestriction } from "../../segments";
+import { segmentRestriction } from "../../semantic/membership";
 
 /** What every analysis accepts besides its own fields. */
 export interface AnalysisScope {

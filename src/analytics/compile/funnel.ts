@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
+import { textArray } from "../../semantic/arrays";
 import { resolvedEvents } from "../../semantic/facts";
 import { joinSql } from "../../semantic/sql";
 import { rangeBounds, type TimeRange } from "../../semantic/time";
@@ -129,7 +130,7 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
     ...(breakdown?.kind === "EVENT" ? [sql`array_agg(bd) as bd`] : []),
   ];
   // STRICT needs every event of the user to see what lies between two steps.
-  const nameFilter = mode === "STRICT" ? sql`true` : sql`f.name = any(${toTextArray(names)}::text[])`;
+  const nameFilter = mode === "STRICT" ? sql`true` : sql`f.name = any(${textArray(names)})`;
   const eventBreakdown = breakdown?.kind === "EVENT" ? sql`, ${breakdown.expression} as bd` : sql``;
 
   const attempt =
@@ -368,9 +369,4 @@ function validateExclusions(
 
 function sortedEntries(where: EventMatcher["where"]): Array<[string, unknown]> {
   return Object.entries(where ?? {}).sort(([a], [b]) => a.localeCompare(b));
-}
-
-/** Postgres text-array literal for a `text[]` parameter (both drivers accept the text form). */
-export function toTextArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/(["\\])/g, "\\$1")}"`).join(",")}}`;
 }

@@ -1,7 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
-import { segmentRestriction } from "../../segments";
-import { DEFAULT_RFM_LOOKBACK_DAYS, rfmScores } from "../rfm";
+import { bigintArray } from "../../semantic/arrays";
+import { segmentRestriction } from "../../semantic/membership";
+import { DEFAULT_RFM_LOOKBACK_DAYS, rfmScores } from "../../semantic/rfm";
 
 export const MAX_RFM_LOOKBACK_DAYS = 3650;
 
@@ -65,5 +66,5 @@ order by kind, r, f, segment`;
 export function compileRfmOfUsers(userIds: readonly number[]): SQL {
   return sql`select s.user_id, s.recency_days as "recencyDays", s.frequency, s.monetary, s.r, s.f, s.m, s.segment
 from ${rfmScores(sql`now()`, DEFAULT_RFM_LOOKBACK_DAYS)} s
-where s.user_id = any(${`{${userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[])`;
+where s.user_id = any(${bigintArray(userIds)})`;
 }
