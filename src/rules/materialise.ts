@@ -1,8 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { ErrorCode, StratumError } from "../errors";
+import { logger } from "../logger";
 import { joinSql } from "../semantic/sql";
-import { logger } from "../server/logger";
 import { type Expr, references } from "./ast";
 import { aggregateKeys, compileRules, type RuleCompilation } from "./compiler";
 import { parseRuleInput } from "./service";

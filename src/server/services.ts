@@ -6,7 +6,7 @@ import type { Database } from "../db/client";
 import { ActivityService } from "../ingest/activity";
 import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
-import { MetricsService } from "../metrics/service";
+import { MetricsService } from "../metrics-service/service";
 import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
 import type { SegmentService } from "../segments/service";

@@ -4,8 +4,8 @@ import { type AuthChecker, buildSchemaSync } from "type-graphql";
 import { assertAllowed } from "../access/authorize";
 import type { Permission } from "../access/permissions";
 import { resolvers } from "../resolvers";
-import type { Context } from "../server/context";
-import { DateTime } from "./scalars";
+import { DateTime } from "../schema/scalars";
+import type { Context } from "./context";
 
 /** The single place that decides access: `@Authorized(permission)` on every operation. */
 export const authChecker: AuthChecker<Context, Permission> = ({ context }, permissions) => {
