@@ -325,7 +325,7 @@ export class AnalyticsService {
     const [missing] = await this.unseenEvents(names);
     if (missing !== undefined) {
       const field = fieldOf(missing);
-      throw badInput(`${field}: unknown event "${missing}"`, { field, event: missing });
+      throw badInput(`${field}: unknown event "${missing}"`, { argument: field, event: missing });
     }
   }
 

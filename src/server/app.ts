@@ -13,7 +13,7 @@ import { mutationPermissionsPlugin } from "../access/field-permissions";
 import { ingestionMutationNames, queryLimitsPlugin } from "../access/limits";
 import { Permission } from "../access/permissions";
 import { withAnalyticalConcurrency } from "../db/concurrency";
-import { ErrorCode, StratumError } from "../errors";
+import { ErrorCode } from "../errors";
 import { type Logger, logger } from "../logger";
 import { bearerToken, requirePermission, resolveCredential } from "./auth";
 import { jsonBodyWithLimits, jsonErrorHandler } from "./body-limit";
@@ -22,6 +22,7 @@ import { isLoopback } from "./demo";
 import { EXAMPLE_QUERIES } from "./examples";
 import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
+import { stratumErrorOf, withGraphQLErrors } from "./graphql-errors";
 import { buildStratumSchema } from "./schema";
 import type { Services } from "./services";
 import { trackingRoutes } from "./tracking";
@@ -80,10 +81,15 @@ export function formatError(debugErrors: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = String(formatted.extensions?.code ?? "");
     const original = (error as { originalError?: unknown })?.originalError ?? error;
-    if (original instanceof StratumError || CLIENT_CODES.has(code)) {
-      if (debugErrors) return formatted;
-      const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+    const stratum = stratumErrorOf(error);
+    if (stratum || CLIENT_CODES.has(code)) {
+      // A StratumError that reached Apollo unmapped still answers with its own code and details.
+      const coded = stratum
+        ? { ...formatted, extensions: { ...formatted.extensions, code: stratum.code, ...stratum.details } }
+        : formatted;
+      if (debugErrors) return coded;
+      const { stacktrace: _, ...extensions } = coded.extensions ?? {};
+      return { ...coded, extensions };
     }
     const requestId = randomUUID();
     logger.error({ err: original, requestId, path: formatted.path }, "internal error");
@@ -123,8 +129,8 @@ export async function createServer(services: Services, options: ServerOptions = 
     formatError: formatError(services.config.debugErrors),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      queryLimitsPlugin(services.config),
-      mutationPermissionsPlugin(),
+      withGraphQLErrors(queryLimitsPlugin(services.config)),
+      withGraphQLErrors(mutationPermissionsPlugin()),
       services.telemetry.graphqlPlugin(),
     ],
   });

@@ -91,7 +91,7 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
   const steps = validateSteps(definition.steps);
   const mode = definition.mode ?? "ORDERED";
   if (!FUNNEL_MODES.includes(mode))
-    throw badInput(`mode must be one of ${FUNNEL_MODES.join(", ")}`, { field: "mode" });
+    throw badInput(`mode must be one of ${FUNNEL_MODES.join(", ")}`, { argument: "mode" });
   const windowSeconds = validateWindow(definition.window);
   const exclusions = validateExclusions(definition.exclusions, steps.length, mode);
   const breakdown = definition.breakdown ? resolveBreakdown(definition.breakdown, "breakdown") : null;
@@ -318,9 +318,9 @@ interface ValidExclusion extends EventMatcher {
 
 function validateSteps(steps: unknown): EventMatcher[] {
   if (!Array.isArray(steps) || steps.length === 0)
-    throw badInput("steps must not be empty", { field: "steps" });
+    throw badInput("steps must not be empty", { argument: "steps" });
   if (steps.length > MAX_FUNNEL_STEPS) {
-    throw badInput(`steps allows at most ${MAX_FUNNEL_STEPS} steps`, { field: "steps" });
+    throw badInput(`steps allows at most ${MAX_FUNNEL_STEPS} steps`, { argument: "steps" });
   }
   return steps.map((step, k) => ({
     event: assertEventName(step?.event, `steps[${k}].event`),
@@ -332,15 +332,15 @@ function validateWindow(window: FunnelDefinition["window"]): number {
   if (!window) return 14 * WINDOW_UNIT_SECONDS.DAY;
   if (!(window.unit in WINDOW_UNIT_SECONDS)) {
     throw badInput(`window.unit must be one of ${Object.keys(WINDOW_UNIT_SECONDS).join(", ")}`, {
-      field: "window.unit",
+      argument: "window.unit",
     });
   }
   if (!Number.isInteger(window.value) || window.value <= 0) {
-    throw badInput("window.value must be a positive integer", { field: "window.value" });
+    throw badInput("window.value must be a positive integer", { argument: "window.value" });
   }
   const seconds = window.value * WINDOW_UNIT_SECONDS[window.unit];
   if (seconds > MAX_WINDOW_SECONDS)
-    throw badInput("window must be at most 366 days", { field: "window.value" });
+    throw badInput("window must be at most 366 days", { argument: "window.value" });
   return seconds;
 }
 
@@ -360,7 +360,7 @@ function validateExclusions(
       const wrong = fromStep !== 0 ? "fromStep" : "toStep";
       throw badInput(
         `${field}: an UNORDERED funnel excludes over the whole attempt: fromStep 0 and toStep ${stepCount - 1}`,
-        { field: `${field}.${wrong}` },
+        { argument: `${field}.${wrong}` },
       );
     }
     return { event, fromStep, toStep };

@@ -53,7 +53,7 @@ export function compilePaths(definition: PathsDefinition): CompiledPaths {
   for (const name of [startEvent, endEvent]) {
     if (name && excluded.includes(name)) {
       throw badInput(`excludeEvents must not contain "${name}", the path's own start or end`, {
-        field: "excludeEvents",
+        argument: "excludeEvents",
       });
     }
   }

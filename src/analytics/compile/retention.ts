@@ -83,10 +83,10 @@ export function compileRetention(
   const returnEvent = assertEventName(definition.returnEvent, "returnEvent");
   const period = definition.period ?? "WEEK";
   if (!PERIODS.includes(period))
-    throw badInput(`period must be one of ${PERIODS.join(", ")}`, { field: "period" });
+    throw badInput(`period must be one of ${PERIODS.join(", ")}`, { argument: "period" });
   const type = definition.type ?? "FIRST_TIME";
   if (!RETENTION_TYPES.includes(type)) {
-    throw badInput(`type must be one of ${RETENTION_TYPES.join(", ")}`, { field: "type" });
+    throw badInput(`type must be one of ${RETENTION_TYPES.join(", ")}`, { argument: "type" });
   }
   const periods = assertInteger(
     definition.periods ?? DEFAULT_RETENTION_PERIODS,

@@ -35,7 +35,7 @@ export interface UserRfm extends Record<string, unknown> {
 
 function asOfExpression(asOf: Date | null | undefined): SQL {
   if (!asOf) return sql`now()`;
-  if (Number.isNaN(asOf.getTime())) throw badInput("asOf is not a valid date-time", { field: "asOf" });
+  if (Number.isNaN(asOf.getTime())) throw badInput("asOf is not a valid date-time", { argument: "asOf" });
   return sql`${asOf.toISOString()}::timestamptz`;
 }
 
@@ -48,7 +48,7 @@ export function compileRfm(definition: RfmDefinition): SQL {
   const lookback = definition.lookbackDays ?? DEFAULT_RFM_LOOKBACK_DAYS;
   if (!Number.isInteger(lookback) || lookback < 1 || lookback > MAX_RFM_LOOKBACK_DAYS) {
     throw badInput(`lookbackDays must be an integer from 1 to ${MAX_RFM_LOOKBACK_DAYS}`, {
-      field: "lookbackDays",
+      argument: "lookbackDays",
     });
   }
   const members = definition.segment ? segmentRestriction(definition.segment, sql`s.user_id`) : sql`true`;
