@@ -1,5 +1,3 @@
-import { GraphQLError } from "graphql";
-
 /** The closed list of error codes; every failure a client sees carries one. */
 export const ErrorCode = {
   BAD_USER_INPUT: "BAD_USER_INPUT",
@@ -28,15 +26,17 @@ const httpStatus: Record<ErrorCode, number> = {
 };
 
 /**
- * The one error type of Stratum. Services throw it; the GraphQL layer and the HTTP
- * exports turn it into `extensions.code` or a status without knowing its origin.
+ * The one error type of Stratum: a plain Error with a code and details (`argument` names the
+ * offending input). Compilers and services throw it knowing nothing of GraphQL or HTTP; the
+ * server maps it (`src/server/graphql-errors.ts` to GraphQL `extensions`, the HTTP routes to a
+ * status and JSON body).
  */
-export class StratumError extends GraphQLError {
+export class StratumError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(message, { extensions: { code, ...details, http: { status: httpStatus[code] } } });
+    super(message);
     this.code = code;
     this.details = details;
     this.name = "StratumError";

@@ -50,9 +50,9 @@ export class ApiKeyService {
   ): Promise<CreatedApiKey> {
     const name = typeof input.name === "string" ? input.name.trim() : "";
     if (!name || name.length > MAX_NAME_LENGTH)
-      throw badInput(`\`name\` must be 1 to ${MAX_NAME_LENGTH} characters`, { field: "name" });
+      throw badInput(`\`name\` must be 1 to ${MAX_NAME_LENGTH} characters`, { argument: "name" });
     if (!ROLES.has(input.role))
-      throw badInput(`\`role\` must be one of ${[...ROLES].join(", ")}`, { field: "role" });
+      throw badInput(`\`role\` must be one of ${[...ROLES].join(", ")}`, { argument: "role" });
     const key = `${KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
     const apiKey = await this.db.transaction(async (tx) => {
       const [row] = await tx.query<ApiKeyRecord>(sql`

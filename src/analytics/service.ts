@@ -3,11 +3,13 @@ import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { assertSegmentExists } from "../segments";
+import { textArray } from "../semantic/arrays";
+import { RFM_SEGMENTS } from "../semantic/rfm";
 import { explainSql } from "../semantic/sql";
 import { assertTimeZone, DEFAULT_MAX_BUCKETS, type TimeRange } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
 import { type AnalysisScope, breakdownReads } from "./compile/common";
-import { compileFunnel, type FunnelDefinition, type FunnelRow, toTextArray } from "./compile/funnel";
+import { compileFunnel, type FunnelDefinition, type FunnelRow } from "./compile/funnel";
 import { compileLifecycle, type LifecycleDefinition, type LifecycleRow } from "./compile/lifecycle";
 import { compilePaths, type PathsDefinition, type PathsRow } from "./compile/paths";
 import { compileRepurchaseCycle, type RepurchaseDefinition, type RepurchaseRow } from "./compile/repurchase";
@@ -19,7 +21,6 @@ import {
   type RfmRow,
   type UserRfm,
 } from "./compile/rfm-report";
-import { RFM_SEGMENTS } from "./rfm";
 
 export interface FunnelStepResult {
   index: number;
@@ -324,7 +325,7 @@ export class AnalyticsService {
     const [missing] = await this.unseenEvents(names);
     if (missing !== undefined) {
       const field = fieldOf(missing);
-      throw badInput(`${field}: unknown event "${missing}"`, { field, event: missing });
+      throw badInput(`${field}: unknown event "${missing}"`, { argument: field, event: missing });
     }
   }
 
@@ -332,7 +333,7 @@ export class AnalyticsService {
   private async unseenEvents(names: string[]): Promise<string[]> {
     if (names.length === 0) return [];
     const missing = await this.db.query<{ name: string }>(sql`
-      select n.name from unnest(${toTextArray(names)}::text[]) with ordinality as n(name, k)
+      select n.name from unnest(${textArray(names)}) with ordinality as n(name, k)
       where not exists (select 1 from events e where e.name = n.name)
       order by n.k`);
     return missing.map((row) => row.name);

@@ -84,17 +84,17 @@ export function midnightUtc(date: Date): Date {
 export function resolveShopOptions(options: ShopOptions, now: Date = new Date()): ResolvedShopOptions {
   const { users, days, seed } = options;
   if (!Number.isInteger(users) || users < 1 || users > SHOP_LIMITS.maxUsers) {
-    throw badInput(`users must be an integer from 1 to ${SHOP_LIMITS.maxUsers}`, { field: "users" });
+    throw badInput(`users must be an integer from 1 to ${SHOP_LIMITS.maxUsers}`, { argument: "users" });
   }
   if (!Number.isInteger(days) || days < 1 || days > SHOP_LIMITS.maxDays) {
-    throw badInput(`days must be an integer from 1 to ${SHOP_LIMITS.maxDays}`, { field: "days" });
+    throw badInput(`days must be an integer from 1 to ${SHOP_LIMITS.maxDays}`, { argument: "days" });
   }
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw badInput("seed must be an integer from 0 to 4294967295", { field: "seed" });
+    throw badInput("seed must be an integer from 0 to 4294967295", { argument: "seed" });
   }
   const endInput = options.end ?? now;
   if (!(endInput instanceof Date) || Number.isNaN(endInput.getTime())) {
-    throw badInput("end must be a valid date", { field: "end" });
+    throw badInput("end must be a valid date", { argument: "end" });
   }
   const end = midnightUtc(endInput);
   return { users, days, seed, end, start: new Date(end.getTime() - days * DAY_MS) };

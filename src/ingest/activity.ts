@@ -10,6 +10,7 @@ import {
   pageWindow,
   toPage,
 } from "../pagination";
+import { bigintArray } from "../semantic/arrays";
 import { type KeysetOrder, keysetPage } from "../semantic/keyset";
 
 export interface EventRecord extends Record<string, unknown> {
@@ -68,10 +69,10 @@ const ORDERS_NEWEST_FIRST: KeysetOrder<Key> = {
 
 /** A profile and every profile merged into it: the facts stored under any of them are its facts. */
 const profileIds = (userIds: readonly number[]) => sql`(
-  select r.uid, r.uid as member from unnest(${`{${userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[]) as r(uid)
+  select r.uid, r.uid as member from unnest(${bigintArray(userIds)}) as r(uid)
   union all
   select m.survivor_id, m.loser_id from user_merges m
-  where m.survivor_id = any(${`{${userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[]))`;
+  where m.survivor_id = any(${bigintArray(userIds)}))`;
 
 /**
  * A profile's events, orders and merge history, newest first, batched over many profiles
@@ -148,7 +149,7 @@ export class ActivityService {
       select m.survivor_id as "survivorId", m.loser_id as "userId", m.merged_at as "mergedAt",
         m.reason || jsonb_build_object('mergedInto', m.merged_into_at_time) as reason
       from user_merges m
-      where m.survivor_id = any(${`{${userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[])
+      where m.survivor_id = any(${bigintArray(userIds)})
       order by m.merged_at, m.loser_id`);
     return userIds.map((id) =>
       rows.filter((row) => row.survivorId === id).map(({ survivorId: _, ...merge }) => merge as MergeRecord),

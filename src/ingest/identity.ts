@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { AuditEntry } from "../audit/service";
 import type { Database } from "../db/client";
+import { bigintArray } from "../semantic/arrays";
 import type { IdentityInput } from "./contract";
 import {
   type IdentityPlan,
@@ -47,8 +48,6 @@ export async function resolveIdentities(
   return applyIdentityPlan(tx, planIdentities(rules, requests, loaded, seenAt));
 }
 
-const bigintArray = (ids: Iterable<number>) => `{${[...ids].join(",")}}`;
-
 /**
  * Reads what the plan needs. The profiles that may gain an identity or merge are locked
  * (`for update`) before their identities are read again: a concurrent merge holding one of
@@ -78,7 +77,7 @@ async function loadIdentities(
     if (toLock[0] < highestLocked)
       throw new IdentityRaceError("a profile this batch links to was merged concurrently");
     await tx.query(sql`
-      select id from users where id = any(${bigintArray(toLock)}::bigint[]) order by id for update`);
+      select id from users where id = any(${bigintArray(toLock)}) order by id for update`);
     for (const id of toLock) locked.add(id);
     highestLocked = toLock[toLock.length - 1];
     owners = await lookUpOwners(tx, identities);
@@ -122,7 +121,7 @@ async function readProfiles(
     select u.id, u.created_at as "createdAt", i.type, count(i.value)::int as n,
       min(i.value) filter (where i.type = ${rules.accountType}) as account
     from users u left join identities i on i.user_id = u.id
-    where u.id = any(${bigintArray(ids)}::bigint[])
+    where u.id = any(${bigintArray(ids)})
     group by u.id, u.created_at, i.type`);
   for (const row of rows) {
     const profile = profiles.get(row.id) ?? { createdAt: row.createdAt, counts: new Map(), account: null };

@@ -236,7 +236,7 @@ export class IngestService {
   async identify(input: IdentifyInput, options: IngestOptions = {}): Promise<number> {
     const result = await this.identifyMany([input], options);
     const [rejection] = result.rejected;
-    if (rejection) throw badInput(rejection.message, { field: "input", reason: rejection.code });
+    if (rejection) throw badInput(rejection.message, { argument: "input", reason: rejection.code });
     return result.userIds[0]!;
   }
 

@@ -2,12 +2,13 @@ import { sql } from "drizzle-orm";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { badInput, notFound } from "../errors";
-import { assertSegmentExists, segmentRestriction } from "../segments";
+import { assertSegmentExists } from "../segments";
+import { bigintArray } from "../semantic/arrays";
+import { segmentRestriction } from "../semantic/membership";
 import { holdoutTransactions, purchaseSummary } from "../semantic/prediction";
 import { compileSql } from "../semantic/sql";
 import { assertTimeZone } from "../semantic/time";
 import { type Actor, validateKey } from "../tags/definition";
-import { toBigintArray } from "../users/service";
 import {
   type BgNbdParameters,
   conditionalExpectedPurchases,
@@ -369,7 +370,7 @@ export class PredictionService {
   ): Promise<(UserPrediction | null)[]> {
     const rows = await this.db.query<SummaryRow>(sql`
       select user_id, x, tx_days, t_days, repeat_value
-      from ${purchaseSummary(todayIn(model.timezone), model.timezone, sql`o.user_id = any(${toBigintArray(userIds)}::bigint[])`)} s`);
+      from ${purchaseSummary(todayIn(model.timezone), model.timezone, sql`o.user_id = any(${bigintArray(userIds)})`)} s`);
     const byUser = new Map(rows.map((row) => [Number(row.user_id), row]));
     return userIds.map((id) => {
       const row = byUser.get(Number(id));

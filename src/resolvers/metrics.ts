@@ -20,7 +20,7 @@ import { badInput } from "../errors";
 import { METRICS } from "../metrics/catalog";
 import { DIMENSIONS } from "../metrics/dimensions";
 import { type MetricFilterShape, toMetricFilter } from "../metrics/filters";
-import type { MetricAnswerRow, MetricRequest } from "../metrics/service";
+import type { MetricAnswerRow, MetricRequest } from "../metrics-service/service";
 import {
   ComparePeriod,
   changeField,

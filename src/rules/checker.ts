@@ -1,4 +1,4 @@
-import { RFM_SEGMENTS } from "../analytics/rfm";
+import { RFM_SEGMENTS } from "../semantic/rfm";
 import {
   type AggregateFn,
   children,

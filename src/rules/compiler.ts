@@ -1,7 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
-import { rfmScores } from "../analytics/rfm";
+import { bigintArray } from "../semantic/arrays";
 import { countedOrders, resolvedEvents } from "../semantic/facts";
+import { segmentMemberIds, tagMemberIds } from "../semantic/membership";
 import { currentPurchaseScores } from "../semantic/prediction";
+import { rfmScores } from "../semantic/rfm";
 import { joinSql } from "../semantic/sql";
 import {
   type AggregateFn,
@@ -225,9 +227,7 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
   const all = [...features.values()];
   const eventFeatures = all.filter((f) => f.source.fact === "event");
   const orderFeatures = all.filter((f) => f.source.fact === "orders");
-  const userFilter = options.userIds
-    ? sql`u.id = any(${`{${options.userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[])`
-    : sql`true`;
+  const userFilter = options.userIds ? sql`u.id = any(${bigintArray(options.userIds)})` : sql`true`;
 
   const factScan = (kind: "event" | "orders", list: Feature[]): SQL | null => {
     if (list.length === 0) return null;
@@ -352,9 +352,9 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
       case "days_since":
         return sql`floor(extract(epoch from (${asOf} - ${compile(expr.arg)})) / 86400)::int`;
       case "has_tag":
-        return sql`exists (select 1 from tag_members tm where tm.tag_key = ${expr.key}::text and tm.user_id = rf.user_id)`;
+        return sql`(rf.user_id in ${tagMemberIds(expr.key)})`;
       case "in_segment":
-        return sql`exists (select 1 from segment_members sm where sm.segment_key = ${expr.key}::text and sm.user_id = rf.user_id)`;
+        return sql`(rf.user_id in ${segmentMemberIds(expr.key)})`;
       case "rfm_segment":
         return sql`rf.rfm_segment`;
       case "prediction":

@@ -1,8 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { ErrorCode, StratumError } from "../errors";
+import { logger } from "../logger";
 import { joinSql } from "../semantic/sql";
-import { logger } from "../server/logger";
 import { type Expr, references, type TypedExpr } from "./ast";
 import { STORED_RULE_NAMES, typed } from "./checker";
 import { aggregateKeys, compileRules, type RuleCompilation } from "./compiler";

@@ -1,1 +1,1 @@
-export { assertSegmentExists, segmentMemberIds, segmentRestriction } from "./restriction";
+export { assertSegmentExists } from "./restriction";

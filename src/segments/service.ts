@@ -5,6 +5,8 @@ import { badInput, limitExceeded, notFound } from "../errors";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
+import { bigintArray } from "../semantic/arrays";
+import { mergeSurvivor } from "../semantic/facts";
 import { byUserId, keysetPage } from "../semantic/keyset";
 import { bucketSeries, rangeBounds } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
@@ -19,7 +21,7 @@ import {
   validateNewDefinition,
   validateUserIds,
 } from "../tags/definition";
-import { toBigintArray, type UserRecord } from "../users/service";
+import type { UserRecord } from "../users/service";
 
 export const SEGMENT_KINDS = ["DYNAMIC", "STATIC"] as const;
 export type SegmentKind = (typeof SEGMENT_KINDS)[number];
@@ -295,7 +297,7 @@ export class SegmentService extends DefinitionService<SegmentRecord> {
     const rows = await this.db.query<SegmentMembershipRecord>(sql`
       select sm.user_id as "userId", sm.segment_key as key, sm.entered_at as "enteredAt"
       from segment_members sm join segments s on s.key = sm.segment_key and s.status = 'ACTIVE'
-      where sm.user_id = any(${toBigintArray(userIds)}::bigint[]) order by sm.segment_key`);
+      where sm.user_id = any(${bigintArray(userIds)}) order by sm.segment_key`);
     const byUser = new Map<number, SegmentMembershipRecord[]>();
     for (const row of rows) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row]);
     return userIds.map((id) => byUser.get(id) ?? []);
@@ -305,7 +307,7 @@ export class SegmentService extends DefinitionService<SegmentRecord> {
     if (userIds.length === 0) return;
     await tx.query(sql`
       with added as (insert into segment_members (segment_key, user_id)
-        select ${key}, id from unnest(${toBigintArray(userIds)}::bigint[]) as u(id) on conflict do nothing returning user_id)
+        select ${key}, id from unnest(${bigintArray(userIds)}) as u(id) on conflict do nothing returning user_id)
       insert into segment_membership_changes (segment_key, user_id, change) select ${key}, user_id, 'entered' from added`);
   }
 
@@ -318,12 +320,13 @@ export class SegmentService extends DefinitionService<SegmentRecord> {
       if (typeof identity?.type !== "string" || typeof identity?.value !== "string")
         throw badInput("Each identity needs a type and a value", { argument: "identities" });
     }
+    const owner = mergeSurvivor(sql`i.user_id`);
     const rows = await tx.query<{ type: string; value: string; userId: number | null }>(sql`
       select r.type, r.value, u.id as "userId"
       from jsonb_to_recordset(${JSON.stringify(identities)}::jsonb) as r(type text, value text)
       left join identities i on i.type = r.type and i.value = r.value
-      left join user_merges m on m.loser_id = i.user_id
-      left join users u on u.id = coalesce(m.survivor_id, i.user_id) and u.merged_into is null`);
+      ${owner.join}
+      left join users u on u.id = ${owner.id} and u.merged_into is null`);
     const missing = rows.filter((row) => row.userId === null);
     if (missing.length) {
       throw badInput(

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 
 /**
  * The fact sources every compiler reads. Each resolves the stored `user_id` to the
@@ -6,31 +6,46 @@ import { sql } from "drizzle-orm";
  * and analysis at once without rewriting facts. Use these, never the raw tables.
  */
 
+/**
+ * The surviving profile of a stored user id: `join` (`left join user_merges m on
+ * m.loser_id = <userId>`, once in the FROM clause) makes `id` (`coalesce(m.survivor_id,
+ * <userId>)`) the survivor. `user_merges.survivor_id` is always final, so one join suffices.
+ */
+export function mergeSurvivor(userId: SQL): { join: SQL; id: SQL } {
+  return {
+    join: sql`left join user_merges m on m.loser_id = ${userId}`,
+    id: sql`coalesce(m.survivor_id, ${userId})`,
+  };
+}
+
+const eventOwner = mergeSurvivor(sql`e.user_id`);
+const orderOwner = mergeSurvivor(sql`o.user_id`);
+
 /** Events with `user_id` resolved to the surviving profile. */
 export const resolvedEvents = sql`(
-  select e.id, coalesce(m.survivor_id, e.user_id) as user_id, e.message_id, e.anonymous_id, e.name, e.ts,
+  select e.id, ${eventOwner.id} as user_id, e.message_id, e.anonymous_id, e.name, e.ts,
     e.session_id, e.channel, e.platform, e.utm_source, e.utm_medium, e.utm_campaign, e.properties
-  from events e left join user_merges m on m.loser_id = e.user_id
+  from events e ${eventOwner.join}
 )`;
 
 /** Counted orders (paid, shipped, completed or refunded) with the surviving profile. */
 export const countedOrders = sql`(
-  select o.order_id, coalesce(m.survivor_id, o.user_id) as user_id, o.placed_at, o.status,
+  select o.order_id, ${orderOwner.id} as user_id, o.placed_at, o.status,
     o.total_amount, o.refunded_amount, o.channel, o.platform, o.utm_source, o.utm_campaign,
     o.coupon_code, o.campaign_id
-  from orders o left join user_merges m on m.loser_id = o.user_id
+  from orders o ${orderOwner.join}
   where o.counted
 )`;
 
 /** Items of counted orders, with the order's time, slice and the product's attributes. */
 export const countedItems = sql`(
-  select i.order_id, i.line_no, coalesce(m.survivor_id, o.user_id) as user_id, o.placed_at, o.channel,
+  select i.order_id, i.line_no, ${orderOwner.id} as user_id, o.placed_at, o.channel,
     o.platform, o.utm_source, o.utm_campaign, i.product_id, i.quantity, i.unit_price,
     p.category, p.brand
   from order_items i
   join orders o on o.order_id = i.order_id and o.counted
   left join products p on p.id = i.product_id
-  left join user_merges m on m.loser_id = o.user_id
+  ${orderOwner.join}
 )`;
 
 /** Active profiles (not merged away). */

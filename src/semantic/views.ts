@@ -1,11 +1,11 @@
 import { type SQL, sql } from "drizzle-orm";
-import { DEFAULT_RFM_LOOKBACK_DAYS, rfmScores } from "../analytics/rfm";
 import type { Database } from "../db/client";
 import { METRICS, METRICS_BY_KEY } from "../metrics/catalog";
 import { DIMENSIONS, DIMENSIONS_BY_KEY } from "../metrics/dimensions";
 import type { Labels } from "../metrics/types";
 import { countedOrders } from "./facts";
 import { compileMetricQueryWithBounds, ratioPartsOf } from "./metrics/compile";
+import { DEFAULT_RFM_LOOKBACK_DAYS, rfmScores } from "./rfm";
 import { compileSql } from "./sql";
 import type { RangeBounds, TimeGrain } from "./time";
 import { assertTimeZone } from "./time";

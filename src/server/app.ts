@@ -9,21 +9,22 @@ import { sql } from "drizzle-orm";
 import express from "express";
 import type { GraphQLFormattedError } from "graphql";
 import { pinoHttp } from "pino-http";
-import { jsonBodyWithLimits, jsonErrorHandler } from "../access/body-limit";
 import { mutationPermissionsPlugin } from "../access/field-permissions";
 import { ingestionMutationNames, queryLimitsPlugin } from "../access/limits";
 import { Permission } from "../access/permissions";
 import { withAnalyticalConcurrency } from "../db/concurrency";
-import { ErrorCode, StratumError } from "../errors";
-import { buildStratumSchema } from "../schema/build";
+import { ErrorCode } from "../errors";
+import { type Logger, logger } from "../logger";
 import { bearerToken, requirePermission, resolveCredential } from "./auth";
+import { jsonBodyWithLimits, jsonErrorHandler } from "./body-limit";
 import { type Context, createContext, requestIdOf } from "./context";
 import { isLoopback } from "./demo";
 import { EXAMPLE_QUERIES } from "./examples";
 import { metricsCsvHandler } from "./exports/metrics-csv";
 import { segmentCsvHandler } from "./exports/segment-csv";
 import { storableInput } from "./exports/storable-input";
-import { type Logger, logger } from "./logger";
+import { stratumErrorOf, withGraphQLErrors } from "./graphql-errors";
+import { buildStratumSchema } from "./schema";
 import type { Services } from "./services";
 import { trackingRoutes } from "./tracking";
 
@@ -81,10 +82,15 @@ export function formatError(debugErrors: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = String(formatted.extensions?.code ?? "");
     const original = (error as { originalError?: unknown })?.originalError ?? error;
-    if (original instanceof StratumError || CLIENT_CODES.has(code)) {
-      if (debugErrors) return formatted;
-      const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+    const stratum = stratumErrorOf(error);
+    if (stratum || CLIENT_CODES.has(code)) {
+      // A StratumError that reached Apollo unmapped still answers with its own code and details.
+      const coded = stratum
+        ? { ...formatted, extensions: { ...formatted.extensions, code: stratum.code, ...stratum.details } }
+        : formatted;
+      if (debugErrors) return coded;
+      const { stacktrace: _, ...extensions } = coded.extensions ?? {};
+      return { ...coded, extensions };
     }
     const requestId = randomUUID();
     logger.error({ err: original, requestId, path: formatted.path }, "internal error");
@@ -124,8 +130,8 @@ export async function createServer(services: Services, options: ServerOptions = 
     formatError: formatError(services.config.debugErrors),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      queryLimitsPlugin(services.config),
-      mutationPermissionsPlugin(),
+      withGraphQLErrors(queryLimitsPlugin(services.config)),
+      withGraphQLErrors(mutationPermissionsPlugin()),
       services.telemetry.graphqlPlugin(),
     ],
   });

@@ -8,7 +8,7 @@ import { ExperimentResultsService } from "../experiments/results";
 import { ActivityService } from "../ingest/activity";
 import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
-import { MetricsService } from "../metrics/service";
+import { MetricsService } from "../metrics-service/service";
 import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
 import type { SegmentService } from "../segments/service";

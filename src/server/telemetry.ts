@@ -4,8 +4,8 @@ import type { RequestHandler } from "express";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Database } from "../db/client";
 import type { IngestResult } from "../ingest/contract";
+import { logger } from "../logger";
 import type { MaterialiseReport } from "../rules/materialise";
-import { logger } from "./logger";
 
 /** What a batch of ingestion was about, as the `kind` label. */
 export type IngestKind = "events" | "identities" | "orders" | "products";

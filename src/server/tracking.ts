@@ -1,10 +1,10 @@
 import express, { type Request, type Response } from "express";
-import { MAX_INGEST_BODY_BYTES } from "../access/body-limit";
 import { Permission } from "../access/permissions";
 import { badInput, notFound, StratumError } from "../errors";
 import { TRACKING_CALL_TYPES, type TrackingCallType } from "../ingest/tracking";
 import type { TrackingOptions } from "../ingest/tracking-service";
 import { requirePermissionOf, trackingToken } from "./auth";
+import { MAX_INGEST_BODY_BYTES } from "./body-limit";
 import { requestIdOf } from "./context";
 import type { Services } from "./services";
 

@@ -3,7 +3,8 @@ import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
 import type { DefinitionColumn } from "../definitions/store";
 import { badInput } from "../errors";
-import { toBigintArray } from "../users/service";
+import { bigintArray } from "../semantic/arrays";
+import { mergeSurvivor } from "../semantic/facts";
 
 /** Shared by tags and segments: who acts, and the validation of keys, names, descriptions. */
 export interface Actor {
@@ -104,11 +105,12 @@ export async function resolveUserIds(
   argument = "userIds",
 ): Promise<number[]> {
   if (ids.length === 0) return [];
+  const requested = mergeSurvivor(sql`r.id`);
   const rows = await db.query<{ requested: number; resolved: number | null }>(sql`
     select r.id as requested, u.id as resolved
-    from unnest(${toBigintArray(ids)}::bigint[]) as r(id)
-    left join user_merges m on m.loser_id = r.id
-    left join users u on u.id = coalesce(m.survivor_id, r.id) and u.merged_into is null`);
+    from unnest(${bigintArray(ids)}) as r(id)
+    ${requested.join}
+    left join users u on u.id = ${requested.id} and u.merged_into is null`);
   const missing = rows.filter((row) => row.resolved === null).map((row) => row.requested);
   if (missing.length) {
     throw badInput(

@@ -1,7 +1,7 @@
 import type { Database } from "../db/client";
+import { logger } from "../logger";
 import { PredictionService } from "../prediction/service";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
-import { logger } from "../server/logger";
 import type { Telemetry } from "../server/telemetry";
 
 /** Every active RULE/VALUE tag and DYNAMIC segment, in shared passes over the facts. */

@@ -5,7 +5,7 @@ import { type DefinitionRecord, DefinitionService, definitionTable } from "../de
 import { badInput, notFound } from "../errors";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
-import { toBigintArray } from "../users/service";
+import { bigintArray } from "../semantic/arrays";
 import {
   type Actor,
   type DefinitionStatus,
@@ -136,7 +136,7 @@ export class TagService extends DefinitionService<TagRecord> {
         });
       this.store.assertActive(tag);
       const resolved = await resolveUserIds(tx, ids);
-      const array = sql`${toBigintArray(resolved)}::bigint[]`;
+      const array = bigintArray(resolved);
       const [{ changed }] = remove
         ? await tx.query<{ changed: number }>(sql`
             with gone as (delete from tag_members where tag_key = ${key} and user_id = any(${array}) returning user_id),
@@ -187,7 +187,7 @@ export class TagService extends DefinitionService<TagRecord> {
     const rows = await this.db.query<TagMembershipRecord>(sql`
       select tm.user_id as "userId", tm.tag_key as key, tm.value, tm.assigned_at as "assignedAt"
       from tag_members tm join tags t on t.key = tm.tag_key and t.status = 'ACTIVE'
-      where tm.user_id = any(${toBigintArray(userIds)}::bigint[]) order by tm.tag_key`);
+      where tm.user_id = any(${bigintArray(userIds)}) order by tm.tag_key`);
     const byUser = new Map<number, TagMembershipRecord[]>();
     for (const row of rows) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row]);
     return userIds.map((id) => byUser.get(id) ?? []);

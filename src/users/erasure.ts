@@ -3,8 +3,8 @@ import type { PiiPolicy } from "../access/pii";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { badInput, notFound } from "../errors";
+import { bigintArray, textArray } from "../semantic/arrays";
 import type { Actor } from "../tags/definition";
-import { toBigintArray } from "./service";
 
 /** What one erasure removed; all zero when the person had already been erased. */
 export interface ErasureResult {
@@ -69,7 +69,7 @@ export class ErasureService {
         select ${survivor}::bigint as id union select loser_id from user_merges where survivor_id = ${survivor}
         order by id`);
       const profiles = profileRows.map((row) => row.id);
-      const ids = sql`${toBigintArray(profiles)}::bigint[]`;
+      const ids = bigintArray(profiles);
       const scrubbed = await this.scrubbedEvents(tx, ids);
       const values = await this.personValues(tx, ids, scrubbed.removed);
       const auditEntries = await this.scrubAudit(tx, values);
@@ -158,9 +158,7 @@ export class ErasureService {
       properties: Record<string, unknown>;
     }>(sql`
       select user_id as "userId", id, properties from events
-      where user_id = any(${ids}) and exists (select 1 from unnest(${`{${keys
-        .map((key) => JSON.stringify(key))
-        .join(",")}}`}::text[]) k where strpos(lower(properties::text), k) > 0)`);
+      where user_id = any(${ids}) and exists (select 1 from unnest(${textArray(keys)}) k where strpos(lower(properties::text), k) > 0)`);
     const rows: Array<{ userId: number; id: number; properties: Record<string, unknown> }> = [];
     const removed: unknown[] = [];
     for (const event of candidates) {
@@ -197,10 +195,10 @@ export class ErasureService {
   /** Replaces the values in every audit payload that holds one; returns how many entries changed. */
   private async scrubAudit(tx: Database, values: string[]): Promise<number> {
     if (values.length === 0) return 0;
-    const needles = `{${values.map((value) => JSON.stringify(jsonInner(value))).join(",")}}`;
+    const needles = textArray(values.map(jsonInner));
     const rows = await tx.query<{ id: number; before: unknown; after: unknown }>(sql`
       select a.id, a.before, a.after from audit_log a
-      where exists (select 1 from unnest(${needles}::text[]) v
+      where exists (select 1 from unnest(${needles}) v
         where strpos(coalesce(a.before::text, '') || ' ' || coalesce(a.after::text, ''), v) > 0)`);
     for (const row of rows) {
       await tx.query(sql`

@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
+import { bigintArray } from "../semantic/arrays";
+import { mergeSurvivor } from "../semantic/facts";
 import { byUserId, keysetPage } from "../semantic/keyset";
 
 export interface UserRecord extends Record<string, unknown> {
@@ -43,11 +45,12 @@ export class UserService {
 
   /** Profiles by id; a merged-away id answers with its survivor. Order follows `ids`. */
   async byIds(ids: readonly number[]): Promise<Array<UserRecord | null>> {
+    const requested = mergeSurvivor(sql`r.requested`);
     const rows = await this.db.query<UserRecord & { requestedId: number } & Record<string, unknown>>(sql`
       select r.requested as "requestedId", ${userColumns}
-      from unnest(${toBigintArray(ids)}::bigint[]) as r(requested)
-      left join user_merges m on m.loser_id = r.requested
-      join users u on u.id = coalesce(m.survivor_id, r.requested)`);
+      from unnest(${bigintArray(ids)}) as r(requested)
+      ${requested.join}
+      join users u on u.id = ${requested.id}`);
     const byId = new Map(rows.map((row) => [row.requestedId, row]));
     return ids.map((id) => {
       const row = byId.get(id);
@@ -70,15 +73,10 @@ export class UserService {
   async identitiesOf(userIds: readonly number[]): Promise<IdentityRecord[][]> {
     const rows = await this.db.query<IdentityRecord>(sql`
       select user_id as "userId", type, value from identities
-      where user_id = any(${toBigintArray(userIds)}::bigint[])
+      where user_id = any(${bigintArray(userIds)})
       order by type, value`);
     const byUser = new Map<number, IdentityRecord[]>();
     for (const row of rows) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row]);
     return userIds.map((id) => byUser.get(id) ?? []);
   }
-}
-
-/** Postgres array literal for a bigint[] parameter (both drivers accept the text form). */
-export function toBigintArray(ids: readonly number[]): string {
-  return `{${ids.map((id) => Math.trunc(Number(id))).join(",")}}`;
 }

@@ -120,7 +120,7 @@ describeEachDatabase("API keys", (db) => {
 
   it("refuses bad key input with BAD_USER_INPUT and unknown ids with NOT_FOUND", async () => {
     const blank = await api.gql(CREATE, { input: { name: "  ", role: "VIEWER" } });
-    expect(blank.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "name" });
+    expect(blank.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", argument: "name" });
     const badRole = await api.gql(CREATE, { input: { name: "x", role: "ROOT" } });
     expect(badRole.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
     const missing = await api.gql(`mutation { revokeApiKey(id: "no-such-key") { id } }`);

@@ -4,8 +4,8 @@ import { GraphQLError, getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestionMutationNames } from "../../src/access/limits";
 import { MAX_BATCH_SIZE } from "../../src/ingest/contract";
-import { buildStratumSchema } from "../../src/schema/build";
 import { formatError } from "../../src/server/app";
+import { buildStratumSchema } from "../../src/server/schema";
 import { describeEachDatabase } from "../helpers/db";
 import { startTestApi, TEST_ADMIN_KEY, type TestApi } from "../helpers/graphql";
 

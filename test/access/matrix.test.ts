@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Role } from "../../src/access/permissions";
-import { buildStratumSchema } from "../../src/schema/build";
+import { buildStratumSchema } from "../../src/server/schema";
 import { describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 import { keysForEveryRole, operationFor, ROLES } from "./helpers";

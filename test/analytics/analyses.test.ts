@@ -256,18 +256,20 @@ describeEachDatabase("retention, paths, lifecycle", (db) => {
 
   it("rejects bad input naming the field", async () => {
     await expect(analytics.retention({ ...RETENTION, returnEvent: "never_seen" })).rejects.toMatchObject({
-      extensions: { code: "BAD_USER_INPUT", field: "returnEvent" },
+      code: "BAD_USER_INPUT",
+      details: { argument: "returnEvent" },
     });
     await expect(analytics.retention({ ...RETENTION, periods: 61 })).rejects.toMatchObject({
-      extensions: { code: "BAD_USER_INPUT", field: "periods" },
+      code: "BAD_USER_INPUT",
+      details: { argument: "periods" },
     });
     await expect(
       analytics.paths({ startEvent: "p_home", maxSteps: 1, timeRange: RETENTION.timeRange }),
-    ).rejects.toMatchObject({ extensions: { code: "BAD_USER_INPUT", field: "maxSteps" } });
+    ).rejects.toMatchObject({ code: "BAD_USER_INPUT", details: { argument: "maxSteps" } });
     await expect(
       analytics.lifecycle({ event: "q_open", timeRange: RETENTION.timeRange, segment: "nope" }),
     ).rejects.toMatchObject({
-      extensions: { code: "NOT_FOUND" },
+      code: "NOT_FOUND",
     });
   });
 });

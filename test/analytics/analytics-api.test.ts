@@ -78,11 +78,11 @@ describeEachDatabase("analytics API", (db) => {
   it("rejects invalid funnels with BAD_USER_INPUT naming the field", async () => {
     const bad = await api.gql(`{ funnel(input: { steps: [{ event: "s_view" }, { event: "s_cart" }],
       window: { value: 0, unit: DAY }, timeRange: { from: "2026-05-01", to: "2026-05-03" } }) { sql } }`);
-    expect(bad.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "window.value" });
+    expect(bad.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", argument: "window.value" });
     const empty = await api.gql(
       `{ funnel(input: { steps: [], timeRange: { from: "2026-05-01", to: "2026-05-03" } }) { sql } }`,
     );
-    expect(empty.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "steps" });
+    expect(empty.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", argument: "steps" });
   });
 
   it("serves retention, paths and lifecycle", async () => {
@@ -189,7 +189,7 @@ describeEachDatabase("analytics API", (db) => {
     const bad = await api.gql(
       `{ repurchaseCycle(timeRange: { from: "2026-05-01", to: "2026-06-01" }, by: "colour") { sql } }`,
     );
-    expect(bad.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "by" });
+    expect(bad.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", argument: "by" });
   });
 
   it("takes relative ranges, resolved when the analysis runs, and refuses mixed ones", async () => {

@@ -2,8 +2,8 @@ import "reflect-metadata";
 import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
-import { rfmScores, rfmSegmentOf } from "../../src/analytics/rfm";
 import { AnalyticsService } from "../../src/analytics/service";
+import { rfmScores, rfmSegmentOf } from "../../src/semantic/rfm";
 import { CDNOW_MASTER, insertCdnowOrders } from "../helpers/cdnow";
 import { describeEachDatabase } from "../helpers/db";
 

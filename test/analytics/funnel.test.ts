@@ -233,7 +233,7 @@ describe("funnel compiler", () => {
       try {
         compileFunnel({ ...base, ...definition });
       } catch (error: any) {
-        return [error.extensions.code, error.details.field];
+        return [error.code, error.details.argument];
       }
       return null;
     };
@@ -483,7 +483,7 @@ describeEachDatabase("funnel", (db) => {
 
   it("rejects a bad time zone", async () => {
     await expect(run({ steps: steps("a_view", "a_cart"), timezone: "Mars/Base" })).rejects.toMatchObject({
-      extensions: { code: "BAD_USER_INPUT" },
+      code: "BAD_USER_INPUT",
     });
   });
 });

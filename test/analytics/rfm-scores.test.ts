@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { rfmScores, rfmSegmentOf } from "../../src/analytics/rfm";
+import { rfmScores, rfmSegmentOf } from "../../src/semantic/rfm";
 import { compileSql } from "../../src/semantic/sql";
 import { describeEachDatabase } from "../helpers/db";
 

@@ -1,6 +1,6 @@
 import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isSpecifiedScalarType } from "graphql";
 import { describe, expect, it } from "vitest";
-import { buildStratumSchema } from "../../src/schema/build";
+import { buildStratumSchema } from "../../src/server/schema";
 
 /**
  * Every element a growth analyst sees in the IDE's docs, named as the failure message lists

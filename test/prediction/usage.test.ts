@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
-import { MetricsService } from "../../src/metrics/service";
+import { MetricsService } from "../../src/metrics-service/service";
 import { probabilityAlive } from "../../src/prediction/bgnbd";
 import { PredictionService, type PurchaseModelRecord } from "../../src/prediction/service";
 import { RuleService } from "../../src/rules/service";

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { SYSTEM_PRINCIPAL } from "../../src/access/permissions";
-import { assertSegmentExists, segmentRestriction } from "../../src/segments";
+import { assertSegmentExists } from "../../src/segments";
+import { segmentRestriction } from "../../src/semantic/membership";
 import { compileSql } from "../../src/semantic/sql";
 import { describeEachDatabase } from "../helpers/db";
 import { startTestApi, TEST_ADMIN_KEY, type TestApi } from "../helpers/graphql";

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileFunnel } from "../../src/analytics/compile/funnel";
-import { MetricsService } from "../../src/metrics/service";
+import { MetricsService } from "../../src/metrics-service/service";
 import { RuleService } from "../../src/rules/service";
 import { explainSql, inlineParams, sqlLiteral } from "../../src/semantic/sql";
 import { insertEvents, insertUsers } from "../analytics/fixtures";

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
 import { DIMENSIONS_BY_KEY, dimensionReads } from "../../metrics/dimensions";
-import { segmentRestriction } from "../../segments";
+import { segmentRestriction } from "../../semantic/membership";
 
 /** What every analysis accepts besides its own fields. */
 export interface AnalysisScope {
@@ -30,7 +30,7 @@ const KEY = /^\$?[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 export function assertEventName(name: unknown, field: string): string {
   if (typeof name !== "string" || !EVENT_NAME.test(name)) {
-    throw badInput(`${field} must be a snake_case event name`, { field });
+    throw badInput(`${field} must be a snake_case event name`, { argument: field });
   }
   return name;
 }
@@ -39,13 +39,13 @@ export function assertEventName(name: unknown, field: string): string {
 export function assertPropertyFilter(where: unknown, field: string): PropertyFilter | null {
   if (where === undefined || where === null) return null;
   if (typeof where !== "object" || Array.isArray(where)) {
-    throw badInput(`${field} must be an object of property equalities`, { field });
+    throw badInput(`${field} must be an object of property equalities`, { argument: field });
   }
   for (const [key, value] of Object.entries(where)) {
-    if (!KEY.test(key)) throw badInput(`${field} has an invalid property name "${key}"`, { field });
+    if (!KEY.test(key)) throw badInput(`${field} has an invalid property name "${key}"`, { argument: field });
     if (value !== null && !["string", "number", "boolean"].includes(typeof value)) {
       throw badInput(`${field}.${key} must be a string, number, boolean or null`, {
-        field: `${field}.${key}`,
+        argument: `${field}.${key}`,
       });
     }
   }
@@ -54,7 +54,7 @@ export function assertPropertyFilter(where: unknown, field: string): PropertyFil
 
 export function assertInteger(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw badInput(`${field} must be an integer from ${min} to ${max}`, { field });
+    throw badInput(`${field} must be an integer from ${min} to ${max}`, { argument: field });
   }
   return value;
 }
@@ -93,7 +93,8 @@ export function breakdownReads(key: string): { traits: string[]; eventProperties
 export function resolveBreakdown(key: string, field: string): Breakdown {
   if (key.startsWith("event.")) {
     const property = key.slice("event.".length);
-    if (!KEY.test(property)) throw badInput(`${field}: invalid event property "${property}"`, { field });
+    if (!KEY.test(property))
+      throw badInput(`${field}: invalid event property "${property}"`, { argument: field });
     return { kind: "EVENT", expression: sql`(f.properties ->> ${property})` };
   }
   const dimension = DIMENSIONS_BY_KEY.get(key);
@@ -107,7 +108,7 @@ export function resolveBreakdown(key: string, field: string): Breakdown {
   throw badInput(
     `${field} "${key}" is not a breakdown; use one of ${supported.join(", ")} or event.<property>`,
     {
-      field,
+      argument: field,
       supported,
     },
   );

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
+import { textArray } from "../../semantic/arrays";
 import { resolvedEvents } from "../../semantic/facts";
 import { joinSql } from "../../semantic/sql";
 import { rangeBounds, type TimeRange } from "../../semantic/time";
@@ -101,7 +102,7 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
   const steps = validateSteps(definition.steps);
   const mode = definition.mode ?? "ORDERED";
   if (!FUNNEL_MODES.includes(mode))
-    throw badInput(`mode must be one of ${FUNNEL_MODES.join(", ")}`, { field: "mode" });
+    throw badInput(`mode must be one of ${FUNNEL_MODES.join(", ")}`, { argument: "mode" });
   const builder = FUNNEL_MODE_BUILDERS[mode];
   const windowSeconds = validateWindow(definition.window);
   const exclusions = validateExclusions(definition.exclusions, steps.length, builder);
@@ -134,7 +135,7 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
     sql`array_agg(seq) filter (where ${entry}) as entries`,
     ...(breakdown?.kind === "EVENT" ? [sql`array_agg(bd) as bd`] : []),
   ];
-  const nameFilter = builder.scanned(sql`${toTextArray(names)}`);
+  const nameFilter = builder.scanned(textArray(names));
   const eventBreakdown = breakdown?.kind === "EVENT" ? sql`, ${breakdown.expression} as bd` : sql``;
 
   const attempt = builder.attempt(groups, steps.length, exclusions, window);
@@ -219,9 +220,9 @@ function stepGroups(steps: EventMatcher[]): StepGroups {
 
 function validateSteps(steps: unknown): EventMatcher[] {
   if (!Array.isArray(steps) || steps.length === 0)
-    throw badInput("steps must not be empty", { field: "steps" });
+    throw badInput("steps must not be empty", { argument: "steps" });
   if (steps.length > MAX_FUNNEL_STEPS) {
-    throw badInput(`steps allows at most ${MAX_FUNNEL_STEPS} steps`, { field: "steps" });
+    throw badInput(`steps allows at most ${MAX_FUNNEL_STEPS} steps`, { argument: "steps" });
   }
   return steps.map((step, k) => ({
     event: assertEventName(step?.event, `steps[${k}].event`),
@@ -233,15 +234,15 @@ function validateWindow(window: FunnelDefinition["window"]): number {
   if (!window) return 14 * WINDOW_UNIT_SECONDS.DAY;
   if (!(window.unit in WINDOW_UNIT_SECONDS)) {
     throw badInput(`window.unit must be one of ${Object.keys(WINDOW_UNIT_SECONDS).join(", ")}`, {
-      field: "window.unit",
+      argument: "window.unit",
     });
   }
   if (!Number.isInteger(window.value) || window.value <= 0) {
-    throw badInput("window.value must be a positive integer", { field: "window.value" });
+    throw badInput("window.value must be a positive integer", { argument: "window.value" });
   }
   const seconds = window.value * WINDOW_UNIT_SECONDS[window.unit];
   if (seconds > MAX_WINDOW_SECONDS)
-    throw badInput("window must be at most 366 days", { field: "window.value" });
+    throw badInput("window must be at most 366 days", { argument: "window.value" });
   return seconds;
 }
 
@@ -263,9 +264,4 @@ function validateExclusions(
 
 function sortedEntries(where: EventMatcher["where"]): Array<[string, unknown]> {
   return Object.entries(where ?? {}).sort(([a], [b]) => a.localeCompare(b));
-}
-
-/** Postgres text-array literal for a `text[]` parameter (both drivers accept the text form). */
-export function toTextArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/(["\\])/g, "\\$1")}"`).join(",")}}`;
 }

@@ -42,7 +42,7 @@ export function compileLifecycle(
   const event = assertEventName(definition.event, "event");
   const grain = definition.grain ?? "DAY";
   if (!PERIODS.includes(grain))
-    throw badInput(`grain must be one of ${PERIODS.join(", ")}`, { field: "grain" });
+    throw badInput(`grain must be one of ${PERIODS.join(", ")}`, { argument: "grain" });
   const tz = definition.timezone;
   const bounds = rangeBounds(definition.timeRange, tz);
   assertBucketsWithin(bucketCount(definition.timeRange, grain, tz), maxBuckets, `${grain} buckets`);

@@ -1,9 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
+import { textArray } from "../../semantic/arrays";
 import { resolvedEvents } from "../../semantic/facts";
 import { rangeBounds, type TimeRange } from "../../semantic/time";
 import { type AnalysisScope, assertEventName, assertInteger, segmentFilter } from "./common";
-import { toTextArray } from "./funnel";
 
 export const MAX_PATH_STEPS = 20;
 export const MAX_TOP_LINKS = 1000;
@@ -53,7 +53,7 @@ export function compilePaths(definition: PathsDefinition): CompiledPaths {
   for (const name of [startEvent, endEvent]) {
     if (name && excluded.includes(name)) {
       throw badInput(`excludeEvents must not contain "${name}", the path's own start or end`, {
-        field: "excludeEvents",
+        argument: "excludeEvents",
       });
     }
   }
@@ -82,7 +82,7 @@ export function compilePaths(definition: PathsDefinition): CompiledPaths {
   select e.user_id, e.ts, e.id, e.name, lag(e.ts) over w as prev_ts, lag(e.name) over w as prev_name
   from ${resolvedEvents} e
   where e.ts >= ${bounds.from} and e.ts < ${bounds.to}
-    ${excluded.length ? sql`and e.name <> all(${toTextArray(excluded)}::text[])` : sql``}
+    ${excluded.length ? sql`and e.name <> all(${textArray(excluded)})` : sql``}
     and ${segmentFilter(definition, sql`e.user_id`)}
   window w as (partition by e.user_id order by e.ts, e.id)
 ),

@@ -54,7 +54,7 @@ export function compileRepurchaseCycle(definition: RepurchaseDefinition): Compil
   const bounds = rangeBounds(definition.timeRange, definition.timezone);
   const by = definition.by ?? null;
   if (by !== null && !(by in REPURCHASE_GROUPS)) {
-    throw badInput(`by must be one of ${Object.keys(REPURCHASE_GROUPS).join(", ")}`, { field: "by" });
+    throw badInput(`by must be one of ${Object.keys(REPURCHASE_GROUPS).join(", ")}`, { argument: "by" });
   }
   const bins = sql`${`{${REPURCHASE_BINS.join(",")}}`}`;
   const gapsOf = (

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
+import { textArray } from "../../semantic/arrays";
 import { resolvedEvents } from "../../semantic/facts";
 import {
   assertBucketsWithin,
@@ -10,7 +11,6 @@ import {
   type TimeRange,
 } from "../../semantic/time";
 import { type AnalysisScope, assertEventName, assertInteger, segmentFilter } from "./common";
-import { toTextArray } from "./funnel";
 
 export const PERIODS = ["DAY", "WEEK", "MONTH"] as const;
 export type Period = (typeof PERIODS)[number];
@@ -83,10 +83,10 @@ export function compileRetention(
   const returnEvent = assertEventName(definition.returnEvent, "returnEvent");
   const period = definition.period ?? "WEEK";
   if (!PERIODS.includes(period))
-    throw badInput(`period must be one of ${PERIODS.join(", ")}`, { field: "period" });
+    throw badInput(`period must be one of ${PERIODS.join(", ")}`, { argument: "period" });
   const type = definition.type ?? "FIRST_TIME";
   if (!RETENTION_TYPES.includes(type)) {
-    throw badInput(`type must be one of ${RETENTION_TYPES.join(", ")}`, { field: "type" });
+    throw badInput(`type must be one of ${RETENTION_TYPES.join(", ")}`, { argument: "type" });
   }
   const periods = assertInteger(
     definition.periods ?? DEFAULT_RETENTION_PERIODS,
@@ -113,7 +113,7 @@ export function compileRetention(
       ${type === "RECURRING" ? sql`array_agg(distinct ${local(sql`e.ts`)}) filter (where ${isStart} and ${inRange})` : sql`null::timestamp[]`} as start_buckets,
       array_agg(distinct ${local(sql`e.ts`)}) filter (where e.name = ${returnEvent} and ${inRange}) as return_buckets
     from ${resolvedEvents} e
-    where e.name = any(${toTextArray([startEvent, returnEvent])}::text[]) and ${inSegment}
+    where e.name = any(${textArray([startEvent, returnEvent])}) and ${inSegment}
       ${type === "RECURRING" ? sql`and ${inRange}` : sql``}
     group by e.user_id`;
   const starts =

@@ -1,7 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import { badInput } from "../../errors";
-import { segmentRestriction } from "../../segments";
-import { DEFAULT_RFM_LOOKBACK_DAYS, rfmScores } from "../rfm";
+import { bigintArray } from "../../semantic/arrays";
+import { segmentRestriction } from "../../semantic/membership";
+import { DEFAULT_RFM_LOOKBACK_DAYS, rfmScores } from "../../semantic/rfm";
 
 export const MAX_RFM_LOOKBACK_DAYS = 3650;
 
@@ -34,7 +35,7 @@ export interface UserRfm extends Record<string, unknown> {
 
 function asOfExpression(asOf: Date | null | undefined): SQL {
   if (!asOf) return sql`now()`;
-  if (Number.isNaN(asOf.getTime())) throw badInput("asOf is not a valid date-time", { field: "asOf" });
+  if (Number.isNaN(asOf.getTime())) throw badInput("asOf is not a valid date-time", { argument: "asOf" });
   return sql`${asOf.toISOString()}::timestamptz`;
 }
 
@@ -47,7 +48,7 @@ export function compileRfm(definition: RfmDefinition): SQL {
   const lookback = definition.lookbackDays ?? DEFAULT_RFM_LOOKBACK_DAYS;
   if (!Number.isInteger(lookback) || lookback < 1 || lookback > MAX_RFM_LOOKBACK_DAYS) {
     throw badInput(`lookbackDays must be an integer from 1 to ${MAX_RFM_LOOKBACK_DAYS}`, {
-      field: "lookbackDays",
+      argument: "lookbackDays",
     });
   }
   const members = definition.segment ? segmentRestriction(definition.segment, sql`s.user_id`) : sql`true`;
@@ -65,5 +66,5 @@ order by kind, r, f, segment`;
 export function compileRfmOfUsers(userIds: readonly number[]): SQL {
   return sql`select s.user_id, s.recency_days as "recencyDays", s.frequency, s.monetary, s.r, s.f, s.m, s.segment
 from ${rfmScores(sql`now()`, DEFAULT_RFM_LOOKBACK_DAYS)} s
-where s.user_id = any(${`{${userIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[])`;
+where s.user_id = any(${bigintArray(userIds)})`;
 }

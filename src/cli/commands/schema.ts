@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { printSchema } from "graphql";
-import { buildStratumSchema } from "../../schema/build";
+import { buildStratumSchema } from "../../server/schema";
 
 export function registerSchema(program: Command): void {
   program

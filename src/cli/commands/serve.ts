@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config";
+import { logger } from "../../logger";
 import { createServer } from "../../server/app";
-import { logger } from "../../server/logger";
 import { openRuntime } from "../../server/runtime";
 import type { Services } from "../../server/services";
 import { startRefreshSchedule } from "../../tags/schedule";

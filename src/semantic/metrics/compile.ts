@@ -1,13 +1,13 @@
 import { type SQL, sql } from "drizzle-orm";
-import { rfmScores } from "../../analytics/rfm";
 import { badInput, limitExceeded } from "../../errors";
 import { METRICS_BY_KEY } from "../../metrics/catalog";
 import { DIMENSIONS_BY_KEY, type DimensionDeclaration, dimensionAppliesTo } from "../../metrics/dimensions";
 import { MEASURES, type RowMeasure, type UserMeasure } from "../../metrics/measures";
 import type { FactKey, Metric } from "../../metrics/types";
-import { segmentMemberIds } from "../../segments/restriction";
 import { countedItems, countedOrders, resolvedEvents } from "../facts";
+import { segmentMemberIds, tagMemberIds } from "../membership";
 import { currentPurchaseScores } from "../prediction";
+import { rfmScores } from "../rfm";
 import { joinSql } from "../sql";
 import {
   assertBucketsWithin,
@@ -714,10 +714,6 @@ class Joins {
     }
     return sql.join(parts, sql``);
   }
-}
-
-function tagMemberIds(key: string): SQL {
-  return sql`(select tm.user_id from tag_members tm where tm.tag_key = ${key})`;
 }
 
 function dimensionExpression(

@@ -2,15 +2,15 @@ import { stringify } from "csv-stringify";
 import type { RequestHandler } from "express";
 import { PiiAccess } from "../../access/pii";
 import { badInput, ErrorCode, StratumError } from "../../errors";
+import { logger } from "../../logger";
 import { METRICS } from "../../metrics/catalog";
 import { DIMENSIONS } from "../../metrics/dimensions";
 import { type MetricFilterShape, toMetricFilter } from "../../metrics/filters";
-import type { MetricAnswer, MetricAnswerRow, MetricRequest } from "../../metrics/service";
+import type { MetricAnswer, MetricAnswerRow, MetricRequest } from "../../metrics-service/service";
 import type { OutputColumn } from "../../semantic/metrics/plan";
 import type { ComparePeriod, DimensionRef, MetricQuery } from "../../semantic/metrics/query";
 import { TIME_GRAINS, type TimeGrain } from "../../semantic/time";
 import { suggestNames } from "../../suggestions";
-import { logger } from "../logger";
 import type { Services } from "../services";
 import { csvBom } from "./csv-options";
 

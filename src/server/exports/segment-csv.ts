@@ -3,7 +3,7 @@ import { stringify } from "csv-stringify";
 import type { RequestHandler } from "express";
 import { canSeePii } from "../../access/pii";
 import { StratumError } from "../../errors";
-import { logger } from "../logger";
+import { logger } from "../../logger";
 import type { Services } from "../services";
 import { csvBom } from "./csv-options";
 

@@ -45,7 +45,7 @@ export interface FunnelModeBuilder {
 /** Entry at a step-0 event; only events of the steps and exclusions are scanned. */
 export const stepZeroEntry = (groups: StepGroups, inRange: SQL): SQL =>
   sql`g${raw(groups.ofStep[0])} and ${inRange}`;
-export const namedEvents = (names: SQL): SQL => sql`f.name = any(${names}::text[])`;
+export const namedEvents = (names: SQL): SQL => sql`f.name = any(${names})`;
 
 /**
  * Steps taken in order: hop from the entry to each step's event; `q{k}` is its position or

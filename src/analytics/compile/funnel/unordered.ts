@@ -44,7 +44,7 @@ export const unorderedFunnel: FunnelModeBuilder = {
       const wrong = exclusion.fromStep !== 0 ? "fromStep" : "toStep";
       throw badInput(
         `${field}: an UNORDERED funnel excludes over the whole attempt: fromStep 0 and toStep ${stepCount - 1}`,
-        { field: `${field}.${wrong}` },
+        { argument: `${field}.${wrong}` },
       );
     }
   },

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
 import { notFound } from "../errors";
+import { DIMENSIONS_BY_KEY, dimensionReads } from "../metrics/dimensions";
 import { piiValueTags } from "../rules/pii";
 import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metrics/compile";
 import { isoInTimeZone } from "../semantic/metrics/format";
@@ -10,7 +11,6 @@ import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metric
 import { compileSql, inlineParams } from "../semantic/sql";
 import { DEFAULT_MAX_BUCKETS } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
-import { DIMENSIONS_BY_KEY, dimensionReads } from "./dimensions";
 
 /** A metric query as callers give it: the range may be relative (`last`, `named`). */
 export type MetricRequest = Omit<MetricQuery, "range"> & { range: TimeRangeSpec };

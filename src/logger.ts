@@ -1,5 +1,5 @@
 import pino from "pino";
-import { defaultLogLevel, LOG_LEVELS, type LogLevel } from "../config";
+import { defaultLogLevel, LOG_LEVELS, type LogLevel } from "./config";
 
 // Built at import, before `loadConfig` runs: an unknown LOG_LEVEL must not throw here (pino
 // would, with a stack); the default stands in and `loadConfig` reports the variable.

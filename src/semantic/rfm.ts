@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { countedOrders } from "../semantic/facts";
-import { joinSql } from "../semantic/sql";
+import { countedOrders } from "./facts";
+import { joinSql } from "./sql";
 
 /** RFM looks back this many days unless told otherwise (also the lookback of `rfm.segment` in rules). */
 export const DEFAULT_RFM_LOOKBACK_DAYS = 365;

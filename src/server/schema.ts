@@ -4,12 +4,20 @@ import { type AuthChecker, buildSchemaSync } from "type-graphql";
 import { assertAllowed } from "../access/authorize";
 import type { Permission } from "../access/permissions";
 import { resolvers } from "../resolvers";
-import type { Context } from "../server/context";
-import { DateTime } from "./scalars";
+import { DateTime } from "../schema/scalars";
+import type { Context } from "./context";
+import { stratumErrorsAsGraphQL, toGraphQLError } from "./graphql-errors";
 
-/** The single place that decides access: `@Authorized(permission)` on every operation. */
+/**
+ * The single place that decides access: `@Authorized(permission)` on every operation. It runs
+ * before the global middlewares, so it maps its own refusal to a GraphQL error.
+ */
 export const authChecker: AuthChecker<Context, Permission> = ({ context }, permissions) => {
-  assertAllowed(context.principal, permissions, context.refusal);
+  try {
+    assertAllowed(context.principal, permissions, context.refusal);
+  } catch (error) {
+    throw toGraphQLError(error);
+  }
   return true;
 };
 
@@ -50,6 +58,7 @@ export function buildStratumSchema(): GraphQLSchema {
     buildSchemaSync({
       resolvers,
       authChecker,
+      globalMiddlewares: [stratumErrorsAsGraphQL],
       scalarsMap: [{ type: Date, scalar: DateTime }],
       validate: false,
     }),

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import { Kind, parse } from "graphql";
 import { ErrorCode } from "../errors";
-import { logger } from "../server/logger";
+import { logger } from "../logger";
 
 /** Request body limits: ingestion batches may be larger than anything else. */
 export const MAX_BODY_BYTES = 1024 * 1024;
