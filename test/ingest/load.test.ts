@@ -268,7 +268,7 @@ describeEachDatabase("stratum load, both spellings and broken lines", (db) => {
 
   it("refuses a CSV with an unknown column before loading anything, suggesting the closest name", async () => {
     const failure = await loadFile(ingest, "orders", ordersTypoCsv).catch((error) => error);
-    expect(failure.extensions).toMatchObject({
+    expect({ code: failure.code, ...failure.details }).toMatchObject({
       code: "BAD_USER_INPUT",
       argument: "file",
       column: "user_ud",
