@@ -178,6 +178,25 @@ for (const kind of KINDS) {
       );
       // (100.5 + 50 + 20 + 30.25 + 40) / 5 = 240.75 / 5
       expect(all.stdout).toBe(["time,aov", "2026-03-01T00:00:00+00:00,48.15", ""].join("\n"));
+      // A relative range resolved now: the 10,000 days before today hold every counted order (until 2053), o7 too.
+      const relative = await stratum(
+        [
+          "query",
+          "--metrics",
+          "orders,gmv",
+          "--grain",
+          "ALL",
+          "--last",
+          "10000d",
+          "--timezone",
+          "UTC",
+          "--format",
+          "csv",
+        ],
+        env,
+      );
+      expect(relative.code).toBe(0);
+      expect(relative.stdout.split("\n")[1]).toMatch(/,6,740\.75$/);
     });
 
     it("refuses an unknown metric or format with a message naming it", async () => {

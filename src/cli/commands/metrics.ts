@@ -53,8 +53,10 @@ interface QueryOptions {
   metrics: string;
   dimensions?: string;
   grain: string;
-  from: string;
-  to: string;
+  from?: string;
+  to?: string;
+  last?: string;
+  named?: string;
   timezone?: string;
   where?: string;
   segment?: string;
@@ -88,8 +90,13 @@ export function registerMetrics(program: Command): void {
       "comma-separated dimensions; tag:<key>, tag_value:<key>, segment:<key> for memberships",
     )
     .option("--grain <grain>", "HOUR, DAY, WEEK, MONTH, QUARTER, YEAR or ALL", "DAY")
-    .requiredOption("--from <date>", "start of the range (date or date-time, inclusive)")
-    .requiredOption("--to <date>", "end of the range (date or date-time, exclusive)")
+    .option("--from <date>", "start of the range (date or date-time, inclusive)")
+    .option("--to <date>", "end of the range (date or date-time, exclusive)")
+    .option(
+      "--last <span>",
+      "instead of --from/--to: the last 30d, 12w, 6m, 1y or 24h before the current one",
+    )
+    .option("--named <range>", "instead of --from/--to: today, this_month, previous_month, this_year …")
     .option("--timezone <zone>", "IANA time zone of buckets and dates (default STRATUM_TIMEZONE)")
     .option("--where <json>", "filter, JSON in the shape of MetricFilterInput")
     .option("--segment <key>", "only facts of this segment's current members")
@@ -106,6 +113,8 @@ export function registerMetrics(program: Command): void {
           grain: options.grain,
           from: options.from,
           to: options.to,
+          last: options.last,
+          named: options.named,
           timezone: options.timezone,
           where: options.where,
           segment: options.segment,
