@@ -12,7 +12,7 @@ import {
   validateKey,
   validateNewDefinition,
 } from "../tags/definition";
-import type { ExperimentDefinition } from "./types";
+import type { ExperimentDefinition, ExperimentVariant } from "./types";
 
 /** How far the variant weights may sum from 1 (float rounding of e.g. three thirds). */
 export const WEIGHT_TOLERANCE = 1e-9;
@@ -21,23 +21,11 @@ export const MAX_VARIANTS = 20;
 const MAX_METRICS = 50;
 const MAX_SEED_LENGTH = 200;
 
-export interface Variant {
-  key: string;
-  weight: number;
-}
+export type Variant = ExperimentVariant;
 
-/** What defines an experiment beyond key, name and description. */
-export interface ExperimentFields {
+/** What defines an experiment beyond key, name and description: what assignment and results read, and why. */
+export interface ExperimentFields extends Omit<ExperimentDefinition, "key" | "name"> {
   hypothesis: string;
-  /** In order; the first is the control. */
-  variants: Variant[];
-  primaryMetric: string;
-  metrics: string[];
-  segment: string | null;
-  start: Date | null;
-  end: Date | null;
-  seed: string;
-  minimumDetectableEffect: number | null;
 }
 
 export interface ExperimentRecord extends DefinitionRecord, ExperimentFields {}
