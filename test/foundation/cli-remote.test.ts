@@ -101,6 +101,24 @@ describeEachDatabase("stratum keys and refresh --url (through a running server)"
     expect(refreshed.stdout).toMatch(/^refreshed 1 definitions in \d+ ms$/m);
   });
 
+  it("fit --url asks the server to fit, and prints its answer", async () => {
+    // The server's database holds three profiles and no orders: the server refuses the fit.
+    const fitted = await stratum([
+      "fit",
+      "remote_model",
+      "--calibration-end",
+      "2026-03-31",
+      "--url",
+      api.url,
+      "--key",
+      TEST_ADMIN_KEY,
+    ]);
+    expect(fitted.status).toBe(1);
+    expect(fitted.stderr.trim()).toBe(
+      "BAD_USER_INPUT: A purchase model needs at least 10 customers and 3 repeat customers before calibrationEnd; found 0 and 0",
+    );
+  });
+
   it("a key the server refuses: its code and message, exit 1", async () => {
     const refused = await stratum(["keys", "list", "--url", api.url, "--key", "strat_not-a-key"]);
     expect(refused.status).toBe(1);
