@@ -1,10 +1,10 @@
 import "reflect-metadata";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { connect, migrate } from "../src/db/client";
 import { assignVariant } from "../src/experiments/assignment";
 import { ExperimentResultsService } from "../src/experiments/results";
 import type { ExperimentDefinition } from "../src/experiments/types";
+import { freshBenchDatabase } from "./shop";
 
 /**
  * `experimentResults` over 100,000 exposed units on PostgreSQL (target ≤ 1 s): every user
@@ -31,19 +31,8 @@ const DEFINITION: ExperimentDefinition = {
   minimumDetectableEffect: 0.02,
 };
 
-async function freshDatabase(): Promise<string> {
-  const adminUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${DATABASE} with (force)`);
-  await admin.unsafe(`create database ${DATABASE}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-}
-
 export async function run(): Promise<void> {
-  const db = await connect({ databaseUrl: await freshDatabase(), maxConnections: 2 });
+  const db = await connect({ databaseUrl: await freshBenchDatabase(DATABASE), maxConnections: 2 });
   try {
     await migrate(db);
     await db.query(sql`insert into users (id) select generate_series(1, ${UNITS}::int)`);

@@ -1,10 +1,10 @@
 import "reflect-metadata";
 import os from "node:os";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { connect, migrate } from "../src/db/client";
 import { Random } from "../src/generator/random";
 import { PredictionService } from "../src/prediction/service";
+import { freshBenchDatabase } from "./shop";
 
 /**
  * Purchase models (issue 13) on PostgreSQL: 100,000 customers whose purchases are drawn
@@ -67,19 +67,8 @@ function* customerOrders(random: Random, id: number): Generator<readonly unknown
   }
 }
 
-async function freshDatabase(): Promise<string> {
-  const adminUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${DATABASE} with (force)`);
-  await admin.unsafe(`create database ${DATABASE}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-}
-
 export async function run(): Promise<void> {
-  const db = await connect({ databaseUrl: await freshDatabase(), maxConnections: 2 });
+  const db = await connect({ databaseUrl: await freshBenchDatabase(DATABASE), maxConnections: 2 });
   try {
     await migrate(db);
     const random = new Random(13);

@@ -39,6 +39,17 @@ function serverUrl(): string {
   );
 }
 
+/** An empty database `name` on the bench server (dropped first if it exists); returns its URL. */
+export async function freshBenchDatabase(name: string): Promise<string> {
+  const admin = postgres(serverUrl(), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 function benchShopUrl(): string {
   const url = new URL(serverUrl());
   url.pathname = `/${BENCH_SHOP.database}`;

@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from "express";
 import { assertAllowed, type KeyRefusal } from "../access/authorize";
 import type { Permission, Principal } from "../access/permissions";
 import { StratumError } from "../errors";
+import { sendError } from "./http-errors";
 import type { Services } from "./services";
 
 /** The bearer token of a request, if any. */
@@ -83,9 +84,7 @@ export function requirePermissionOf(
         next(error);
         return;
       }
-      res
-        .status(error.httpStatus)
-        .json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }] });
+      sendError(res, error);
     }
   };
 }

@@ -3,16 +3,13 @@ import express, { type ErrorRequestHandler, type RequestHandler } from "express"
 import { Kind, parse } from "graphql";
 import { ErrorCode } from "../errors";
 import { logger } from "../logger";
+import { errorBody } from "./http-errors";
 
 /** Request body limits: ingestion batches may be larger than anything else. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_INGEST_BODY_BYTES = 10 * 1024 * 1024;
 
 type SizedRequest = express.Request & { bodyBytes?: number };
-
-const errorBody = (code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) => ({
-  errors: [{ message, extensions: { code, ...extensions } }],
-});
 
 /** True when the body's operation is a mutation whose root fields are all ingestion mutations. */
 function isIngestionRequest(body: unknown, ingestionMutations: ReadonlySet<string>): boolean {

@@ -6,15 +6,11 @@ import type { TrackingOptions } from "../ingest/tracking-service";
 import { requirePermissionOf, trackingToken } from "./auth";
 import { MAX_INGEST_BODY_BYTES } from "./body-limit";
 import { requestIdOf } from "./context";
+import { sendError } from "./http-errors";
 import type { Services } from "./services";
 
 /** Segment's browser library sends its JSON as text/plain (no CORS preflight); both are JSON here. */
 const JSON_TYPES = ["application/json", "text/plain"];
-
-const sendError = (res: Response, error: StratumError) =>
-  res.status(error.httpStatus).json({
-    errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }],
-  });
 
 function bodyObject(req: Request): Record<string, unknown> {
   const body: unknown = req.body;

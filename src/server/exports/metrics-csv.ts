@@ -11,6 +11,7 @@ import type { OutputColumn } from "../../semantic/metrics/plan";
 import type { ComparePeriod, DimensionRef, MetricQuery } from "../../semantic/metrics/query";
 import { TIME_GRAINS, type TimeGrain } from "../../semantic/time";
 import { suggestNames } from "../../suggestions";
+import { sendError } from "../http-errors";
 import type { Services } from "../services";
 import { csvBom } from "./csv-options";
 
@@ -202,9 +203,7 @@ export function metricsCsvHandler(services: Services): RequestHandler {
         res.destroy(coded);
         return;
       }
-      res
-        .status(coded.httpStatus)
-        .json({ errors: [{ message: coded.message, extensions: { ...coded.details, code: coded.code } }] });
+      sendError(res, coded);
     }
   };
 }

@@ -2,8 +2,9 @@ import { once } from "node:events";
 import { stringify } from "csv-stringify";
 import type { RequestHandler } from "express";
 import { canSeePii } from "../../access/pii";
-import { StratumError } from "../../errors";
+import { ErrorCode, StratumError } from "../../errors";
 import { logger } from "../../logger";
+import { sendError } from "../http-errors";
 import type { Services } from "../services";
 import { csvBom } from "./csv-options";
 
@@ -61,13 +62,11 @@ export function segmentCsvHandler(services: Services): RequestHandler {
         return;
       }
       if (error instanceof StratumError) {
-        res
-          .status(error.httpStatus)
-          .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+        sendError(res, error);
         return;
       }
       logger.error({ err: error, key }, "segment export failed");
-      res.status(500).json({ errors: [{ message: "Internal error", extensions: { code: "INTERNAL" } }] });
+      sendError(res, new StratumError(ErrorCode.INTERNAL, "Internal error"));
     }
   };
 }

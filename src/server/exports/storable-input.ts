@@ -1,6 +1,7 @@
 import type { RequestHandler } from "express";
-import { ErrorCode } from "../../errors";
+import { badInput } from "../../errors";
 import { UNSTORABLE_MESSAGES, unstorable } from "../../text";
+import { sendError } from "../http-errors";
 
 /**
  * Route parameters and query strings of the exports are judged as GraphQL variables are: text
@@ -13,12 +14,10 @@ export const storableInput: RequestHandler = (req, res, next) => {
     next();
     return;
   }
-  res.status(400).json({
-    errors: [
-      {
-        message: `Route parameters and query parameters ${UNSTORABLE_MESSAGES[reason]}`,
-        extensions: { code: ErrorCode.BAD_USER_INPUT, reason: reason.toLowerCase() },
-      },
-    ],
-  });
+  sendError(
+    res,
+    badInput(`Route parameters and query parameters ${UNSTORABLE_MESSAGES[reason]}`, {
+      reason: reason.toLowerCase(),
+    }),
+  );
 };
