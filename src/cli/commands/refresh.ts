@@ -47,21 +47,19 @@ async function refreshThrough(
   const everything = !options.tags && !options.segments;
   const results: MaterialiseResult[] = [];
   const failed: MaterialiseReport["failed"] = [];
-  if (everything || options.tags) {
-    const { refreshTags } = await api.request<{ refreshTags: RefreshAnswer }>(
-      `mutation($keys: [String!]) { refreshTags(keys: $keys) { tags { ${REFRESH_FIELDS} } ${FAILED_FIELDS} } }`,
-      { keys: options.tags ?? null },
+  // Tags first: segment rules may read them.
+  const kinds = [
+    { kind: "tag", mutation: "refreshTags", list: "tags", keys: options.tags },
+    { kind: "segment", mutation: "refreshSegments", list: "segments", keys: options.segments },
+  ] as const;
+  for (const { kind, mutation, list, keys } of kinds) {
+    if (!everything && !keys) continue;
+    const answer = await api.request<Record<string, RefreshAnswer>>(
+      `mutation($keys: [String!]) { ${mutation}(keys: $keys) { ${list} { ${REFRESH_FIELDS} } ${FAILED_FIELDS} } }`,
+      { keys: keys ?? null },
     );
-    results.push(...refreshTags.tags.map((r) => ({ kind: "tag" as const, ...r })));
-    failed.push(...refreshTags.failed);
-  }
-  if (everything || options.segments) {
-    const { refreshSegments } = await api.request<{ refreshSegments: RefreshAnswer }>(
-      `mutation($keys: [String!]) { refreshSegments(keys: $keys) { segments { ${REFRESH_FIELDS} } ${FAILED_FIELDS} } }`,
-      { keys: options.segments ?? null },
-    );
-    results.push(...refreshSegments.segments.map((r) => ({ kind: "segment" as const, ...r })));
-    failed.push(...refreshSegments.failed);
+    results.push(...answer[mutation][list].map((r) => ({ kind, ...r })));
+    failed.push(...answer[mutation].failed);
   }
   return { refreshed: results, failed };
 }
