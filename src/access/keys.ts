@@ -1,17 +1,13 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
+import { apiKeys } from "../db/schema";
 import { badInput, notFound } from "../errors";
 import { type Principal, Role } from "./permissions";
 
-export interface ApiKeyRecord extends Record<string, unknown> {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: Date;
-  revokedAt: Date | null;
-}
+/** A key as the API shows it: the row of `api_keys` without its hash. */
+export type ApiKeyRecord = Omit<typeof apiKeys.$inferSelect, "keyHash" | "role"> & { role: Role };
 
 export interface CreatedApiKey {
   /** The secret, returned once and never stored. */
@@ -26,7 +22,16 @@ const ROLES = new Set<string>(Object.values(Role));
 
 export const hashKey = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex");
 
-const keyColumns = sql`id, name, role, created_at as "createdAt", revoked_at as "revokedAt"`;
+/** The columns of `ApiKeyRecord`: every column but the hash. */
+const keyColumns = {
+  id: apiKeys.id,
+  name: apiKeys.name,
+  role: apiKeys.role,
+  createdAt: apiKeys.createdAt,
+  revokedAt: apiKeys.revokedAt,
+};
+
+const asRecord = (row: { role: string } & Omit<ApiKeyRecord, "role">): ApiKeyRecord => row as ApiKeyRecord;
 
 /** What the audit log keeps of a key: never the secret nor its hash. */
 const auditView = (key: ApiKeyRecord) => ({
@@ -55,10 +60,11 @@ export class ApiKeyService {
       throw badInput(`\`role\` must be one of ${[...ROLES].join(", ")}`, { argument: "role" });
     const key = `${KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
     const apiKey = await this.db.transaction(async (tx) => {
-      const [row] = await tx.query<ApiKeyRecord>(sql`
-        insert into api_keys (id, name, role, key_hash)
-        values (${randomUUID()}, ${name}, ${input.role}, ${hashKey(key)})
-        returning ${keyColumns}`);
+      const [inserted] = await tx.orm
+        .insert(apiKeys)
+        .values({ id: randomUUID(), name, role: input.role, keyHash: hashKey(key) })
+        .returning(keyColumns);
+      const row = asRecord(inserted);
       await recordAudit(tx, {
         actor: actor.name,
         action: "create",
@@ -73,20 +79,27 @@ export class ApiKeyService {
   }
 
   /** Every key, revoked ones included, newest first. Keys are few: no paging. */
-  list(): Promise<ApiKeyRecord[]> {
-    return this.db.query<ApiKeyRecord>(sql`select ${keyColumns} from api_keys order by created_at desc, id`);
+  async list(): Promise<ApiKeyRecord[]> {
+    const rows = await this.db.orm
+      .select(keyColumns)
+      .from(apiKeys)
+      .orderBy(desc(apiKeys.createdAt), apiKeys.id);
+    return rows.map(asRecord);
   }
 
   /** Revokes a key; revoking an already revoked key changes nothing and records nothing. */
   async revoke(id: string, actor: Principal, requestId?: string): Promise<ApiKeyRecord> {
     return this.db.transaction(async (tx) => {
-      const [before] = await tx.query<ApiKeyRecord>(
-        sql`select ${keyColumns} from api_keys where id = ${id} for update`,
-      );
-      if (!before) throw notFound(`No API key with id ${id}`, { argument: "id" });
+      const [locked] = await tx.orm.select(keyColumns).from(apiKeys).where(eq(apiKeys.id, id)).for("update");
+      if (!locked) throw notFound(`No API key with id ${id}`, { argument: "id" });
+      const before = asRecord(locked);
       if (before.revokedAt) return before;
-      const [after] = await tx.query<ApiKeyRecord>(sql`
-        update api_keys set revoked_at = now() where id = ${id} returning ${keyColumns}`);
+      const [revoked] = await tx.orm
+        .update(apiKeys)
+        .set({ revokedAt: sql`now()` })
+        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .returning(keyColumns);
+      const after = asRecord(revoked);
       await recordAudit(tx, {
         actor: actor.name,
         action: "revoke",
@@ -108,11 +121,12 @@ export class ApiKeyService {
     token: string,
   ): Promise<{ status: "live"; principal: Principal } | { status: "revoked" | "unknown" }> {
     if (!token.startsWith(KEY_PREFIX)) return { status: "unknown" };
-    const [row] = await this.db.query<{ id: string; name: string; role: Role; revoked: boolean }>(
-      sql`select id, name, role, revoked_at is not null as revoked from api_keys where key_hash = ${hashKey(token)}`,
-    );
+    const [row] = await this.db.orm
+      .select(keyColumns)
+      .from(apiKeys)
+      .where(eq(apiKeys.keyHash, hashKey(token)));
     if (!row) return { status: "unknown" };
-    if (row.revoked || !ROLES.has(row.role)) return { status: "revoked" };
-    return { status: "live", principal: { keyId: row.id, name: row.name, role: row.role } };
+    if (row.revokedAt || !ROLES.has(row.role)) return { status: "revoked" };
+    return { status: "live", principal: { keyId: row.id, name: row.name, role: row.role as Role } };
   }
 }

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { backOff } from "exponential-backoff";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
+import { EVENT_WRITE_COLUMNS } from "../db/columns";
 import type { OrderStatus } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
 import type {
@@ -63,20 +64,11 @@ const RETRY_POLICY = {
   jitter: "full",
 } as const;
 
-const EVENT_COPY_COLUMNS = [
-  "user_id",
-  "message_id",
-  "anonymous_id",
-  "name",
-  "ts",
-  "session_id",
-  "channel",
-  "platform",
-  "utm_source",
-  "utm_medium",
-  "utm_campaign",
-  "properties",
-] as const;
+/** The events table's write columns as SQL: the insert list and the JSON record shape. */
+const EVENT_COLUMN_LIST = sql.raw(EVENT_WRITE_COLUMNS.map((c) => c.name).join(", "));
+const EVENT_RECORD_SHAPE = sql.raw(
+  EVENT_WRITE_COLUMNS.map((c) => `${c.name} ${c.sqlType === "jsonb" ? "jsonb" : c.sqlType}`).join(", "),
+);
 
 /** Largest chunk of events `trackBulk` takes (the loader's chunks; memory stays bounded). */
 export const MAX_BULK_CHUNK = 20_000;
@@ -183,27 +175,14 @@ export class IngestService {
     events: readonly ValidEvent[],
     userIds: number[],
   ): Promise<number> {
-    const rows = events.map((event, i) => ({
-      u: userIds[i],
-      m: event.messageId,
-      a: event.anonymousId,
-      n: event.name,
-      t: event.ts.toISOString(),
-      s: event.sessionId,
-      c: event.channel,
-      p: event.platform,
-      us: event.utmSource,
-      um: event.utmMedium,
-      uc: event.utmCampaign,
-      pr: event.properties,
-    }));
+    const rows = events.map((event, i) =>
+      Object.fromEntries(eventRow(event, userIds[i]).map((value, c) => [EVENT_WRITE_COLUMNS[c].name, value])),
+    );
     const [{ n }] = await tx.query<{ n: number }>(sql`
       with inserted as (
-        insert into events (user_id, message_id, anonymous_id, name, ts, session_id, channel, platform,
-          utm_source, utm_medium, utm_campaign, properties)
-        select x.u, x.m, x.a, x.n, x.t, x.s, x.c, x.p, x.us, x.um, x.uc, coalesce(x.pr, '{}')
-        from json_to_recordset(${JSON.stringify(rows)}::json) as x(u bigint, m text, a text, n text,
-          t timestamptz, s text, c text, p text, us text, um text, uc text, pr jsonb)
+        insert into events (${EVENT_COLUMN_LIST})
+        select ${EVENT_COLUMN_LIST}
+        from json_to_recordset(${JSON.stringify(rows)}::json) as x(${EVENT_RECORD_SHAPE})
         on conflict (message_id) do nothing returning 1)
       select count(*)::int as n from inserted`);
     return n;
@@ -213,21 +192,8 @@ export class IngestService {
   private async copyEvents(tx: Database, events: readonly ValidEvent[], userIds: number[]): Promise<number> {
     await tx.copyRows(
       "events",
-      EVENT_COPY_COLUMNS,
-      events.map((event, i) => [
-        userIds[i],
-        event.messageId,
-        event.anonymousId,
-        event.name,
-        event.ts,
-        event.sessionId,
-        event.channel,
-        event.platform,
-        event.utmSource,
-        event.utmMedium,
-        event.utmCampaign,
-        event.properties,
-      ]),
+      EVENT_WRITE_COLUMNS.map((c) => c.name),
+      events.map((event, i) => eventRow(event, userIds[i])),
     );
     return events.length;
   }
@@ -628,4 +594,10 @@ function isRetryable(error: unknown): boolean {
     if (e.code === "23505" || e.code === "40001" || e.code === "40P01") return true;
   }
   return false;
+}
+
+/** An event's values in `EVENT_WRITE_COLUMNS` order, owned by the resolved profile `userId`. */
+function eventRow(event: ValidEvent, userId: number): unknown[] {
+  const stored = { ...event, userId };
+  return EVENT_WRITE_COLUMNS.map((column) => stored[column.key]);
 }
