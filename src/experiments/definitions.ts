@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
 import { badInput } from "../errors";

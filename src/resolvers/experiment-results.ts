@@ -3,12 +3,13 @@ import { Permission } from "../access/permissions";
 import { Assignment, ExperimentResults } from "../schema/experiment-results";
 import type { Context } from "../server/context";
 
-/** Experiment assignment and results, for every reading role. */
+/** Experiment assignment (readers and INGEST keys) and results (readers). */
 @Resolver()
 export class ExperimentResultsResolver {
-  @Authorized(Permission.READ)
+  @Authorized(Permission.ASSIGN)
   @Query(() => Assignment, {
-    description: "The variant a unit gets, deterministically and as GrowthBook's SDKs assign it",
+    description:
+      "The variant a unit gets, deterministically and as GrowthBook's SDKs assign it; for reading roles and INGEST keys (front ends)",
   })
   experimentAssignment(
     @Arg("key", () => String, { description: "The experiment's key" }) key: string,
