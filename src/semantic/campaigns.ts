@@ -84,9 +84,13 @@ export function compileLaunchAudience(query: LaunchAudienceQuery): { statement: 
   return { statement };
 }
 
-/** Subquery of the (stored) user ids in a campaign's frozen treatment arm, for the rule term `in_campaign`. */
+/**
+ * Subquery of the profiles in a campaign's frozen treatment arm (stored ids resolved to their
+ * surviving profiles), for the rule term `in_campaign`.
+ */
 export function campaignTreatmentIds(campaignKey: string): SQL {
-  return sql`(select ca.user_id from campaign_audience ca
+  const owner = mergeSurvivor(sql`ca.user_id`);
+  return sql`(select ${owner.id} from campaign_audience ca ${owner.join}
     where ca.campaign_key = ${campaignKey} and ca.arm = ${CAMPAIGN_ARMS.TREATMENT})`;
 }
 

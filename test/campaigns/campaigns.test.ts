@@ -3,6 +3,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CampaignService } from "../../src/campaigns/definitions";
 import { CampaignResultsService, campaignStatistics } from "../../src/campaigns/results";
 import type { Database } from "../../src/db/client";
+import { printRule, ruleFromJson } from "../../src/rules/json";
+import { parseRule } from "../../src/rules/parser";
+import { RuleService } from "../../src/rules/service";
 import { compileLaunchAudience } from "../../src/semantic/campaigns";
 import { compileSql } from "../../src/semantic/sql";
 import { describeEachDatabase } from "../helpers/db";
@@ -225,6 +228,34 @@ describeEachDatabase("campaigns", (db) => {
     const local = (await shanghai.results("winback_sms")).daily;
     expect(local.map((d) => d.day)).toHaveLength(8);
     expect(local[7]).toMatchObject({ day: "2026-04-08", conversions: { treated: 1, holdout: 0 } });
+  });
+
+  it("makes the campaign a rule term: in the treatment arm, or sent the campaign within a window", async () => {
+    const rules = new RuleService(db());
+    const matching = async (rule: string, asOf: string) =>
+      (await rules.preview(rule, new Date(asOf))).matchingUsers;
+    // The 14 treated; holdout user 3 was sent it by mistake but is not in the treatment arm.
+    expect(await matching('in_campaign("winback_sms")', "2026-04-10T00:00:00Z")).toBe(14);
+    // Sent: the 14 treated and user 3 (04-01), user 15 also on 03-31 → 15 distinct users.
+    expect(await matching('received_campaign("winback_sms") within 30d', "2026-04-10T00:00:00Z")).toBe(15);
+    expect(await matching('received_campaign("winback_sms")', "2026-04-10T00:00:00Z")).toBe(15);
+    // As of 03-31 12:00, only user 15's send of 03-31 10:00 lies within a day.
+    expect(await matching('received_campaign("winback_sms") within 1d', "2026-03-31T12:00:00Z")).toBe(1);
+    // Treated and not sent within the day: none of the 14 (all were sent on 04-01 10:00).
+    expect(
+      await matching(
+        'in_campaign("winback_sms") and not received_campaign("winback_sms") within 1d',
+        "2026-04-01T12:00:00Z",
+      ),
+    ).toBe(0);
+    const unknown = await rules.preview('in_campaign("winbak_sms")');
+    expect(unknown.valid).toBe(false);
+    expect(unknown.errors[0].message).toContain('Unknown campaign "winbak_sms"');
+    const parsed = parseRule('received_campaign("winback_sms") within 30d');
+    expect(parsed).toMatchObject({ type: "received_campaign", key: "winback_sms", withinDays: 30 });
+    expect(printRule(ruleFromJson(JSON.parse(JSON.stringify(parsed))))).toBe(
+      'received_campaign("winback_sms") within 30d',
+    );
   });
 
   it("counts a configured conversion event instead of orders; revenue stays the orders'", async () => {
