@@ -241,6 +241,7 @@ export class ExperimentResultsService {
       variantKeys: definition.variants.map((variant) => variant.key),
       from,
       to,
+      segment: definition.segment,
     });
     const rows = await this.db.query<ExperimentVariantRow & Record<string, unknown>>(statement);
     return {

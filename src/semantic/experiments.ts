@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { countedOrders, resolvedEvents } from "./facts";
+import { segmentMemberIds } from "./membership";
 
 /**
  * The per-variant aggregates of an experiment, in one statement. The unit is a user exposed
@@ -24,6 +25,8 @@ export interface ExperimentResultsQuery {
   from: Date | null;
   /** Window end, exclusive; null: open. */
   to: Date | null;
+  /** The target segment: only its current members count as units; null: everyone exposed. */
+  segment?: string | null;
 }
 
 /** One row per defined variant, in the defined order, zero-filled. */
@@ -60,6 +63,7 @@ export function compileExperimentResults(query: ExperimentResultsQuery): { state
         and e.properties ->> ${EXPOSURE_EXPERIMENT_PROPERTY} = ${query.experimentKey}
         and e.properties ->> ${EXPOSURE_VARIANT_PROPERTY} is not null
         ${exposureWindow[0]} ${exposureWindow[1]}
+        ${query.segment ? sql`and e.user_id in ${segmentMemberIds(query.segment)}` : sql``}
       group by e.user_id
     ),
     per_unit as (

@@ -180,6 +180,27 @@ describeEachDatabase("experiment results", (db) => {
     expect(results.srm.chiSquare).toBeCloseTo(0.0909, 4);
   });
 
+  it("counts only the target segment's current members as units", async () => {
+    // Segment `checkout_audience` of control u1, u2, u3 and treatment u7, u8: u1 100 and u2 60
+    // (via u14) convert in control, u7 40 and u8 80 in treatment.
+    await db().query(
+      sql`insert into segments (key, name, kind, updated_by) values ('checkout_audience', 'A', 'STATIC', 't')`,
+    );
+    await db().query(sql`insert into segment_members (segment_key, user_id) values
+      ('checkout_audience', 1), ('checkout_audience', 2), ('checkout_audience', 3),
+      ('checkout_audience', 7), ('checkout_audience', 8)`);
+    const targeted = new ExperimentResultsService(db(), async () => ({
+      ...DEFINITION,
+      segment: "checkout_audience",
+    }));
+    const results = await targeted.results("checkout");
+    expect(results.variants.map((v) => [v.key, v.units, v.conversions])).toEqual([
+      ["control", 3, 2],
+      ["treatment", 2, 2],
+    ]);
+    expect(results.variants[1].revenuePerUnit).toBeCloseTo(60, 10);
+  });
+
   it("answers NOT_FOUND for an unknown experiment", async () => {
     await expect(service.results("nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
