@@ -30,8 +30,14 @@ export class ExperimentResultsResolver {
       description: "Read exposures and orders before this instant only; the experiment's end when absent",
     })
     asOf: Date | undefined,
+    @Arg("cuped", () => Boolean, {
+      nullable: true,
+      description:
+        "CUPED variance reduction: adjust each metric by its value in the 14 days before each unit's first exposure (one θ over all variants; every metric is then compared by Welch's t-test); default false",
+    })
+    cuped: boolean | undefined,
     @Ctx() ctx: Context,
   ): Promise<ExperimentResults> {
-    return ctx.services.experimentResults.results(key, asOf ?? null);
+    return ctx.services.experimentResults.results(key, asOf ?? null, cuped ?? false);
   }
 }
