@@ -217,8 +217,10 @@ export function compileCampaignResults(query: CampaignResultsQuery): { statement
       (select count(*) from audience where arm = ${CAMPAIGN_ARMS.TREATMENT})::int as treated,
       (select count(*) from audience where arm = ${CAMPAIGN_ARMS.HOLDOUT})::int as holdout,
       t.sent, t.delivered, t.opened, t.clicked,
-      (select count(*) from touches t join audience x on x.user_id = t.user_id
-        where t.name = ${CAMPAIGN_TOUCH_EVENTS.sent} and x.arm = ${CAMPAIGN_ARMS.HOLDOUT})::int as holdout_touched,
+      -- intersect, not a join: the planner underestimates both CTEs and would nest loops over them.
+      (select count(*) from (
+        select user_id from touches where name = ${CAMPAIGN_TOUCH_EVENTS.sent}
+        intersect select user_id from audience where arm = ${CAMPAIGN_ARMS.HOLDOUT}) s)::int as holdout_touched,
       (select count(*) from per_unit where arm = ${CAMPAIGN_ARMS.TREATMENT} and converted_at is not null)::int as treated_conversions,
       (select count(*) from per_unit where arm = ${CAMPAIGN_ARMS.HOLDOUT} and converted_at is not null)::int as holdout_conversions,
       (select coalesce(sum(revenue), 0) from per_unit where arm = ${CAMPAIGN_ARMS.TREATMENT})::float8 as treated_revenue,
