@@ -20,17 +20,22 @@ export const Permission = {
   INGEST: "ingest",
   /** Create and change tags, segments and other definitions. */
   EDIT: "edit",
+  /**
+   * Ask which variant a unit gets (`experimentAssignment`): every reading role, and front ends
+   * holding an INGEST key (which assign and then track the exposure) without read.
+   */
+  ASSIGN: "assign",
   /** Manage API keys and read the audit log. */
   ADMIN: "admin",
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  ADMIN: ["read", "read_pii", "ingest", "edit", "admin"],
-  EDITOR: ["read", "read_pii", "edit"],
-  ANALYST: ["read"],
-  INGEST: ["ingest", "read_pii"],
-  VIEWER: ["read"],
+  ADMIN: ["read", "read_pii", "ingest", "edit", "admin", "assign"],
+  EDITOR: ["read", "read_pii", "edit", "assign"],
+  ANALYST: ["read", "assign"],
+  INGEST: ["ingest", "read_pii", "assign"],
+  VIEWER: ["read", "assign"],
 };
 
 export interface Principal {

@@ -1,8 +1,8 @@
-import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
 import { badInput } from "../errors";
 import { METRICS_BY_KEY } from "../metrics/catalog";
+import { assertSegmentReference } from "../segments";
 import { suggestNames } from "../suggestions";
 import {
   type Actor,
@@ -182,7 +182,7 @@ export class ExperimentService extends DefinitionService<ExperimentRecord> {
     const { key, name, description } = validateNewDefinition(input);
     const fields = validateExperimentFields(key, input);
     return this.db.transaction(async (tx) => {
-      await this.assertSegment(fields.segment, tx);
+      if (fields.segment !== null) await assertSegmentReference(tx, fields.segment);
       return this.store.insert(tx, key, { name, description, ...fields }, actor);
     });
   }
@@ -196,7 +196,8 @@ export class ExperimentService extends DefinitionService<ExperimentRecord> {
     const { after } = await this.store.update(key, expectedVersion, actor, async (before, tx) => {
       const merged = { ...before, ...withoutNulls(input) };
       const fields = validateExperimentFields(key, merged);
-      if (fields.segment !== before.segment) await this.assertSegment(fields.segment, tx);
+      if (fields.segment !== null && fields.segment !== before.segment)
+        await assertSegmentReference(tx, fields.segment);
       return {
         ...updatedNameAndDescription(before, input),
         ...fields,
@@ -207,20 +208,6 @@ export class ExperimentService extends DefinitionService<ExperimentRecord> {
 
   archive(key: string, actor: Actor): Promise<ExperimentRecord> {
     return this.store.archive(key, actor);
-  }
-
-  /** BAD_USER_INPUT naming `segment` unless it is an active segment, suggesting the closest. */
-  private async assertSegment(segment: string | null, db: Database): Promise<void> {
-    if (segment === null) return;
-    const rows = await db.query<{ key: string }>(sql`select key from segments where status = 'ACTIVE'`);
-    const keys = rows.map((row) => row.key);
-    if (keys.includes(segment)) return;
-    const { suggestions, hint } = suggestNames(segment, keys);
-    throw badInput(`segment: no active segment "${segment}".${hint}`, {
-      argument: "segment",
-      value: segment,
-      suggestions,
-    });
   }
 }
 

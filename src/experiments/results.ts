@@ -1,9 +1,17 @@
 import type { Database } from "../db/client";
 import { badInput } from "../errors";
-import { compileExperimentResults, type ExperimentVariantRow } from "../semantic/experiments";
+import {
+  type CupedReading,
+  type CupedSums,
+  compileExperimentResults,
+  type ExperimentVariantRow,
+} from "../semantic/experiments";
 import { explainSql } from "../semantic/sql";
 import { type Assignment, assignVariant } from "./assignment";
 import {
+  type CovariateSums,
+  cupedAdjust,
+  cupedTheta,
   holmAdjust,
   type Interval,
   type SampleSummary,
@@ -49,6 +57,49 @@ export interface MetricComparison {
   pValue: number | null;
   /** Holm-adjusted across every non-control variant × chosen metric. */
   adjustedPValue: number | null;
+  /** With CUPED: θ = cov(Y, X) / var(X) over all variants' units (mean and variance are then adjusted); else null. */
+  cupedTheta: number | null;
+}
+
+const CUPED_READING: Record<UnitMetricReading, CupedReading> = {
+  CONVERTED: "converted",
+  REVENUE: "revenue",
+  ORDERS: "orders",
+};
+
+/** A variant's CUPED sums of one reading (the statement's `cuped_*` columns). */
+function covariateSums(
+  row: ExperimentVariantRow & Partial<CupedSums>,
+  reading: UnitMetricReading,
+): CovariateSums {
+  const r = CUPED_READING[reading];
+  const column = (sum: "y" | "y2" | "x" | "x2" | "xy") => row[`cuped_${r}_${sum}`] ?? 0;
+  return {
+    n: row.units,
+    sumY: column("y"),
+    sumY2: column("y2"),
+    sumX: column("x"),
+    sumX2: column("x2"),
+    sumXY: column("xy"),
+  };
+}
+
+/**
+ * CUPED-adjusted summaries of one reading per row: one θ pooled over every variant and the
+ * overall pre-period mean, so the adjustment moves no variant's expected value.
+ */
+function cupedSummaries(
+  rows: ReadonlyArray<ExperimentVariantRow & Partial<CupedSums>>,
+  reading: UnitMetricReading,
+): { theta: number; summaries: SampleSummary[] } {
+  const sums = rows.map((row) => covariateSums(row, reading));
+  const theta = cupedTheta(sums);
+  const units = sums.reduce((total, s) => total + s.n, 0);
+  const meanX = units === 0 ? 0 : sums.reduce((total, s) => total + s.sumX, 0) / units;
+  return {
+    theta,
+    summaries: sums.map((s) => (s.n === 0 ? { n: 0, mean: 0, variance: 0 } : cupedAdjust(s, theta, meanX))),
+  };
 }
 
 export interface VariantResult {
@@ -100,17 +151,22 @@ function summaryOf(row: ExperimentVariantRow, reading: UnitMetricReading): Sampl
   return { n: row.units, mean: row.orders_mean, variance: row.orders_variance };
 }
 
+/**
+ * One metric of a variant against the control. With CUPED summaries (`cuped`), every reading
+ * is a mean of the adjusted metric, compared by Welch's t-test.
+ */
 function compare(
   metric: string,
   reading: UnitMetricReading,
   control: ExperimentVariantRow,
   row: ExperimentVariantRow,
   isControl: boolean,
+  cuped?: { theta: number; control: SampleSummary; row: SampleSummary },
 ): MetricComparison {
-  const summary = summaryOf(row, reading);
+  const summary = cuped?.row ?? summaryOf(row, reading);
   const base: MetricComparison = {
     metric,
-    test: reading === "CONVERTED" ? "Z_TEST" : "WELCH_T_TEST",
+    test: reading === "CONVERTED" && !cuped ? "Z_TEST" : "WELCH_T_TEST",
     mean: row.units === 0 ? null : summary.mean,
     variance: row.units === 0 ? null : summary.variance,
     absoluteLift: null,
@@ -119,10 +175,12 @@ function compare(
     relativeCi95: null,
     pValue: null,
     adjustedPValue: null,
+    cupedTheta: cuped?.theta ?? null,
   };
   if (isControl) return base;
-  const test =
-    reading === "CONVERTED"
+  const test = cuped
+    ? welchTTest(cuped.control, cuped.row)
+    : reading === "CONVERTED"
       ? twoProportionZTest(
           { conversions: control.conversions, units: control.units },
           { conversions: row.conversions, units: row.units },
@@ -161,12 +219,27 @@ function chosenMetrics(
  */
 export function experimentStatistics(
   definition: ExperimentDefinition,
-  rows: readonly ExperimentVariantRow[],
+  rows: ReadonlyArray<ExperimentVariantRow & Partial<CupedSums>>,
+  cuped = false,
 ): Pick<ExperimentResultsRecord, "excludedUnits" | "srm" | "sampleSizePerVariant" | "variants"> {
-  const metrics = chosenMetrics(definition);
+  const metrics = chosenMetrics(definition).map((chosen) => ({
+    ...chosen,
+    adjusted: cuped ? cupedSummaries(rows, chosen.reading) : null,
+  }));
   const control = rows[0];
   const comparisons = rows.map((row, index) =>
-    metrics.map(({ metric, reading }) => compare(metric, reading, control, row, index === 0)),
+    metrics.map(({ metric, reading, adjusted }) =>
+      compare(
+        metric,
+        reading,
+        control,
+        row,
+        index === 0,
+        adjusted
+          ? { theta: adjusted.theta, control: adjusted.summaries[0], row: adjusted.summaries[index] }
+          : undefined,
+      ),
+    ),
   );
   const adjusted = holmAdjust(comparisons.flat().map((comparison) => comparison.pValue));
   comparisons.flat().forEach((comparison, i) => {
@@ -231,8 +304,12 @@ export class ExperimentResultsService {
     private readonly loadDefinition: LoadExperimentDefinition,
   ) {}
 
-  /** Results up to `asOf` (exclusive) or the experiment's end, whichever is earlier. */
-  async results(key: string, asOf: Date | null = null): Promise<ExperimentResultsRecord> {
+  /**
+   * Results up to `asOf` (exclusive) or the experiment's end, whichever is earlier; with
+   * `cuped`, each metric is adjusted by its value in the CUPED_LOOKBACK_DAYS before each unit's
+   * first exposure.
+   */
+  async results(key: string, asOf: Date | null = null, cuped = false): Promise<ExperimentResultsRecord> {
     const definition = await this.loadDefinition(key);
     const from = definition.start;
     const to = earlier(definition.end, asOf);
@@ -241,13 +318,15 @@ export class ExperimentResultsService {
       variantKeys: definition.variants.map((variant) => variant.key),
       from,
       to,
+      segment: definition.segment,
+      cuped,
     });
     const rows = await this.db.query<ExperimentVariantRow & Record<string, unknown>>(statement);
     return {
       key: definition.key,
       from,
       to,
-      ...experimentStatistics(definition, rows),
+      ...experimentStatistics(definition, rows, cuped),
       ...explainSql(statement),
     };
   }

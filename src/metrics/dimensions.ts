@@ -103,6 +103,17 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
     "utm_campaign of the event or order",
     { kind: "FACT", expressions: conformed("utm_campaign") },
   ),
+  declare(
+    "campaign",
+    "campaign",
+    { en: "Campaign", zh: "营销活动" },
+    "The campaign of the event (its `campaign` property, as campaign touches send it) or the campaign the order is attributed to (`campaignId`)",
+    {
+      kind: "FACT",
+      expressions: { events: sql.raw("(f.properties ->> 'campaign')"), orders: sql.raw("f.campaign_id") },
+      eventProperties: ["campaign"],
+    },
+  ),
   declare("city", "city", { en: "City", zh: "城市" }, "The profile's `city` trait", traitSource("city")),
   declare(
     "region",

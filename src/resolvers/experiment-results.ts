@@ -3,12 +3,13 @@ import { Permission } from "../access/permissions";
 import { Assignment, ExperimentResults } from "../schema/experiment-results";
 import type { Context } from "../server/context";
 
-/** Experiment assignment and results, for every reading role. */
+/** Experiment assignment (readers and INGEST keys) and results (readers). */
 @Resolver()
 export class ExperimentResultsResolver {
-  @Authorized(Permission.READ)
+  @Authorized(Permission.ASSIGN)
   @Query(() => Assignment, {
-    description: "The variant a unit gets, deterministically and as GrowthBook's SDKs assign it",
+    description:
+      "The variant a unit gets, deterministically and as GrowthBook's SDKs assign it; for reading roles and INGEST keys (front ends)",
   })
   experimentAssignment(
     @Arg("key", () => String, { description: "The experiment's key" }) key: string,
@@ -29,8 +30,14 @@ export class ExperimentResultsResolver {
       description: "Read exposures and orders before this instant only; the experiment's end when absent",
     })
     asOf: Date | undefined,
+    @Arg("cuped", () => Boolean, {
+      nullable: true,
+      description:
+        "CUPED variance reduction: adjust each metric by its value in the 14 days before each unit's first exposure (one θ over all variants; every metric is then compared by Welch's t-test); default false",
+    })
+    cuped: boolean | undefined,
     @Ctx() ctx: Context,
   ): Promise<ExperimentResults> {
-    return ctx.services.experimentResults.results(key, asOf ?? null);
+    return ctx.services.experimentResults.results(key, asOf ?? null, cuped ?? false);
   }
 }

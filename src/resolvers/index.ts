@@ -1,6 +1,7 @@
 import type { NonEmptyArray } from "type-graphql";
 import { AccessResolver } from "./access";
 import { AnalyticsResolver } from "./analytics";
+import { CampaignResolver } from "./campaigns";
 import { ExperimentResultsResolver } from "./experiment-results";
 import { ExperimentResolver } from "./experiments";
 import { IngestResolver } from "./ingest";
@@ -32,4 +33,5 @@ export const resolvers: NonEmptyArray<Function> = [
   UserPredictionFieldsResolver,
   ExperimentResultsResolver,
   ExperimentResolver,
+  CampaignResolver,
 ];

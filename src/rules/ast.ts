@@ -60,6 +60,10 @@ export type Expr =
   | { type: "days_since"; arg: Expr; at?: Position }
   | { type: "has_tag"; key: string; at?: Position }
   | { type: "in_segment"; key: string; at?: Position }
+  /** In the treatment arm of the campaign's audience frozen at launch. */
+  | { type: "in_campaign"; key: string; at?: Position }
+  /** Had a `campaign_sent` event whose `campaign` property is the key (within the last N days). */
+  | { type: "received_campaign"; key: string; withinDays?: number; at?: Position }
   | { type: "rfm_segment"; at?: Position }
   /** A score of the most recently fitted purchase model (`predict.churn_risk` …). */
   | { type: "prediction"; field: string; at?: Position };

@@ -1,3 +1,4 @@
+import { CAMPAIGN_PROPERTY } from "../semantic/campaigns";
 import { RFM_SEGMENTS } from "../semantic/rfm";
 import {
   type AggregateFn,
@@ -27,6 +28,8 @@ export interface RuleEnvironment {
   /** Active tag keys and active segment keys. */
   tags: NameSet;
   segments: NameSet;
+  /** Active campaign keys (`in_campaign`, `received_campaign`). */
+  campaigns: NameSet;
   /**
    * A rule already stored: it was checked when it was stored, so only its types are computed
    * again; names, windows and listed values are not refused (a refresh evaluates it as it
@@ -47,6 +50,7 @@ export const STORED_RULE_NAMES: RuleEnvironment = {
   extraTraits: everyName,
   tags: everyName,
   segments: everyName,
+  campaigns: everyName,
   stored: true,
 };
 
@@ -215,6 +219,11 @@ export function typed(expr: Expr, env: RuleEnvironment): TypedExpr {
     case "in_segment":
       if (!env.segments.has(expr.key)) throw ruleInvalid(`Unknown segment "${expr.key}"`, at);
       return leaf("boolean");
+    case "in_campaign":
+    case "received_campaign":
+      if (expr.type === "received_campaign" && !env.stored) checkWindow(expr.withinDays, at);
+      if (!env.campaigns.has(expr.key)) throw ruleInvalid(`Unknown campaign "${expr.key}"`, at);
+      return leaf("boolean");
     case "rfm_segment":
       return leaf("text");
     case "prediction": {
@@ -285,6 +294,7 @@ export function referencedKeys(expr: Expr): { traits: string[]; eventProperties:
   };
   const visit = (node: Expr): void => {
     if (node.type === "trait") traits.add(node.name);
+    else if (node.type === "received_campaign") property(CAMPAIGN_PROPERTY);
     else if (node.type === "aggregate") {
       if (node.source.fact === "event") {
         for (const filter of node.source.filters) property(filter.property);

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { bigintArray } from "../semantic/arrays";
+import { CAMPAIGN_PROPERTY, CAMPAIGN_TOUCH_EVENTS, campaignTreatmentIds } from "../semantic/campaigns";
 import { countedOrders, resolvedEvents } from "../semantic/facts";
 import { segmentMemberIds, tagMemberIds } from "../semantic/membership";
 import { currentPurchaseScores } from "../semantic/prediction";
@@ -188,9 +189,27 @@ function aggregateSql(feature: Feature, asOf: Date, projections: Projections): S
 const aggregateKey = (expr: Extract<Expr, { type: "aggregate" }>): string =>
   JSON.stringify([featureFn(expr.fn), canonicalSource(expr.source)]);
 
+/** `received_campaign(k) within Nd` is `exists(event("campaign_sent", campaign = k) within Nd)`. */
+function receivedCampaignAggregate(
+  expr: Extract<Expr, { type: "received_campaign" }>,
+): Extract<Expr, { type: "aggregate" }> {
+  return {
+    type: "aggregate",
+    fn: "exists",
+    source: {
+      fact: "event",
+      event: CAMPAIGN_TOUCH_EVENTS.sent,
+      filters: [{ property: CAMPAIGN_PROPERTY, op: "=", value: expr.key }],
+      withinDays: expr.withinDays,
+    },
+  };
+}
+
 /** Calls `visit` with every leaf of a rule that needs a feature column (aggregates, RFM, predictions). */
 function visitFeatureLeaves(expr: Expr, visit: (leaf: Expr) => void): void {
-  if (expr.type === "aggregate" || expr.type === "rfm_segment" || expr.type === "prediction") visit(expr);
+  if (expr.type === "received_campaign") visit(receivedCampaignAggregate(expr));
+  else if (expr.type === "aggregate" || expr.type === "rfm_segment" || expr.type === "prediction")
+    visit(expr);
   else for (const child of children(expr)) visitFeatureLeaves(child, visit);
 }
 
@@ -355,6 +374,10 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
         return sql`(rf.user_id in ${tagMemberIds(expr.key)})`;
       case "in_segment":
         return sql`(rf.user_id in ${segmentMemberIds(expr.key)})`;
+      case "in_campaign":
+        return sql`(rf.user_id in ${campaignTreatmentIds(expr.key)})`;
+      case "received_campaign":
+        return sql`(${sql.raw(`rf.${columnOf(receivedCampaignAggregate(expr))}`)} > 0)`;
       case "rfm_segment":
         return sql`rf.rfm_segment`;
       case "prediction":

@@ -110,6 +110,16 @@ export function ruleFromJson(value: unknown, path = "$", depth = 0): Expr {
     case "has_tag":
     case "in_segment":
       return { type: value.type, key: text(value, "key", path) };
+    case "in_campaign":
+      return { type: "in_campaign", key: text(value, "key", path) };
+    case "received_campaign": {
+      const days = value.withinDays;
+      if (days !== undefined && typeof days !== "number")
+        fail(`${path}.withinDays`, "must be a number of days");
+      return days === undefined
+        ? { type: "received_campaign", key: text(value, "key", path) }
+        : { type: "received_campaign", key: text(value, "key", path), withinDays: days as number };
+    }
     case "rfm_segment":
       return { type: "rfm_segment" };
     case "prediction":
@@ -173,6 +183,10 @@ export function printRule(expr: Expr): string {
     case "has_tag":
     case "in_segment":
       return `${expr.type}(${JSON.stringify(expr.key)})`;
+    case "in_campaign":
+      return `in_campaign(${JSON.stringify(expr.key)})`;
+    case "received_campaign":
+      return `received_campaign(${JSON.stringify(expr.key)})${expr.withinDays === undefined ? "" : ` within ${expr.withinDays}d`}`;
     case "rfm_segment":
       return "rfm.segment";
     case "prediction":

@@ -22,7 +22,8 @@ import { ruleInvalid } from "./errors";
  *   predicate := operand [ op operand | ["not"] "in" "(" literal ("," literal)* ")"
  *                        | "between" operand "and" operand | "within" DURATION ]
  *   operand   := literal | "(" or ")" | agg "(" source ")" | "days_since" "(" operand ")"
- *              | "has_tag" "(" STRING ")" | "in_segment" "(" STRING ")"
+ *              | "has_tag" "(" STRING ")" | "in_segment" "(" STRING ")" | "in_campaign" "(" STRING ")"
+ *              | "received_campaign" "(" STRING ")" ["within" DURATION]
  *              | "user" "." NAME | "trait" "." NAME | "rfm" "." "segment" | "predict" "." NAME
  *   source    := ("event" "(" STRING ("," NAME op literal)* ")" | "orders") ["." NAME] ["within" DURATION]
  */
@@ -346,6 +347,19 @@ class Parser {
       expr = { type: "aggregate", fn: name as AggregateFn, source: this.parseSource(), at };
     } else if (name === "days_since") {
       expr = { type: "days_since", arg: this.parseOperand(), at };
+    } else if (name === "in_campaign" || name === "received_campaign") {
+      const key = this.current;
+      if (key.kind !== "string") throw this.unexpected(`a quoted campaign key in ${name}(…)`);
+      this.next();
+      this.expectPunct(")", `")" to close ${name}(`);
+      this.depth--;
+      if (name === "in_campaign") return { type: "in_campaign", key: key.value as string, at };
+      const received: Expr = { type: "received_campaign", key: key.value as string, at };
+      if (this.isWord("within")) {
+        this.next();
+        received.withinDays = this.parseDuration();
+      }
+      return received;
     } else if (name === "has_tag" || name === "in_segment") {
       const key = this.current;
       if (key.kind !== "string") throw this.unexpected(`a quoted key in ${name}(…)`);

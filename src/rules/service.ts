@@ -78,10 +78,12 @@ export class RuleService {
     const definitions = await db.query<{ kind: DefinitionKind; key: string; rule: string | null }>(sql`
       select 'tag' as kind, key, rule from tags where status = 'ACTIVE'
       union all select 'segment' as kind, key, rule from segments where status = 'ACTIVE'`);
+    const campaigns = await db.query<{ key: string }>(sql`select key from campaigns where status = 'ACTIVE'`);
     const env: RuleEnvironment = {
       extraTraits: await this.extraTraits(expr, db),
       tags: new Set(definitions.filter((d) => d.kind === "tag").map((d) => d.key)),
       segments: new Set(definitions.filter((d) => d.kind === "segment").map((d) => d.key)),
+      campaigns: new Set(campaigns.map((c) => c.key)),
     };
     const typed = purpose === "any" ? checkRule(expr, "value", env, true) : checkRule(expr, purpose, env);
     if (owner) this.refuseCycles(owner, expr, definitions);

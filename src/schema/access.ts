@@ -19,7 +19,7 @@ registerEnumType(Role, {
     ANALYST: { description: "Reads profiles, metrics, analyses and definitions, with PII masked" },
     INGEST: {
       description:
-        "Sends events, identities, orders and products (identify answers with the profile); no other reads",
+        "Sends events, identities, orders and products (identify answers with the profile) and asks experimentAssignment; no other reads",
     },
     VIEWER: {
       description: "Reads profiles, metrics, analyses and definitions, with PII masked (like ANALYST)",

@@ -90,6 +90,13 @@ export class ExperimentMetricResult {
     description: "Holm-adjusted p-value across every non-control variant × chosen metric",
   })
   adjustedPValue!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "With cuped: θ = cov(metric, pre-period metric) / var(pre-period metric) over all units; mean and variance are then the adjusted metric's. Null without cuped",
+  })
+  cupedTheta!: number | null;
 }
 
 @ObjectType({

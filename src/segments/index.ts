@@ -1,1 +1,1 @@
-export { assertSegmentExists } from "./restriction";
+export { assertSegmentExists, assertSegmentReference } from "./restriction";

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { countedOrders, resolvedEvents } from "./facts";
+import { segmentMemberIds } from "./membership";
 
 /**
  * The per-variant aggregates of an experiment, in one statement. The unit is a user exposed
@@ -24,7 +25,25 @@ export interface ExperimentResultsQuery {
   from: Date | null;
   /** Window end, exclusive; null: open. */
   to: Date | null;
+  /** The target segment: only its current members count as units; null: everyone exposed. */
+  segment?: string | null;
+  /** Also the CUPED sums: each reading (Y) with its value in the pre-period (X) per unit. */
+  cuped?: boolean;
 }
+
+/** CUPED's pre-period: the days before a unit's first exposure (GrowthBook's default lookback). */
+export const CUPED_LOOKBACK_DAYS = 14;
+
+/** The per-unit readings CUPED adjusts, as (metric expression, pre-period expression) over `per_unit`. */
+const CUPED_READINGS = {
+  converted: [sql`(orders > 0)::int::float8`, sql`(pre_orders > 0)::int::float8`],
+  revenue: [sql`revenue`, sql`pre_revenue`],
+  orders: [sql`orders::float8`, sql`pre_orders::float8`],
+} as const;
+export type CupedReading = keyof typeof CUPED_READINGS;
+
+/** `cuped_<reading>_<sum>` columns of a row when `cuped` is asked for. */
+export type CupedSums = Record<`cuped_${CupedReading}_${"y" | "y2" | "x" | "x2" | "xy"}`, number>;
 
 /** One row per defined variant, in the defined order, zero-filled. */
 export interface ExperimentVariantRow {
@@ -50,6 +69,22 @@ export function compileExperimentResults(query: ExperimentResultsQuery): { state
     query.variantKeys.map((key, position) => sql`(${key}::text, ${position}::int)`),
     sql`, `,
   );
+  /** The CUPED sum columns (empty without `cuped`), each named and written by `column`. */
+  const cupedSums = (column: (name: string, expression: SQL) => SQL): SQL => {
+    if (!query.cuped) return sql``;
+    const columns = Object.entries(CUPED_READINGS).flatMap(([reading, [y, x]]) =>
+      (
+        [
+          ["y", y],
+          ["y2", sql`${y} * ${y}`],
+          ["x", x],
+          ["x2", sql`${x} * ${x}`],
+          ["xy", sql`${x} * ${y}`],
+        ] as const
+      ).map(([sum, expression]) => column(`cuped_${reading}_${sum}`, expression)),
+    );
+    return sql.join(columns, sql``);
+  };
   const statement = sql`
     with exposures as (
       select e.user_id, min(e.ts) as first_exposed_at,
@@ -60,21 +95,34 @@ export function compileExperimentResults(query: ExperimentResultsQuery): { state
         and e.properties ->> ${EXPOSURE_EXPERIMENT_PROPERTY} = ${query.experimentKey}
         and e.properties ->> ${EXPOSURE_VARIANT_PROPERTY} is not null
         ${exposureWindow[0]} ${exposureWindow[1]}
+        ${query.segment ? sql`and e.user_id in ${segmentMemberIds(query.segment)}` : sql``}
       group by e.user_id
     ),
     per_unit as (
-      select x.variant, x.user_id, count(o.order_id) as orders,
+      select x.variant, x.user_id, count(o.order_id) as orders,${
+        query.cuped
+          ? sql`
+        (select count(*) from ${countedOrders} p where p.user_id = x.user_id
+          and p.placed_at >= x.first_exposed_at - make_interval(days => ${CUPED_LOOKBACK_DAYS}::int)
+          and p.placed_at < x.first_exposed_at) as pre_orders,
+        (select coalesce(sum(p.total_amount), 0) from ${countedOrders} p where p.user_id = x.user_id
+          and p.placed_at >= x.first_exposed_at - make_interval(days => ${CUPED_LOOKBACK_DAYS}::int)
+          and p.placed_at < x.first_exposed_at)::float8 as pre_revenue,`
+          : sql``
+      }
         coalesce(sum(o.total_amount), 0)::float8 as revenue
       from exposures x
       left join ${countedOrders} o
         on o.user_id = x.user_id and o.placed_at >= x.first_exposed_at ${orderEnd}
       where x.variant_count = 1
-      group by x.variant, x.user_id
+      group by x.variant, x.user_id, x.first_exposed_at
     ),
     per_variant as (
       select variant, count(*) as units, count(*) filter (where orders > 0) as conversions,
         avg(revenue) as revenue_mean, var_samp(revenue) as revenue_variance,
-        avg(orders::float8) as orders_mean, var_samp(orders::float8) as orders_variance
+        avg(orders::float8) as orders_mean, var_samp(orders::float8) as orders_variance${cupedSums(
+          (name, expression) => sql`, sum(${expression}) as ${sql.raw(name)}`,
+        )}
       from per_unit
       group by variant
     )
@@ -85,7 +133,9 @@ export function compileExperimentResults(query: ExperimentResultsQuery): { state
       coalesce(p.revenue_variance, 0)::float8 as revenue_variance,
       coalesce(p.orders_mean, 0)::float8 as orders_mean,
       coalesce(p.orders_variance, 0)::float8 as orders_variance,
-      (select count(*) from exposures where variant_count > 1)::int as excluded_units
+      (select count(*) from exposures where variant_count > 1)::int as excluded_units${cupedSums(
+        (name) => sql`, coalesce(p.${sql.raw(name)}, 0)::float8 as ${sql.raw(name)}`,
+      )}
     from (values ${variants}) as v(key, position)
     left join per_variant p on p.variant = v.key
     order by v.position`;

@@ -30,6 +30,9 @@ export function createLoaders(services: Services) {
     experimentHistory: new DataLoader<string, DefinitionVersionRecord[]>((keys) =>
       services.experiments.historyOf(keys),
     ),
+    campaignHistory: new DataLoader<string, DefinitionVersionRecord[]>((keys) =>
+      services.campaigns.historyOf(keys),
+    ),
     predictions: new DataLoader(predictionLoader(services.prediction), {
       cacheKeyFn: (request: PredictionRequest) => `${request.model ?? ""}\u0000${request.userId}`,
     }),

@@ -1,6 +1,8 @@
 import { ApiKeyService } from "../access/keys";
 import { PiiPolicy } from "../access/pii";
 import { AnalyticsService } from "../analytics/service";
+import { CampaignService } from "../campaigns/definitions";
+import { CampaignResultsService } from "../campaigns/results";
 import type { StratumConfig } from "../config";
 import type { Database } from "../db/client";
 import { ExperimentService } from "../experiments/definitions";
@@ -44,6 +46,10 @@ export interface Services {
   prediction: PredictionService;
   /** A/B experiment assignment and results. */
   experimentResults: ExperimentResultsService;
+  /** Campaign definitions and launches (frozen audiences). */
+  campaigns: CampaignService;
+  /** Campaign results against the holdout. */
+  campaignResults: CampaignResultsService;
   /** Prometheus metrics of this process (`GET /metrics`). */
   telemetry: Telemetry;
 }
@@ -53,6 +59,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
   const ingest = new ObservedIngestService(db, telemetry);
   const pii = new PiiPolicy(config.pii);
   const experiments = new ExperimentService(db);
+  const campaigns = new CampaignService(db);
   return {
     db,
     config,
@@ -71,6 +78,8 @@ export function createServices(db: Database, config: StratumConfig): Services {
     experiments,
     prediction: new PredictionService(db, config.timezone),
     experimentResults: new ExperimentResultsService(db, (key) => experiments.definition(key)),
+    campaigns,
+    campaignResults: new CampaignResultsService(db, (key) => campaigns.definition(key), config.timezone),
     telemetry,
   };
 }

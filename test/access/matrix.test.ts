@@ -6,15 +6,15 @@ import { describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 import { keysForEveryRole, operationFor, ROLES } from "./helpers";
 
-type Need = "read" | "read_pii" | "ingest" | "edit" | "admin";
+type Need = "read" | "read_pii" | "ingest" | "edit" | "admin" | "assign";
 
 /** The roles, written out independently of `src/access/permissions.ts`. */
 const ROLE_CAN: Record<Role, Need[]> = {
-  ADMIN: ["read", "read_pii", "ingest", "edit", "admin"],
-  EDITOR: ["read", "read_pii", "edit"],
-  ANALYST: ["read"],
-  INGEST: ["ingest", "read_pii"],
-  VIEWER: ["read"],
+  ADMIN: ["read", "read_pii", "ingest", "edit", "admin", "assign"],
+  EDITOR: ["read", "read_pii", "edit", "assign"],
+  ANALYST: ["read", "assign"],
+  INGEST: ["ingest", "read_pii", "assign"],
+  VIEWER: ["read", "assign"],
 };
 
 /**
@@ -65,12 +65,19 @@ const EXPECTED: Record<string, Need> = {
   "Mutation.createExperiment": "edit",
   "Mutation.updateExperiment": "edit",
   "Mutation.archiveExperiment": "edit",
+  "Query.campaigns": "read",
+  "Query.campaign": "read",
+  "Query.campaignResults": "read",
+  "Mutation.createCampaign": "edit",
+  "Mutation.updateCampaign": "edit",
+  "Mutation.archiveCampaign": "edit",
+  "Mutation.launchCampaign": "edit",
   // prediction: fitted by editors, read by readers
   "Mutation.fitPurchaseModel": "edit",
   "Query.purchaseModel": "read",
   "Mutation.refreshSegments": "edit",
-  // experiments: assignment and results for every reading role
-  "Query.experimentAssignment": "read",
+  // experiments: assignment for readers and front ends with an ingest key, results for readers
+  "Query.experimentAssignment": "assign",
   "Query.experimentResults": "read",
   // ingestion: track / identify / orders / products only
   "Mutation.track": "ingest",

@@ -180,6 +180,76 @@ describeEachDatabase("experiment results", (db) => {
     expect(results.srm.chiSquare).toBeCloseTo(0.0909, 4);
   });
 
+  it("counts only the target segment's current members as units", async () => {
+    // Segment `checkout_audience` of control u1, u2, u3 and treatment u7, u8: u1 100 and u2 60
+    // (via u14) convert in control, u7 40 and u8 80 in treatment.
+    await db().query(
+      sql`insert into segments (key, name, kind, updated_by) values ('checkout_audience', 'A', 'STATIC', 't')`,
+    );
+    await db().query(sql`insert into segment_members (segment_key, user_id) values
+      ('checkout_audience', 1), ('checkout_audience', 2), ('checkout_audience', 3),
+      ('checkout_audience', 7), ('checkout_audience', 8)`);
+    const targeted = new ExperimentResultsService(db(), async () => ({
+      ...DEFINITION,
+      segment: "checkout_audience",
+    }));
+    const results = await targeted.results("checkout");
+    expect(results.variants.map((v) => [v.key, v.units, v.conversions])).toEqual([
+      ["control", 3, 2],
+      ["treatment", 2, 2],
+    ]);
+    expect(results.variants[1].revenuePerUnit).toBeCloseTo(60, 10);
+  });
+
+  it("reduces variance with CUPED on a correlated fixture, the pre-period value as covariate", async () => {
+    // Experiment `pricing` (gmv only), exposures 05-01 10:00; pre-period orders on 04-25 (X, within
+    // the 14 days before), post orders on 05-05 (Y):
+    //   control u31 X 10 Y 20, u32 X 20 Y 35, u33 X 30 Y 40; treatment u34 10/30, u35 20/40, u36 30/55
+    // (u31's 999 on 04-10 is 21 days before: not in the pre-period).
+    // Pooled: mean X 20, mean Y 36.667; cov = (166.67 + 0 + 33.33 + 66.67 + 0 + 183.33) / 5 = 90,
+    // var X = 400 / 5 = 80, θ = 1.125. Adjusted Y − 1.125 (X − 20):
+    //   control 31.25, 35, 28.75 → mean 31.667, variance (0.1736 + 11.111 + 8.507) / 2 = 9.896
+    //   treatment 41.25, 40, 43.75 → mean 41.667, variance (0.1736 + 2.778 + 4.340) / 2 = 3.646
+    // Welch: se √(9.896/3 + 3.646/3) = 2.1246, t = 10 / 2.1246 = 4.7068 (unadjusted: variances
+    // 108.33 and 158.33, t = 10 / 9.428 = 1.0607).
+    await db().query(sql`insert into users (id, first_seen_at, last_seen_at, traits) overriding system value
+      select g, '2026-01-01T00:00:00Z', '2026-05-01T00:00:00Z', '{}' from generate_series(31, 36) g`);
+    await db().query(sql`insert into events (user_id, message_id, name, ts, properties)
+      select g, 'p' || g, 'experiment_viewed', '2026-05-01T10:00:00Z',
+        jsonb_build_object('experiment_id', 'pricing', 'variation_id', case when g <= 33 then 'control' else 'treatment' end)
+      from generate_series(31, 36) g`);
+    await db().query(sql`insert into orders (order_id, user_id, placed_at, status, total_amount, refunded_amount, channel, counted)
+      select 'pre' || u, u, '2026-04-25T12:00:00Z'::timestamptz, 'paid', x, 0, 'web', true
+      from (values (31, 10), (32, 20), (33, 30), (34, 10), (35, 20), (36, 30)) v(u, x)
+      union all select 'post' || u, u, '2026-05-05T12:00:00Z'::timestamptz, 'paid', y, 0, 'web', true
+      from (values (31, 20), (32, 35), (33, 40), (34, 30), (35, 40), (36, 55)) v(u, y)
+      union all select 'old31', 31, '2026-04-10T12:00:00Z'::timestamptz, 'paid', 999, 0, 'web', true`);
+    const pricing = new ExperimentResultsService(db(), async () => ({
+      ...DEFINITION,
+      key: "pricing",
+      seed: "pricing",
+      primaryMetric: "gmv",
+      metrics: [],
+      start: new Date("2026-05-01T00:00:00Z"),
+      end: new Date("2026-05-15T00:00:00Z"),
+    }));
+    const plain = await pricing.results("pricing");
+    expect(plain.variants[1].tStatistic).toBeCloseTo(1.0607, 4);
+    expect(plain.variants[1].metrics[0].cupedTheta).toBeNull();
+    const adjusted = await pricing.results("pricing", null, true);
+    const [control, treatment] = adjusted.variants.map((v) => v.metrics[0]);
+    expect(control.cupedTheta).toBeCloseTo(1.125, 10);
+    expect(control.mean).toBeCloseTo(31.6667, 4);
+    expect(control.variance).toBeCloseTo(9.8958, 4);
+    expect(treatment.mean).toBeCloseTo(41.6667, 4);
+    expect(treatment.variance).toBeCloseTo(3.6458, 4);
+    expect(treatment.absoluteLift).toBeCloseTo(10, 10);
+    expect(treatment.test).toBe("WELCH_T_TEST");
+    expect(adjusted.variants[1].pValue!).toBeLessThan(plain.variants[1].pValue!);
+    expect(adjusted.sql).toContain("pre_revenue");
+    expect(plain.sql).not.toContain("pre_revenue");
+  });
+
   it("answers NOT_FOUND for an unknown experiment", async () => {
     await expect(service.results("nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
   });

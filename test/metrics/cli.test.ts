@@ -88,7 +88,7 @@ describe("stratum metrics list", () => {
         'aov  "Average order value"  RATIO  CURRENCY',
         "  gmv / orders; null without orders",
         // Orders carry the conformed columns and their user's traits, not product columns.
-        "  dimensions: channel, platform, utm_source, utm_campaign, city, region, gender, age_band, signup_channel, rfm_segment, risk_band, tag:<key>, tag_value:<key>, segment:<key>",
+        "  dimensions: channel, platform, utm_source, utm_campaign, campaign, city, region, gender, age_band, signup_channel, rfm_segment, risk_band, tag:<key>, tag_value:<key>, segment:<key>",
       ].join("\n"),
     );
     expect(blocks.find((block) => block.startsWith("units "))).toContain("category, brand, product");

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { children, type Expr } from "../../src/rules/ast";
 import { checkRule, type RuleEnvironment, STORED_RULE_NAMES, typed } from "../../src/rules/checker";
 
-const env: RuleEnvironment = { extraTraits: new Set(["vip"]), tags: new Set(["loyal"]), segments: new Set() };
+const env: RuleEnvironment = {
+  extraTraits: new Set(["vip"]),
+  tags: new Set(["loyal"]),
+  segments: new Set(),
+  campaigns: new Set(),
+};
 const orders: Expr = { type: "aggregate", fn: "count", source: { fact: "orders" } };
 const two: Expr = { type: "literal", value: 2 };
 
