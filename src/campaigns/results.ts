@@ -1,7 +1,7 @@
 import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { type Interval, twoProportionZTest } from "../experiments/statistics";
-import { type CampaignDayRow, type CampaignResultsRow, compileCampaignResults } from "../semantic/campaigns";
+import { type CampaignResultsRow, compileCampaignResults } from "../semantic/campaigns";
 import { explainSql } from "../semantic/sql";
 import type { CampaignRecord } from "./definitions";
 
@@ -123,8 +123,6 @@ export function campaignStatistics(
   };
 }
 
-const parsed = <T>(value: T | string): T => (typeof value === "string" ? (JSON.parse(value) as T) : value);
-
 /** Campaign results: one statement per request, the statistics in Node on its one row. */
 export class CampaignResultsService {
   constructor(
@@ -148,7 +146,7 @@ export class CampaignResultsService {
       timezone: this.timezone,
     });
     const [row] = await this.db.analyticalQuery<CampaignResultsRow & Record<string, unknown>>(statement);
-    const days = parsed<CampaignDayRow[] | null>(row.daily) ?? [];
+    const days = row.daily ?? [];
     return {
       key: campaign.key,
       launchedAt: campaign.launchedAt,

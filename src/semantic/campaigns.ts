@@ -131,7 +131,7 @@ export interface CampaignResultsRow {
   treated_revenue: number;
   holdout_revenue: number;
   window_end: Date | string;
-  daily: CampaignDayRow[] | string;
+  daily: CampaignDayRow[] | null;
 }
 
 /**
