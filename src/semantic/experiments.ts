@@ -85,6 +85,11 @@ export function compileExperimentResults(query: ExperimentResultsQuery): { state
     );
     return sql.join(columns, sql``);
   };
+  // One pass over each unit's orders: with CUPED the join reaches back over the pre-period too and
+  // filtered aggregates split the readings, instead of a correlated subquery per unit.
+  const periodStart = query.cuped
+    ? sql`x.first_exposed_at - make_interval(days => ${CUPED_LOOKBACK_DAYS}::int)`
+    : sql`x.first_exposed_at`;
   const statement = sql`
     with exposures as (
       select e.user_id, min(e.ts) as first_exposed_at,
@@ -99,23 +104,22 @@ export function compileExperimentResults(query: ExperimentResultsQuery): { state
       group by e.user_id
     ),
     per_unit as (
-      select x.variant, x.user_id, count(o.order_id) as orders,${
-        query.cuped
-          ? sql`
-        (select count(*) from ${countedOrders} p where p.user_id = x.user_id
-          and p.placed_at >= x.first_exposed_at - make_interval(days => ${CUPED_LOOKBACK_DAYS}::int)
-          and p.placed_at < x.first_exposed_at) as pre_orders,
-        (select coalesce(sum(p.total_amount), 0) from ${countedOrders} p where p.user_id = x.user_id
-          and p.placed_at >= x.first_exposed_at - make_interval(days => ${CUPED_LOOKBACK_DAYS}::int)
-          and p.placed_at < x.first_exposed_at)::float8 as pre_revenue,`
-          : sql``
-      }
-        coalesce(sum(o.total_amount), 0)::float8 as revenue
+      select x.variant, x.user_id,
+        count(o.order_id) filter (where o.placed_at >= x.first_exposed_at) as orders,
+        coalesce(sum(o.total_amount) filter (where o.placed_at >= x.first_exposed_at), 0)::float8
+          as revenue${
+            query.cuped
+              ? sql`,
+        count(o.order_id) filter (where o.placed_at < x.first_exposed_at) as pre_orders,
+        coalesce(sum(o.total_amount) filter (where o.placed_at < x.first_exposed_at), 0)::float8
+          as pre_revenue`
+              : sql``
+          }
       from exposures x
       left join ${countedOrders} o
-        on o.user_id = x.user_id and o.placed_at >= x.first_exposed_at ${orderEnd}
+        on o.user_id = x.user_id and o.placed_at >= ${periodStart} ${orderEnd}
       where x.variant_count = 1
-      group by x.variant, x.user_id, x.first_exposed_at
+      group by x.variant, x.user_id
     ),
     per_variant as (
       select variant, count(*) as units, count(*) filter (where orders > 0) as conversions,
