@@ -3,8 +3,10 @@ import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
 import { badInput, conflict } from "../errors";
+import { DEFAULT_IDENTITY_RULES } from "../ingest/rules";
 import { assertSegmentReference } from "../segments";
 import { compileLaunchAudience } from "../semantic/campaigns";
+import { mergeSurvivor } from "../semantic/facts";
 import {
   type Actor,
   type DefinitionStatus,
@@ -53,6 +55,12 @@ export interface CreateCampaignInput {
 
 /** Absent (or null) fields stay as they are. */
 export type UpdateCampaignInput = Partial<Omit<CreateCampaignInput, "key">>;
+
+/** A member of a frozen audience, by the account id a channel addresses (null for an anonymous profile). */
+export interface AudienceMember extends Record<string, unknown> {
+  userId: string | null;
+  arm: "treatment" | "holdout";
+}
 
 /** What the launch froze. */
 export interface LaunchReport {
@@ -173,6 +181,21 @@ export class CampaignService extends DefinitionService<CampaignRecord> {
   /** Archives the campaign; a launched one keeps its audience, so its results stay readable. */
   archive(key: string, actor: Actor): Promise<CampaignRecord> {
     return this.store.archive(key, actor);
+  }
+
+  /**
+   * The frozen audience as a channel addresses it: each member's surviving profile and that
+   * profile's account id (its `user_id` identity), ordered by profile id.
+   */
+  async audience(key: string): Promise<AudienceMember[]> {
+    await this.store.require(key);
+    const owner = mergeSurvivor(sql`ca.user_id`);
+    return this.db.query<AudienceMember>(sql`
+      select i.value as "userId", ca.arm
+      from campaign_audience ca ${owner.join}
+      left join identities i on i.user_id = ${owner.id} and i.type = ${DEFAULT_IDENTITY_RULES.accountType}
+      where ca.campaign_key = ${key}
+      order by ${owner.id}`);
   }
 
   /**

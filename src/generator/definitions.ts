@@ -63,6 +63,11 @@ export const DEMO_SEGMENTS = [
     rule: "days_since(last(orders.placed_at)) > 30 and count(orders) >= 2",
   },
   {
+    key: "lapsed_buyers",
+    name: "Bought before, nothing in the last 14 days",
+    rule: "count(orders) >= 1 and days_since(last(orders.placed_at)) > 14",
+  },
+  {
     key: "rising_repeaters",
     name: "Two or more orders in 90 days, not VIP yet",
     rule: 'count(orders within 90d) >= 2 and not has_tag("vip")',

@@ -1,6 +1,8 @@
+import type { CampaignService } from "../campaigns/definitions";
 import type { SegmentService } from "../segments/service";
 import type { TagService } from "../tags/service";
 import { createDemoDefinitions } from "./definitions";
+import { seedDemoCampaign } from "./demo-campaign";
 import { seedExampleShopper } from "./example-shopper";
 import { type SeedProgress, type SeedResult, type SeedServices, seedShop } from "./seed";
 import type { ShopOptions } from "./shop";
@@ -8,12 +10,14 @@ import type { ShopOptions } from "./shop";
 export interface DemoServices extends SeedServices {
   tags: TagService;
   segments: SegmentService;
+  campaigns: CampaignService;
 }
 
 /**
  * The whole demo, as `stratum start` and `stratum seed` write it: the generated shop, the
- * example shopper the README looks up, then the example tags and segments (refreshed over
- * all of it). `elapsedMs` covers all three.
+ * example shopper the README looks up, the example tags and segments, then the demo campaign
+ * that has already run on one of them (its orders change who is in the segments, so tags and
+ * segments are refreshed again after it). `elapsedMs` covers all of it.
  */
 export async function seedDemo(
   services: DemoServices,
@@ -24,5 +28,8 @@ export async function seedDemo(
   const result = await seedShop(services, options, onProgress);
   await seedExampleShopper(services.ingest, result.options);
   await createDemoDefinitions(services);
+  await seedDemoCampaign(services, result.options);
+  await services.tags.refresh();
+  await services.segments.refresh();
   return { ...result, elapsedMs: Date.now() - started };
 }

@@ -56,6 +56,13 @@ const QUERIES: Array<[name: string, query: string]> = [
     `# Who are the customers? RFM segments of the last year.
 { rfm { customers segments { name users share avgMonetary } } }`,
   ],
+  [
+    "Campaign against a holdout",
+    `# What did the win-back SMS really change? Its treated arm against the 20 % holdout.
+{ campaignResults(key: "winback_sms") { audience treated holdout sent openRate clickRate
+    conversions { treated holdout } incrementalConversions incrementalRevenue
+    lift ci95 { low high } pValue cost roi daily { day sent conversions { treated holdout } } } }`,
+  ],
 ];
 
 export const EXAMPLE_QUERIES: ExampleQuery[] = QUERIES.map(([name, query]) => ({ name, query }));

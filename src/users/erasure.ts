@@ -47,7 +47,8 @@ export function scrubValues(value: unknown, values: readonly string[]): unknown 
  * anonymous id of their events, the identity values of merge reasons, their values in
  * audit payloads, and their tag and segment memberships (exits logged, history values
  * cleared). Events, orders and amounts stay under the now anonymous profile, so every
- * aggregate keeps its value. One transaction; idempotent; the erasure is audited without PII.
+ * aggregate keeps its value; so do launched campaigns' frozen audiences (profile id and arm,
+ * no PII), so a campaign's results do not move after its launch. One transaction; idempotent; the erasure is audited without PII.
  */
 export class ErasureService {
   constructor(

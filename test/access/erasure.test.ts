@@ -102,6 +102,9 @@ describeEachDatabase("right to erasure", (db) => {
     await ok(
       `mutation { createStaticSegment(input: { key: "both", name: "Both", userIds: ["${ann}", "${bob}"] }) { key } }`,
     );
+    await ok(`mutation { createCampaign(input: { key: "both_sms", name: "Both", channel: "sms", segment: "both",
+      holdoutShare: 0.5 }) { key } }`);
+    await ok(`mutation { launchCampaign(key: "both_sms") { audience } }`);
   });
   afterAll(() => api.close());
 
@@ -138,6 +141,12 @@ describeEachDatabase("right to erasure", (db) => {
     });
 
     for (const value of ANN) expect(await occurrences(db(), value), value).toEqual([]);
+    // A launched campaign's frozen audience keeps her profile id and arm (no PII): its results
+    // must not change after the launch, as her anonymised orders still count in the metrics.
+    const [kept] = await db().query<{ n: number }>(sql`
+      select count(*)::int as n from campaign_audience where campaign_key = 'both_sms' and user_id = ${Number(ann)}`);
+    expect(kept.n).toBe(1);
+    expect((await ok(`{ campaignResults(key: "both_sms") { audience } }`)).campaignResults.audience).toBe(2);
     for (const value of BOB) expect(await occurrences(db(), value), value).not.toEqual([]);
     expect(await totals()).toEqual([{ gmv: 150.5, orders: 2, events: 4 }]);
     const profile = await ok(`{ user(id: "${ann}") { traits identities { type } tags { key } segments { key }

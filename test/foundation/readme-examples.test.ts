@@ -116,4 +116,48 @@ describeEachDatabase("README examples on the demo shop", (db) => {
     await createDemoDefinitions(createServices(db(), loadConfig({})));
     expect(await count()).toEqual({ tags: DEMO_TAGS.length, segments: DEMO_SEGMENTS.length });
   });
+
+  /**
+   * The demo's own campaign, read back from the raw tables: every treated member got one SMS
+   * and no holdout member any; its conversions are the audience members with a counted order
+   * in [launch, launch + 7 days), counted here straight from `orders` and `campaign_audience`.
+   */
+  it("ships the demo's win-back campaign with results that match its raw rows", async () => {
+    const answer = await api.gql(`{ campaignResults(key: "winback_sms") {
+        audience treated holdout sent holdoutTouched conversions { treated holdout } } }`);
+    expect(answer.errors).toBeUndefined();
+    const [expected] = await db().query<Record<string, number>>(sql`
+      with launch as (select launched_at as at from campaigns where key = 'winback_sms'),
+      audience as (
+        select coalesce(m.survivor_id, a.user_id) as user_id, a.arm
+        from campaign_audience a left join user_merges m on m.loser_id = a.user_id
+        where a.campaign_key = 'winback_sms'),
+      buyers as (
+        select distinct coalesce(m.survivor_id, o.user_id) as user_id
+        from orders o left join user_merges m on m.loser_id = o.user_id, launch
+        where o.status in ('paid', 'shipped', 'completed', 'refunded')
+          and o.placed_at >= launch.at and o.placed_at < launch.at + interval '7 days')
+      select count(*)::int as audience,
+        (count(*) filter (where arm = 'treatment'))::int as treated,
+        (count(*) filter (where arm = 'holdout'))::int as holdout,
+        (select count(*) from events where name = 'campaign_sent'
+          and properties ->> 'campaign' = 'winback_sms')::int as sent,
+        (count(*) filter (where arm = 'treatment' and user_id in (select user_id from buyers)))::int
+          as "treatedBuyers",
+        (count(*) filter (where arm = 'holdout' and user_id in (select user_id from buyers)))::int
+          as "holdoutBuyers"
+      from audience`);
+    const r = answer.data.campaignResults;
+    expect(expected.audience).toBeGreaterThan(50);
+    expect(expected.treatedBuyers).toBeGreaterThan(0);
+    expect(r).toEqual({
+      audience: expected.audience,
+      treated: expected.treated,
+      holdout: expected.holdout,
+      sent: expected.treated,
+      holdoutTouched: 0,
+      conversions: { treated: expected.treatedBuyers, holdout: expected.holdoutBuyers },
+    });
+    expect(expected.sent).toBe(expected.treated);
+  });
 });
