@@ -1,20 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { columnsOf, selectListOf } from "../db/columns";
+import { auditLog } from "../db/schema";
 import { badInput } from "../errors";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
 import { type KeysetOrder, keysetPage } from "../semantic/keyset";
 
-export interface AuditRecord extends Record<string, unknown> {
-  id: number;
-  at: Date;
-  actor: string;
-  action: string;
-  entityType: string;
-  entityKey: string | null;
-  before: unknown;
-  after: unknown;
-  requestId: string | null;
-}
+export type AuditRecord = typeof auditLog.$inferSelect & Record<string, unknown>;
+
+const AUDIT_COLUMNS = selectListOf(columnsOf(auditLog));
 
 export interface AuditFilter {
   entityType?: string | null;
@@ -45,8 +39,7 @@ export async function listAudit(
   const page = keysetPage(window, NEWEST_FIRST);
   const [rows, [{ count }]] = await Promise.all([
     db.query<AuditRecord>(sql`
-      select id, at, actor, action, entity_type as "entityType", entity_key as "entityKey",
-        before, after, request_id as "requestId"
+      select ${AUDIT_COLUMNS}
       from audit_log where ${entity} and ${page.past}
       order by ${page.orderBy} limit ${page.limit}`),
     db.query<{ count: number }>(sql`select count(*)::int as count from audit_log where ${entity}`),

@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { auditLog } from "../db/schema";
 
 export interface AuditEntry {
   /** The key name (or `system`) that acted. */
@@ -16,9 +16,13 @@ export interface AuditEntry {
 
 /** Appends to the audit log; call it inside the transaction that makes the change. */
 export async function recordAudit(db: Database, entry: AuditEntry): Promise<void> {
-  await db.query(sql`
-    insert into audit_log (actor, action, entity_type, entity_key, before, after, request_id)
-    values (${entry.actor}, ${entry.action}, ${entry.entityType}, ${entry.entityKey ?? null},
-      ${entry.before === undefined ? null : JSON.stringify(entry.before)}::jsonb,
-      ${entry.after === undefined ? null : JSON.stringify(entry.after)}::jsonb, ${entry.requestId ?? null})`);
+  await db.orm.insert(auditLog).values({
+    actor: entry.actor,
+    action: entry.action,
+    entityType: entry.entityType,
+    entityKey: entry.entityKey ?? null,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    requestId: entry.requestId ?? null,
+  });
 }

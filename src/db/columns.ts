@@ -1,4 +1,4 @@
-import { getTableColumns, type Table } from "drizzle-orm";
+import { getTableColumns, type SQL, sql, type Table } from "drizzle-orm";
 import { events } from "./schema";
 
 /** One column of a drizzle table: its property key in TypeScript, its SQL name and SQL type. */
@@ -24,6 +24,22 @@ export function columnsOf<T extends Table, const E extends keyof T["_"]["columns
       name: column.name,
       sqlType: column.getSQLType(),
     }));
+}
+
+/**
+ * A select list reading `columns` under their TypeScript keys (`entity_type as "entityType"`),
+ * so a row comes back shaped as the table's `$inferSelect`; `renamed` gives a key another name.
+ */
+export function selectListOf(
+  columns: readonly ColumnInfo[],
+  options: { alias?: string; renamed?: Record<string, string> } = {},
+): SQL {
+  const prefix = options.alias ? `${options.alias}.` : "";
+  return sql.raw(
+    columns
+      .map((column) => `${prefix}${column.name} as "${options.renamed?.[column.key] ?? column.key}"`)
+      .join(", "),
+  );
 }
 
 /** The columns an event is written with: all but the generated id and the arrival time. */

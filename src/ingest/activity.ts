@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import type { OrderStatus } from "../db/schema/core";
+import { EVENT_READ_COLUMNS, selectListOf } from "../db/columns";
+import type { events, OrderStatus } from "../db/schema/core";
 import {
   isNumberKey,
   isStringKey,
@@ -13,20 +14,16 @@ import {
 import { bigintArray } from "../semantic/arrays";
 import { type KeysetOrder, keysetPage } from "../semantic/keyset";
 
-export interface EventRecord extends Record<string, unknown> {
-  id: number;
-  messageId: string;
-  name: string;
+/** An event as the API reads it: its stored columns but the owner and arrival time, `ts` as `timestamp`. */
+export type EventRecord = Omit<typeof events.$inferSelect, "userId" | "receivedAt" | "ts"> & {
   timestamp: Date;
-  anonymousId: string | null;
-  sessionId: string | null;
-  channel: string | null;
-  platform: string | null;
-  utmSource: string | null;
-  utmMedium: string | null;
-  utmCampaign: string | null;
-  properties: Record<string, unknown>;
-}
+} & Record<string, unknown>;
+
+/** `EventRecord`'s select list over `events e`, from the table's declaration. */
+const EVENT_RECORD_COLUMNS = selectListOf(
+  EVENT_READ_COLUMNS.filter((column) => column.key !== "userId"),
+  { alias: "e", renamed: { ts: "timestamp" } },
+);
 
 export interface OrderRecord extends Record<string, unknown> {
   orderId: string;
@@ -90,9 +87,7 @@ export class ActivityService {
       this.db.query<EventRecord & { owner: number }>(sql`
         select o.uid as owner, page.* from (select distinct uid from ${profileIds(userIds)} p) o
         cross join lateral (
-          select e.id, e.message_id as "messageId", e.name, e.ts as timestamp, e.anonymous_id as "anonymousId",
-            e.session_id as "sessionId", e.channel, e.platform, e.utm_source as "utmSource",
-            e.utm_medium as "utmMedium", e.utm_campaign as "utmCampaign", e.properties
+          select ${EVENT_RECORD_COLUMNS}
           from events e
           where e.user_id in (select p.member from ${profileIds(userIds)} p where p.uid = o.uid) ${byName}
             and ${page.past}

@@ -85,3 +85,6 @@ export interface IngestResult {
 }
 
 export const MAX_BATCH_SIZE = 1000;
+
+/** The event an order writes once, when it first counts (paid); metrics, funnels and tracking name it. */
+export const ORDER_PAID_EVENT = "order_paid";

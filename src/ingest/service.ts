@@ -14,7 +14,7 @@ import type {
   ProductInput,
   RejectedItem,
 } from "./contract";
-import { MAX_BATCH_SIZE } from "./contract";
+import { MAX_BATCH_SIZE, ORDER_PAID_EVENT } from "./contract";
 import { IdentityRaceError, type Resolution, resolveIdentities } from "./identity";
 import { usableIdentities } from "./identity-plan";
 import { planOrder, type StoredOrder } from "./order-plan";
@@ -399,7 +399,8 @@ export class IngestService {
     const updates: Row[] = [];
     const itemsReplaced: string[] = [];
     const items: Array<{ o: string; l: number; u: number; p: string; q: number; pr: string }> = [];
-    const paidEvents: Array<Record<string, unknown>> = [];
+    const paidEvents: ValidEvent[] = [];
+    const paidEventOwners: number[] = [];
     const touches = new Map<number, ProfileTouch>();
     let duplicates = 0;
     for (const order of wave) {
@@ -445,19 +446,27 @@ export class IngestService {
         });
       if (plan.paidAt) {
         paidEvents.push({
-          u: userId,
-          m: orderPaidMessageId(order.orderId),
-          a: order.anonymousId,
-          t: plan.paidAt.toISOString(),
-          c: order.channel,
-          p: order.platform,
-          pr: {
+          index: -1,
+          messageId: orderPaidMessageId(order.orderId),
+          name: ORDER_PAID_EVENT,
+          ts: plan.paidAt,
+          userId: null,
+          anonymousId: order.anonymousId,
+          sessionId: null,
+          channel: order.channel,
+          platform: order.platform,
+          utmSource: null,
+          utmMedium: null,
+          utmCampaign: null,
+          properties: {
             order_id: order.orderId,
             total_amount: order.totalAmount,
             coupon_code: order.couponCode,
             campaign_id: order.campaignId,
           },
+          traits: null,
         });
+        paidEventOwners.push(userId);
       }
     }
     const recordset = sql`as x(id text, u bigint, pl timestamptz, st text, tot numeric, ref numeric, ch text,
@@ -487,14 +496,7 @@ export class IngestService {
         from json_to_recordset(${JSON.stringify(items)}::json)
           as x(o text, l int, u bigint, p text, q int, pr numeric)`);
     }
-    if (paidEvents.length) {
-      await tx.query(sql`
-        insert into events (user_id, message_id, anonymous_id, name, ts, channel, platform, properties)
-        select x.u, x.m, x.a, 'order_paid', x.t, x.c, x.p, x.pr
-        from json_to_recordset(${JSON.stringify(paidEvents)}::json)
-          as x(u bigint, m text, a text, t timestamptz, c text, p text, pr jsonb)
-        on conflict (message_id) do nothing`);
-    }
+    if (paidEvents.length) await this.insertEvents(tx, paidEvents, paidEventOwners);
     await this.touchProfiles(tx, touches);
     if (resolution) await this.writeAudits(tx, resolution, options);
     return { accepted: inserts.length, updated: updates.length, duplicates };

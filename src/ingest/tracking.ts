@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import type { EventInput, IdentifyInput, IdentityInput, OrderInput } from "./contract";
+import {
+  type EventInput,
+  type IdentifyInput,
+  type IdentityInput,
+  ORDER_PAID_EVENT,
+  type OrderInput,
+} from "./contract";
 import { ItemRejection, jsonObject, RejectCode, timestampOf } from "./validate";
 
 /**
@@ -21,9 +27,6 @@ export type TranslatedCall =
   | { kind: "identify"; messageId: string; input: IdentifyInput }
   | { kind: "order"; messageId: string; input: OrderInput };
 
-/** The purchase event of this project; a tracked purchase becomes an order record, which writes it. */
-const PURCHASE_EVENT = "order_paid";
-
 /**
  * Segment's e-commerce spec names (v2, and their v1 aliases), snake_cased, mapped to
  * the event names this project's metrics, funnels and rules use. Names not listed keep
@@ -38,8 +41,8 @@ export const SEGMENT_EVENT_SYNONYMS: Readonly<Record<string, string>> = Object.f
   added_product: "add_to_cart",
   checkout_started: "checkout_start",
   started_order: "checkout_start",
-  order_completed: PURCHASE_EVENT,
-  completed_order: PURCHASE_EVENT,
+  order_completed: ORDER_PAID_EVENT,
+  completed_order: ORDER_PAID_EVENT,
   application_opened: "app_open",
 });
 
@@ -283,7 +286,7 @@ export function translateCall(
     if (call.event == null || call.event === "") return reject(RejectCode.MISSING_FIELD, "event is required");
     if (typeof call.event !== "string") return reject(RejectCode.INVALID_TEXT, "event must be a string");
     name = canonicalEventName(call.event);
-    if (name === PURCHASE_EVENT)
+    if (name === ORDER_PAID_EVENT)
       return { kind: "order", messageId, input: purchaseOrder(call, given, time, context, channel) };
   } else {
     // Page and screen calls are this project's page_view; their name and category are properties.

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { EVENT_READ_COLUMNS } from "../db/columns";
 
 /**
  * The fact sources every compiler reads. Each resolves the stored `user_id` to the
@@ -23,8 +24,12 @@ const orderOwner = mergeSurvivor(sql`o.user_id`);
 
 /** Events with `user_id` resolved to the surviving profile. */
 export const resolvedEvents = sql`(
-  select e.id, ${eventOwner.id} as user_id, e.message_id, e.anonymous_id, e.name, e.ts,
-    e.session_id, e.channel, e.platform, e.utm_source, e.utm_medium, e.utm_campaign, e.properties
+  select ${sql.join(
+    EVENT_READ_COLUMNS.map((column) =>
+      column.key === "userId" ? sql`${eventOwner.id} as user_id` : sql.raw(`e.${column.name}`),
+    ),
+    sql`, `,
+  )}
   from events e ${eventOwner.join}
 )`;
 
