@@ -84,7 +84,9 @@ describe("layers", () => {
     const allowed = (target: string) =>
       !target.startsWith("src/") ||
       isCompilerOrDeclaration(target) ||
-      ["src/errors", "src/dates", "src/text", "src/pagination", "src/db/client", "src/db/columns"].includes(target) ||
+      ["src/errors", "src/dates", "src/text", "src/pagination", "src/db/client", "src/db/columns"].includes(
+        target,
+      ) ||
       target.startsWith("src/db/schema");
     expect(violations(isCompilerOrDeclaration, (target) => !allowed(target))).toEqual([]);
   });
