@@ -3,7 +3,7 @@ import { backOff } from "exponential-backoff";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { EVENT_WRITE_COLUMNS } from "../db/columns";
-import type { OrderStatus } from "../db/schema/core";
+import { type OrderStatus, products as productTable } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
 import type {
   EventInput,
@@ -310,23 +310,32 @@ export class IngestService {
       }
     }
     if (latest.size === 0) return { accepted: 0, updated: 0, duplicates, rejected };
-    const rows = [...latest.values()].map((p) => ({
+    const rows: Array<typeof productTable.$inferInsert> = [...latest.values()].map((p) => ({
       id: p.productId,
       name: p.name,
       category: p.category,
       brand: p.brand,
       price: p.price?.toFixed(2) ?? null,
     }));
-    const written = await this.db.query<{ inserted: boolean }>(sql`
-      insert into products (id, name, category, brand, price)
-      select x.id, x.name, x.category, x.brand, x.price
-      from json_to_recordset(${JSON.stringify(rows)}::json)
-        as x(id text, name text, category text, brand text, price numeric)
-      on conflict (id) do update set name = excluded.name, category = excluded.category,
-        brand = excluded.brand, price = excluded.price, updated_at = now()
-      where (products.name, products.category, products.brand, products.price)
-        is distinct from (excluded.name, excluded.category, excluded.brand, excluded.price)
-      returning (xmax = 0) as inserted`);
+    const excluded = (column: keyof (typeof rows)[number]) =>
+      sql.raw(`excluded.${productTable[column].name}`);
+    const written = await this.db.orm
+      .insert(productTable)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: productTable.id,
+        set: {
+          name: excluded("name"),
+          category: excluded("category"),
+          brand: excluded("brand"),
+          price: excluded("price"),
+          updatedAt: sql`now()`,
+        },
+        // An unchanged product is not rewritten (nor counted as updated).
+        setWhere: sql`(${productTable.name}, ${productTable.category}, ${productTable.brand}, ${productTable.price})
+          is distinct from (${excluded("name")}, ${excluded("category")}, ${excluded("brand")}, ${excluded("price")})`,
+      })
+      .returning({ inserted: sql<boolean>`(xmax = 0)` });
     const accepted = written.filter((row) => row.inserted).length;
     const updated = written.length - accepted;
     return { accepted, updated, duplicates: duplicates + rows.length - written.length, rejected };

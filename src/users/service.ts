@@ -1,27 +1,21 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { columnsOf, selectListOf } from "../db/columns";
+import { identities, users } from "../db/schema";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
 import { bigintArray } from "../semantic/arrays";
 import { mergeSurvivor } from "../semantic/facts";
 import { byUserId, keysetPage } from "../semantic/keyset";
 
-export interface UserRecord extends Record<string, unknown> {
-  id: number;
-  createdAt: Date;
-  firstSeenAt: Date;
-  lastSeenAt: Date;
-  traits: Record<string, unknown>;
-  mergedInto: number | null;
-}
+/** The columns a profile is read with: all but the trait timestamps (merge bookkeeping). */
+const USER_COLUMNS = columnsOf(users, ["traitsUpdatedAt"]);
+export type UserRecord = Omit<typeof users.$inferSelect, "traitsUpdatedAt"> & Record<string, unknown>;
 
-export interface IdentityRecord extends Record<string, unknown> {
-  userId: number;
-  type: string;
-  value: string;
-}
+/** An identity as the API reads it: its owner, type and value. */
+export type IdentityRecord = Pick<typeof identities.$inferSelect, "userId" | "type" | "value"> &
+  Record<string, unknown>;
 
-const userColumns = sql`u.id, u.created_at as "createdAt", u.first_seen_at as "firstSeenAt",
-  u.last_seen_at as "lastSeenAt", u.traits, u.merged_into as "mergedInto"`;
+const userColumns = selectListOf(USER_COLUMNS, { alias: "u" });
 
 /** Profiles: lookups by id and identity, listing, and the batched reads behind DataLoaders. */
 export class UserService {
