@@ -1,0 +1,167 @@
+import { sql } from "drizzle-orm";
+import { beforeAll, expect, it } from "vitest";
+import type { Database } from "../../src/db/client";
+import { ErrorCode, StratumError } from "../../src/errors";
+import { SendTimeService } from "../../src/personalisation/send-time";
+import { describeEachDatabase } from "../helpers/db";
+
+/**
+ * Four profiles in the week of Monday 2026-11-02 (times UTC; the shop's zone is UTC here):
+ * - A (1), no time-zone trait: page_view Mon 09:10, app_open Mon 09:40, page_view Tue 20:05,
+ *   app_open Thu 09:15, and a product_view Sun 03:00 that is not activity.
+ * - D (4), merged into A: page_view Tue 20:30 (counts for A).
+ * - B (2), trait timezone Asia/Shanghai (UTC+8): app_open Mon 01:30 (local Mon 09:30) and
+ *   campaign_opened Wed 12:05, 12:15, 12:25, 12:35 (local Wed 20:xx).
+ * - C (3), trait timezone "Mars/Olympus" (no such zone → UTC), no events.
+ * Hours of the week (0 = Monday 00:00 local): Mon 9 = 9, Tue 20 = 44, Wed 20 = 68, Thu 9 = 81.
+ * A: n9 = 2, n44 = 2, n81 = 1 (n = 5); B: n9 = 1, n68 = 4 (n = 5).
+ * Population: bin 9: 3, 44: 2, 68: 4, 81: 1 of 10 events → p9 = .3, p44 = .2, p68 = .4, p81 = .1;
+ * the population's best bin is 68.
+ */
+const A = 1;
+const B = 2;
+const C = 3;
+const D = 4;
+
+async function loadFixture(db: Database): Promise<void> {
+  const users: Array<[number, Record<string, unknown>, number | null]> = [
+    [A, {}, null],
+    [B, { timezone: "Asia/Shanghai" }, null],
+    [C, { timezone: "Mars/Olympus" }, null],
+    [D, {}, A],
+  ];
+  for (const [id, traits, mergedInto] of users) {
+    await db.query(sql`insert into users (id, traits, merged_into) overriding system value
+      values (${id}, ${JSON.stringify(traits)}::jsonb, ${mergedInto})`);
+  }
+  await db.query(
+    sql`insert into user_merges (loser_id, survivor_id, merged_into_at_time) values (${D}, ${A}, ${A})`,
+  );
+  const events: Array<[number, string, string]> = [
+    [A, "page_view", "2026-11-02T09:10:00Z"],
+    [A, "app_open", "2026-11-02T09:40:00Z"],
+    [A, "page_view", "2026-11-03T20:05:00Z"],
+    [A, "app_open", "2026-11-05T09:15:00Z"],
+    [A, "product_view", "2026-11-08T03:00:00Z"],
+    [D, "page_view", "2026-11-03T20:30:00Z"],
+    [B, "app_open", "2026-11-02T01:30:00Z"],
+    [B, "campaign_opened", "2026-11-04T12:05:00Z"],
+    [B, "campaign_opened", "2026-11-04T12:15:00Z"],
+    [B, "campaign_opened", "2026-11-04T12:25:00Z"],
+    [B, "campaign_opened", "2026-11-04T12:35:00Z"],
+  ];
+  let n = 0;
+  for (const [user, name, ts] of events) {
+    await db.query(sql`insert into events (user_id, message_id, name, ts)
+      values (${user}, ${`m${n++}`}, ${name}, ${ts}::timestamptz)`);
+  }
+}
+
+const model = (priorStrength: number) => ({
+  events: ["campaign_opened", "app_open", "page_view"],
+  priorStrength,
+  timezoneTrait: "timezone",
+});
+
+async function expectCode(promise: Promise<unknown>, code: string, argument?: string) {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StratumError);
+  expect((error as StratumError).code).toBe(code);
+  if (argument) expect((error as StratumError).details.argument).toBe(argument);
+}
+
+describeEachDatabase("best send time", (db) => {
+  beforeAll(async () => {
+    await loadFixture(db());
+  });
+
+  it("smooths each user's hours toward the population (α = 2), in their own time zone", async () => {
+    const service = new SendTimeService(db(), model(2), "UTC");
+    const [a, b, c, missing] = await service.bestOf([A, B, C, 99]);
+    // A: scores n_h + 2·p_h: bin 9: 2 + .6 = 2.6; 44: 2 + .4 = 2.4; 81: 1 + .2 = 1.2; 68: 0 + .8.
+    // Best 9 (Monday 09:00), posterior 2.6 / (5 + 2) = 0.371428…
+    expect(a).toMatchObject({ hourOfWeek: 9, dayOfWeek: 1, localHour: 9, timezone: "UTC", events: 5 });
+    expect(a?.confidence).toBeCloseTo(2.6 / 7, 12);
+    // B (Shanghai): bin 9: 1 + .6 = 1.6; 68: 4 + .8 = 4.8 → Wednesday 20:00 local, 4.8 / 7.
+    expect(b).toMatchObject({
+      hourOfWeek: 68,
+      dayOfWeek: 3,
+      localHour: 20,
+      timezone: "Asia/Shanghai",
+      events: 5,
+    });
+    expect(b?.confidence).toBeCloseTo(4.8 / 7, 12);
+    // C: no events, an unknown zone → UTC; the population's answer, .8 / (0 + 2) = .4.
+    expect(c).toMatchObject({ hourOfWeek: 68, dayOfWeek: 3, localHour: 20, timezone: "UTC", events: 0 });
+    expect(c?.confidence).toBeCloseTo(0.4, 12);
+    // Not a user: no answer.
+    expect(missing).toBeNull();
+  });
+
+  it("a strong prior (α = 30) turns A's five events to the population's answer", async () => {
+    const service = new SendTimeService(db(), model(30), "UTC");
+    const [a, b] = await service.bestOf([A, B]);
+    // A: bin 9: 2 + 30·.3 = 11; 68: 0 + 30·.4 = 12 → 68, posterior 12 / 35.
+    expect(a).toMatchObject({ hourOfWeek: 68, localHour: 20 });
+    expect(a?.confidence).toBeCloseTo(12 / 35, 12);
+    // B: bin 9: 1 + 9 = 10; 68: 4 + 12 = 16 → 68, 16 / 35.
+    expect(b?.confidence).toBeCloseTo(16 / 35, 12);
+  });
+
+  it("the distribution counts users per best hour and their activity per hour", async () => {
+    const distribution = await new SendTimeService(db(), model(2), "UTC").distribution();
+    expect(distribution.users).toBe(3);
+    expect(distribution.cells).toHaveLength(168);
+    expect(distribution.cells.map((cell) => cell.hourOfWeek)).toEqual([...Array(168).keys()]);
+    const nonEmpty = distribution.cells.filter((cell) => cell.users > 0 || cell.activityShare > 0);
+    // A → 9; B and C → 68. Activity: 3, 2, 4, 1 of 10 events in bins 9, 44, 68, 81.
+    expect(nonEmpty.map((cell) => [cell.hourOfWeek, cell.users, cell.share, cell.activityShare])).toEqual([
+      [9, 1, 1 / 3, 0.3],
+      [44, 0, 0, 0.2],
+      [68, 2, 2 / 3, 0.4],
+      [81, 0, 0, 0.1],
+    ]);
+    expect(nonEmpty[2]).toMatchObject({ dayOfWeek: 3, localHour: 20 });
+  });
+
+  it("evaluates on held-out activity against the population's single best hour", async () => {
+    // Split Wed 12:20 UTC. Training: A 9, 9, 44, 44 (D's); B 9, 68, 68. Population: 9: 3, 44: 2,
+    // 68: 2 of 7 → best hour of the week 9; best hour of the day 20 (bins 44 + 68: 4 > 3).
+    // Held out: A's first is Thu 09:15 (bin 81), B's first Wed 12:25 UTC (bin 68). C has none.
+    // α = 2: A: 9 → 2 + 6/7 beats 44 → 2 + 4/7: predicts 9 (miss by week, hit by hour 9).
+    // B: 9 → 1 + 6/7 = 1.86, 68 → 2 + 4/7 = 2.57: predicts 68 (hit, hit).
+    // Baseline 9 hits nobody; baseline hour 20 hits B only.
+    const service = new SendTimeService(db(), model(2), "UTC");
+    const split = new Date("2026-11-04T12:20:00Z");
+    const evaluation = await service.evaluate(split);
+    expect(evaluation).toEqual({
+      split,
+      priorStrength: 2,
+      users: 2,
+      hitRate: 0.5,
+      baselineHourOfWeek: 9,
+      baselineHitRate: 0,
+      localHourHitRate: 1,
+      baselineLocalHour: 20,
+      baselineLocalHourHitRate: 0.5,
+    });
+    // α = 30 overrides the configured one: B: 9 → 1 + 90/7 = 13.9, 68 → 2 + 60/7 = 10.6 → 9, a miss.
+    const strong = await service.evaluate(split, 30);
+    expect(strong).toMatchObject({ priorStrength: 30, users: 2, hitRate: 0, localHourHitRate: 0.5 });
+  });
+
+  it("refuses a split without training or held-out activity and a prior strength out of range", async () => {
+    const service = new SendTimeService(db(), model(2), "UTC");
+    await expectCode(service.evaluate(new Date("2026-11-01T00:00:00Z")), ErrorCode.BAD_USER_INPUT, "split");
+    await expectCode(service.evaluate(new Date("2026-12-01T00:00:00Z")), ErrorCode.BAD_USER_INPUT, "split");
+    await expectCode(
+      service.evaluate(new Date("2026-11-04T12:20:00Z"), 0),
+      ErrorCode.BAD_USER_INPUT,
+      "priorStrength",
+    );
+    await expectCode(service.distribution("no_such_segment"), ErrorCode.NOT_FOUND);
+  });
+});
