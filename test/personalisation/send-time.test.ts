@@ -3,6 +3,9 @@ import { beforeAll, expect, it } from "vitest";
 import type { Database } from "../../src/db/client";
 import { ErrorCode, StratumError } from "../../src/errors";
 import { SendTimeService } from "../../src/personalisation/send-time";
+import { printRule, ruleFromJson } from "../../src/rules/json";
+import { RuleService } from "../../src/rules/service";
+import { SegmentService } from "../../src/segments/service";
 import { describeEachDatabase } from "../helpers/db";
 
 /**
@@ -163,5 +166,46 @@ describeEachDatabase("best send time", (db) => {
       "priorStrength",
     );
     await expectCode(service.distribution("no_such_segment"), ErrorCode.NOT_FOUND);
+  });
+
+  it("send_time.local_hour in rules: as of the evaluation time, in segments refreshed with the configured model", async () => {
+    const sendTime = { ...model(2), defaultTimezone: "UTC" };
+    const rules = new RuleService(db(), sendTime);
+    const now = new Date("2026-12-01T00:00:00Z");
+    const members = async (rule: string, asOf: Date) =>
+      rules.sample(await rules.check(rule, "any"), asOf, 10);
+    // All activity (first test): A → Monday 9, B and C → Wednesday 20.
+    expect(await members("send_time.local_hour = 20", now)).toEqual([B, C]);
+    expect(await members("send_time.local_hour between 8 and 10", now)).toEqual([A]);
+    // As of Tue 00:00 UTC only Monday's events count: A 9, 9 and B 9 (local) → everyone's best is 9.
+    expect(await members("send_time.local_hour = 9", new Date("2026-11-03T00:00:00Z"))).toEqual([A, B, C]);
+    // One user's evaluation reads that user's answer.
+    expect(await rules.evaluateForUser("send_time.local_hour = 20", B, now)).toBe(true);
+    expect(await rules.evaluateForUser("send_time.local_hour", A, now)).toBe("9");
+    // A dynamic segment on the term, refreshed through the service that holds the model.
+    const segments = new SegmentService(db(), rules);
+    await segments.create(
+      { key: "evening_senders", name: "Evening", rule: "send_time.local_hour >= 18" },
+      {
+        name: "test",
+      },
+    );
+    await segments.refresh(["evening_senders"]);
+    const rows = await db().query<{ user_id: number }>(
+      sql`select user_id from segment_members where segment_key = 'evening_senders' order by user_id`,
+    );
+    expect(rows.map((row) => Number(row.user_id))).toEqual([B, C]);
+  });
+
+  it("send_time terms: parsed, printed from JSON, unknown fields refused with their position", async () => {
+    expect(printRule(ruleFromJson({ type: "send_time", field: "local_hour" }))).toBe("send_time.local_hour");
+    const rules = new RuleService(db(), { ...model(2), defaultTimezone: "UTC" });
+    const error = await rules.check("count(orders) > 0 and send_time.hour = 9", "any").then(
+      () => null,
+      (e: unknown) => e as StratumError,
+    );
+    expect(error?.code).toBe(ErrorCode.RULE_INVALID);
+    expect(error?.message).toContain('Unknown field "send_time.hour"; known: send_time.local_hour');
+    expect(error?.details).toMatchObject({ line: 1, column: 33 });
   });
 });
