@@ -7,6 +7,7 @@ import { bigintArray } from "../semantic/arrays";
 import { segmentRestriction } from "../semantic/membership";
 import {
   bestSendTimes,
+  populationCounts,
   type SendTimeModel,
   sendTimeDistribution,
   sendTimeEvaluation,
@@ -72,6 +73,10 @@ type AnswerRow = {
   confidence: number;
 };
 
+/** How long the population's bins serve `bestOf` before they are counted again. */
+export const PRIOR_TTL_MS = 5 * 60_000;
+const HOURS_PER_WEEK = 168;
+
 /** Above this the prior drowns any history a shop keeps; a typo more than a setting. */
 const MAX_PRIOR_STRENGTH = 1_000_000;
 
@@ -82,6 +87,8 @@ const MAX_PRIOR_STRENGTH = 1_000_000;
  */
 export class SendTimeService {
   readonly model: SendTimeModel;
+  /** The population's events per bin (168 counts) and when they were counted, shared by requests. */
+  private prior?: { counts: Promise<number[]>; countedAt: number };
 
   constructor(
     private readonly db: Database,
@@ -96,20 +103,43 @@ export class SendTimeService {
     };
   }
 
-  /** Each listed user's best send time from all their activity (null: no activity in the shop at all). */
+  /**
+   * Each listed user's best send time from all their activity (null: no activity in the shop at
+   * all). The population's bins are a scan of all activity, which moves slowly: they are counted
+   * once per PRIOR_TTL_MS for every page asked meanwhile, so a page reads only its users' events.
+   */
   async bestOf(userIds: readonly number[]): Promise<(BestSendTimeRecord | null)[]> {
+    const prior = await this.populationPrior();
     const rows = await this.db.query<AnswerRow>(
-      sql`select * from ${bestSendTimes(this.model, { ids: bigintArray(userIds) }, sql`true`)} s`,
+      sql`select * from ${bestSendTimes(this.model, { ids: bigintArray(userIds), prior }, sql`true`)} s`,
     );
     const byUser = new Map(rows.map((row) => [Number(row.user_id), toRecord(row)]));
     return userIds.map((id) => byUser.get(Number(id)) ?? null);
+  }
+
+  private populationPrior(now = Date.now()): Promise<number[]> {
+    if (!this.prior || now - this.prior.countedAt >= PRIOR_TTL_MS) {
+      const counts = this.db
+        .analyticalQuery<{ how: number; c: number }>(populationCounts(this.model, sql`true`))
+        .then((rows) => {
+          const bins = new Array<number>(HOURS_PER_WEEK).fill(0);
+          for (const row of rows) bins[row.how] = Number(row.c);
+          return bins;
+        });
+      // A failed count is not kept: the next page counts again.
+      counts.catch(() => {
+        if (this.prior?.counts === counts) this.prior = undefined;
+      });
+      this.prior = { counts, countedAt: now };
+    }
+    return this.prior.counts;
   }
 
   /** The heat map of best send times of a segment's members (every active user without one). */
   async distribution(segment?: string | null): Promise<SendTimeDistributionRecord> {
     if (segment) await assertSegmentExists(this.db, segment);
     const restriction = segment ? segmentRestriction(segment, sql`o.user_id`) : undefined;
-    const rows = await this.db.query<{
+    const rows = await this.db.analyticalQuery<{
       how: number;
       local_hour: number;
       day_of_week: number;
@@ -148,7 +178,7 @@ export class SendTimeService {
         argument: "priorStrength",
       });
     }
-    const [row] = await this.db.query<{
+    const [row] = await this.db.analyticalQuery<{
       users: number;
       hits: number;
       hour_hits: number;

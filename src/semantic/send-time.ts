@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { textArray } from "./arrays";
+import { float8Array, textArray } from "./arrays";
 import { resolvedEvents, resolvedEventsOf } from "./facts";
 
 /**
@@ -26,8 +26,12 @@ export interface SendTimeModel {
   defaultTimezone: string;
 }
 
-/** Which users are answered: listed ids (batched profiles), or every active user, optionally narrowed. */
-export type SendTimeUsers = { ids: SQL } | { restriction?: SQL };
+/**
+ * Which users are answered: listed ids (batched profiles) with the population's events per bin
+ * (`prior`, 168 counts from `populationCounts`, or computed in the statement when absent), or every
+ * active user, optionally narrowed.
+ */
+export type SendTimeUsers = { ids: SQL; prior?: readonly number[] } | { restriction?: SQL };
 
 const HOURS_PER_WEEK = 168;
 
@@ -116,23 +120,39 @@ const answerColumns = (alpha: SQL) => sql`t.user_id, o.zone, b.how, b.how % 24 a
  * (ISO: 1 = Monday), events (n, the user's activity), confidence (the best bin's posterior). A
  * user is missing only when the population has no activity at all. `window` bounds the events
  * read (a condition on `e.ts`; `sql\`true\`` for all). Listed users read their own events by
- * index and the population's bins in a scan that only groups by bin.
+ * index; the population's bins come from `prior`, or from a scan that only groups by bin.
  */
 export function bestSendTimes(model: SendTimeModel, users: SendTimeUsers, window: SQL): SQL {
   const alpha = sql`${model.priorStrength}::float8`;
   if (!("ids" in users))
     return sql`(with ${everyUserCtes(model, window, users.restriction)} select ${answerColumns(alpha)})`;
-  return sql`(with ${zonesCte},
-  ${ownersCte(model, "owners", sql`u.id = any(${users.ids})`)},
-  ${ownersCte(model, "population", sql`true`)},
+  const population = users.prior
+    ? sql`population_counts as (
+    select (b.ordinality - 1)::int as how, b.c from unnest(${float8Array(users.prior)}) with ordinality as b(c, ordinality)
+    where b.c > 0)`
+    : sql`${ownersCte(model, "population", sql`true`)},
   population_counts as (
     select a.how, count(*)::float8 as c
-    from ${activity(model, resolvedEvents, "population", window)} a group by a.how),
+    from ${activity(model, resolvedEvents, "population", window)} a group by a.how)`;
+  return sql`(with ${zonesCte},
+  ${ownersCte(model, "owners", sql`u.id = any(${users.ids})`)},
+  ${population},
   ${countsCte(activity(model, resolvedEventsOf(users.ids), "owners", window))},
   ${priorCtes},
   targets as (select user_id from owners),
   ${bestCtes(model)}
   select ${answerColumns(alpha)})`;
+}
+
+/**
+ * The population's activity events per local hour of the week (how, c), only bins with events:
+ * the prior `bestSendTimes` takes for listed users.
+ */
+export function populationCounts(model: SendTimeModel, window: SQL): SQL {
+  return sql`with ${zonesCte},
+  ${ownersCte(model, "population", sql`true`)}
+  select a.how, count(*)::float8 as c
+  from ${activity(model, resolvedEvents, "population", window)} a group by a.how order by a.how`;
 }
 
 /**

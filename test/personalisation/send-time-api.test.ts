@@ -19,10 +19,15 @@ describeEachDatabase("best send time through the API", (db) => {
           `{ users(first: ${n}) { edges { node { id bestSendTime { hourOfWeek dayOfWeek localHour confidence timezone events } } } } }`,
         ),
       );
+    // The first page also counts the population's bins, which later pages reuse (PRIOR_TTL_MS).
+    const first = await page(1);
     const small = await page(1);
     const large = await page(3);
     expect(large.result.errors).toBeUndefined();
     expect(large.statements.length).toBe(small.statements.length);
+    expect(first.statements.length).toBeGreaterThan(small.statements.length);
+    // One statement answers the whole page.
+    expect(large.statements.filter((text) => text.includes("pg_timezone_names"))).toHaveLength(1);
     const answers = large.result.data.users.edges.map(
       (edge: { node: { id: string; bestSendTime: Record<string, unknown> } }) => [
         edge.node.id,
