@@ -41,26 +41,37 @@ const HOURS_PER_WEEK = 168;
  */
 const zonesCte = sql`zones as materialized (select name from pg_timezone_names)`;
 
+/** The zone of the profile `u`: its trait when that names a zone, else the shop's (a hashed subplan, not a join). */
+function zoneOf(model: SendTimeModel): SQL {
+  const trait = sql`(u.traits ->> ${model.timezoneTrait}::text)`;
+  return sql`(case when ${trait} in (select z.name from zones z) then ${trait} else ${model.defaultTimezone}::text end)`;
+}
+
 /** CTE `name` (user_id, zone) of the active users `where` selects (a condition on `u.id`). */
 function ownersCte(model: SendTimeModel, name: string, where: SQL): SQL {
   return sql`${sql.raw(name)} as (
-    select u.id as user_id, coalesce(z.name, ${model.defaultTimezone}::text) as zone
-    from users u left join zones z on z.name = (u.traits ->> ${model.timezoneTrait}::text)
+    select u.id as user_id, ${zoneOf(model)} as zone
+    from users u
     where u.merged_into is null and ${where})`;
 }
 
 /**
- * Activity events of `events` (a resolved-events relation) owned by the CTE `ownersTable`, with
- * their local hour of the week `how`; `window` is a condition on `e.ts`.
+ * Activity events of `events` (a resolved-events relation) of the active users `where` selects (a
+ * condition on `u.id`), with their local hour of the week `how`; `window` is a condition on
+ * `e.ts`. `offset 0` keeps each user's zone computed once per user (not per event, as a pulled-up
+ * subquery would) and each event's local time once (not once per `extract`).
  */
-function activity(model: SendTimeModel, events: SQL, ownersTable: string, window: SQL): SQL {
+function activity(model: SendTimeModel, events: SQL, where: SQL, window: SQL): SQL {
   return sql`(
-    select e.user_id, e.ts, e.id,
-      ((extract(isodow from l.local)::int - 1) * 24 + extract(hour from l.local)::int) as how
-    from ${events} e
-    join ${sql.raw(ownersTable)} o on o.user_id = e.user_id
-    cross join lateral (select e.ts at time zone o.zone as local) l
-    where e.name = any(${textArray(model.events)}) and ${window})`;
+    select a.user_id, a.ts, a.id,
+      ((extract(isodow from a.local)::int - 1) * 24 + extract(hour from a.local)::int) as how
+    from (
+      select e.user_id, e.ts, e.id, e.ts at time zone o.zone as local
+      from ${events} e
+      join (select u.id, ${zoneOf(model)} as zone from users u
+        where u.merged_into is null and ${where} offset 0) o on o.id = e.user_id
+      where e.name = any(${textArray(model.events)}) and ${window}
+      offset 0) a)`;
 }
 
 /** CTE `counts` (user_id, how, n) of `activity`. */
@@ -76,14 +87,18 @@ const priorCtes = sql`prior as (select how, c, c / sum(c) over () as p from popu
 
 /**
  * CTEs `totals` (user_id, n) and `best` (user_id, how, score = n_h + α·p_h) of the users of the
- * CTE `targets` (user_id), from `counts` and `prior` / `top`.
+ * CTE `targets` (user_id), from `counts` and `prior` / `top`. `countsAreTargets`: every user in
+ * `counts` is a target, so the join that narrows them is skipped.
  */
-function bestCtes(model: SendTimeModel): SQL {
+function bestCtes(model: SendTimeModel, countsAreTargets = false): SQL {
   const alpha = sql`${model.priorStrength}::float8`;
   const score = sql`c.n + ${alpha} * coalesce(p.p, 0)`;
+  const targetCounts = countsAreTargets
+    ? sql`select c.user_id, c.how, c.n from counts c`
+    : sql`select c.user_id, c.how, c.n from counts c join targets t on t.user_id = c.user_id`;
   return sql`totals as (select user_id, sum(n)::int as n from counts group by user_id),
   candidates as (
-    select c.user_id, c.how, c.n from counts c join targets t on t.user_id = c.user_id
+    ${targetCounts}
     union all
     select t.user_id, top.how, 0 from targets t cross join top),
   best as (
@@ -100,11 +115,11 @@ function bestCtes(model: SendTimeModel): SQL {
 function everyUserCtes(model: SendTimeModel, window: SQL, restriction?: SQL): SQL {
   return sql`${zonesCte},
   ${ownersCte(model, "owners", sql`true`)},
-  ${countsCte(activity(model, resolvedEvents, "owners", window))},
+  ${countsCte(activity(model, resolvedEvents, sql`true`, window))},
   population_counts as (select how, sum(n)::float8 as c from counts group by how),
   ${priorCtes},
   targets as (select o.user_id from owners o${restriction ? sql` where ${restriction}` : sql``}),
-  ${bestCtes(model)}`;
+  ${bestCtes(model, !restriction)}`;
 }
 
 const answerColumns = (alpha: SQL) => sql`t.user_id, o.zone, b.how, b.how % 24 as local_hour,
@@ -130,17 +145,16 @@ export function bestSendTimes(model: SendTimeModel, users: SendTimeUsers, window
     ? sql`population_counts as (
     select (b.ordinality - 1)::int as how, b.c from unnest(${float8Array(users.prior)}) with ordinality as b(c, ordinality)
     where b.c > 0)`
-    : sql`${ownersCte(model, "population", sql`true`)},
-  population_counts as (
+    : sql`population_counts as (
     select a.how, count(*)::float8 as c
-    from ${activity(model, resolvedEvents, "population", window)} a group by a.how)`;
+    from ${activity(model, resolvedEvents, sql`true`, window)} a group by a.how)`;
   return sql`(with ${zonesCte},
   ${ownersCte(model, "owners", sql`u.id = any(${users.ids})`)},
   ${population},
-  ${countsCte(activity(model, resolvedEventsOf(users.ids), "owners", window))},
+  ${countsCte(activity(model, resolvedEventsOf(users.ids), sql`u.id = any(${users.ids})`, window))},
   ${priorCtes},
   targets as (select user_id from owners),
-  ${bestCtes(model)}
+  ${bestCtes(model, true)}
   select ${answerColumns(alpha)})`;
 }
 
@@ -149,10 +163,9 @@ export function bestSendTimes(model: SendTimeModel, users: SendTimeUsers, window
  * the prior `bestSendTimes` takes for listed users.
  */
 export function populationCounts(model: SendTimeModel, window: SQL): SQL {
-  return sql`with ${zonesCte},
-  ${ownersCte(model, "population", sql`true`)}
+  return sql`with ${zonesCte}
   select a.how, count(*)::float8 as c
-  from ${activity(model, resolvedEvents, "population", window)} a group by a.how order by a.how`;
+  from ${activity(model, resolvedEvents, sql`true`, window)} a group by a.how order by a.how`;
 }
 
 /**
@@ -163,8 +176,12 @@ export function populationCounts(model: SendTimeModel, window: SQL): SQL {
  */
 export function sendTimeDistribution(model: SendTimeModel, window: SQL, restriction?: SQL): SQL {
   return sql`with ${everyUserCtes(model, window, restriction)},
-  chosen as (select b.how, count(*)::int as users from targets t join best b on b.user_id = t.user_id group by b.how),
-  active as (select c.how, sum(c.n)::int as events from counts c join targets t on t.user_id = c.user_id group by c.how)
+  chosen as (select b.how, count(*)::int as users from best b group by b.how),
+  active as (${
+    restriction
+      ? sql`select c.how, sum(c.n)::int as events from counts c join targets t on t.user_id = c.user_id group by c.how`
+      : sql`select how, c::int as events from population_counts`
+  })
   select h.how::int as how, h.how % 24 as local_hour, h.how / 24 + 1 as day_of_week,
     coalesce(ch.users, 0) as users, coalesce(ac.events, 0) as events,
     (select coalesce(sum(users), 0)::int from chosen) as all_users,
@@ -187,14 +204,14 @@ export function sendTimeDistribution(model: SendTimeModel, window: SQL, restrict
 export function sendTimeEvaluation(model: SendTimeModel, split: SQL): SQL {
   return sql`with ${zonesCte},
   ${ownersCte(model, "owners", sql`true`)},
-  ${countsCte(activity(model, resolvedEvents, "owners", sql`e.ts < ${split}`))},
+  ${countsCte(activity(model, resolvedEvents, sql`true`, sql`e.ts < ${split}`))},
   population_counts as (select how, sum(n)::float8 as c from counts group by how),
   ${priorCtes},
   top_hour as (
     select how % 24 as hour from prior group by how % 24 order by sum(c) desc, how % 24 limit 1),
   first_held as (
     select distinct on (a.user_id) a.user_id, a.how
-    from ${activity(model, resolvedEvents, "owners", sql`e.ts >= ${split}`)} a
+    from ${activity(model, resolvedEvents, sql`true`, sql`e.ts >= ${split}`)} a
     order by a.user_id, a.ts, a.id),
   targets as (select user_id from first_held),
   ${bestCtes(model)}
