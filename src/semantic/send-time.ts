@@ -203,7 +203,6 @@ export function sendTimeDistribution(model: SendTimeModel, window: SQL, restrict
  */
 export function sendTimeEvaluation(model: SendTimeModel, split: SQL): SQL {
   return sql`with ${zonesCte},
-  ${ownersCte(model, "owners", sql`true`)},
   ${countsCte(activity(model, resolvedEvents, sql`true`, sql`e.ts < ${split}`))},
   population_counts as (select how, sum(n)::float8 as c from counts group by how),
   ${priorCtes},
