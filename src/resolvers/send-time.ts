@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Float, Query, Resolver, Root } from "type-graphql";
 import { Permission } from "../access/permissions";
+import { maskPiiValue } from "../access/pii";
 import { DateTime } from "../schema/scalars";
 import { BestSendTime, SendTimeDistribution, SendTimeEvaluation } from "../schema/send-time";
 import { User } from "../schema/user";
@@ -45,7 +46,10 @@ export class SendTimeResolver {
   }
 }
 
-/** `User.bestSendTime`: batched per request (one statement per page of users). */
+/**
+ * `User.bestSendTime`: batched per request (one statement per page of users). Its time zone is
+ * masked for roles without read_pii when the deployment declares the time-zone trait PII.
+ */
 @Resolver(() => User)
 export class UserSendTimeResolver {
   @Authorized(Permission.READ)
@@ -54,7 +58,10 @@ export class UserSendTimeResolver {
     description:
       "The local hour of the week the user is most likely active, from all their activity smoothed toward the shop's; null only when the shop has no activity",
   })
-  bestSendTime(@Root() user: User, @Ctx() ctx: Context): Promise<BestSendTime | null> {
-    return ctx.loaders.bestSendTime.load(Number(user.id));
+  async bestSendTime(@Root() user: User, @Ctx() ctx: Context): Promise<BestSendTime | null> {
+    const answer = await ctx.loaders.bestSendTime.load(Number(user.id));
+    const masked =
+      !ctx.pii.seesPii && ctx.services.pii.isPiiTrait(ctx.services.config.sendTime.timezoneTrait);
+    return answer && masked ? { ...answer, timezone: maskPiiValue(answer.timezone) } : answer;
   }
 }

@@ -25,7 +25,7 @@ export class BestSendTime {
 
   @Field(() => String, {
     description:
-      "The IANA time zone of the answer: the user's time-zone trait when it names one, else the shop's",
+      "The IANA time zone of the answer: the user's time-zone trait when it names one, else the shop's; masked without read_pii when that trait is declared PII",
   })
   timezone!: string;
 

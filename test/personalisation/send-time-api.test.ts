@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { SYSTEM_PRINCIPAL } from "../../src/access/permissions";
 import { countStatements, describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 import { loadSendTimeFixture } from "./send-time-fixture";
@@ -76,5 +77,21 @@ describeEachDatabase("best send time through the API", (db) => {
     expect(empty.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
     const segment = await api.gql(`{ sendTimeDistribution(segment: "nope") { users } }`);
     expect(segment.errors?.[0].extensions?.code).toBe("NOT_FOUND");
+  });
+
+  it("masks the time zone for roles without PII when the time-zone trait is declared PII", async () => {
+    const strict = await startTestApi(db(), { STRATUM_TIMEZONE: "UTC", STRATUM_PII_TRAITS: "name,timezone" });
+    try {
+      const analyst = (
+        await strict.services.apiKeys.create({ name: "analyst", role: "ANALYST" }, SYSTEM_PRINCIPAL)
+      ).key;
+      const query = `{ user(id: "2") { bestSendTime { localHour timezone } } }`;
+      const masked = await strict.gql(query, undefined, analyst);
+      expect(masked.data.user.bestSendTime).toEqual({ localHour: 20, timezone: "A***" });
+      const admin = await strict.gql(query);
+      expect(admin.data.user.bestSendTime).toEqual({ localHour: 20, timezone: "Asia/Shanghai" });
+    } finally {
+      await strict.close();
+    }
   });
 });
