@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { ErrorCode, StratumError } from "../../src/errors";
 import { SendTimeService } from "../../src/personalisation/send-time";
+import { compileRules } from "../../src/rules/compiler";
 import { printRule, ruleFromJson } from "../../src/rules/json";
 import { RuleService } from "../../src/rules/service";
 import { SegmentService } from "../../src/segments/service";
@@ -156,5 +157,10 @@ describeEachDatabase("best send time", (db) => {
     expect(error?.code).toBe(ErrorCode.RULE_INVALID);
     expect(error?.message).toContain('Unknown field "send_time.hour"; known: send_time.local_hour');
     expect(error?.details).toMatchObject({ line: 1, column: 33 });
+    // Compiled without the configured model (a caller that forgot to pass it) is an internal error, never a guess.
+    const checked = await rules.check("send_time.local_hour = 9", "any");
+    expect(() => compileRules([checked.typed], { asOf: new Date() })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INTERNAL }),
+    );
   });
 });
