@@ -34,6 +34,17 @@ export interface StratumConfig {
   metricsPublic: boolean;
   /** Which trait keys, identity types and event property keys hold PII (masked without read_pii). */
   pii: PiiDeclaration;
+  /** The best-send-time model: which events count as activity, the prior's strength, the time-zone trait. */
+  sendTime: SendTimeConfig;
+}
+
+export interface SendTimeConfig {
+  /** Event names whose times say when a user is reachable. */
+  events: string[];
+  /** α, the pseudo-events of the population's distribution added to each user's own. */
+  priorStrength: number;
+  /** The trait holding a user's IANA time zone; users without a valid one use `timezone`. */
+  timezoneTrait: string;
 }
 
 /** pino's levels; `silent` logs nothing. */
@@ -78,6 +89,32 @@ function wholeNumber(fallback: number, min: number, max?: number) {
 function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback?: T[number]) {
   const schema = z.enum(values, { error: `expected one of ${values.join(", ")}` });
   return z.preprocess(blankAsUnset, fallback === undefined ? schema.optional() : schema.default(fallback));
+}
+
+/** A positive decimal number such as 24 or 0.5; "1e3", "-1" and "0" are refused. */
+function positiveNumber(fallback: number) {
+  const expected = "a positive decimal number such as 24 or 0.5";
+  return z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?$/, `expected ${expected}`)
+      .transform(Number)
+      .pipe(z.number().positive(`expected ${expected}`))
+      .default(fallback),
+  );
+}
+
+function nameList(fallback: string) {
+  return text(fallback)
+    .transform((list) =>
+      list
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .refine((names) => names.length > 0, { error: "expected comma-separated event names" });
 }
 
 const isTimeZone = (zone: string) => {
@@ -140,6 +177,9 @@ const environment = z.object({
   LOG_LEVEL: oneOf(LOG_LEVELS),
   STRATUM_DEBUG_ERRORS: oneOf(["0", "1"], "0"),
   STRATUM_METRICS_PUBLIC: oneOf(["0", "1"], "0"),
+  STRATUM_SEND_TIME_EVENTS: nameList("campaign_opened,app_open,page_view"),
+  STRATUM_SEND_TIME_PRIOR_STRENGTH: positiveNumber(24),
+  STRATUM_SEND_TIME_TIMEZONE_TRAIT: text("timezone"),
   NODE_ENV: oneOf(NODE_ENVS),
 });
 
@@ -184,6 +224,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     debugErrors: e.STRATUM_DEBUG_ERRORS === "1",
     metricsPublic: e.STRATUM_METRICS_PUBLIC === "1",
     pii: piiDeclarationFromEnv(env),
+    sendTime: {
+      events: e.STRATUM_SEND_TIME_EVENTS,
+      priorStrength: e.STRATUM_SEND_TIME_PRIOR_STRENGTH,
+      timezoneTrait: e.STRATUM_SEND_TIME_TIMEZONE_TRAIT,
+    },
   };
 }
 

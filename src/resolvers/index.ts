@@ -8,6 +8,7 @@ import { IngestResolver } from "./ingest";
 import { MetricsResolver } from "./metrics";
 import { PurchaseModelResolver, UserPredictionFieldsResolver, UserPredictionResolver } from "./prediction";
 import { SegmentResolver } from "./segments";
+import { SendTimeResolver, UserSendTimeResolver } from "./send-time";
 import { DefinitionVersionResolver, RulePreviewResolver, TagResolver } from "./tags";
 import { UserResolver } from "./user";
 import { UserActivityResolver } from "./user-activity";
@@ -34,4 +35,6 @@ export const resolvers: NonEmptyArray<Function> = [
   ExperimentResultsResolver,
   ExperimentResolver,
   CampaignResolver,
+  SendTimeResolver,
+  UserSendTimeResolver,
 ];

@@ -66,7 +66,9 @@ export type Expr =
   | { type: "received_campaign"; key: string; withinDays?: number; at?: Position }
   | { type: "rfm_segment"; at?: Position }
   /** A score of the most recently fitted purchase model (`predict.churn_risk` …). */
-  | { type: "prediction"; field: string; at?: Position };
+  | { type: "prediction"; field: string; at?: Position }
+  /** The user's best send time as of the evaluation time (`send_time.local_hour`). */
+  | { type: "send_time"; field: string; at?: Position };
 
 /** `any` is a trait or event property of unknown type: compared as text or as a number. */
 export type ExprType = "boolean" | "number" | "text" | "timestamp" | "null" | "any";

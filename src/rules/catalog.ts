@@ -91,6 +91,14 @@ export const PREDICTION_FIELDS: Record<string, { type: ExprType; column: string 
   risk_band: { type: "text", column: "risk_band" },
 });
 
+/**
+ * `send_time.<field>` → a column of the user's best send time (`src/semantic/send-time.ts`
+ * `bestSendTimes`) from their activity up to the evaluation time, in their time zone.
+ */
+export const SEND_TIME_FIELDS: Record<string, { type: ExprType; column: string }> = lookupTable({
+  local_hour: { type: "number", column: "local_hour" },
+});
+
 /** The values `predict.risk_band` takes. */
 export const RISK_BANDS = ["low", "medium", "high"] as const;
 

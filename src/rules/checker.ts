@@ -17,6 +17,7 @@ import {
   ORDER_FIELDS,
   PREDICTION_FIELDS,
   RISK_BANDS,
+  SEND_TIME_FIELDS,
   USER_FIELDS,
 } from "./catalog";
 import { ruleInvalid } from "./errors";
@@ -226,6 +227,15 @@ export function typed(expr: Expr, env: RuleEnvironment): TypedExpr {
       return leaf("boolean");
     case "rfm_segment":
       return leaf("text");
+    case "send_time": {
+      const field = Object.hasOwn(SEND_TIME_FIELDS, expr.field) ? SEND_TIME_FIELDS[expr.field] : undefined;
+      if (!field)
+        throw ruleInvalid(
+          `Unknown field "send_time.${expr.field}"; known: ${Object.keys(SEND_TIME_FIELDS).join(", ")}`,
+          at,
+        );
+      return leaf(field.type);
+    }
     case "prediction": {
       const field = Object.hasOwn(PREDICTION_FIELDS, expr.field) ? PREDICTION_FIELDS[expr.field] : undefined;
       if (!field)

@@ -1,10 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
+import { ErrorCode, StratumError } from "../errors";
 import { bigintArray } from "../semantic/arrays";
 import { CAMPAIGN_PROPERTY, CAMPAIGN_TOUCH_EVENTS, campaignTreatmentIds } from "../semantic/campaigns";
 import { countedOrders, resolvedEvents } from "../semantic/facts";
 import { segmentMemberIds, tagMemberIds } from "../semantic/membership";
 import { currentPurchaseScores } from "../semantic/prediction";
 import { rfmScores } from "../semantic/rfm";
+import { bestSendTimes, type SendTimeModel, type SendTimeUsers } from "../semantic/send-time";
 import { joinSql } from "../semantic/sql";
 import {
   type AggregateFn,
@@ -20,6 +22,7 @@ import {
   KNOWN_EVENT_PROPERTIES,
   ORDER_FIELDS,
   PREDICTION_FIELDS,
+  SEND_TIME_FIELDS,
   USER_FIELDS,
 } from "./catalog";
 import { sourceFieldType } from "./checker";
@@ -40,6 +43,8 @@ export interface CompileOptions {
   asOf: Date;
   /** Restricts the population (single-user evaluation). */
   userIds?: readonly number[];
+  /** The configured best-send-time model, for `send_time.*` terms (a rule using one fails without it). */
+  sendTime?: SendTimeModel;
 }
 
 export interface RuleCompilation {
@@ -205,10 +210,15 @@ function receivedCampaignAggregate(
   };
 }
 
-/** Calls `visit` with every leaf of a rule that needs a feature column (aggregates, RFM, predictions). */
+/** Calls `visit` with every leaf of a rule that needs a feature column (aggregates, RFM, predictions, send times). */
 function visitFeatureLeaves(expr: Expr, visit: (leaf: Expr) => void): void {
   if (expr.type === "received_campaign") visit(receivedCampaignAggregate(expr));
-  else if (expr.type === "aggregate" || expr.type === "rfm_segment" || expr.type === "prediction")
+  else if (
+    expr.type === "aggregate" ||
+    expr.type === "rfm_segment" ||
+    expr.type === "prediction" ||
+    expr.type === "send_time"
+  )
     visit(expr);
   else for (const child of children(expr)) visitFeatureLeaves(child, visit);
 }
@@ -228,6 +238,7 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
   const features = new Map<string, Feature>();
   let usesRfm = false;
   const predictionFields = new Set<string>();
+  const sendTimeFields = new Set<string>();
 
   for (const rule of rules) {
     visitFeatureLeaves(rule, (leaf) => {
@@ -237,6 +248,7 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
           features.set(key, { column: `f${features.size}`, fn: featureFn(leaf.fn), source: leaf.source });
       } else if (leaf.type === "rfm_segment") usesRfm = true;
       else if (leaf.type === "prediction") predictionFields.add(leaf.field);
+      else if (leaf.type === "send_time") sendTimeFields.add(leaf.field);
     });
   }
 
@@ -302,6 +314,20 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
     }
     // Scores of the most recently fitted model; customers it has not scored get nulls.
     joins.push(sql` left join ${currentPurchaseScores} ps on ps.user_id = u.id`);
+  }
+  if (sendTimeFields.size > 0) {
+    if (!options.sendTime)
+      throw new StratumError(ErrorCode.INTERNAL, "send_time terms were compiled without the send-time model");
+    for (const field of [...sendTimeFields].sort()) {
+      columns.push(
+        sql`st.${sql.identifier(SEND_TIME_FIELDS[field].column)} as ${sql.identifier(`send_time_${field}`)}`,
+      );
+    }
+    // Activity up to t, like every aggregate; one user's evaluation reads only that user's events.
+    const users: SendTimeUsers = options.userIds ? { ids: bigintArray(options.userIds) } : {};
+    joins.push(
+      sql` left join ${bestSendTimes(options.sendTime, users, sql`e.ts <= ${asOf}`)} st on st.user_id = u.id`,
+    );
   }
   const featuresSql = sql`select ${joinSql(columns)} from users u${sql.join(joins)}
     where u.merged_into is null and ${userFilter}`;
@@ -382,6 +408,8 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
         return sql`rf.rfm_segment`;
       case "prediction":
         return sql`rf.${sql.identifier(`predict_${expr.field}`)}`;
+      case "send_time":
+        return sql`rf.${sql.identifier(`send_time_${expr.field}`)}`;
     }
   };
 

@@ -124,6 +124,8 @@ export function ruleFromJson(value: unknown, path = "$", depth = 0): Expr {
       return { type: "rfm_segment" };
     case "prediction":
       return { type: "prediction", field: text(value, "field", path) };
+    case "send_time":
+      return { type: "send_time", field: text(value, "field", path) };
     default:
       return fail(`${path}.type`, `unknown node type "${String(value.type)}"`);
   }
@@ -191,5 +193,7 @@ export function printRule(expr: Expr): string {
       return "rfm.segment";
     case "prediction":
       return `predict.${expr.field}`;
+    case "send_time":
+      return `send_time.${expr.field}`;
   }
 }

@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { ErrorCode, StratumError } from "../errors";
 import { logger } from "../logger";
+import type { SendTimeModel } from "../semantic/send-time";
 import { joinSql } from "../semantic/sql";
 import { type Expr, references, type TypedExpr } from "./ast";
 import { STORED_RULE_NAMES, typed } from "./checker";
@@ -234,6 +235,7 @@ export async function materialise(
   db: Database,
   targets: MaterialiseTarget[],
   now: Date = new Date(),
+  sendTime?: SendTimeModel,
 ): Promise<MaterialiseReport> {
   if (targets.length === 0) return { refreshed: [], failed: [] };
   const levels = dependencyLevels(targets);
@@ -256,7 +258,7 @@ export async function materialise(
       try {
         const compiled = compileRules(
           group.map((t) => t.expr),
-          { asOf: now },
+          { asOf: now, sendTime },
         );
         await tx.transaction(async (savepoint) => {
           await savepoint.query(sql`create temp table ${table} on commit drop as ${compiled.features}`);
@@ -361,13 +363,17 @@ export async function definitionTargets(
   return { targets, failed };
 }
 
-/** Refreshes the selected definitions: `definitionTargets`, then `materialise`, with every failure reported. */
+/**
+ * Refreshes the selected definitions: `definitionTargets`, then `materialise`, with every failure
+ * reported. `sendTime` is the configured model `send_time.*` terms read.
+ */
 export async function refreshDefinitions(
   db: Database,
   selection: { tags?: readonly string[]; segments?: readonly string[] },
   now: Date = new Date(),
+  sendTime?: SendTimeModel,
 ): Promise<MaterialiseReport> {
   const { targets, failed } = await definitionTargets(db, selection);
-  const report = await materialise(db, targets, now);
+  const report = await materialise(db, targets, now, sendTime);
   return { refreshed: report.refreshed, failed: [...failed, ...report.failed] };
 }

@@ -9,7 +9,7 @@ import {
   type Position,
   type Source,
 } from "./ast";
-import { PREDICTION_FIELDS } from "./catalog";
+import { PREDICTION_FIELDS, SEND_TIME_FIELDS } from "./catalog";
 import { ruleInvalid } from "./errors";
 
 /**
@@ -24,7 +24,7 @@ import { ruleInvalid } from "./errors";
  *   operand   := literal | "(" or ")" | agg "(" source ")" | "days_since" "(" operand ")"
  *              | "has_tag" "(" STRING ")" | "in_segment" "(" STRING ")" | "in_campaign" "(" STRING ")"
  *              | "received_campaign" "(" STRING ")" ["within" DURATION]
- *              | "user" "." NAME | "trait" "." NAME | "rfm" "." "segment" | "predict" "." NAME
+ *              | "user" "." NAME | "trait" "." NAME | "rfm" "." "segment" | "predict" "." NAME | "send_time" "." NAME
  *   source    := ("event" "(" STRING ("," NAME op literal)* ")" | "orders") ["." NAME] ["within" DURATION]
  */
 export const MAX_RULE_LENGTH = 10_000;
@@ -328,10 +328,20 @@ class Parser {
           );
         return { type: "prediction", field: field.text, at: token.at };
       }
+      if (word === "send_time") {
+        if (!Object.hasOwn(SEND_TIME_FIELDS, field.text))
+          throw ruleInvalid(
+            `Unknown field "send_time.${field.text}"; known: ${Object.keys(SEND_TIME_FIELDS)
+              .map((f) => `send_time.${f}`)
+              .join(", ")}`,
+            field.at,
+          );
+        return { type: "send_time", field: field.text, at: token.at };
+      }
       if (word === "orders")
         throw ruleInvalid(`"orders.${field.text}" needs an aggregate such as sum(…)`, token.at);
       throw ruleInvalid(
-        `Unknown name "${word}"; fields start with user., trait., rfm. or predict.`,
+        `Unknown name "${word}"; fields start with user., trait., rfm., predict. or send_time.`,
         token.at,
       );
     }

@@ -3,6 +3,7 @@ import type { PiiAccess } from "../access/pii";
 import type { Database } from "../db/client";
 import { badInput, conflict, limitExceeded, StratumError } from "../errors";
 import { MAX_PAGE_SIZE } from "../pagination";
+import type { SendTimeModel } from "../semantic/send-time";
 import { explainSql, joinSql } from "../semantic/sql";
 import { UNSTORABLE_MESSAGES, unstorable } from "../text";
 import { type Expr, type ExprType, references, type TypedExpr } from "./ast";
@@ -58,7 +59,11 @@ const nodeId = (kind: DefinitionKind, key: string) => `${kind}:${key}`;
 
 /** Parsing, checking against the database's names, cycle detection, preview and one-user evaluation. */
 export class RuleService {
-  constructor(private readonly db: Database) {}
+  /** `sendTime`: the configured best-send-time model, which `send_time.*` terms compile with. */
+  constructor(
+    private readonly db: Database,
+    readonly sendTime?: SendTimeModel,
+  ) {}
 
   /**
    * Parses and type-checks a rule; `owner` is the tag or segment that will hold it, so
@@ -213,7 +218,7 @@ export class RuleService {
     asOf: Date = new Date(),
   ): Promise<string | boolean | null> {
     const checked = await this.check(input, "any");
-    const compiled = compileRules([checked.typed], { asOf, userIds: [userId] });
+    const compiled = compileRules([checked.typed], { asOf, userIds: [userId], sendTime: this.sendTime });
     const value =
       checked.type === "boolean" ? compiled.expression(checked.typed) : compiled.valueText(checked.typed);
     const [row] = await this.db.analyticalQuery<{ value: string | boolean | null }>(
@@ -224,7 +229,7 @@ export class RuleService {
   }
 
   private matchingQuery(checked: CheckedRule, asOf: Date, columns: SQL): SQL {
-    const compiled = compileRules([checked.typed], { asOf });
+    const compiled = compileRules([checked.typed], { asOf, sendTime: this.sendTime });
     const condition =
       checked.type === "boolean"
         ? compiled.expression(checked.typed)

@@ -208,7 +208,12 @@ export class SegmentService extends DefinitionService<SegmentRecord> {
         if (segment.kind !== "DYNAMIC") throw badInput(`Segment "${key}" is static`, { argument: "keys" });
       }
     }
-    return refreshDefinitions(this.db, { tags: [], segments: keys ?? undefined });
+    return refreshDefinitions(
+      this.db,
+      { tags: [], segments: keys ?? undefined },
+      new Date(),
+      this.rules.sendTime,
+    );
   }
 
   /** Members in user id order (keyset on user id, so pages stay stable while members change). */

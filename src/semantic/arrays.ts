@@ -14,3 +14,8 @@ export function bigintArray(ids: Iterable<number>): SQL {
 export function textArray(values: readonly string[]): SQL {
   return sql`${`{${values.map((v) => `"${v.replace(/(["\\])/g, "\\$1")}"`).join(",")}}`}::text[]`;
 }
+
+/** `$n::float8[]` of finite numbers. */
+export function float8Array(values: readonly number[]): SQL {
+  return sql`${`{${values.map((v) => String(Number(v))).join(",")}}`}::float8[]`;
+}

@@ -33,6 +33,22 @@ export const resolvedEvents = sql`(
   from events e ${eventOwner.join}
 )`;
 
+/**
+ * `resolvedEvents` of the surviving profiles `survivorIds` (a `bigint[]` expression) only: the
+ * stored ids read are those profiles and the ones merged into them, so the `(user_id, ts)`
+ * index answers instead of a scan of every event.
+ */
+export function resolvedEventsOf(survivorIds: SQL): SQL {
+  return sql`(
+  select e.id, ${eventOwner.id} as user_id, e.message_id, e.anonymous_id, e.name, e.ts,
+    e.session_id, e.channel, e.platform, e.utm_source, e.utm_medium, e.utm_campaign, e.properties
+  from events e ${eventOwner.join}
+  where e.user_id in (
+    select unnest(${survivorIds})
+    union all select sm.loser_id from user_merges sm where sm.survivor_id = any(${survivorIds}))
+)`;
+}
+
 /** Counted orders (paid, shipped, completed or refunded) with the surviving profile. */
 export const countedOrders = sql`(
   select o.order_id, ${orderOwner.id} as user_id, o.placed_at, o.status,

@@ -63,6 +63,13 @@ const QUERIES: Array<[name: string, query: string]> = [
     conversions { treated holdout } incrementalConversions incrementalRevenue
     lift ci95 { low high } pValue cost roi daily { day sent conversions { treated holdout } } } }`,
   ],
+  [
+    "Best send time",
+    `# When is the example shopper most likely to read a message? Her hour beside the shop's heat map.
+{ userByIdentity(type: "phone", value: "13800138000") {
+    bestSendTime { dayOfWeek localHour confidence timezone events } }
+  sendTimeDistribution { users priorStrength cells { dayOfWeek localHour users share activityShare } } }`,
+  ],
 ];
 
 export const EXAMPLE_QUERIES: ExampleQuery[] = QUERIES.map(([name, query]) => ({ name, query }));

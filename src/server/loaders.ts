@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { UserRfm } from "../analytics/compile/rfm-report";
 import type { DefinitionVersionRecord } from "../definitions/store";
 import { activityLoaders } from "../ingest/activity-loaders";
+import type { BestSendTimeRecord } from "../personalisation/send-time";
 import { type PredictionRequest, predictionLoader } from "../prediction/loader";
 import { piiValueTags } from "../rules/pii";
 import type { SegmentMembershipRecord } from "../segments/service";
@@ -19,6 +20,7 @@ export function createLoaders(services: Services) {
     user: new DataLoader<number, UserRecord | null>((ids) => services.users.byIds(ids)),
     identities: new DataLoader<number, IdentityRecord[]>((ids) => services.users.identitiesOf(ids)),
     rfm: new DataLoader<number, UserRfm | null>((ids) => services.analytics.rfmOfUsers(ids)),
+    bestSendTime: new DataLoader<number, BestSendTimeRecord | null>((ids) => services.sendTime.bestOf(ids)),
     userTags: new DataLoader<number, TagMembershipRecord[]>((ids) => services.tags.tagsOfUsers(ids)),
     userSegments: new DataLoader<number, SegmentMembershipRecord[]>((ids) =>
       services.segments.segmentsOfUsers(ids),

@@ -11,6 +11,7 @@ import { ActivityService } from "../ingest/activity";
 import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
 import { MetricsService } from "../metrics-service/service";
+import { SendTimeService } from "../personalisation/send-time";
 import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
 import type { SegmentService } from "../segments/service";
@@ -50,6 +51,8 @@ export interface Services {
   campaigns: CampaignService;
   /** Campaign results against the holdout. */
   campaignResults: CampaignResultsService;
+  /** Best send times from activity, smoothed toward the population (issue 14). */
+  sendTime: SendTimeService;
   /** Prometheus metrics of this process (`GET /metrics`). */
   telemetry: Telemetry;
 }
@@ -60,6 +63,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
   const pii = new PiiPolicy(config.pii);
   const experiments = new ExperimentService(db);
   const campaigns = new CampaignService(db);
+  const sendTime = new SendTimeService(db, config.sendTime, config.timezone);
   return {
     db,
     config,
@@ -72,14 +76,15 @@ export function createServices(db: Database, config: StratumConfig): Services {
     activity: new ActivityService(db),
     apiKeys: new ApiKeyService(db),
     metrics: new MetricsService(db, config.maxBuckets),
-    rules: new RuleService(db),
-    tags: new ObservedTagService(db, new RuleService(db), telemetry),
-    segments: new ObservedSegmentService(db, new RuleService(db), telemetry),
+    rules: new RuleService(db, sendTime.model),
+    tags: new ObservedTagService(db, new RuleService(db, sendTime.model), telemetry),
+    segments: new ObservedSegmentService(db, new RuleService(db, sendTime.model), telemetry),
     experiments,
     prediction: new PredictionService(db, config.timezone),
     experimentResults: new ExperimentResultsService(db, (key) => experiments.definition(key)),
     campaigns,
     campaignResults: new CampaignResultsService(db, (key) => campaigns.definition(key), config.timezone),
+    sendTime,
     telemetry,
   };
 }

@@ -2,13 +2,21 @@ import type { Database } from "../db/client";
 import { logger } from "../logger";
 import { PredictionService } from "../prediction/service";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
+import type { SendTimeModel } from "../semantic/send-time";
 import type { Telemetry } from "../server/telemetry";
 
-/** Every active RULE/VALUE tag and DYNAMIC segment, in shared passes over the facts. */
-export async function refreshAll(db: Database, now: Date = new Date()): Promise<MaterialiseReport> {
+/**
+ * Every active RULE/VALUE tag and DYNAMIC segment, in shared passes over the facts;
+ * `sendTime` is the configured model `send_time.*` terms read.
+ */
+export async function refreshAll(
+  db: Database,
+  now: Date = new Date(),
+  sendTime?: SendTimeModel,
+): Promise<MaterialiseReport> {
   // Purchase-model scores first: `predict.*` rules and the risk_band dimension read them.
   await new PredictionService(db, "UTC").rescoreAll();
-  return refreshDefinitions(db, {}, now);
+  return refreshDefinitions(db, {}, now, sendTime);
 }
 
 /**
@@ -19,6 +27,7 @@ export async function refreshAll(db: Database, now: Date = new Date()): Promise<
 export function startRefreshSchedule(services: {
   db: Database;
   config: { refreshIntervalSeconds: number };
+  sendTime: { model: SendTimeModel };
   telemetry: Pick<Telemetry, "timeRefresh">;
 }): () => void {
   const seconds = services.config.refreshIntervalSeconds;
@@ -29,7 +38,9 @@ export function startRefreshSchedule(services: {
     running = true;
     const started = Date.now();
     try {
-      const report = await services.telemetry.timeRefresh("all", () => refreshAll(services.db));
+      const report = await services.telemetry.timeRefresh("all", () =>
+        refreshAll(services.db, new Date(), services.sendTime.model),
+      );
       logger.info(
         { definitions: report.refreshed.length, milliseconds: Date.now() - started },
         "scheduled refresh",

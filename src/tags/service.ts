@@ -179,7 +179,12 @@ export class TagService extends DefinitionService<TagRecord> {
           throw badInput(`Tag "${key}" is MANUAL; only RULE and VALUE tags refresh`, { argument: "keys" });
       }
     }
-    return refreshDefinitions(this.db, { tags: keys ?? undefined, segments: [] });
+    return refreshDefinitions(
+      this.db,
+      { tags: keys ?? undefined, segments: [] },
+      new Date(),
+      this.rules.sendTime,
+    );
   }
 
   /** Current active-tag memberships of several users in one statement (DataLoader batch). */

@@ -43,6 +43,8 @@ const EXPECTED: Record<string, Need> = {
   "Query.lifecycle": "read",
   "Query.rfm": "read",
   "Query.repurchaseCycle": "read",
+  "Query.sendTimeDistribution": "read",
+  "Query.evaluateSendTime": "read",
   // definitions: read by readers, changed by editors
   "Query.tags": "read",
   "Query.tag": "read",

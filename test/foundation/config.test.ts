@@ -38,6 +38,11 @@ describe("loadConfig", () => {
       debugErrors: false,
       metricsPublic: false,
       pii: DEFAULT_PII,
+      sendTime: {
+        events: ["campaign_opened", "app_open", "page_view"],
+        priorStrength: 24,
+        timezoneTrait: "timezone",
+      },
     });
   });
 
@@ -61,6 +66,9 @@ describe("loadConfig", () => {
       STRATUM_REFRESH_INTERVAL_SECONDS: "600",
       LOG_LEVEL: "warn",
       STRATUM_DEBUG_ERRORS: "1",
+      STRATUM_SEND_TIME_EVENTS: "email_opened, app_open",
+      STRATUM_SEND_TIME_PRIOR_STRENGTH: "12.5",
+      STRATUM_SEND_TIME_TIMEZONE_TRAIT: "tz",
       NODE_ENV: "production",
     });
     expect(config).toEqual({
@@ -83,6 +91,7 @@ describe("loadConfig", () => {
       debugErrors: true,
       metricsPublic: true,
       pii: { ...DEFAULT_PII, traits: ["name", "vip_card"] },
+      sendTime: { events: ["email_opened", "app_open"], priorStrength: 12.5, timezoneTrait: "tz" },
     });
   });
 
@@ -127,6 +136,10 @@ describe("loadConfig", () => {
     ["STRATUM_DEBUG_ERRORS", "yes", "one of 0, 1"],
     ["STRATUM_TIMEZONE", "Mars/Olympus_Mons", "an IANA time zone such as Asia/Shanghai"],
     ["STRATUM_CURRENCY", "yuan", "an ISO 4217 currency code such as CNY"],
+    ["STRATUM_SEND_TIME_EVENTS", " , ", "comma-separated event names"],
+    ["STRATUM_SEND_TIME_PRIOR_STRENGTH", "0", "a positive decimal number such as 24 or 0.5"],
+    ["STRATUM_SEND_TIME_PRIOR_STRENGTH", "-3", "a positive decimal number such as 24 or 0.5"],
+    ["STRATUM_SEND_TIME_PRIOR_STRENGTH", "1e3", "a positive decimal number such as 24 or 0.5"],
     [
       "STRATUM_CORS_ORIGINS",
       "https://app.example/",

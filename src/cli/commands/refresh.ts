@@ -81,7 +81,8 @@ export function registerRefresh(program: Command): void {
     } else {
       const services = await openRuntime(loadConfig());
       try {
-        if (!options.tags && !options.segments) reports.push(await refreshAll(services.db));
+        if (!options.tags && !options.segments)
+          reports.push(await refreshAll(services.db, new Date(), services.sendTime.model));
         if (options.tags) reports.push(await services.tags.refresh(options.tags));
         if (options.segments) reports.push(await services.segments.refresh(options.segments));
       } finally {
