@@ -34,6 +34,22 @@ export interface StratumConfig {
   metricsPublic: boolean;
   /** Which trait keys, identity types and event property keys hold PII (masked without read_pii). */
   pii: PiiDeclaration;
+  /** The webhook delivery worker of the server process (`src/automation`). */
+  delivery: DeliveryConfig;
+}
+
+export interface DeliveryConfig {
+  /** Whether `stratum serve` / `start` run a delivery worker (STRATUM_DELIVERY_WORKER=0 turns it off). */
+  inServer: boolean;
+  /** Attempts before a delivery is dead-lettered. */
+  maxAttempts: number;
+  /** Milliseconds between polls of an idle worker. */
+  pollMs: number;
+  /** First retry delay ceiling in milliseconds; doubled per attempt (full jitter), capped at `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Milliseconds a request may take before it counts as a failed attempt. */
+  timeoutMs: number;
 }
 
 /** pino's levels; `silent` logs nothing. */
@@ -140,6 +156,12 @@ const environment = z.object({
   LOG_LEVEL: oneOf(LOG_LEVELS),
   STRATUM_DEBUG_ERRORS: oneOf(["0", "1"], "0"),
   STRATUM_METRICS_PUBLIC: oneOf(["0", "1"], "0"),
+  STRATUM_DELIVERY_WORKER: oneOf(["0", "1"], "1"),
+  STRATUM_DELIVERY_MAX_ATTEMPTS: wholeNumber(8, 1, 100),
+  STRATUM_DELIVERY_POLL_MS: wholeNumber(250, 10),
+  STRATUM_DELIVERY_BASE_DELAY_MS: wholeNumber(1_000, 1),
+  STRATUM_DELIVERY_MAX_DELAY_MS: wholeNumber(3_600_000, 1),
+  STRATUM_DELIVERY_TIMEOUT_MS: wholeNumber(10_000, 100, 50_000),
   NODE_ENV: oneOf(NODE_ENVS),
 });
 
@@ -184,6 +206,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     debugErrors: e.STRATUM_DEBUG_ERRORS === "1",
     metricsPublic: e.STRATUM_METRICS_PUBLIC === "1",
     pii: piiDeclarationFromEnv(env),
+    delivery: {
+      inServer: e.STRATUM_DELIVERY_WORKER === "1",
+      maxAttempts: e.STRATUM_DELIVERY_MAX_ATTEMPTS,
+      pollMs: e.STRATUM_DELIVERY_POLL_MS,
+      baseDelayMs: e.STRATUM_DELIVERY_BASE_DELAY_MS,
+      maxDelayMs: e.STRATUM_DELIVERY_MAX_DELAY_MS,
+      timeoutMs: e.STRATUM_DELIVERY_TIMEOUT_MS,
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { Database } from "../db/client";
 import { EVENT_WRITE_COLUMNS } from "../db/columns";
 import type { OrderStatus } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
+import { enqueueEventTriggers } from "../semantic/automation";
 import type {
   EventInput,
   IdentifyInput,
@@ -154,6 +155,8 @@ export class IngestService {
       const n = copy
         ? await this.copyEvents(tx, fresh, resolution.userIds)
         : await this.insertEvents(tx, fresh, resolution.userIds);
+      // The triggers' outbox rows commit with the events or not at all (one statement per batch).
+      await tx.query(enqueueEventTriggers(JSON.stringify(fresh.map((event) => event.messageId))));
       const touches = new Map<number, ProfileTouch>();
       fresh.forEach((event, i) => {
         const userId = resolution.userIds[i];
@@ -494,6 +497,7 @@ export class IngestService {
         from json_to_recordset(${JSON.stringify(paidEvents)}::json)
           as x(u bigint, m text, a text, t timestamptz, c text, p text, pr jsonb)
         on conflict (message_id) do nothing`);
+      await tx.query(enqueueEventTriggers(JSON.stringify(paidEvents.map((event) => event.m))));
     }
     await this.touchProfiles(tx, touches);
     if (resolution) await this.writeAudits(tx, resolution, options);

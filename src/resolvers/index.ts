@@ -1,6 +1,7 @@
 import type { NonEmptyArray } from "type-graphql";
 import { AccessResolver } from "./access";
 import { AnalyticsResolver } from "./analytics";
+import { DeliveryResolver, DestinationResolver, TriggerResolver } from "./automation";
 import { CampaignResolver } from "./campaigns";
 import { ExperimentResultsResolver } from "./experiment-results";
 import { ExperimentResolver } from "./experiments";
@@ -34,4 +35,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ExperimentResultsResolver,
   ExperimentResolver,
   CampaignResolver,
+  DestinationResolver,
+  TriggerResolver,
+  DeliveryResolver,
 ];

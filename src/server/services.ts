@@ -1,6 +1,8 @@
 import { ApiKeyService } from "../access/keys";
 import { PiiPolicy } from "../access/pii";
 import { AnalyticsService } from "../analytics/service";
+import { DestinationService, TriggerService } from "../automation/definitions";
+import { DeliveryService } from "../automation/deliveries";
 import { CampaignService } from "../campaigns/definitions";
 import { CampaignResultsService } from "../campaigns/results";
 import type { StratumConfig } from "../config";
@@ -50,6 +52,10 @@ export interface Services {
   campaigns: CampaignService;
   /** Campaign results against the holdout. */
   campaignResults: CampaignResultsService;
+  /** Webhook destinations and triggers (definitions), and the outbox they fill. */
+  destinations: DestinationService;
+  triggers: TriggerService;
+  deliveries: DeliveryService;
   /** Prometheus metrics of this process (`GET /metrics`). */
   telemetry: Telemetry;
 }
@@ -60,6 +66,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
   const pii = new PiiPolicy(config.pii);
   const experiments = new ExperimentService(db);
   const campaigns = new CampaignService(db);
+  const destinations = new DestinationService(db);
   return {
     db,
     config,
@@ -80,6 +87,9 @@ export function createServices(db: Database, config: StratumConfig): Services {
     experimentResults: new ExperimentResultsService(db, (key) => experiments.definition(key)),
     campaigns,
     campaignResults: new CampaignResultsService(db, (key) => campaigns.definition(key), config.timezone),
+    destinations,
+    triggers: new TriggerService(db),
+    deliveries: new DeliveryService(db, destinations, config.delivery),
     telemetry,
   };
 }

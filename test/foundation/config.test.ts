@@ -38,6 +38,14 @@ describe("loadConfig", () => {
       debugErrors: false,
       metricsPublic: false,
       pii: DEFAULT_PII,
+      delivery: {
+        inServer: true,
+        maxAttempts: 8,
+        pollMs: 250,
+        baseDelayMs: 1000,
+        maxDelayMs: 3_600_000,
+        timeoutMs: 10_000,
+      },
     });
   });
 
@@ -61,6 +69,12 @@ describe("loadConfig", () => {
       STRATUM_REFRESH_INTERVAL_SECONDS: "600",
       LOG_LEVEL: "warn",
       STRATUM_DEBUG_ERRORS: "1",
+      STRATUM_DELIVERY_WORKER: "0",
+      STRATUM_DELIVERY_MAX_ATTEMPTS: "5",
+      STRATUM_DELIVERY_POLL_MS: "100",
+      STRATUM_DELIVERY_BASE_DELAY_MS: "500",
+      STRATUM_DELIVERY_MAX_DELAY_MS: "60000",
+      STRATUM_DELIVERY_TIMEOUT_MS: "3000",
       NODE_ENV: "production",
     });
     expect(config).toEqual({
@@ -83,6 +97,14 @@ describe("loadConfig", () => {
       debugErrors: true,
       metricsPublic: true,
       pii: { ...DEFAULT_PII, traits: ["name", "vip_card"] },
+      delivery: {
+        inServer: false,
+        maxAttempts: 5,
+        pollMs: 100,
+        baseDelayMs: 500,
+        maxDelayMs: 60_000,
+        timeoutMs: 3000,
+      },
     });
   });
 
