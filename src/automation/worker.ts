@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { sql } from "drizzle-orm";
 import type { PiiPolicy } from "../access/pii";
 import type { DeliveryConfig } from "../config";
@@ -37,7 +39,7 @@ export const idempotencyKey = (deliveryId: number) => `stratum-delivery-${delive
 /** Seconds a claim keeps a delivery from other workers; longer than any request may take. */
 const LEASE_SECONDS = 120;
 /** Deliveries one round claims and sends concurrently. */
-const CLAIM_BATCH = 50;
+const CLAIM_BATCH = 100;
 /** Error texts kept per attempt. */
 const MAX_ERROR_LENGTH = 500;
 
@@ -61,6 +63,45 @@ export function deliveryBody(delivery: ClaimedDelivery, pii: PiiPolicy): string 
   });
 }
 
+/**
+ * Keep-alive agents shared by every delivery of the process: a worker sends many requests to
+ * few hosts, and a new connection per request would cost more than the request. (node:http
+ * rather than fetch: on loopback it answers several times faster here.)
+ */
+const AGENTS = {
+  "http:": new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+  "https:": new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+};
+
+/** One POST; resolves with the status code once the answer is read, rejects on error or after `timeoutMs`. */
+function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const secure = url.protocol === "https:";
+    const request = (secure ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
+        agent: secure ? AGENTS["https:"] : AGENTS["http:"],
+      },
+      (response) => {
+        response.resume();
+        response.on("end", () => {
+          clearTimeout(timer);
+          resolve(response.statusCode ?? 0);
+        });
+        response.on("error", reject);
+      },
+    );
+    const timer = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    request.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.end(body);
+  });
+}
+
 /** POSTs a signed body; any answer but 2xx, a network error or the timeout is a failed attempt. */
 export async function postSigned(
   target: { url: string; secret: string; headers: Record<string, string> },
@@ -70,9 +111,9 @@ export async function postSigned(
 ): Promise<AttemptOutcome> {
   const started = performance.now();
   try {
-    const response = await fetch(target.url, {
-      method: "POST",
-      headers: {
+    const status = await post(
+      new URL(target.url),
+      {
         ...target.headers,
         "Content-Type": "application/json",
         "User-Agent": "Stratum-Webhooks/1",
@@ -80,22 +121,20 @@ export async function postSigned(
         [SIGNATURE_HEADER]: signatureHeader(target.secret, body, Math.floor(Date.now() / 1000)),
       },
       body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.arrayBuffer();
-    const ok = response.status >= 200 && response.status < 300;
+      timeoutMs,
+    );
+    const ok = status >= 200 && status < 300;
     return {
-      statusCode: response.status,
-      error: ok ? null : `HTTP ${response.status}`,
+      statusCode: status,
+      error: ok ? null : `HTTP ${status}`,
       durationMs: Math.round(performance.now() - started),
     };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    const code = (error as { code?: string }).code;
     const message = error instanceof Error ? error.message : String(error);
     return {
       statusCode: null,
-      error: (cause ? `${cause}: ${message}` : message).slice(0, MAX_ERROR_LENGTH),
+      error: (code && !message.includes(code) ? `${code}: ${message}` : message).slice(0, MAX_ERROR_LENGTH),
       durationMs: Math.round(performance.now() - started),
     };
   }

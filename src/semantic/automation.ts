@@ -46,10 +46,16 @@ export function enqueueEventTriggers(messageIdsJson: string): SQL {
       jsonb_build_object('type', 'event', 'event', e.name, 'messageId', e.message_id,
         'timestamp', e.ts, 'properties', e.properties) as fact,
       e.ts as ordered_at, e.message_id as ordinal
-    from events e
+    from json_array_elements_text(${messageIdsJson}::json) as m(id)
+    -- One index probe per message id (LIMIT keeps the planner from turning it into a scan of
+    -- every event of the name, which it would on a fresh table's statistics); message ids are unique.
+    cross join lateral (
+      select x.user_id, x.message_id, x.name, x.ts, x.properties from events x where x.message_id = m.id limit 1
+    ) e
     join triggers t on t.status = 'ACTIVE' and t.event = e.name
       and (t.event_where is null or e.properties @> t.event_where)
-    where e.message_id in (select json_array_elements_text(${messageIdsJson}::json))`);
+    -- Without active event triggers nothing is probed at all.
+    where exists (select 1 from triggers a where a.status = 'ACTIVE' and a.event is not null)`);
 }
 
 /**
