@@ -72,6 +72,7 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
     await db().query(sql`update deliveries set status = 'DEAD' where status = 'PENDING'`);
     receiver.requests.length = 0;
     receiver.answers = [];
+    receiver.delays = [];
   });
 
   it("writes an event trigger's rows with the events and delivers them signed, PII masked", async () => {
@@ -173,6 +174,41 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
       [1, 500, "HTTP 500"],
       [2, 200, null],
     ]);
+  });
+
+  it("counts a receiver slower than the timeout as a failed attempt, then delivers", async () => {
+    await eventTrigger("slow", "slow_event");
+    await ingest.track([{ messageId: "s1", event: "slow_event", userId: "u-slow", timestamp: at(6) }]);
+    receiver.delays = [1500];
+    await worker({ timeoutMs: 300 }).drain();
+    const [row] = await rowsOf("slow");
+    expect(row).toMatchObject({ status: "DELIVERED", attempts: 2 });
+    const [attempts] = await deliveries.attemptsOf([row.id]);
+    expect(attempts.map((a) => [a.statusCode, a.error])).toEqual([
+      [null, "no answer within 300 ms"],
+      [200, null],
+    ]);
+    // Both requests reached the receiver under the one idempotency key it can drop repeats by.
+    expect(new Set(receiver.requests.map((r) => r.headers["idempotency-key"])).size).toBe(1);
+  });
+
+  it("spaces the sends to a rate-limited destination", async () => {
+    await destinations.create({ key: "limited", url: receiver.url, secret: SECRET, rateLimit: 10 }, ACTOR);
+    await triggers.create({ key: "limited", destination: "limited", event: "limited_event" }, ACTOR);
+    await ingest.track(
+      [1, 2, 3, 4, 5].map((i) => ({
+        messageId: `rl${i}`,
+        event: "limited_event",
+        userId: `u-rl${i}`,
+        timestamp: at(i),
+      })),
+    );
+    await worker().drain();
+    // 10 per second: five sends span at least 4 × 100 ms.
+    const times = receiver.requests.map((r) => r.at).sort((a, b) => a - b);
+    expect(times).toHaveLength(5);
+    // (Arrival times: the first request also opens the connection, so allow 100 ms of jitter.)
+    expect(times[4] - times[0]).toBeGreaterThanOrEqual(300);
   });
 
   it("retries while the receiver is down, then delivers once it is up", async () => {

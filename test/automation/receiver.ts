@@ -10,11 +10,13 @@ export interface ReceivedRequest {
 
 /**
  * A real webhook receiver on loopback (port 0 unless given). `answers` are the status codes of
- * the next requests in order; once used up it answers 200.
+ * the next requests in order; once used up it answers 200. `delays` hold the next answers back
+ * by so many milliseconds each (a slow receiver).
  */
 export class Receiver {
   readonly requests: ReceivedRequest[] = [];
   answers: number[] = [];
+  delays: number[] = [];
   private server: Server | null = null;
   port = 0;
 
@@ -28,8 +30,15 @@ export class Receiver {
           body: Buffer.concat(chunks).toString("utf8"),
           at: Date.now(),
         });
-        response.statusCode = this.answers.shift() ?? 200;
-        response.end("ok");
+        const status = this.answers.shift() ?? 200;
+        const answer = () => {
+          if (response.destroyed) return;
+          response.statusCode = status;
+          response.end("ok");
+        };
+        const delay = this.delays.shift() ?? 0;
+        if (delay > 0) setTimeout(answer, delay);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
