@@ -161,6 +161,28 @@ describeEachDatabase("automation API", (db) => {
     ]);
   });
 
+  it("fires tag triggers when a MANUAL tag is assigned and unassigned", async () => {
+    const user = await api.gql(IDENTIFY, { input: { userId: "tag-1" } });
+    const id = user.data.identify.id;
+    await api.gql(
+      `mutation { createTag(input: { key: "vip_manual", name: "VIP", category: BASIC, kind: MANUAL }) { key } }`,
+    );
+    await api.gql(`mutation {
+      e: createTrigger(input: { key: "vip-in", destination: "shop-hook", tagEntered: "vip_manual" }) { key }
+      x: createTrigger(input: { key: "vip-out", destination: "shop-hook", tagExited: "vip_manual" }) { key } }`);
+    await api.gql(`mutation($ids: [ID!]!) { assignTag(key: "vip_manual", userIds: $ids) }`, { ids: [id] });
+    // Assigning again changes nothing and fires nothing.
+    await api.gql(`mutation($ids: [ID!]!) { assignTag(key: "vip_manual", userIds: $ids) }`, { ids: [id] });
+    await api.gql(`mutation($ids: [ID!]!) { unassignTag(key: "vip_manual", userIds: $ids) }`, { ids: [id] });
+    const rows = await db().query<{ trigger: string; userId: number; type: string }>(sql`
+      select trigger_key as trigger, user_id as "userId", fact->>'type' as type from deliveries
+      where trigger_key in ('vip-in', 'vip-out') order by trigger_key`);
+    expect(rows).toEqual([
+      { trigger: "vip-in", userId: Number(id), type: "tag_entered" },
+      { trigger: "vip-out", userId: Number(id), type: "tag_exited" },
+    ]);
+  });
+
   it("refuses to archive a destination an active trigger uses", async () => {
     const refused = await api.gql(`mutation { archiveDestination(key: "shop-hook") { status } }`);
     expect(refused.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
