@@ -5,6 +5,7 @@ import type { PiiPolicy } from "../access/pii";
 import type { DeliveryConfig } from "../config";
 import type { Database } from "../db/client";
 import { logger } from "../logger";
+import { bigintArray } from "../semantic/arrays";
 import { claimDueDeliveries } from "../semantic/automation";
 import { retryDelayMs, SIGNATURE_HEADER, signatureHeader } from "./signature";
 
@@ -140,16 +141,21 @@ export async function postSigned(
   }
 }
 
-/** Spaces the sends to a rate-limited destination within this worker (tokens per second). */
+/** Spaces the sends to a rate-limited destination within this worker (one slot per 1/rate s). */
 class RateLimiter {
   private readonly next = new Map<string, number>();
 
-  async take(key: string, perSecond: number | null): Promise<void> {
-    if (perSecond === null) return;
+  /**
+   * Reserves the next slot of `key` and answers the milliseconds until it, or null (nothing
+   * reserved) when that is more than `maxWaitMs` away.
+   */
+  reserve(key: string, perSecond: number | null, maxWaitMs: number): number | null {
+    if (perSecond === null) return 0;
     const now = Date.now();
     const at = Math.max(now, this.next.get(key) ?? now);
+    if (at - now > maxWaitMs) return null;
     this.next.set(key, at + 1000 / perSecond);
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+    return at - now;
   }
 }
 
@@ -170,13 +176,29 @@ export class DeliveryWorker {
     private readonly db: Database,
     private readonly pii: PiiPolicy,
     private readonly config: DeliveryConfig,
+    /** How long a claim keeps a delivery from other workers; tests shorten it. */
+    private readonly leaseSeconds = LEASE_SECONDS,
   ) {}
 
-  /** One round: claims, sends and records; answers how many deliveries it attempted. */
+  /**
+   * One round: claims, sends and records; answers how many deliveries it attempted. A delivery
+   * whose rate-limit slot lies beyond a quarter of the lease is handed back unattempted (due in a
+   * second), so no send can start after its lease ran out and another worker took it.
+   */
   async runOnce(): Promise<number> {
-    const claimed = await this.db.query<ClaimedDelivery>(claimDueDeliveries(CLAIM_BATCH, LEASE_SECONDS));
+    const claimed = await this.db.query<ClaimedDelivery>(claimDueDeliveries(CLAIM_BATCH, this.leaseSeconds));
     if (claimed.length === 0) return 0;
-    const fresh = claimed.filter((delivery) => delivery.body === null);
+    // Oldest first into the rate limit's slots (RETURNING has no order).
+    claimed.sort((a, b) => Number(a.id) - Number(b.id));
+    const maxWaitMs = (this.leaseSeconds * 1000) / 4;
+    const waits = claimed.map((d) => this.limiter.reserve(d.destinationKey, d.rateLimit, maxWaitMs));
+    const deferred = claimed.filter((_, i) => waits[i] === null);
+    if (deferred.length)
+      await this.db.query(sql`
+        update deliveries set attempts = attempts - 1, next_attempt_at = now() + interval '1 second'
+        where id = any(${bigintArray(deferred.map((d) => d.id))})`);
+    const sending = claimed.filter((_, i) => waits[i] !== null);
+    const fresh = sending.filter((delivery) => delivery.body === null);
     for (const delivery of fresh) delivery.body = deliveryBody(delivery, this.pii);
     if (fresh.length)
       await this.db.query(sql`
@@ -185,13 +207,14 @@ export class DeliveryWorker {
           as x(id bigint, body text)
         where d.id = x.id and d.body is null`);
     const outcomes = await Promise.all(
-      claimed.map(async (delivery) => {
-        await this.limiter.take(delivery.destinationKey, delivery.rateLimit);
+      sending.map(async (delivery) => {
+        const wait = waits[claimed.indexOf(delivery)]!;
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         return postSigned(delivery, delivery.body!, idempotencyKey(delivery.id), this.config.timeoutMs);
       }),
     );
-    await this.record(claimed, outcomes);
-    return claimed.length;
+    if (sending.length) await this.record(sending, outcomes);
+    return sending.length;
   }
 
   /** Runs rounds until none is due; answers the deliveries attempted (tests, `stratum deliver --once`). */

@@ -211,6 +211,28 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
     expect(times[4] - times[0]).toBeGreaterThanOrEqual(300);
   });
 
+  it("hands back unattempted what a rate limit would send after a quarter of the lease", async () => {
+    await destinations.create({ key: "trickle", url: receiver.url, secret: SECRET, rateLimit: 1 }, ACTOR);
+    await triggers.create({ key: "trickle", destination: "trickle", event: "trickle_event" }, ACTOR);
+    await ingest.track(
+      [1, 2, 3].map((i) => ({
+        messageId: `tr${i}`,
+        event: "trickle_event",
+        userId: `u-tr${i}`,
+        timestamp: at(i),
+      })),
+    );
+    // Lease 2 s → at most 500 ms of waiting; at 1 per second only the first slot is that close.
+    const sender = new DeliveryWorker(db(), pii, CONFIG, 2);
+    expect(await sender.runOnce()).toBe(1);
+    expect(receiver.requests).toHaveLength(1);
+    expect((await rowsOf("trickle")).map((r) => [r.status, r.attempts])).toEqual([
+      ["DELIVERED", 1],
+      ["PENDING", 0],
+      ["PENDING", 0],
+    ]);
+  });
+
   it("retries while the receiver is down, then delivers once it is up", async () => {
     const down = new Receiver();
     await down.start();
