@@ -137,6 +137,28 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
     expect(stored).toEqual({ status: "DELIVERED", code: 200 });
   });
 
+  it("fires on the bulk loader's events and on the order_paid event of a paid order, once", async () => {
+    await destinations.create({ key: "paths", url: receiver.url, secret: SECRET }, ACTOR);
+    await triggers.create({ key: "bulk-path", destination: "paths", event: "bulk_loaded" }, ACTOR);
+    await triggers.create({ key: "paid-path", destination: "paths", event: "order_paid" }, ACTOR);
+    await ingest.trackBulk(
+      [1, 2].map((i) => ({ messageId: `bl${i}`, event: "bulk_loaded", userId: "u-bulk", timestamp: at(i) })),
+    );
+    const order = { orderId: "o-1", userId: "u-paid", placedAt: at(3), totalAmount: 50 };
+    await ingest.recordOrders([{ ...order, status: "CREATED" }]);
+    await ingest.recordOrders([{ ...order, status: "PAID" }]);
+    // Shipping the paid order writes no second order_paid, so no second delivery.
+    await ingest.recordOrders([{ ...order, status: "SHIPPED" }]);
+    const rows = await db().query<{ trigger: string; source: string }>(sql`
+      select trigger_key as trigger, source from deliveries where trigger_key in ('bulk-path', 'paid-path')
+      order by trigger_key, source`);
+    expect(rows).toEqual([
+      { trigger: "bulk-path", source: "event:bl1" },
+      { trigger: "bulk-path", source: "event:bl2" },
+      { trigger: "paid-path", source: "event:order_paid:o-1" },
+    ]);
+  });
+
   it("sends PII unmasked to a destination with the PII permission", async () => {
     await destinations.create({ key: "crm", url: receiver.url, secret: SECRET, includePii: true }, ACTOR);
     await triggers.create({ key: "crm", destination: "crm", event: "crm_sync" }, ACTOR);
