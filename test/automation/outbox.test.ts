@@ -201,13 +201,13 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
   it("counts a receiver slower than the timeout as a failed attempt, then delivers", async () => {
     await eventTrigger("slow", "slow_event");
     await ingest.track([{ messageId: "s1", event: "slow_event", userId: "u-slow", timestamp: at(6) }]);
-    receiver.delays = [1500];
-    await worker({ timeoutMs: 300 }).drain();
+    receiver.delays = [2500];
+    await worker({ timeoutMs: 1000 }).drain();
     const [row] = await rowsOf("slow");
     expect(row).toMatchObject({ status: "DELIVERED", attempts: 2 });
     const [attempts] = await deliveries.attemptsOf([row.id]);
     expect(attempts.map((a) => [a.statusCode, a.error])).toEqual([
-      [null, "no answer within 300 ms"],
+      [null, "no answer within 1000 ms"],
       [200, null],
     ]);
     // Both requests reached the receiver under the one idempotency key it can drop repeats by.

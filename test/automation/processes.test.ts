@@ -70,6 +70,11 @@ describe.runIf(inject("postgresUrl") !== null)("delivery workers in their own pr
     await track("before-start");
     const server = stratum(["serve"]);
     await expect.poll(received, { timeout: 30_000, interval: 100 }).toEqual(["before-start"]);
+    // Sent is not yet recorded: killed in between, the row would stay leased and be sent again
+    // later (at-least-once). Wait for the record, so the kill below tests the other window.
+    const statuses = async () =>
+      (await handle.db.query<{ status: string }>(sql`select status from deliveries`)).map((r) => r.status);
+    await expect.poll(statuses, { timeout: 10_000, interval: 50 }).toEqual(["DELIVERED"]);
 
     // Killed outright: no shutdown, nothing more sent by it.
     server.child.kill("SIGKILL");
