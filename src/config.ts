@@ -36,6 +36,8 @@ export interface StratumConfig {
   pii: PiiDeclaration;
   /** The best-send-time model: which events count as activity, the prior's strength, the time-zone trait. */
   sendTime: SendTimeConfig;
+  /** The webhook delivery worker of the server process (`src/automation`). */
+  delivery: DeliveryConfig;
 }
 
 export interface SendTimeConfig {
@@ -45,6 +47,20 @@ export interface SendTimeConfig {
   priorStrength: number;
   /** The trait holding a user's IANA time zone; users without a valid one use `timezone`. */
   timezoneTrait: string;
+}
+
+export interface DeliveryConfig {
+  /** Whether `stratum serve` / `start` run a delivery worker (STRATUM_DELIVERY_WORKER=0 turns it off). */
+  inServer: boolean;
+  /** Attempts before a delivery is dead-lettered. */
+  maxAttempts: number;
+  /** Milliseconds between polls of an idle worker. */
+  pollMs: number;
+  /** First retry delay ceiling in milliseconds; doubled per attempt (full jitter), capped at `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Milliseconds a request may take before it counts as a failed attempt. */
+  timeoutMs: number;
 }
 
 /** pino's levels; `silent` logs nothing. */
@@ -180,6 +196,12 @@ const environment = z.object({
   STRATUM_SEND_TIME_EVENTS: nameList("campaign_opened,app_open,page_view"),
   STRATUM_SEND_TIME_PRIOR_STRENGTH: positiveNumber(24),
   STRATUM_SEND_TIME_TIMEZONE_TRAIT: text("timezone"),
+  STRATUM_DELIVERY_WORKER: oneOf(["0", "1"], "1"),
+  STRATUM_DELIVERY_MAX_ATTEMPTS: wholeNumber(8, 1, 100),
+  STRATUM_DELIVERY_POLL_MS: wholeNumber(250, 10),
+  STRATUM_DELIVERY_BASE_DELAY_MS: wholeNumber(1_000, 1),
+  STRATUM_DELIVERY_MAX_DELAY_MS: wholeNumber(3_600_000, 1),
+  STRATUM_DELIVERY_TIMEOUT_MS: wholeNumber(10_000, 100, 50_000),
   NODE_ENV: oneOf(NODE_ENVS),
 });
 
@@ -228,6 +250,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
       events: e.STRATUM_SEND_TIME_EVENTS,
       priorStrength: e.STRATUM_SEND_TIME_PRIOR_STRENGTH,
       timezoneTrait: e.STRATUM_SEND_TIME_TIMEZONE_TRAIT,
+    },
+    delivery: {
+      inServer: e.STRATUM_DELIVERY_WORKER === "1",
+      maxAttempts: e.STRATUM_DELIVERY_MAX_ATTEMPTS,
+      pollMs: e.STRATUM_DELIVERY_POLL_MS,
+      baseDelayMs: e.STRATUM_DELIVERY_BASE_DELAY_MS,
+      maxDelayMs: e.STRATUM_DELIVERY_MAX_DELAY_MS,
+      timeoutMs: e.STRATUM_DELIVERY_TIMEOUT_MS,
     },
   };
 }

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { Command } from "commander";
 import { StratumError } from "../errors";
+import { registerDeliver } from "./commands/deliver";
 import { registerErase } from "./commands/erase";
 import { registerFit } from "./commands/fit";
 import { registerKeys } from "./commands/keys";
@@ -31,6 +32,7 @@ registerRefresh(program);
 registerFit(program);
 registerMetrics(program);
 registerErase(program);
+registerDeliver(program);
 
 // A message, never a stack: a coded error (bad configuration, a locked data directory, an API
 // answer) says what to fix; its code comes first so scripts can tell them apart.

@@ -5,6 +5,7 @@ import type { Database } from "../db/client";
 import { EVENT_WRITE_COLUMNS } from "../db/columns";
 import { type OrderStatus, products as productTable } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
+import { enqueueEventTriggers } from "../semantic/automation";
 import type {
   EventInput,
   IdentifyInput,
@@ -154,6 +155,8 @@ export class IngestService {
       const n = copy
         ? await this.copyEvents(tx, fresh, resolution.userIds)
         : await this.insertEvents(tx, fresh, resolution.userIds);
+      // The triggers' outbox rows commit with the events or not at all (one statement per batch).
+      await tx.query(enqueueEventTriggers(JSON.stringify(fresh.map((event) => event.messageId))));
       const touches = new Map<number, ProfileTouch>();
       fresh.forEach((event, i) => {
         const userId = resolution.userIds[i];
@@ -505,7 +508,10 @@ export class IngestService {
         from json_to_recordset(${JSON.stringify(items)}::json)
           as x(o text, l int, u bigint, p text, q int, pr numeric)`);
     }
-    if (paidEvents.length) await this.insertEvents(tx, paidEvents, paidEventOwners);
+    if (paidEvents.length) {
+      await this.insertEvents(tx, paidEvents, paidEventOwners);
+      await tx.query(enqueueEventTriggers(JSON.stringify(paidEvents.map((event) => event.messageId))));
+    }
     await this.touchProfiles(tx, touches);
     if (resolution) await this.writeAudits(tx, resolution, options);
     return { accepted: inserts.length, updated: updates.length, duplicates };

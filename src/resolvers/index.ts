@@ -1,6 +1,7 @@
 import type { NonEmptyArray } from "type-graphql";
 import { AccessResolver } from "./access";
 import { AnalyticsResolver } from "./analytics";
+import { DeliveryResolver, DestinationResolver, TriggerResolver } from "./automation";
 import { CampaignResolver } from "./campaigns";
 import { ExperimentResultsResolver } from "./experiment-results";
 import { ExperimentResolver } from "./experiments";
@@ -37,4 +38,7 @@ export const resolvers: NonEmptyArray<Function> = [
   CampaignResolver,
   SendTimeResolver,
   UserSendTimeResolver,
+  DestinationResolver,
+  TriggerResolver,
+  DeliveryResolver,
 ];

@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { ErrorCode, StratumError } from "../errors";
 import { logger } from "../logger";
+import { enqueueMembershipTriggers } from "../semantic/automation";
 import type { SendTimeModel } from "../semantic/send-time";
 import { joinSql } from "../semantic/sql";
 import { type Expr, references, type TypedExpr } from "./ast";
@@ -316,6 +317,8 @@ export async function materialise(
       const result = byTarget.get(target);
       return result && !failedTargets.has(target) ? [result] : [];
     });
+    // Triggers on these entries and exits get their outbox rows in this transaction.
+    if (refreshed.some((r) => r.entered > 0 || r.exited > 0)) await tx.query(enqueueMembershipTriggers(at));
     const keysOf = (kind: "tag" | "segment") =>
       refreshed.filter((r) => r.kind === kind).map((r) => sql`${r.key}::text`);
     if (keysOf("tag").length)

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { UserRfm } from "../analytics/compile/rfm-report";
+import type { DeliveryAttemptRecord } from "../automation/deliveries";
 import type { DefinitionVersionRecord } from "../definitions/store";
 import { activityLoaders } from "../ingest/activity-loaders";
 import type { BestSendTimeRecord } from "../personalisation/send-time";
@@ -34,6 +35,15 @@ export function createLoaders(services: Services) {
     ),
     campaignHistory: new DataLoader<string, DefinitionVersionRecord[]>((keys) =>
       services.campaigns.historyOf(keys),
+    ),
+    destinationHistory: new DataLoader<string, DefinitionVersionRecord[]>((keys) =>
+      services.destinations.historyOf(keys),
+    ),
+    triggerHistory: new DataLoader<string, DefinitionVersionRecord[]>((keys) =>
+      services.triggers.historyOf(keys),
+    ),
+    deliveryAttempts: new DataLoader<number, DeliveryAttemptRecord[]>((ids) =>
+      services.deliveries.attemptsOf(ids),
     ),
     predictions: new DataLoader(predictionLoader(services.prediction), {
       cacheKeyFn: (request: PredictionRequest) => `${request.model ?? ""}\u0000${request.userId}`,

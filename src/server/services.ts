@@ -1,6 +1,8 @@
 import { ApiKeyService } from "../access/keys";
 import { PiiPolicy } from "../access/pii";
 import { AnalyticsService } from "../analytics/service";
+import { DestinationService, TriggerService } from "../automation/definitions";
+import { DeliveryService } from "../automation/deliveries";
 import { CampaignService } from "../campaigns/definitions";
 import { CampaignResultsService } from "../campaigns/results";
 import type { StratumConfig } from "../config";
@@ -53,6 +55,10 @@ export interface Services {
   campaignResults: CampaignResultsService;
   /** Best send times from activity, smoothed toward the population (issue 14). */
   sendTime: SendTimeService;
+  /** Webhook destinations and triggers (definitions), and the outbox they fill. */
+  destinations: DestinationService;
+  triggers: TriggerService;
+  deliveries: DeliveryService;
   /** Prometheus metrics of this process (`GET /metrics`). */
   telemetry: Telemetry;
 }
@@ -64,6 +70,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
   const experiments = new ExperimentService(db);
   const campaigns = new CampaignService(db);
   const sendTime = new SendTimeService(db, config.sendTime, config.timezone);
+  const destinations = new DestinationService(db);
   return {
     db,
     config,
@@ -85,6 +92,9 @@ export function createServices(db: Database, config: StratumConfig): Services {
     campaigns,
     campaignResults: new CampaignResultsService(db, (key) => campaigns.definition(key), config.timezone),
     sendTime,
+    destinations,
+    triggers: new TriggerService(db),
+    deliveries: new DeliveryService(db, destinations, config.delivery),
     telemetry,
   };
 }

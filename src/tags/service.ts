@@ -6,6 +6,7 @@ import { badInput, notFound } from "../errors";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
 import { bigintArray } from "../semantic/arrays";
+import { enqueueMembershipTriggers } from "../semantic/automation";
 import {
   type Actor,
   type DefinitionStatus,
@@ -147,6 +148,9 @@ export class TagService extends DefinitionService<TagRecord> {
               on conflict (user_id, tag_key) do nothing returning user_id),
             logged as (insert into tag_membership_changes (tag_key, user_id, change) select ${key}, user_id, 'entered' from added returning 1)
             select (select count(*) from logged)::int as changed`);
+      // Triggers on this tag's entries or exits get their outbox rows in this transaction
+      // (the changes were logged at now(), the transaction's time).
+      if (changed > 0) await tx.query(enqueueMembershipTriggers(sql`now()`));
       await recordAudit(tx, {
         actor: actor.name,
         action: remove ? "unassign" : "assign",

@@ -43,6 +43,14 @@ describe("loadConfig", () => {
         priorStrength: 24,
         timezoneTrait: "timezone",
       },
+      delivery: {
+        inServer: true,
+        maxAttempts: 8,
+        pollMs: 250,
+        baseDelayMs: 1000,
+        maxDelayMs: 3_600_000,
+        timeoutMs: 10_000,
+      },
     });
   });
 
@@ -69,6 +77,12 @@ describe("loadConfig", () => {
       STRATUM_SEND_TIME_EVENTS: "email_opened, app_open",
       STRATUM_SEND_TIME_PRIOR_STRENGTH: "12.5",
       STRATUM_SEND_TIME_TIMEZONE_TRAIT: "tz",
+      STRATUM_DELIVERY_WORKER: "0",
+      STRATUM_DELIVERY_MAX_ATTEMPTS: "5",
+      STRATUM_DELIVERY_POLL_MS: "100",
+      STRATUM_DELIVERY_BASE_DELAY_MS: "500",
+      STRATUM_DELIVERY_MAX_DELAY_MS: "60000",
+      STRATUM_DELIVERY_TIMEOUT_MS: "3000",
       NODE_ENV: "production",
     });
     expect(config).toEqual({
@@ -92,6 +106,14 @@ describe("loadConfig", () => {
       metricsPublic: true,
       pii: { ...DEFAULT_PII, traits: ["name", "vip_card"] },
       sendTime: { events: ["email_opened", "app_open"], priorStrength: 12.5, timezoneTrait: "tz" },
+      delivery: {
+        inServer: false,
+        maxAttempts: 5,
+        pollMs: 100,
+        baseDelayMs: 500,
+        maxDelayMs: 60_000,
+        timeoutMs: 3000,
+      },
     });
   });
 

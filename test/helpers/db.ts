@@ -10,7 +10,7 @@ import { connect, type Database, type DriverKind, migrate } from "../../src/db/c
 export async function createTestDatabase(
   kind: DriverKind,
   { maxConnections = 4 }: { maxConnections?: number } = {},
-): Promise<{ db: Database; drop: () => Promise<void> }> {
+): Promise<{ db: Database; drop: () => Promise<void>; url?: string }> {
   if (kind === "pglite") {
     const db = await connect();
     await migrate(db);
@@ -27,6 +27,8 @@ export async function createTestDatabase(
   await migrate(db);
   return {
     db,
+    /** The database's URL, for a child process (a `stratum` command) to share it. */
+    url: url.toString(),
     drop: async () => {
       await db.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);

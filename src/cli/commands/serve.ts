@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { DeliveryWorker } from "../../automation/worker";
 import { loadConfig } from "../../config";
 import { logger } from "../../logger";
 import { createServer } from "../../server/app";
@@ -7,17 +8,22 @@ import type { Services } from "../../server/services";
 import { startRefreshSchedule } from "../../tags/schedule";
 
 /**
- * Serves until SIGINT/SIGTERM, then stops the refresh schedule, drains requests and
- * closes the database. `demoKey` (demo mode only) is printed for the person at the console;
+ * Serves until SIGINT/SIGTERM, then stops the refresh schedule and the delivery worker (unless
+ * STRATUM_DELIVERY_WORKER=0), drains requests and closes the database. `demoKey` (demo mode only) is printed for the person at the console;
  * a configured STRATUM_ADMIN_KEY never is.
  */
 export async function serve(services: Services, options: { demoKey?: string } = {}): Promise<void> {
   const server = await createServer(services, options);
   const port = await server.listen(services.config.port, services.config.host);
   const stopSchedule = startRefreshSchedule(services);
+  const worker = services.config.delivery.inServer
+    ? new DeliveryWorker(services.db, services.pii, services.config.delivery)
+    : null;
+  worker?.start();
   const shutdown = async (signal: string) => {
     logger.info({ signal }, "shutting down");
     stopSchedule();
+    await worker?.stop();
     await server.stop();
     await services.db.close();
     process.exit(0);

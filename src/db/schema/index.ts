@@ -1,4 +1,5 @@
 /** Every table of Stratum; drizzle-kit reads this file to generate `drizzle/`. */
+export * from "./automation";
 export * from "./campaigns";
 export * from "./core";
 export * from "./experiments";

@@ -1,0 +1,111 @@
+import { type SQL, sql } from "drizzle-orm";
+
+/**
+ * The outbox statements of triggers (`src/automation`): candidates of a batch of facts, the
+ * frequency cap and the claim of due deliveries. No I/O: callers run them in the transaction
+ * of the fact, so an outbox row exists exactly when its fact was committed.
+ */
+
+/** A cap's rolling window by `cap_per` (`DAY` = 24 h, `WEEK` = 7 × 24 h). */
+const capWindow = sql`case t.cap_per when 'WEEK' then interval '7 days' else interval '1 day' end`;
+
+/**
+ * Inserts the outbox rows of `candidates` (columns `trigger_key`, `user_id`, `source`, `fact`,
+ * `ordered_at`, `ordinal`) over the alias `t` of the trigger), one per (trigger, source): a fact seen again
+ * (a retried batch, a concurrent writer of the same event) adds nothing. A capped trigger's row
+ * is PENDING while the user's non-suppressed deliveries of that trigger in the rolling window,
+ * plus those before it in this batch (by `ordered_at`, `ordinal`), stay under the cap; else SUPPRESSED,
+ * kept so the cap's effect can be read back.
+ */
+function enqueue(candidates: SQL): SQL {
+  return sql`
+    insert into deliveries (trigger_key, destination_key, user_id, source, fact, status)
+    select c.trigger_key, c.destination, c.user_id, c.source, c.fact,
+      case when c.cap_count is null
+        or c.prior + row_number() over (partition by c.trigger_key, c.user_id order by c.ordered_at, c.ordinal) <= c.cap_count
+      then 'PENDING' else 'SUPPRESSED' end
+    from (
+      select x.*, t.destination, t.cap_count,
+        case when t.cap_count is null then 0 else (
+          select count(*) from deliveries d
+          where d.trigger_key = t.key and d.user_id = x.user_id and d.status <> 'SUPPRESSED'
+            and d.created_at > now() - ${capWindow}) end as prior
+      from (${candidates}) x join triggers t on t.key = x.trigger_key
+    ) c
+    order by c.trigger_key, c.user_id, c.ordered_at, c.ordinal
+    on conflict (trigger_key, source) do nothing`;
+}
+
+/**
+ * The outbox rows of the events with these message ids (a JSON array as text, the batch just
+ * written) for every active event trigger of their name whose `where` their properties contain.
+ */
+export function enqueueEventTriggers(messageIdsJson: string): SQL {
+  return enqueue(sql`
+    select t.key as trigger_key, e.user_id, 'event:' || e.message_id as source,
+      jsonb_build_object('type', 'event', 'event', e.name, 'messageId', e.message_id,
+        'timestamp', e.ts, 'properties', e.properties) as fact,
+      e.ts as ordered_at, e.message_id as ordinal
+    from json_array_elements_text(${messageIdsJson}::json) as m(id)
+    -- One index probe per message id (LIMIT keeps the planner from turning it into a scan of
+    -- every event of the name, which it would on a fresh table's statistics); message ids are unique.
+    cross join lateral (
+      select x.user_id, x.message_id, x.name, x.ts, x.properties from events x where x.message_id = m.id limit 1
+    ) e
+    join triggers t on t.status = 'ACTIVE' and t.event = e.name
+      and (t.event_where is null or e.properties @> t.event_where)
+    -- Without active event triggers nothing is probed at all.
+    where exists (select 1 from triggers a where a.status = 'ACTIVE' and a.event is not null)`);
+}
+
+/**
+ * The outbox rows of the segment and tag entries and exits logged at `at` (one refresh) for
+ * every active trigger on that entry or exit.
+ */
+export function enqueueMembershipTriggers(at: SQL): SQL {
+  return enqueue(sql`
+    select t.key as trigger_key, c.user_id, 'segment:' || c.id as source,
+      jsonb_build_object('type', 'segment_' || c.change, 'segment', c.segment_key, 'at', c.at) as fact,
+      c.at as ordered_at, lpad(c.id::text, 20, '0') as ordinal
+    from segment_membership_changes c
+    join triggers t on t.status = 'ACTIVE' and (
+      (c.change = 'entered' and t.segment_entered = c.segment_key)
+      or (c.change = 'exited' and t.segment_exited = c.segment_key))
+    where c.at = ${at} and c.segment_key in (
+      select segment_entered from triggers where status = 'ACTIVE' and segment_entered is not null
+      union select segment_exited from triggers where status = 'ACTIVE' and segment_exited is not null)
+    union all
+    select t.key, c.user_id, 'tag:' || c.id,
+      jsonb_build_object('type', 'tag_' || c.change, 'tag', c.tag_key, 'value', c.value, 'at', c.at),
+      c.at, lpad(c.id::text, 20, '0')
+    from tag_membership_changes c
+    join triggers t on t.status = 'ACTIVE' and (
+      (c.change = 'entered' and t.tag_entered = c.tag_key)
+      or (c.change = 'exited' and t.tag_exited = c.tag_key))
+    where c.at = ${at} and c.tag_key in (
+      select tag_entered from triggers where status = 'ACTIVE' and tag_entered is not null
+      union select tag_exited from triggers where status = 'ACTIVE' and tag_exited is not null)`);
+}
+
+/**
+ * Claims up to `limit` due PENDING deliveries for one worker: locked rows are skipped (another
+ * worker holds them), the claimed ones count an attempt and move `leaseSeconds` into the future,
+ * so no other worker takes them while this one sends; a worker that dies leaves them to be
+ * claimed again once the lease ends (at-least-once). Answers what sending needs.
+ */
+export function claimDueDeliveries(limit: number, leaseSeconds: number): SQL {
+  return sql`
+    update deliveries d set attempts = d.attempts + 1,
+      next_attempt_at = now() + make_interval(secs => ${leaseSeconds}::int)
+    from destinations ds
+    where d.id in (
+        select id from deliveries
+        where status = 'PENDING' and next_attempt_at <= now()
+        order by next_attempt_at, id limit ${limit}::int
+        for update skip locked)
+      and ds.key = d.destination_key
+    returning d.id, d.trigger_key as "triggerKey", d.destination_key as "destinationKey",
+      d.user_id as "userId", d.fact, d.body, d.attempts, d.created_at as "createdAt",
+      ds.url, ds.secret, ds.headers, ds.rate_limit as "rateLimit", ds.include_pii as "includePii",
+      (select u.traits from users u where u.id = d.user_id) as traits`;
+}
