@@ -1,6 +1,7 @@
 import type { NonEmptyArray } from "type-graphql";
 import { AccessResolver } from "./access";
 import { AnalyticsResolver } from "./analytics";
+import { AssociationRulesResolver } from "./association-rules";
 import { CampaignResolver } from "./campaigns";
 import { ExperimentResultsResolver } from "./experiment-results";
 import { ExperimentResolver } from "./experiments";
@@ -34,4 +35,5 @@ export const resolvers: NonEmptyArray<Function> = [
   ExperimentResultsResolver,
   ExperimentResolver,
   CampaignResolver,
+  AssociationRulesResolver,
 ];

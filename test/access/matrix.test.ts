@@ -43,6 +43,7 @@ const EXPECTED: Record<string, Need> = {
   "Query.lifecycle": "read",
   "Query.rfm": "read",
   "Query.repurchaseCycle": "read",
+  "Query.associationRules": "read",
   // definitions: read by readers, changed by editors
   "Query.tags": "read",
   "Query.tag": "read",
