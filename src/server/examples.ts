@@ -56,6 +56,13 @@ const QUERIES: Array<[name: string, query: string]> = [
     `# Who are the customers? RFM segments of the last year.
 { rfm { customers segments { name users share avgMonetary } } }`,
   ],
+  [
+    "Bought together",
+    `# What is bought together? Categories in at least 1 % of the last 60 days' baskets.
+{ associationRules(input: { level: CATEGORY, minSupport: 0.01, minConfidence: 0.05,
+    timeRange: { last: "60d" }, first: 5 }) {
+    transactions totalRules rules { lhs rhs support confidence lift count } } }`,
+  ],
 ];
 
 export const EXAMPLE_QUERIES: ExampleQuery[] = QUERIES.map(([name, query]) => ({ name, query }));

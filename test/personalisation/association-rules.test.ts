@@ -1,6 +1,8 @@
 import "reflect-metadata";
 import { sql } from "drizzle-orm";
+import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AssociationRulesDocument } from "../../src/client/generated";
 import type { Database } from "../../src/db/client";
 import { StratumError } from "../../src/errors";
 import {
@@ -287,10 +289,10 @@ describeEachDatabase("associationRules on the five-basket example", (db) => {
     });
   });
 
-  it("answers through GraphQL with the defaults of the schema", async () => {
-    const answer = await api.gql(`{ associationRules(input: { minSupport: 0.6, minConfidence: 0.8,
-        timeRange: { from: "2026-03-01", to: "2026-04-01" } }) {
-      transactions totalRules rules { lhs rhs support confidence lift count } sql } }`);
+  it("answers the typed client's document through GraphQL, with the defaults of the schema", async () => {
+    const answer = await api.gql(print(AssociationRulesDocument), {
+      input: { minSupport: 0.6, minConfidence: 0.8, timeRange: MARCH },
+    });
     expect(answer.errors).toBeUndefined();
     expect(answer.data.associationRules).toMatchObject({
       transactions: 5,
