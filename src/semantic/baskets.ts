@@ -235,7 +235,7 @@ export function compileAssociationRules(definition: AssociationRulesDefinition):
     ),
     sql`\n  union all `,
   );
-  const rhs = definition.rhs ? sql` and y.item = ${definition.rhs}` : sql``;
+  const rhs = definition.rhs ? sql` and it.labels[c.rhs] = ${definition.rhs}` : sql``;
   return sql`with basket_items as (
   select distinct i.order_id, ${item} as item
   from ${countedItems} i
@@ -270,17 +270,27 @@ rule_itemsets as (
 antecedents as (
   ${antecedents}
 ),
+-- Each rule's antecedent count by a window over rules and antecedents stacked, not by a join:
+-- the sort does not depend on the guessed row counts of the CTEs.
+stacked as (
+  select array_remove(s.items, r.id) as lhs, r.id as rhs, s.count, null::int as lhs_count
+  from rule_itemsets s cross join unnest(s.items) r(id)
+  union all select items, null, null, count from antecedents
+),
+candidate_rules as (
+  select lhs, rhs, count, max(lhs_count) over (partition by lhs) as lhs_count from stacked
+),
+item_table as (
+  select array_agg(item order by id) as labels, array_agg(count order by id) as counts from frequent_items
+),
 rules as (
-  select array_remove(s.items, y.id) as lhs, y.id as rhs, s.count,
-    s.count::float8 / t.transactions as support,
-    s.count::float8 / a.count as confidence,
-    s.count::float8 * t.transactions / (a.count::float8 * y.count) as lift
-  from rule_itemsets s
-  cross join lateral unnest(s.items) r(id)
-  join frequent_items y on y.id = r.id
-  join antecedents a on a.items = array_remove(s.items, y.id)
-  cross join totals t
-  where s.count::float8 >= ${definition.minConfidence}::float8 * a.count - ${ROUNDING_SLACK}${rhs}
+  select c.lhs, c.rhs, c.count,
+    c.count::float8 / t.transactions as support,
+    c.count::float8 / c.lhs_count as confidence,
+    c.count::float8 * t.transactions / (c.lhs_count::float8 * it.counts[c.rhs]) as lift
+  from candidate_rules c cross join totals t cross join item_table it
+  where c.rhs is not null
+    and c.count::float8 >= ${definition.minConfidence}::float8 * c.lhs_count - ${ROUNDING_SLACK}${rhs}
 ),
 top_rules as (
   select r.*, (row_number() over (order by ${ORDER_OF[definition.orderBy]}))::int as rank
@@ -289,10 +299,10 @@ top_rules as (
   limit ${definition.first}
 )
 select t.transactions, (select count(*) from rules)::int as total_rules, top.rank,
-  coalesce((select array_agg(f.item order by f.id) from unnest(top.lhs) l(id) join frequent_items f on f.id = l.id), '{}') as lhs,
-  y.item as rhs, top.count, top.support, top.confidence, top.lift
+  array(select it.labels[l.id] from unnest(top.lhs) with ordinality l(id, n) order by l.n) as lhs,
+  it.labels[top.rhs] as rhs, top.count, top.support, top.confidence, top.lift
 from totals t
+cross join item_table it
 left join top_rules top on true
-left join frequent_items y on y.id = top.rhs
 order by top.rank`;
 }

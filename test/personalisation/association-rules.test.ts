@@ -124,7 +124,7 @@ describe("associationRules: the compiled statement", () => {
     expect(text).not.toContain("itemsets_4");
     expect(text).not.toContain("occurrences_3");
     expect(text).toContain("sm.segment_key = $");
-    expect(text).toContain("and y.item = $");
+    expect(text).toContain("and it.labels[c.rhs] = $");
     expect(text).not.toContain("milk");
     expect(text).not.toContain("first_three");
     expect(params).toEqual(expect.arrayContaining([0.6, 0.75, "milk", "first_three", 100]));
