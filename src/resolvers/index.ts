@@ -1,6 +1,7 @@
 import type { NonEmptyArray } from "type-graphql";
 import { AccessResolver } from "./access";
 import { AnalyticsResolver } from "./analytics";
+import { AssociationRulesResolver } from "./association-rules";
 import { DeliveryResolver, DestinationResolver, TriggerResolver } from "./automation";
 import { CampaignResolver } from "./campaigns";
 import { ExperimentResultsResolver } from "./experiment-results";
@@ -41,4 +42,5 @@ export const resolvers: NonEmptyArray<Function> = [
   DestinationResolver,
   TriggerResolver,
   DeliveryResolver,
+  AssociationRulesResolver,
 ];

@@ -57,6 +57,13 @@ const QUERIES: Array<[name: string, query: string]> = [
 { rfm { customers segments { name users share avgMonetary } } }`,
   ],
   [
+    "Bought together",
+    `# What is bought together? Categories in at least 1 % of the last 60 days' baskets.
+{ associationRules(input: { level: CATEGORY, minSupport: 0.01, minConfidence: 0.05,
+    timeRange: { last: "60d" }, first: 5 }) {
+    transactions totalRules rules { lhs rhs support confidence lift count } } }`,
+  ],
+  [
     "Campaign against a holdout",
     `# What did the win-back SMS really change? Its treated arm against the 20 % holdout.
 { campaignResults(key: "winback_sms") { audience treated holdout sent openRate clickRate

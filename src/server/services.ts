@@ -13,6 +13,7 @@ import { ActivityService } from "../ingest/activity";
 import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
 import { MetricsService } from "../metrics-service/service";
+import { AssociationRulesService } from "../personalisation/association-rules";
 import { SendTimeService } from "../personalisation/send-time";
 import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
@@ -59,6 +60,8 @@ export interface Services {
   destinations: DestinationService;
   triggers: TriggerService;
   deliveries: DeliveryService;
+  /** Market basket analysis: association rules of the counted orders' baskets. */
+  associationRules: AssociationRulesService;
   /** Prometheus metrics of this process (`GET /metrics`). */
   telemetry: Telemetry;
 }
@@ -95,6 +98,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
     destinations,
     triggers: new TriggerService(db),
     deliveries: new DeliveryService(db, destinations, config.delivery),
+    associationRules: new AssociationRulesService(db, config.timezone),
     telemetry,
   };
 }

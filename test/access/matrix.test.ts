@@ -45,6 +45,7 @@ const EXPECTED: Record<string, Need> = {
   "Query.repurchaseCycle": "read",
   "Query.sendTimeDistribution": "read",
   "Query.evaluateSendTime": "read",
+  "Query.associationRules": "read",
   // definitions: read by readers, changed by editors
   "Query.tags": "read",
   "Query.tag": "read",
