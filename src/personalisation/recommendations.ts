@@ -325,9 +325,9 @@ export class RecommendationService {
       throw badInput("split must be a time in the past", { argument: "split" });
     }
     const settings = validateSettings(await this.settings(), input.settings ?? {});
-    const rows = await this.db.analyticalQuery<EvaluationFigures & { method: string } & Record<string, unknown>>(
-      evaluation({ split: input.split, k, settings }),
-    );
+    const rows = await this.db.analyticalQuery<
+      EvaluationFigures & { method: string } & Record<string, unknown>
+    >(evaluation({ split: input.split, k, settings }));
     const figures = (method: string): EvaluationFigures => {
       const row = rows.find((r) => r.method === method);
       return {
@@ -345,4 +345,20 @@ export class RecommendationService {
       popularity: figures("popularity"),
     };
   }
+}
+
+/** `Product.similar` batched: one statement per distinct `first` among a request's products. */
+export function similarProductsLoader(service: RecommendationService) {
+  return async (
+    requests: readonly { productId: string; first: number }[],
+  ): Promise<SimilarProductRecord[][]> => {
+    const answers = new Map<string, SimilarProductRecord[]>();
+    const firsts = [...new Set(requests.map((request) => request.first))];
+    for (const count of firsts) {
+      const ids = [...new Set(requests.filter((r) => r.first === count).map((r) => r.productId))];
+      const lists = await service.similarOf(ids, count);
+      for (const [index, id] of ids.entries()) answers.set(`${count}\u0000${id}`, lists[index]);
+    }
+    return requests.map((request) => answers.get(`${request.first}\u0000${request.productId}`) ?? []);
+  };
 }

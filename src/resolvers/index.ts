@@ -7,6 +7,7 @@ import { ExperimentResolver } from "./experiments";
 import { IngestResolver } from "./ingest";
 import { MetricsResolver } from "./metrics";
 import { PurchaseModelResolver, UserPredictionFieldsResolver, UserPredictionResolver } from "./prediction";
+import { RecommendationResolver } from "./recommendations";
 import { SegmentResolver } from "./segments";
 import { DefinitionVersionResolver, RulePreviewResolver, TagResolver } from "./tags";
 import { UserResolver } from "./user";
@@ -34,4 +35,5 @@ export const resolvers: NonEmptyArray<Function> = [
   ExperimentResultsResolver,
   ExperimentResolver,
   CampaignResolver,
+  RecommendationResolver,
 ];

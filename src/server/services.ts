@@ -11,6 +11,7 @@ import { ActivityService } from "../ingest/activity";
 import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
 import { MetricsService } from "../metrics-service/service";
+import { RecommendationService } from "../personalisation/recommendations";
 import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
 import type { SegmentService } from "../segments/service";
@@ -50,6 +51,8 @@ export interface Services {
   campaigns: CampaignService;
   /** Campaign results against the holdout. */
   campaignResults: CampaignResultsService;
+  /** Item-to-item recommendations: refresh, personal top-N, offline evaluation. */
+  recommendations: RecommendationService;
   /** Prometheus metrics of this process (`GET /metrics`). */
   telemetry: Telemetry;
 }
@@ -80,6 +83,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
     experimentResults: new ExperimentResultsService(db, (key) => experiments.definition(key)),
     campaigns,
     campaignResults: new CampaignResultsService(db, (key) => campaigns.definition(key), config.timezone),
+    recommendations: new RecommendationService(db),
     telemetry,
   };
 }

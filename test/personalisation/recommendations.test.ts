@@ -180,6 +180,108 @@ describeEachDatabase("recommendations on a hand-worked shop", (db) => {
     ]);
   });
 
+  it("answers through GraphQL in a fixed number of statements, whatever `first` (no N+1)", async () => {
+    const query = `query($first: Int) { recommendations(userId: "3", first: $first) {
+      product { productId name similar(first: 2) { product { productId } score } }
+      score reason { kind because { productId name } } } }`;
+    // Requests read the shopper's facts up to the wall clock: a ten-year window keeps the fixture in it.
+    await service.refresh({ name: "test" }, { lookbackDays: 3660 }, NOW);
+    const counts: number[] = [];
+    for (const first of [1, 3]) {
+      const { result, statements } = await countStatements(db(), () => api.gql(query, { first }));
+      expect(result.errors).toBeUndefined();
+      expect(result.data.recommendations).toHaveLength(first);
+      counts.push(statements.length);
+    }
+    // The profile (resolved to its survivor), the settings of the last refresh, the recommendations
+    // with their reasons' products, and one batch of Product.similar for every recommended product.
+    expect(counts).toEqual([4, 4]);
+    const answer = await api.gql(query, { first: 1 });
+    expect(answer.data.recommendations[0]).toEqual({
+      product: {
+        productId: "P1",
+        name: "Oolong",
+        similar: [
+          { product: { productId: "P2" }, score: expect.closeTo(0.5819144, 6) },
+          { product: { productId: "P3" }, score: expect.closeTo(0.1195229, 6) },
+        ],
+      },
+      score: expect.closeTo(0.3507186, 6),
+      reason: {
+        kind: "SIMILAR_TO_VIEWED",
+        because: [
+          { productId: "P2", name: "Pu-erh" },
+          { productId: "P3", name: "Cup" },
+        ],
+      },
+    });
+    const product = await api.gql(
+      `{ product(productId: "P3") { name category price similar(first: 1) { rank commonUsers } } }`,
+    );
+    expect(product.data.product).toEqual({
+      name: "Cup",
+      category: "cups",
+      price: 10,
+      similar: [{ rank: 1, commonUsers: 1 }],
+    });
+    expect((await api.gql(`{ product(productId: "nope") { name } }`)).data.product).toBeNull();
+  });
+
+  it("refuses bad input with coded errors naming the argument", async () => {
+    const cases: Array<[string, string, string]> = [
+      [`{ recommendations(userId: "999") { score } }`, "BAD_USER_INPUT", "userId"],
+      [`{ recommendations(userId: "abc") { score } }`, "BAD_USER_INPUT", "userId"],
+      [`{ recommendations(userId: "1", first: 0) { score } }`, "BAD_USER_INPUT", "first"],
+      [`{ recommendations(userId: "1", first: 101) { score } }`, "BAD_USER_INPUT", "first"],
+      [
+        `{ recommendations(userId: "1", context: { productId: "P9" }) { score } }`,
+        "BAD_USER_INPUT",
+        "context.productId",
+      ],
+      [`{ product(productId: "P1") { similar(first: 1000) { score } } }`, "BAD_USER_INPUT", "first"],
+      [`{ evaluateRecommendations(split: "2999-01-01") { k } }`, "BAD_USER_INPUT", "split"],
+      [`{ evaluateRecommendations(split: "2026-01-01", k: 0) { k } }`, "BAD_USER_INPUT", "k"],
+      [
+        `mutation { refreshRecommendations(settings: { neighbours: 0 }) { pairs } }`,
+        "BAD_USER_INPUT",
+        "settings.neighbours",
+      ],
+      [
+        `mutation { refreshRecommendations(settings: { purchaseWeight: 0, viewWeight: 0 }) { pairs } }`,
+        "BAD_USER_INPUT",
+        "settings.viewWeight",
+      ],
+      [
+        `mutation { refreshRecommendations(settings: { repurchaseDays: [{ category: "tea", days: 0 }] }) { pairs } }`,
+        "BAD_USER_INPUT",
+        "settings.repurchaseDays.days",
+      ],
+    ];
+    for (const [query, code, argument] of cases) {
+      const answer = await api.gql(query);
+      expect(answer.errors?.[0]?.extensions, query).toMatchObject({ code, argument });
+    }
+  });
+
+  it("refreshRecommendations through GraphQL keeps the settings and is audited", async () => {
+    const answer = await api.gql(`mutation { refreshRecommendations(settings: { measure: JACCARD }) {
+      products pairs settings { measure viewWeight shrinkage repurchaseDays { category } } } }`);
+    expect(answer.errors).toBeUndefined();
+    // At the wall clock, with the ten-year window: the same 3 products and 6 directed pairs.
+    expect(answer.data.refreshRecommendations).toMatchObject({ products: 3, pairs: 6 });
+    expect(answer.data.refreshRecommendations.settings).toEqual({
+      measure: "JACCARD",
+      viewWeight: 0.5,
+      shrinkage: 1,
+      repurchaseDays: [],
+    });
+    const [audit] = await db().query<{ action: string }>(
+      sql`select action from audit_log where entity_type = 'recommendations' order by id desc limit 1`,
+    );
+    expect(audit.action).toBe("refresh");
+    await service.refresh({ name: "test" }, { measure: "COSINE" }, NOW);
+  });
+
   it("offline evaluation: collaborative filtering against popularity, by hand", async () => {
     // Split 10 days before NOW: training is everything above. After it: U3 buys P1, U4 buys P2.
     // U3's collaborative top 1 is P1 (0.3507); popularity's is P1 (2 buyers): both hit.
