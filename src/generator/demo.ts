@@ -1,3 +1,4 @@
+import type { RecommendationService } from "../personalisation/recommendations";
 import type { SegmentService } from "../segments/service";
 import type { TagService } from "../tags/service";
 import { createDemoDefinitions } from "./definitions";
@@ -8,12 +9,14 @@ import type { ShopOptions } from "./shop";
 export interface DemoServices extends SeedServices {
   tags: TagService;
   segments: SegmentService;
+  recommendations: Pick<RecommendationService, "refresh">;
 }
 
 /**
  * The whole demo, as `stratum start` and `stratum seed` write it: the generated shop, the
  * example shopper the README looks up, then the example tags and segments (refreshed over
- * all of it). `elapsedMs` covers all three.
+ * all of it), then the recommendations (with their segments' popular products). `elapsedMs`
+ * covers all of it.
  */
 export async function seedDemo(
   services: DemoServices,
@@ -24,5 +27,6 @@ export async function seedDemo(
   const result = await seedShop(services, options, onProgress);
   await seedExampleShopper(services.ingest, result.options);
   await createDemoDefinitions(services);
+  await services.recommendations.refresh({ name: "system" });
   return { ...result, elapsedMs: Date.now() - started };
 }

@@ -9,12 +9,13 @@ import {
   insertSegmentPopularity,
   insertSimilarities,
   personalRecommendations,
+  requestBasis,
   type SimilarityMeasure,
   type SimilaritySettings,
   similarProducts,
   storedIdsOf,
 } from "../semantic/recommendations";
-import { type Actor, resolveUserIds, validateUserIds } from "../tags/definition";
+import { type Actor, validateUserIds } from "../tags/definition";
 
 /** What a refresh computes with and a request excludes by; stored with every refresh. */
 export interface RecommendationSettings extends SimilaritySettings {
@@ -240,13 +241,23 @@ export class RecommendationService {
     const [requested] = validateUserIds([request.userId], "userId");
     const contextProductId = request.context?.productId ?? null;
     const category = request.context?.category ?? null;
-    const [[survivor], settings] = await Promise.all([
-      resolveUserIds(this.db, [requested], "userId"),
-      this.settings(),
-      contextProductId === null
-        ? Promise.resolve()
-        : this.assertProducts([contextProductId], "context.productId"),
-    ]);
+    const [basis] = await this.db.query<{
+      userId: number | null;
+      settings: RecommendationSettings | null;
+      contextFound: boolean;
+    }>(requestBasis(requested, contextProductId));
+    if (basis.userId === null) {
+      throw badInput(`userId: no profile has id ${requested}`, { argument: "userId" });
+    }
+    if (!basis.contextFound) {
+      throw badInput(`context.productId: no product has id "${contextProductId}"`, {
+        argument: "context.productId",
+      });
+    }
+    const survivor = basis.userId;
+    const settings = basis.settings
+      ? validateSettings(DEFAULT_RECOMMENDATION_SETTINGS, basis.settings)
+      : DEFAULT_RECOMMENDATION_SETTINGS;
     const rows = await this.db.query<
       ProductRow & {
         score: number;
@@ -284,12 +295,6 @@ export class RecommendationService {
       where id = any(${textArray(productIds)})`);
     const byId = new Map(rows.map((row) => [row.productId, productOf(row)]));
     return productIds.map((id) => byId.get(id) ?? null);
-  }
-
-  private async assertProducts(productIds: string[], argument: string): Promise<void> {
-    const found = await this.products(productIds);
-    const missing = productIds.filter((_, index) => found[index] === null);
-    if (missing.length > 0) throw badInput(`${argument}: no product has id "${missing[0]}"`, { argument });
   }
 
   /** The `count` most similar products of each product, one statement for all of them. */

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { textArray } from "./arrays";
-import { countedItems, resolvedEvents } from "./facts";
+import { countedItems, mergeSurvivor, resolvedEvents } from "./facts";
 
 /**
  * Item-to-item collaborative filtering, set-based. A shopper's interaction weight with a
@@ -171,6 +171,22 @@ export interface RecommendationRequest {
   settings: SimilaritySettings;
   /** Categories whose products may be recommended again this many days after they were bought. */
   repurchaseDays: ReadonlyArray<{ category: string; days: number }>;
+}
+
+/**
+ * What a request needs before it can compile its statement, in one statement: the requested
+ * profile's survivor (null when unknown or itself merged away without a survivor), the newest
+ * refresh's settings (null before any) and whether the context product exists.
+ */
+export function requestBasis(requestedId: number, contextProductId: string | null): SQL {
+  const requested = mergeSurvivor(sql`r.id`);
+  return sql`
+    select u.id as "userId",
+      (select settings from recommendation_refreshes order by id desc limit 1) as settings,
+      ${contextProductId === null ? sql`true` : sql`exists (select 1 from products where id = ${contextProductId})`} as "contextFound"
+    from (select ${requestedId}::bigint as id) r
+    ${requested.join}
+    left join users u on u.id = ${requested.id} and u.merged_into is null`;
 }
 
 /** The stored ids whose facts belong to the surviving profile `survivor` (itself and the profiles merged into it). */

@@ -56,6 +56,13 @@ const QUERIES: Array<[name: string, query: string]> = [
     `# Who are the customers? RFM segments of the last year.
 { rfm { customers segments { name users share avgMonetary } } }`,
   ],
+  [
+    "Recommendations",
+    `# What should shopper 1 see next? Item-to-item filtering from views and purchases.
+{ recommendations(userId: "1", first: 5) {
+    product { productId name category similar(first: 3) { product { name } score } }
+    score reason { kind segment because { name } } } }`,
+  ],
 ];
 
 export const EXAMPLE_QUERIES: ExampleQuery[] = QUERIES.map(([name, query]) => ({ name, query }));
