@@ -225,6 +225,7 @@ export function typed(expr: Expr, env: RuleEnvironment): TypedExpr {
       if (!env.campaigns.has(expr.key)) throw ruleInvalid(`Unknown campaign "${expr.key}"`, at);
       return leaf("boolean");
     case "rfm_segment":
+    case "top_recommended_category":
       return leaf("text");
     case "prediction": {
       const field = Object.hasOwn(PREDICTION_FIELDS, expr.field) ? PREDICTION_FIELDS[expr.field] : undefined;

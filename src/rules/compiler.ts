@@ -4,6 +4,7 @@ import { CAMPAIGN_PROPERTY, CAMPAIGN_TOUCH_EVENTS, campaignTreatmentIds } from "
 import { countedOrders, resolvedEvents } from "../semantic/facts";
 import { segmentMemberIds, tagMemberIds } from "../semantic/membership";
 import { currentPurchaseScores } from "../semantic/prediction";
+import { topRecommendedCategories } from "../semantic/recommendations";
 import { rfmScores } from "../semantic/rfm";
 import { joinSql } from "../semantic/sql";
 import {
@@ -208,7 +209,12 @@ function receivedCampaignAggregate(
 /** Calls `visit` with every leaf of a rule that needs a feature column (aggregates, RFM, predictions). */
 function visitFeatureLeaves(expr: Expr, visit: (leaf: Expr) => void): void {
   if (expr.type === "received_campaign") visit(receivedCampaignAggregate(expr));
-  else if (expr.type === "aggregate" || expr.type === "rfm_segment" || expr.type === "prediction")
+  else if (
+    expr.type === "aggregate" ||
+    expr.type === "rfm_segment" ||
+    expr.type === "prediction" ||
+    expr.type === "top_recommended_category"
+  )
     visit(expr);
   else for (const child of children(expr)) visitFeatureLeaves(child, visit);
 }
@@ -227,6 +233,7 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
   const asOf = sql`${options.asOf.toISOString()}::timestamptz`;
   const features = new Map<string, Feature>();
   let usesRfm = false;
+  let usesRecommendations = false;
   const predictionFields = new Set<string>();
 
   for (const rule of rules) {
@@ -236,6 +243,7 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
         if (!features.has(key))
           features.set(key, { column: `f${features.size}`, fn: featureFn(leaf.fn), source: leaf.source });
       } else if (leaf.type === "rfm_segment") usesRfm = true;
+      else if (leaf.type === "top_recommended_category") usesRecommendations = true;
       else if (leaf.type === "prediction") predictionFields.add(leaf.field);
     });
   }
@@ -292,6 +300,11 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
     // the RFM segment as of t over the default lookback; null for users without orders in it.
     columns.push(sql`rfm.segment as rfm_segment`);
     joins.push(sql` left join ${rfmScores(asOf)} rfm on rfm.user_id = u.id`);
+  }
+  if (usesRecommendations) {
+    // As of t, from the newest recommendations refresh; null for shoppers with no candidate.
+    columns.push(sql`trc.category as top_recommended_category`);
+    joins.push(sql` left join ${topRecommendedCategories(options.asOf)} trc on trc.user_id = u.id`);
   }
   if (predictionFields.size > 0) {
     const fields = [...predictionFields].sort();
@@ -380,6 +393,8 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
         return sql`(${sql.raw(`rf.${columnOf(receivedCampaignAggregate(expr))}`)} > 0)`;
       case "rfm_segment":
         return sql`rf.rfm_segment`;
+      case "top_recommended_category":
+        return sql`rf.top_recommended_category`;
       case "prediction":
         return sql`rf.${sql.identifier(`predict_${expr.field}`)}`;
     }

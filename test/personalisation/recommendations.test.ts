@@ -2,6 +2,8 @@ import "reflect-metadata";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { RecommendationService } from "../../src/personalisation/recommendations";
+import { printRule, ruleFromJson } from "../../src/rules/json";
+import { parseRule } from "../../src/rules/parser";
 import { countStatements, describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 
@@ -34,6 +36,14 @@ const NOW = new Date("2026-06-01T00:00:00Z");
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString();
 const SETTINGS = { purchaseWeight: 1, viewWeight: 0.5, shrinkage: 1, measure: "COSINE" as const };
+
+it("recommendations.top_category parses, prints and round-trips through JSON; other fields are refused", () => {
+  const expr = parseRule("recommendations.top_category");
+  expect(expr).toMatchObject({ type: "top_recommended_category" });
+  expect(printRule(expr)).toBe("recommendations.top_category");
+  expect(printRule(ruleFromJson({ type: "top_recommended_category" }))).toBe("recommendations.top_category");
+  expect(() => parseRule("recommendations.top_brand")).toThrow(/use recommendations.top_category/);
+});
 
 describeEachDatabase("recommendations on a hand-worked shop", (db) => {
   let service: RecommendationService;
@@ -280,6 +290,31 @@ describeEachDatabase("recommendations on a hand-worked shop", (db) => {
     );
     expect(audit.action).toBe("refresh");
     await service.refresh({ name: "test" }, { measure: "COSINE" }, NOW);
+  });
+
+  it("a VALUE tag takes each shopper's top recommended category (recommendations.top_category)", async () => {
+    // Similarities of the last refresh (cosine, λ 1, the ten-year window), exclusions as above:
+    //   U1: only P3 → cups
+    //   U2 (bought P1; viewed P2): tea P2 = 1 · 0.5819144; cups P3 = 1 · 0.1195229 + 0.5 · 0.0912871 = 0.1651665 → tea
+    //   U3: tea P1 0.3507186 + P2 0.0456435 against cups P3 0.0456435 → tea
+    //   U4 (bought P3; viewed P1): tea P1 0.1195229 + P2 0.3822443, no cups candidate → tea
+    //   U5 has no facts and U7 was merged into U3: no value.
+    const created = await api.gql(`mutation { createTag(input: { key: "next_category", name: "Next category",
+      category: BEHAVIOR, kind: VALUE, rule: "recommendations.top_category" }) { key } }`);
+    expect(created.errors).toBeUndefined();
+    const refreshed = await api.gql(
+      `mutation { refreshTags(keys: ["next_category"]) { failed { key message } } }`,
+    );
+    expect(refreshed.data.refreshTags.failed).toEqual([]);
+    const members = await db().query<{ user_id: number; value: string }>(
+      sql`select user_id, value from tag_members where tag_key = 'next_category' order by user_id`,
+    );
+    expect(members.map((m) => [Number(m.user_id), m.value])).toEqual([
+      [1, "cups"],
+      [2, "tea"],
+      [3, "tea"],
+      [4, "tea"],
+    ]);
   });
 
   it("offline evaluation: collaborative filtering against popularity, by hand", async () => {
