@@ -33,4 +33,9 @@ CREATE TABLE "segment_product_popularity" (
 	CONSTRAINT "segment_product_popularity_segment_key_rank_pk" PRIMARY KEY("segment_key","rank")
 );
 --> statement-breakpoint
+CREATE TABLE "user_recommended_categories" (
+	"user_id" bigint PRIMARY KEY NOT NULL,
+	"category" text NOT NULL
+);
+--> statement-breakpoint
 CREATE INDEX "product_popularity_category_idx" ON "product_popularity" USING btree ("category","share");

@@ -8,6 +8,7 @@ import {
   insertPopularity,
   insertSegmentPopularity,
   insertSimilarities,
+  insertUserRecommendedCategories,
   personalRecommendations,
   requestBasis,
   type SimilarityMeasure,
@@ -158,9 +159,9 @@ const productOf = (row: ProductRow): ProductRecord => ({
 });
 
 /**
- * Item-to-item recommendations: the refresh materialises similarities and popularity
- * (`product_similarities`, `product_popularity`, `segment_product_popularity`) in one
- * transaction; a request reads them with the shopper's recent facts in one statement; an
+ * Item-to-item recommendations: the refresh materialises similarities, popularity and each
+ * shopper's top recommended category (`product_similarities`, `product_popularity`,
+ * `segment_product_popularity`, `user_recommended_categories`) in one transaction; a request reads them with the shopper's recent facts in one statement; an
  * evaluation trains and scores in one statement. All SQL comes from `src/semantic/recommendations.ts`.
  */
 export class RecommendationService {
@@ -208,7 +209,9 @@ export class RecommendationService {
       await tx.query(sql`delete from product_similarities`);
       await tx.query(sql`delete from product_popularity`);
       await tx.query(sql`delete from segment_product_popularity`);
+      await tx.query(sql`delete from user_recommended_categories`);
       await tx.query(insertSimilarities(now, settings));
+      await tx.query(insertUserRecommendedCategories(now, settings, settings.repurchaseDays));
       await tx.query(insertPopularity(now, settings.lookbackDays));
       await tx.query(insertSegmentPopularity(now, settings.lookbackDays));
       const [counts] = await tx.query<{ products: number; pairs: number }>(sql`

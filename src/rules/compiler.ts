@@ -4,7 +4,6 @@ import { CAMPAIGN_PROPERTY, CAMPAIGN_TOUCH_EVENTS, campaignTreatmentIds } from "
 import { countedOrders, resolvedEvents } from "../semantic/facts";
 import { segmentMemberIds, tagMemberIds } from "../semantic/membership";
 import { currentPurchaseScores } from "../semantic/prediction";
-import { topRecommendedCategories } from "../semantic/recommendations";
 import { rfmScores } from "../semantic/rfm";
 import { joinSql } from "../semantic/sql";
 import {
@@ -302,9 +301,9 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
     joins.push(sql` left join ${rfmScores(asOf)} rfm on rfm.user_id = u.id`);
   }
   if (usesRecommendations) {
-    // As of t, from the newest recommendations refresh; null for shoppers with no candidate.
+    // As of the last recommendations refresh; null for shoppers with no candidate.
     columns.push(sql`trc.category as top_recommended_category`);
-    joins.push(sql` left join ${topRecommendedCategories(options.asOf)} trc on trc.user_id = u.id`);
+    joins.push(sql` left join user_recommended_categories trc on trc.user_id = u.id`);
   }
   if (predictionFields.size > 0) {
     const fields = [...predictionFields].sort();

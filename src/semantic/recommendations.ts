@@ -408,51 +408,38 @@ export function evaluation(query: EvaluationQuery): SQL {
 }
 
 /**
- * (user_id, category) as of `asOf` for every shopper with a candidate: the category whose
- * products sum the highest collaborative score (Σ w × similarity over the shopper's
- * `PROFILE_ITEMS` most recent products of the lookback window, as a request scores them, with
- * the same exclusions), ties by category in "C" collation. Reads `product_similarities` and
- * the newest refresh's settings: no rows before any refresh. What the rule term
- * `recommendations.top_category` (a VALUE tag's value) compiles to.
+ * The refresh's insert of `user_recommended_categories`: for every shopper with a candidate as
+ * of `asOf`, the category whose products sum the highest collaborative score (Σ w × similarity
+ * over the shopper's `PROFILE_ITEMS` most recent products of the lookback window, as a request
+ * scores them, with the same exclusions), ties by category in "C" collation. Reads the
+ * `product_similarities` the same refresh has just written. What the rule term
+ * `recommendations.top_category` (a VALUE tag's value) reads.
  */
-export function topRecommendedCategories(asOf: Date): SQL {
-  const at = timestamp(asOf);
-  return sql`(
-    with settings as materialized (
-      select (s.settings ->> 'purchaseWeight')::float8 as purchase_weight,
-        (s.settings ->> 'viewWeight')::float8 as view_weight,
-        (s.settings ->> 'lookbackDays')::int as lookback_days,
-        coalesce(s.settings -> 'repurchaseDays', '[]'::jsonb) as repurchase_days
-      from recommendation_refreshes s order by s.id desc limit 1),
-    facts as (
-      select i.user_id, i.product_id, 1 as bought, 0 as viewed, i.placed_at as at
-      from ${countedItems} i cross join settings st
-      where i.placed_at <= ${at} and i.placed_at > ${at} - st.lookback_days * interval '1 day'
-      union all
-      select e.user_id, e.properties ->> 'product_id', 0, 1, e.ts
-      from ${resolvedEvents} e cross join settings st
-      where e.name = 'product_view' and e.properties ? 'product_id'
-        and e.ts <= ${at} and e.ts > ${at} - st.lookback_days * interval '1 day'),
-    profile as (
+export function insertUserRecommendedCategories(
+  asOf: Date,
+  settings: SimilaritySettings,
+  repurchaseDays: ReadonlyArray<{ category: string; days: number }>,
+): SQL {
+  const from = new Date(asOf.getTime() - settings.lookbackDays * DAY_MS);
+  const categories = textArray(repurchaseDays.map((r) => r.category));
+  const days = sql`${`{${repurchaseDays.map((r) => Math.trunc(r.days)).join(",")}}`}::int[]`;
+  return sql`
+    insert into user_recommended_categories (user_id, category)
+    with profile as materialized (
       select user_id, product_id, w from (
-        select f.user_id, f.product_id,
-          st.purchase_weight * max(f.bought) + st.view_weight * max(f.viewed) as w,
-          row_number() over (partition by f.user_id order by max(f.at) desc, f.product_id) as recency
-        from facts f cross join settings st
-        group by f.user_id, f.product_id, st.purchase_weight, st.view_weight
-      ) weighted
-      where recency <= ${PROFILE_ITEMS} and w > 0),
-    excluded as (
+        select weights.*, row_number() over (
+          partition by weights.user_id order by weights.last_at desc, weights.product_id) as recency
+        from ${interactionWeights(from, asOf, settings)} weights
+      ) recent
+      where recency <= ${PROFILE_ITEMS}),
+    excluded as materialized (
       select b.user_id, b.product_id from (
-        select user_id, product_id, max(placed_at) as last_bought from ${countedItems} i
-        where i.placed_at <= ${at} group by user_id, product_id
+        select i.user_id, i.product_id, max(i.placed_at) as last_bought from ${countedItems} i
+        where i.placed_at < ${timestamp(asOf)} group by i.user_id, i.product_id
       ) b
       left join products p on p.id = b.product_id
-      left join (
-        select r.category, r.days from settings st
-        cross join jsonb_to_recordset(st.repurchase_days) as r(category text, days int)
-      ) r on r.category = p.category
-      where r.days is null or b.last_bought > ${at} - r.days * interval '1 day'),
+      left join unnest(${categories}, ${days}) as r(category, days) on r.category = p.category
+      where r.days is null or b.last_bought > ${timestamp(asOf)} - r.days * interval '1 day'),
     scores as (
       select pr.user_id, p.category, sum(pr.w * s.score) as score
       from profile pr
@@ -462,6 +449,5 @@ export function topRecommendedCategories(asOf: Date): SQL {
         select 1 from excluded x where x.user_id = pr.user_id and x.product_id = s.similar_product_id)
       group by pr.user_id, p.category)
     select distinct on (user_id) user_id, category from scores
-    order by user_id, score desc, category collate "C"
-  )`;
+    order by user_id, score desc, category collate "C"`;
 }

@@ -70,3 +70,13 @@ export const recommendationRefreshes = pgTable("recommendation_refreshes", {
   pairs: integer("pairs").notNull(),
   milliseconds: integer("milliseconds").notNull(),
 });
+
+/**
+ * Each shopper's top recommended category as of the last recommendations refresh (what the rule
+ * term `recommendations.top_category` reads); rewritten whole by every refresh; keyed by
+ * `user_id` first like the membership tables.
+ */
+export const userRecommendedCategories = pgTable("user_recommended_categories", {
+  userId: bigint("user_id", { mode: "number" }).primaryKey(),
+  category: text("category").notNull(),
+});
