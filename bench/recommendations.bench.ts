@@ -107,8 +107,12 @@ export async function run(): Promise<void> {
     );
     const tagBegan = performance.now();
     const tag = await services.tags.refresh(["next_category"]);
+    const tagMs = performance.now() - tagBegan;
+    const [members] = await db.query<{ members: number }>(
+      sql`select count(*)::int as members from tag_members where tag_key = 'next_category'`,
+    );
     console.log(
-      `VALUE tag recommendations.top_category refreshed for ${tag.refreshed[0]?.users.toLocaleString("en")} shoppers in ${((performance.now() - tagBegan) / 1000).toFixed(2)} s`,
+      `VALUE tag recommendations.top_category: ${members.members.toLocaleString("en")} shoppers with a value, refreshed in ${(tagMs / 1000).toFixed(2)} s${tag.failed.length ? ` (FAILED: ${tag.failed[0].message})` : ""}`,
     );
 
     const split = new Date(BENCH_SHOP.end.getTime() - 14 * 86_400_000);

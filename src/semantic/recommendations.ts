@@ -412,7 +412,9 @@ export function evaluation(query: EvaluationQuery): SQL {
  * of `asOf`, the category whose products sum the highest collaborative score (Σ w × similarity
  * over the shopper's `PROFILE_ITEMS` most recent products of the lookback window, as a request
  * scores them, with the same exclusions), ties by category in "C" collation. Reads the
- * `product_similarities` the same refresh has just written. What the rule term
+ * `product_similarities` the same refresh has just written. Computed as Σ_s w(u,s) × (Σ of s's
+ * neighbours' similarities per category) minus what the excluded neighbours contributed, so
+ * the join grows with shoppers × categories rather than shoppers × neighbours. What the rule term
  * `recommendations.top_category` (a VALUE tag's value) reads.
  */
 export function insertUserRecommendedCategories(
@@ -440,14 +442,26 @@ export function insertUserRecommendedCategories(
       left join products p on p.id = b.product_id
       left join unnest(${categories}, ${days}) as r(category, days) on r.category = p.category
       where r.days is null or b.last_bought > ${timestamp(asOf)} - r.days * interval '1 day'),
+    neighbour_categories as (
+      select s.product_id, p.category, sum(s.score) as score
+      from product_similarities s join products p on p.id = s.similar_product_id and p.category is not null
+      group by s.product_id, p.category),
+    gross as (
+      select pr.user_id, nc.category, sum(pr.w * nc.score) as score
+      from profile pr join neighbour_categories nc on nc.product_id = pr.product_id
+      group by pr.user_id, nc.category),
+    excluded_share as (
+      select x.user_id, p.category, sum(pr.w * s.score) as score
+      from excluded x
+      join products p on p.id = x.product_id and p.category is not null
+      join product_similarities s on s.similar_product_id = x.product_id
+      join profile pr on pr.user_id = x.user_id and pr.product_id = s.product_id
+      group by x.user_id, p.category),
     scores as (
-      select pr.user_id, p.category, sum(pr.w * s.score) as score
-      from profile pr
-      join product_similarities s on s.product_id = pr.product_id
-      join products p on p.id = s.similar_product_id and p.category is not null
-      where not exists (
-        select 1 from excluded x where x.user_id = pr.user_id and x.product_id = s.similar_product_id)
-      group by pr.user_id, p.category)
+      select g.user_id, g.category, g.score - coalesce(e.score, 0) as score
+      from gross g left join excluded_share e on e.user_id = g.user_id and e.category = g.category
+      -- a category whose every candidate is excluded nets 0 (up to rounding): no candidate
+      where g.score - coalesce(e.score, 0) > 1e-9)
     select distinct on (user_id) user_id, category from scores
     order by user_id, score desc, category collate "C"`;
 }
