@@ -1,4 +1,5 @@
 import type { CampaignService } from "../campaigns/definitions";
+import type { RecommendationService } from "../personalisation/recommendations";
 import type { SegmentService } from "../segments/service";
 import type { TagService } from "../tags/service";
 import { createDemoDefinitions } from "./definitions";
@@ -11,13 +12,15 @@ export interface DemoServices extends SeedServices {
   tags: TagService;
   segments: SegmentService;
   campaigns: CampaignService;
+  recommendations: Pick<RecommendationService, "refresh">;
 }
 
 /**
  * The whole demo, as `stratum start` and `stratum seed` write it: the generated shop, the
  * example shopper the README looks up, the example tags and segments, then the demo campaign
  * that has already run on one of them (its orders change who is in the segments, so tags and
- * segments are refreshed again after it). `elapsedMs` covers all of it.
+ * segments are refreshed again after it), then the recommendations (with their segments'
+ * popular products). `elapsedMs` covers all of it.
  */
 export async function seedDemo(
   services: DemoServices,
@@ -31,5 +34,6 @@ export async function seedDemo(
   await seedDemoCampaign(services, result.options);
   await services.tags.refresh();
   await services.segments.refresh();
+  await services.recommendations.refresh({ name: "system" });
   return { ...result, elapsedMs: Date.now() - started };
 }

@@ -9,6 +9,7 @@ import { ExperimentResolver } from "./experiments";
 import { IngestResolver } from "./ingest";
 import { MetricsResolver } from "./metrics";
 import { PurchaseModelResolver, UserPredictionFieldsResolver, UserPredictionResolver } from "./prediction";
+import { RecommendationResolver } from "./recommendations";
 import { SegmentResolver } from "./segments";
 import { SendTimeResolver, UserSendTimeResolver } from "./send-time";
 import { DefinitionVersionResolver, RulePreviewResolver, TagResolver } from "./tags";
@@ -43,4 +44,5 @@ export const resolvers: NonEmptyArray<Function> = [
   TriggerResolver,
   DeliveryResolver,
   AssociationRulesResolver,
+  RecommendationResolver,
 ];

@@ -65,6 +65,8 @@ export type Expr =
   /** Had a `campaign_sent` event whose `campaign` property is the key (within the last N days). */
   | { type: "received_campaign"; key: string; withinDays?: number; at?: Position }
   | { type: "rfm_segment"; at?: Position }
+  /** The category of the shopper's strongest recommendations (`recommendations.top_category`). */
+  | { type: "top_recommended_category"; at?: Position }
   /** A score of the most recently fitted purchase model (`predict.churn_risk` …). */
   | { type: "prediction"; field: string; at?: Position }
   /** The user's best send time as of the evaluation time (`send_time.local_hour`). */

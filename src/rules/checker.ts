@@ -226,6 +226,7 @@ export function typed(expr: Expr, env: RuleEnvironment): TypedExpr {
       if (!env.campaigns.has(expr.key)) throw ruleInvalid(`Unknown campaign "${expr.key}"`, at);
       return leaf("boolean");
     case "rfm_segment":
+    case "top_recommended_category":
       return leaf("text");
     case "send_time": {
       const field = Object.hasOwn(SEND_TIME_FIELDS, expr.field) ? SEND_TIME_FIELDS[expr.field] : undefined;

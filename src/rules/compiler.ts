@@ -217,7 +217,8 @@ function visitFeatureLeaves(expr: Expr, visit: (leaf: Expr) => void): void {
     expr.type === "aggregate" ||
     expr.type === "rfm_segment" ||
     expr.type === "prediction" ||
-    expr.type === "send_time"
+    expr.type === "send_time" ||
+    expr.type === "top_recommended_category"
   )
     visit(expr);
   else for (const child of children(expr)) visitFeatureLeaves(child, visit);
@@ -237,6 +238,7 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
   const asOf = sql`${options.asOf.toISOString()}::timestamptz`;
   const features = new Map<string, Feature>();
   let usesRfm = false;
+  let usesRecommendations = false;
   const predictionFields = new Set<string>();
   const sendTimeFields = new Set<string>();
 
@@ -247,6 +249,7 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
         if (!features.has(key))
           features.set(key, { column: `f${features.size}`, fn: featureFn(leaf.fn), source: leaf.source });
       } else if (leaf.type === "rfm_segment") usesRfm = true;
+      else if (leaf.type === "top_recommended_category") usesRecommendations = true;
       else if (leaf.type === "prediction") predictionFields.add(leaf.field);
       else if (leaf.type === "send_time") sendTimeFields.add(leaf.field);
     });
@@ -304,6 +307,11 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
     // the RFM segment as of t over the default lookback; null for users without orders in it.
     columns.push(sql`rfm.segment as rfm_segment`);
     joins.push(sql` left join ${rfmScores(asOf)} rfm on rfm.user_id = u.id`);
+  }
+  if (usesRecommendations) {
+    // As of the last recommendations refresh; null for shoppers with no candidate.
+    columns.push(sql`trc.category as top_recommended_category`);
+    joins.push(sql` left join user_recommended_categories trc on trc.user_id = u.id`);
   }
   if (predictionFields.size > 0) {
     const fields = [...predictionFields].sort();
@@ -406,6 +414,8 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
         return sql`(${sql.raw(`rf.${columnOf(receivedCampaignAggregate(expr))}`)} > 0)`;
       case "rfm_segment":
         return sql`rf.rfm_segment`;
+      case "top_recommended_category":
+        return sql`rf.top_recommended_category`;
       case "prediction":
         return sql`rf.${sql.identifier(`predict_${expr.field}`)}`;
       case "send_time":

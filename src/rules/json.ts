@@ -122,6 +122,8 @@ export function ruleFromJson(value: unknown, path = "$", depth = 0): Expr {
     }
     case "rfm_segment":
       return { type: "rfm_segment" };
+    case "top_recommended_category":
+      return { type: "top_recommended_category" };
     case "prediction":
       return { type: "prediction", field: text(value, "field", path) };
     case "send_time":
@@ -191,6 +193,8 @@ export function printRule(expr: Expr): string {
       return `received_campaign(${JSON.stringify(expr.key)})${expr.withinDays === undefined ? "" : ` within ${expr.withinDays}d`}`;
     case "rfm_segment":
       return "rfm.segment";
+    case "top_recommended_category":
+      return "recommendations.top_category";
     case "prediction":
       return `predict.${expr.field}`;
     case "send_time":

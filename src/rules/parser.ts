@@ -318,6 +318,14 @@ class Parser {
           throw ruleInvalid(`Unknown field "rfm.${field.text}"; use rfm.segment`, field.at);
         return { type: "rfm_segment", at: token.at };
       }
+      if (word === "recommendations") {
+        if (field.text !== "top_category")
+          throw ruleInvalid(
+            `Unknown field "recommendations.${field.text}"; use recommendations.top_category`,
+            field.at,
+          );
+        return { type: "top_recommended_category", at: token.at };
+      }
       if (word === "predict") {
         if (!Object.hasOwn(PREDICTION_FIELDS, field.text))
           throw ruleInvalid(
@@ -341,7 +349,7 @@ class Parser {
       if (word === "orders")
         throw ruleInvalid(`"orders.${field.text}" needs an aggregate such as sum(…)`, token.at);
       throw ruleInvalid(
-        `Unknown name "${word}"; fields start with user., trait., rfm., predict. or send_time.`,
+        `Unknown name "${word}"; fields start with user., trait., rfm., predict., send_time. or recommendations.`,
         token.at,
       );
     }

@@ -57,6 +57,13 @@ const QUERIES: Array<[name: string, query: string]> = [
 { rfm { customers segments { name users share avgMonetary } } }`,
   ],
   [
+    "Recommendations",
+    `# What should shopper 1 see next? Item-to-item filtering from views and purchases.
+{ recommendations(userId: "1", first: 5) {
+    product { productId name category similar(first: 3) { product { name } score } }
+    score reason { kind segment because { name } } } }`,
+  ],
+  [
     "Bought together",
     `# What is bought together? Categories in at least 1 % of the last 60 days' baskets.
 { associationRules(input: { level: CATEGORY, minSupport: 0.01, minConfidence: 0.05,

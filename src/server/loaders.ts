@@ -3,6 +3,7 @@ import type { UserRfm } from "../analytics/compile/rfm-report";
 import type { DeliveryAttemptRecord } from "../automation/deliveries";
 import type { DefinitionVersionRecord } from "../definitions/store";
 import { activityLoaders } from "../ingest/activity-loaders";
+import { similarProductsLoader } from "../personalisation/recommendations";
 import type { BestSendTimeRecord } from "../personalisation/send-time";
 import { type PredictionRequest, predictionLoader } from "../prediction/loader";
 import { piiValueTags } from "../rules/pii";
@@ -47,6 +48,10 @@ export function createLoaders(services: Services) {
     ),
     predictions: new DataLoader(predictionLoader(services.prediction), {
       cacheKeyFn: (request: PredictionRequest) => `${request.model ?? ""}\u0000${request.userId}`,
+    }),
+    similarProducts: new DataLoader(similarProductsLoader(services.recommendations), {
+      cacheKeyFn: (request: { productId: string; first: number }) =>
+        `${request.first}\u0000${request.productId}`,
     }),
     ...activityLoaders(services.activity),
     /** VALUE tags computed from PII, read once per request. */

@@ -14,6 +14,7 @@ import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
 import { MetricsService } from "../metrics-service/service";
 import { AssociationRulesService } from "../personalisation/association-rules";
+import { RecommendationService } from "../personalisation/recommendations";
 import { SendTimeService } from "../personalisation/send-time";
 import { PredictionService } from "../prediction/service";
 import { RuleService } from "../rules/service";
@@ -62,6 +63,8 @@ export interface Services {
   deliveries: DeliveryService;
   /** Market basket analysis: association rules of the counted orders' baskets. */
   associationRules: AssociationRulesService;
+  /** Item-to-item recommendations: refresh, personal top-N, offline evaluation. */
+  recommendations: RecommendationService;
   /** Prometheus metrics of this process (`GET /metrics`). */
   telemetry: Telemetry;
 }
@@ -99,6 +102,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
     triggers: new TriggerService(db),
     deliveries: new DeliveryService(db, destinations, config.delivery),
     associationRules: new AssociationRulesService(db, config.timezone),
+    recommendations: new RecommendationService(db),
     telemetry,
   };
 }

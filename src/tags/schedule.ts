@@ -1,22 +1,27 @@
 import type { Database } from "../db/client";
 import { logger } from "../logger";
+import { type RecommendationRefresh, RecommendationService } from "../personalisation/recommendations";
 import { PredictionService } from "../prediction/service";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { SendTimeModel } from "../semantic/send-time";
 import type { Telemetry } from "../server/telemetry";
 
 /**
- * Every active RULE/VALUE tag and DYNAMIC segment, in shared passes over the facts;
+ * Every active RULE/VALUE tag and DYNAMIC segment, in shared passes over the facts, then the
+ * recommendations (product similarities and popularity, with the last refresh's settings);
  * `sendTime` is the configured model `send_time.*` terms read.
  */
 export async function refreshAll(
   db: Database,
   now: Date = new Date(),
   sendTime?: SendTimeModel,
-): Promise<MaterialiseReport> {
+): Promise<MaterialiseReport & { recommendations: RecommendationRefresh }> {
   // Purchase-model scores first: `predict.*` rules and the risk_band dimension read them.
   await new PredictionService(db, "UTC").rescoreAll();
-  return refreshDefinitions(db, {}, now, sendTime);
+  const report = await refreshDefinitions(db, {}, now, sendTime);
+  // After the segments: each segment's popular products are read from its new members.
+  const recommendations = await new RecommendationService(db).refresh({ name: "system" }, {}, now);
+  return { ...report, recommendations };
 }
 
 /**

@@ -93,6 +93,11 @@ const EXPECTED: Record<string, Need> = {
   "Mutation.fitPurchaseModel": "edit",
   "Query.purchaseModel": "read",
   "Mutation.refreshSegments": "edit",
+  // recommendations: read by readers, refreshed by editors
+  "Query.recommendations": "read",
+  "Query.product": "read",
+  "Query.evaluateRecommendations": "read",
+  "Mutation.refreshRecommendations": "edit",
   // experiments: assignment for readers and front ends with an ingest key, results for readers
   "Query.experimentAssignment": "assign",
   "Query.experimentResults": "read",

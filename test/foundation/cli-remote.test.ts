@@ -99,6 +99,11 @@ describeEachDatabase("stratum keys and refresh --url (through a running server)"
     expect(refreshed.stderr).toBe("");
     expect(refreshed.stdout).toMatch(/^tag\s+in_hangzhou\s+users\s+2\s+\+2\s+-0\s+\d+ ms$/m);
     expect(refreshed.stdout).toMatch(/^refreshed 1 definitions in \d+ ms$/m);
+
+    // Without keys: every tag and segment, then the recommendations (no product facts here).
+    const everything = await stratum(["refresh", "--url", api.url, "--key", TEST_ADMIN_KEY]);
+    expect(everything.stderr).toBe("");
+    expect(everything.stdout).toMatch(/^recs\s+product similarities\s+products\s+0\s+pairs 0\s+\d+ ms$/m);
   });
 
   it("fit --url asks the server to fit, and prints its answer", async () => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config";
+import type { RecommendationRefresh } from "../../personalisation/recommendations";
 import type { MaterialiseReport, MaterialiseResult } from "../../rules/materialise";
 import { openRuntime } from "../../server/runtime";
 import { refreshAll } from "../../tags/schedule";
@@ -10,6 +11,14 @@ const keyList = (value: string): string[] =>
     .split(",")
     .map((key) => key.trim())
     .filter(Boolean);
+
+function printRecommendations(
+  refresh: Pick<RecommendationRefresh, "products" | "pairs" | "milliseconds">,
+): void {
+  console.log(
+    `${"recs".padEnd(8)} ${"product similarities".padEnd(32)} products ${String(refresh.products).padStart(6)}  pairs ${refresh.pairs}  ${refresh.milliseconds} ms`,
+  );
+}
 
 function printResults(reports: MaterialiseReport[], milliseconds: number): void {
   const refreshed = reports.flatMap((report) => report.refreshed);
@@ -64,25 +73,40 @@ async function refreshThrough(
   return { refreshed: results, failed };
 }
 
-/** `stratum refresh [--tags a,b] [--segments c]`: everything (one shared pass) when no keys are given. */
+/**
+ * `stratum refresh [--tags a,b] [--segments c]`: everything (one shared pass, then the
+ * recommendations) when no keys are given.
+ */
 export function registerRefresh(program: Command): void {
   withRemoteOptions(
     program
       .command("refresh")
-      .description("recompute rule/value tags and dynamic segments, recording entries and exits")
+      .description(
+        "recompute rule/value tags and dynamic segments (recording entries and exits), then recommendations",
+      )
       .option("--tags <keys>", "only these tags (comma-separated)", keyList)
       .option("--segments <keys>", "only these segments (comma-separated)", keyList),
   ).action(async (options: { tags?: string[]; segments?: string[] } & RemoteOptions) => {
     const api = remoteApi(options);
     const started = Date.now();
     const reports: MaterialiseReport[] = [];
+    const everything = !options.tags && !options.segments;
     if (api) {
       reports.push(await refreshThrough(api, options));
+      if (everything) {
+        const answer = await api.request<{ refreshRecommendations: RecommendationRefresh }>(
+          "mutation { refreshRecommendations { products pairs milliseconds } }",
+        );
+        printRecommendations(answer.refreshRecommendations);
+      }
     } else {
       const services = await openRuntime(loadConfig());
       try {
-        if (!options.tags && !options.segments)
-          reports.push(await refreshAll(services.db, new Date(), services.sendTime.model));
+        if (everything) {
+          const report = await refreshAll(services.db, new Date(), services.sendTime.model);
+          reports.push(report);
+          printRecommendations(report.recommendations);
+        }
         if (options.tags) reports.push(await services.tags.refresh(options.tags));
         if (options.segments) reports.push(await services.segments.refresh(options.segments));
       } finally {

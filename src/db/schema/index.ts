@@ -4,4 +4,5 @@ export * from "./campaigns";
 export * from "./core";
 export * from "./experiments";
 export * from "./prediction";
+export * from "./recommendations";
 export * from "./tags";
