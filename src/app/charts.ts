@@ -1,0 +1,98 @@
+import type {
+  BarSeriesOption,
+  HeatmapSeriesOption,
+  LineSeriesOption,
+  SankeySeriesOption,
+} from "echarts/charts";
+import { BarChart, HeatmapChart, LineChart, SankeyChart } from "echarts/charts";
+import type {
+  DataZoomComponentOption,
+  GridComponentOption,
+  LegendComponentOption,
+  TooltipComponentOption,
+  VisualMapComponentOption,
+} from "echarts/components";
+import {
+  DataZoomComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from "echarts/components";
+import { type ComposeOption, type EChartsType, init, use } from "echarts/core";
+import { CanvasRenderer } from "echarts/renderers";
+
+// Only the charts and components the pages draw: the bundle stays a fraction of full ECharts.
+use([
+  BarChart,
+  HeatmapChart,
+  LineChart,
+  SankeyChart,
+  DataZoomComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+]);
+
+export type ChartOption = ComposeOption<
+  | BarSeriesOption
+  | HeatmapSeriesOption
+  | LineSeriesOption
+  | SankeySeriesOption
+  | DataZoomComponentOption
+  | GridComponentOption
+  | LegendComponentOption
+  | TooltipComponentOption
+  | VisualMapComponentOption
+>;
+
+const charts = new Set<EChartsType>();
+window.addEventListener("resize", () => {
+  for (const chart of charts) chart.resize();
+});
+
+/** Disposes the charts of the page being left (their canvases go with the page's DOM). */
+export function disposeCharts(): void {
+  for (const chart of charts) chart.dispose();
+  charts.clear();
+}
+
+/**
+ * Draws `option` into `container`. `points` (how many data points the option holds) and the
+ * moment the first frame finished are written on the container: the browser tests check that
+ * every chart drew something and time the first chart.
+ */
+export function drawChart(container: HTMLElement, option: ChartOption, points: number): EChartsType {
+  const chart = init(container, undefined, { renderer: "canvas" });
+  charts.add(chart);
+  container.dataset.points = String(points);
+  chart.on("finished", () => {
+    container.dataset.renderedAt ??= String(Math.round(performance.now()));
+  });
+  chart.setOption({ animation: false, ...option });
+  return chart;
+}
+
+/** A small line without axes for a metric card. */
+export function drawSparkline(container: HTMLElement, values: (number | null)[]): EChartsType {
+  return drawChart(
+    container,
+    {
+      grid: { left: 2, right: 2, top: 4, bottom: 4 },
+      xAxis: { type: "category", show: false, boundaryGap: false, data: values.map((_, i) => i) },
+      yAxis: { type: "value", show: false, scale: true },
+      series: [
+        {
+          type: "line",
+          data: values,
+          symbol: "none",
+          lineStyle: { width: 1.5 },
+          areaStyle: { opacity: 0.15 },
+        },
+      ],
+    },
+    values.filter((value) => value !== null).length,
+  );
+}

@@ -1,0 +1,192 @@
+import "./style.css";
+import { DashboardCatalogDocument, type TimeRangeInput } from "../client/generated";
+import { ApiError, forgetKey, request, storedKey, storeKey } from "./api";
+import { disposeCharts } from "./charts";
+import type { Catalog, Page, PageContext } from "./context";
+import { h, select } from "./dom";
+import { type Language, language, setLanguage, t, type Word } from "./i18n";
+import {
+  funnelPage,
+  lifecyclePage,
+  pathsPage,
+  repurchasePage,
+  retentionPage,
+  rfmPage,
+} from "./pages/analyses";
+import { overviewPage } from "./pages/overview";
+import { segmentsPage } from "./pages/segments";
+
+/** Pages by route (`#/overview` …), in menu order. */
+const PAGES: { route: string; title: Word; page: Page }[] = [
+  { route: "overview", title: "overview", page: overviewPage },
+  { route: "funnel", title: "funnel", page: funnelPage },
+  { route: "retention", title: "retention", page: retentionPage },
+  { route: "rfm", title: "rfm", page: rfmPage },
+  { route: "segments", title: "segments", page: segmentsPage },
+  { route: "paths", title: "paths", page: pathsPage },
+  { route: "lifecycle", title: "lifecycle", page: lifecyclePage },
+  { route: "repurchase", title: "repurchase", page: repurchasePage },
+];
+
+/** Relative ranges, resolved by the server in its time zone (TimeRangeInput `last` / `named`). */
+const RANGES: { value: string; word: Word; range: TimeRangeInput }[] = [
+  { value: "7d", word: "last7d", range: { last: "7d" } },
+  { value: "30d", word: "last30d", range: { last: "30d" } },
+  { value: "8w", word: "last8w", range: { last: "8w" } },
+  { value: "this_month", word: "thisMonth", range: { named: "this_month" } },
+  { value: "previous_month", word: "previousMonth", range: { named: "previous_month" } },
+];
+
+const filters = { range: "30d", segment: "" };
+const root = document.getElementById("app") as HTMLElement;
+let catalog: Catalog | undefined;
+/** Increases with every drawing: an answer for a page no longer shown is dropped. */
+let drawing = 0;
+
+function keyForm(message?: string): void {
+  const input = h("input", { type: "password", name: "apiKey", autocomplete: "off", required: true });
+  const remember = h("input", { type: "checkbox", name: "remember" });
+  root.replaceChildren(
+    h(
+      "form",
+      {
+        class: "key-form",
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          storeKey(input.value.trim(), remember.checked);
+          void start();
+        },
+      },
+      h("h1", {}, t("title")),
+      h("p", {}, t("keyPrompt")),
+      message ? h("p", { class: "error" }, message) : null,
+      h("label", { class: "control" }, h("span", {}, t("apiKey")), input),
+      h("label", { class: "check" }, remember, t("remember")),
+      h("button", { type: "submit" }, t("open")),
+    ),
+  );
+}
+
+const currentRoute = () => {
+  const route = location.hash.replace(/^#\/?/, "");
+  return PAGES.find((page) => page.route === route) ?? PAGES[0];
+};
+
+function header(active: string): HTMLElement {
+  const languages: { value: Language; text: string }[] = [
+    { value: "en", text: "English" },
+    { value: "zh", text: "简体中文" },
+  ];
+  return h(
+    "header",
+    {},
+    h("strong", { class: "brand" }, t("title")),
+    h(
+      "nav",
+      {},
+      ...PAGES.map((page) =>
+        h("a", { href: `#/${page.route}`, class: page.route === active ? "active" : "" }, t(page.title)),
+      ),
+    ),
+    h(
+      "div",
+      { class: "controls" },
+      select(
+        t("range"),
+        RANGES.map((range) => ({ value: range.value, text: t(range.word) })),
+        filters.range,
+        (value) => {
+          filters.range = value;
+          draw();
+        },
+        "range",
+      ),
+      select(
+        t("segment"),
+        [
+          { value: "", text: t("everyone") },
+          ...(catalog?.segments ?? []).map((segment) => ({ value: segment.key, text: segment.name })),
+        ],
+        filters.segment,
+        (value) => {
+          filters.segment = value;
+          draw();
+        },
+        "segment",
+      ),
+      select(
+        "Language / 语言",
+        languages,
+        language(),
+        (value) => {
+          setLanguage(value as Language);
+          draw();
+        },
+        "language",
+      ),
+      h(
+        "button",
+        {
+          class: "link",
+          onclick: () => {
+            forgetKey();
+            keyForm();
+          },
+        },
+        t("forget"),
+      ),
+    ),
+  );
+}
+
+function draw(): void {
+  if (!catalog) return;
+  const known = catalog;
+  const number = ++drawing;
+  disposeCharts();
+  const route = currentRoute();
+  const main = h("main", { "data-page": route.route }, h("h1", {}, t(route.title)));
+  root.replaceChildren(header(route.route), main);
+  document.title = `${t(route.title)} · ${t("title")}`;
+  const context: PageContext = {
+    catalog: known,
+    timeRange: RANGES.find((range) => range.value === filters.range)?.range ?? RANGES[1].range,
+    segment: filters.segment || undefined,
+    redraw: draw,
+  };
+  route.page(main, context).then(
+    () => {
+      if (number === drawing) main.dataset.loaded = "true";
+    },
+    (error: unknown) => {
+      if (number !== drawing) return;
+      if (error instanceof ApiError && (error.code === "UNAUTHENTICATED" || error.code === "FORBIDDEN")) {
+        forgetKey();
+        return keyForm(t("keyRefused"));
+      }
+      main.append(
+        h(
+          "p",
+          { class: "error", "data-error": "" },
+          t("error", { message: String((error as Error).message) }),
+        ),
+      );
+    },
+  );
+}
+
+async function start(): Promise<void> {
+  if (!storedKey()) return keyForm();
+  root.replaceChildren(h("p", { class: "muted" }, t("loading")));
+  try {
+    catalog = await request(DashboardCatalogDocument, {});
+  } catch (error) {
+    forgetKey();
+    return keyForm(error instanceof ApiError ? t("keyRefused") : String(error));
+  }
+  draw();
+}
+
+setLanguage(language());
+window.addEventListener("hashchange", draw);
+void start();
