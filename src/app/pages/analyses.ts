@@ -70,20 +70,22 @@ export const funnelPage: Page = async (root, context) => {
           name: t("users"),
           stack: "funnel",
           data: steps.map((step) => step.count),
-          label: {
-            show: true,
-            position: "insideTop",
-            formatter: ({ dataIndex }: { dataIndex: number }) =>
-              `${steps[dataIndex].count}\n${percent(steps[dataIndex].conversionFromPrevious)}`,
-          },
         },
         {
           type: "bar",
           name: t("dropOff"),
           stack: "funnel",
           itemStyle: { color: "#e5e7eb" },
-          // The drop-off of step k+1 sits on top of its bar: together they are step k's count.
-          data: steps.map((_, index) => steps[index + 1]?.dropOff ?? 0),
+          // Those lost on the way to step k, on top of its bar: together they reach step k − 1's count.
+          data: steps.map((step) => step.dropOff),
+          // Above the whole stack, so that a short bar's numbers stay readable.
+          label: {
+            show: true,
+            position: "top",
+            color: "#111827",
+            formatter: ({ dataIndex }: { dataIndex: number }) =>
+              `${steps[dataIndex].count} · ${percent(steps[dataIndex].conversionFromPrevious)}`,
+          },
         },
       ],
     },

@@ -13,7 +13,7 @@ const PAGE_SIZE = 20;
 /** Pause after the last keystroke before the rule is checked and counted. */
 const PREVIEW_DELAY_MS = 250;
 
-const settings = { member: "", rule: 'count(orders within 90d) >= 2 and user.city = "上海"' };
+const settings = { member: "", rule: 'count(orders within 90d) >= 2 and trait.city = "上海"' };
 
 function membersTable(context: PageContext): HTMLElement {
   const holder = h("section", { class: "panel", "data-members": "" });
