@@ -5,7 +5,8 @@ export type MetricDefinition = Catalog["metricCatalog"][number];
 
 /** What every page is drawn from: the catalog and the global filters of the header. */
 export interface PageContext {
-  catalog: Catalog;
+  /** Asked for once per key; a page may send its own questions before it is in. */
+  catalog: Promise<Catalog>;
   timeRange: TimeRangeInput;
   /** A segment key, or undefined for everyone. */
   segment: string | undefined;

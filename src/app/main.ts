@@ -39,7 +39,7 @@ const RANGES: { value: string; word: Word; range: TimeRangeInput }[] = [
 
 const filters = { range: "30d", segment: "" };
 const root = document.getElementById("app") as HTMLElement;
-let catalog: Catalog | undefined;
+let catalog: Promise<Catalog> | undefined;
 /** Increases with every drawing: an answer for a page no longer shown is dropped. */
 let drawing = 0;
 
@@ -54,7 +54,7 @@ function keyForm(message?: string): void {
         onsubmit: (event: Event) => {
           event.preventDefault();
           storeKey(input.value.trim(), remember.checked);
-          void start();
+          start();
         },
       },
       h("h1", {}, t("title")),
@@ -101,19 +101,7 @@ function header(active: string): HTMLElement {
         },
         "range",
       ),
-      select(
-        t("segment"),
-        [
-          { value: "", text: t("everyone") },
-          ...(catalog?.segments ?? []).map((segment) => ({ value: segment.key, text: segment.name })),
-        ],
-        filters.segment,
-        (value) => {
-          filters.segment = value;
-          draw();
-        },
-        "segment",
-      ),
+      segmentFilter(),
       select(
         "Language / 语言",
         languages,
@@ -139,9 +127,33 @@ function header(active: string): HTMLElement {
   );
 }
 
+/** The segment filter; its options arrive with the catalog. */
+function segmentFilter(): HTMLLabelElement {
+  const control = select(
+    t("segment"),
+    [{ value: "", text: t("everyone") }],
+    "",
+    (value) => {
+      filters.segment = value;
+      draw();
+    },
+    "segment",
+  );
+  void catalog?.then(
+    ({ segments }) => {
+      const list = control.querySelector("select") as HTMLSelectElement;
+      for (const segment of segments)
+        list.append(
+          h("option", { value: segment.key, selected: segment.key === filters.segment }, segment.name),
+        );
+    },
+    () => undefined,
+  );
+  return control;
+}
+
 function draw(): void {
   if (!catalog) return;
-  const known = catalog;
   const number = ++drawing;
   disposeCharts();
   const route = currentRoute();
@@ -149,7 +161,7 @@ function draw(): void {
   root.replaceChildren(header(route.route), main);
   document.title = `${t(route.title)} · ${t("title")}`;
   const context: PageContext = {
-    catalog: known,
+    catalog,
     timeRange: RANGES.find((range) => range.value === filters.range)?.range ?? RANGES[1].range,
     segment: filters.segment || undefined,
     redraw: draw,
@@ -175,18 +187,18 @@ function draw(): void {
   );
 }
 
-async function start(): Promise<void> {
-  if (!storedKey()) return keyForm();
-  root.replaceChildren(h("p", { class: "muted" }, t("loading")));
-  try {
-    catalog = await request(DashboardCatalogDocument, {});
-  } catch (error) {
-    forgetKey();
-    return keyForm(error instanceof ApiError ? t("keyRefused") : String(error));
+function start(): void {
+  if (!storedKey()) {
+    keyForm();
+    return;
   }
+  // Not awaited: the page asks its own questions meanwhile; a refused key fails them all alike,
+  // and the page's error handler asks for another.
+  catalog = request(DashboardCatalogDocument, {});
+  catalog.catch(() => undefined);
   draw();
 }
 
 setLanguage(language());
 window.addEventListener("hashchange", draw);
-void start();
+start();

@@ -138,8 +138,7 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
     const firstIds = await page.locator('[data-table="members"] tbody tr td:first-child').allTextContents();
     await page.click("[data-next]");
     await page.waitForFunction(
-      (first) => document.querySelector('[data-table="members"] tbody tr td')?.textContent !== first,
-      firstIds[0],
+      `document.querySelector('[data-table="members"] tbody tr td')?.textContent !== ${JSON.stringify(firstIds[0])}`,
     );
     const nextIds = await page.locator('[data-table="members"] tbody tr td:first-child').allTextContents();
     expect(nextIds.filter((id) => firstIds.includes(id))).toEqual([]);

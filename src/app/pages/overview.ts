@@ -9,7 +9,7 @@ import {
 } from "../../client/generated";
 import { request } from "../api";
 import { drawChart, drawSparkline } from "../charts";
-import { metricByField, type Page, type PageContext } from "../context";
+import { type Catalog, metricByField, type Page, type PageContext } from "../context";
 import { chartPanel, h, select } from "../dom";
 import { formatChange, formatValue, label, t } from "../i18n";
 
@@ -58,10 +58,10 @@ const previousField = (metric: KeyMetric) =>
   `previous${metric[0].toUpperCase()}${metric.slice(1)}` as keyof TotalRow;
 const changeField = (metric: KeyMetric) => `${metric}Change` as keyof TotalRow;
 
-function metricCards(context: PageContext, total: TotalRow | undefined, daily: DailyRow[]): HTMLElement {
+function metricCards(catalog: Catalog, total: TotalRow | undefined, daily: DailyRow[]): HTMLElement {
   const cards = h("div", { class: "cards" });
   for (const field of KEY_METRICS) {
-    const metric = metricByField(context.catalog, field);
+    const metric = metricByField(catalog, field);
     if (!metric) continue;
     const change = total?.[changeField(field)] as number | null | undefined;
     const spark = h("div", { class: "sparkline", "data-chart": `sparkline-${field}` });
@@ -100,8 +100,8 @@ function trendVariables(context: PageContext): TrendQueryVariables {
   return variables;
 }
 
-function trendOption(context: PageContext, rows: TrendQuery["metrics"]["rows"]) {
-  const metric = metricByField(context.catalog, settings.metric);
+function trendOption(catalog: Catalog, rows: TrendQuery["metrics"]["rows"]) {
+  const metric = metricByField(catalog, settings.metric);
   const times = [...new Set(rows.map((row) => row.time))];
   const value = (row: TrendQuery["metrics"]["rows"][number]) => row[settings.metric] ?? null;
   const split = settings.split;
@@ -146,19 +146,32 @@ function trendOption(context: PageContext, rows: TrendQuery["metrics"]["rows"]) 
   };
 }
 
-export const overviewPage: Page = async (root, context) => {
-  const metricOptions = KEY_METRICS.flatMap((field) => {
-    const metric = metricByField(context.catalog, field);
-    return metric ? [{ value: field, text: label(metric.labels) }] : [];
-  });
-  const selected = metricByField(context.catalog, settings.metric);
-  const dimensionOptions = context.catalog.dimensionCatalog.filter(
+/** Dimensions the trend can split the chosen metric by (catalog `supportedDimensions`). */
+const splitDimensions = (catalog: Catalog) => {
+  const selected = metricByField(catalog, settings.metric);
+  return catalog.dimensionCatalog.filter(
     (dimension) =>
       (TREND_DIMENSIONS as readonly string[]).includes(dimension.field) &&
       selected?.supportedDimensions.includes(dimension.key),
   );
-  if (settings.split && !dimensionOptions.some((dimension) => dimension.field === settings.split))
-    settings.split = "";
+};
+
+export const overviewPage: Page = async (root, context) => {
+  // Asked before the catalog is in, the trend first (one metric, the cheaper question):
+  // the first chart waits for nothing but its own answer.
+  const trendAnswer = request(TrendDocument, trendVariables(context));
+  const cardsAnswer = request(OverviewCardsDocument, {
+    timeRange: context.timeRange,
+    segment: context.segment,
+    compareTo: settings.compareTo,
+  });
+  // Marked handled: if the catalog fails first (a refused key), these fail unobserved otherwise.
+  for (const answer of [trendAnswer, cardsAnswer]) answer.catch(() => undefined);
+  const catalog = await context.catalog;
+  const metricOptions = KEY_METRICS.flatMap((field) => {
+    const metric = metricByField(catalog, field);
+    return metric ? [{ value: field, text: label(metric.labels) }] : [];
+  });
   const change = (apply: () => void) => () => {
     apply();
     context.redraw();
@@ -170,7 +183,12 @@ export const overviewPage: Page = async (root, context) => {
       t("metric"),
       metricOptions,
       settings.metric,
-      (value) => change(() => (settings.metric = value as KeyMetric))(),
+      (value) =>
+        change(() => {
+          settings.metric = value as KeyMetric;
+          if (!splitDimensions(catalog).some((dimension) => dimension.field === settings.split))
+            settings.split = "";
+        })(),
       "metric",
     ),
     select(
@@ -184,7 +202,10 @@ export const overviewPage: Page = async (root, context) => {
       t("split"),
       [
         { value: "", text: t("noSplit") },
-        ...dimensionOptions.map((dimension) => ({ value: dimension.field, text: label(dimension.labels) })),
+        ...splitDimensions(catalog).map((dimension) => ({
+          value: dimension.field,
+          text: label(dimension.labels),
+        })),
       ],
       settings.split,
       (value) => change(() => (settings.split = value as TrendDimension | ""))(),
@@ -208,17 +229,13 @@ export const overviewPage: Page = async (root, context) => {
   const trend = chartPanel(t("trend"), "trend", controls);
   const cardsHolder = h("div", {}, h("p", { class: "muted" }, t("loading")));
   root.append(compare, cardsHolder, trend.panel);
-  // Both questions go out at once; the trend is drawn as soon as its answer is in.
-  const cards = request(OverviewCardsDocument, {
-    timeRange: context.timeRange,
-    segment: context.segment,
-    compareTo: settings.compareTo,
-  }).then((data) => {
-    cardsHolder.replaceChildren(metricCards(context, data.total.rows[0], data.daily.rows));
-  });
-  const line = request(TrendDocument, trendVariables(context)).then((data) => {
-    const { option, points } = trendOption(context, data.metrics.rows);
-    drawChart(trend.canvas, option, points);
-  });
-  await Promise.all([cards, line]);
+  await Promise.all([
+    trendAnswer.then((data) => {
+      const { option, points } = trendOption(catalog, data.metrics.rows);
+      drawChart(trend.canvas, option, points);
+    }),
+    cardsAnswer.then((data) => {
+      cardsHolder.replaceChildren(metricCards(catalog, data.total.rows[0], data.daily.rows));
+    }),
+  ]);
 };

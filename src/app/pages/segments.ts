@@ -5,7 +5,7 @@ import {
 } from "../../client/generated";
 import { ApiError, request } from "../api";
 import { drawChart } from "../charts";
-import type { Page, PageContext } from "../context";
+import type { Catalog, Page } from "../context";
 import { chartPanel, h } from "../dom";
 import { t } from "../i18n";
 
@@ -15,9 +15,9 @@ const PREVIEW_DELAY_MS = 250;
 
 const settings = { member: "", rule: 'count(orders within 90d) >= 2 and trait.city = "上海"' };
 
-function membersTable(context: PageContext): HTMLElement {
+function membersTable(catalog: Catalog): HTMLElement {
   const holder = h("section", { class: "panel", "data-members": "" });
-  const segments = context.catalog.segments;
+  const segments = catalog.segments;
   if (!settings.member || !segments.some((segment) => segment.key === settings.member))
     settings.member = segments[0]?.key ?? "";
   let offset = 0;
@@ -170,7 +170,8 @@ function ruleEditor(): HTMLElement {
 }
 
 export const segmentsPage: Page = async (root, context) => {
-  const { segments, tags } = context.catalog;
+  const catalog = await context.catalog;
+  const { segments, tags } = catalog;
   const chart = chartPanel(t("segments"), "segment-sizes");
   const rowOf = (key: string, cells: (string | number)[], onclick?: () => void) =>
     h(
@@ -178,7 +179,7 @@ export const segmentsPage: Page = async (root, context) => {
       { "data-key": key, class: onclick ? "clickable" : "", onclick },
       ...cells.map((cell) => h("td", {}, cell)),
     );
-  const members = h("div", {}, membersTable(context));
+  const members = h("div", {}, membersTable(catalog));
   const segmentTable = h(
     "table",
     { class: "data", "data-table": "segments" },
@@ -193,7 +194,7 @@ export const segmentsPage: Page = async (root, context) => {
       ...segments.map((segment) =>
         rowOf(segment.key, [segment.key, segment.name, segment.kind, segment.size], () => {
           settings.member = segment.key;
-          members.replaceChildren(membersTable(context));
+          members.replaceChildren(membersTable(catalog));
         }),
       ),
     ),
