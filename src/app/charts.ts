@@ -19,7 +19,7 @@ import {
   TooltipComponent,
   VisualMapComponent,
 } from "echarts/components";
-import { type ComposeOption, type EChartsType, init, use } from "echarts/core";
+import { type ComposeOption, type EChartsType, getInstanceByDom, init, use } from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 
 // Only the charts and components the pages draw: the bundle stays a fraction of full ECharts.
@@ -65,6 +65,12 @@ export function disposeCharts(): void {
  * every chart drew something and time the first chart.
  */
 export function drawChart(container: HTMLElement, option: ChartOption, points: number): EChartsType {
+  const previous = getInstanceByDom(container);
+  if (previous) {
+    charts.delete(previous);
+    previous.dispose();
+    delete container.dataset.renderedAt;
+  }
   const chart = init(container, undefined, { renderer: "canvas" });
   charts.add(chart);
   container.dataset.points = String(points);

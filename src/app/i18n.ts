@@ -67,6 +67,8 @@ const WORDS = {
   refreshedAt: ["Refreshed", "刷新时间"],
   tags: ["Tags", "标签"],
   members: ["Members", "成员"],
+  overlap: ["Overlap (users in both)", "重叠（同时属于两个分群的用户）"],
+  sizeHistory: ["Size history", "人数变化"],
   id: ["Id", "ID"],
   city: ["City", "城市"],
   phone: ["Phone", "手机号"],

@@ -2,6 +2,9 @@ import {
   DashboardMembersDocument,
   type DashboardMembersQueryVariables,
   DashboardRulePreviewDocument,
+  DashboardSegmentHistoryDocument,
+  DashboardSegmentOverlapDocument,
+  type TimeRangeInput,
 } from "../../client/generated";
 import { ApiError, request } from "../api";
 import { drawChart } from "../charts";
@@ -15,11 +18,8 @@ const PREVIEW_DELAY_MS = 250;
 
 const settings = { member: "", rule: 'count(orders within 90d) >= 2 and trait.city = "上海"' };
 
-function membersTable(catalog: Catalog): HTMLElement {
+function membersTable(): HTMLElement {
   const holder = h("section", { class: "panel", "data-members": "" });
-  const segments = catalog.segments;
-  if (!settings.member || !segments.some((segment) => segment.key === settings.member))
-    settings.member = segments[0]?.key ?? "";
   let offset = 0;
   const load = async (variables: DashboardMembersQueryVariables) => {
     const { segment } = await request(DashboardMembersDocument, variables);
@@ -169,6 +169,55 @@ function ruleEditor(): HTMLElement {
   );
 }
 
+/** Users in both of two segments; the diagonal is each segment's size. */
+async function drawOverlap(canvas: HTMLElement, segments: Catalog["segments"]): Promise<void> {
+  const keys = segments.map((segment) => segment.key);
+  if (keys.length === 0) return;
+  const { segment } = await request(DashboardSegmentOverlapDocument, { key: keys[0], others: keys.slice(1) });
+  const cells = segments.map((one, i) => [i, i, one.size]);
+  for (const pair of segment?.overlap ?? []) {
+    const [a, b] = [keys.indexOf(pair.key), keys.indexOf(pair.otherKey)];
+    cells.push([a, b, pair.size], [b, a, pair.size]);
+  }
+  drawChart(
+    canvas,
+    {
+      tooltip: {},
+      grid: { left: 140, right: 90, top: 8, bottom: 80 },
+      xAxis: { type: "category", data: keys, axisLabel: { rotate: 30 } },
+      yAxis: { type: "category", data: keys, inverse: true },
+      visualMap: {
+        min: 0,
+        max: Math.max(1, ...segments.map((one) => one.size)),
+        calculable: true,
+        orient: "vertical",
+        right: 0,
+        top: "middle",
+        inRange: { color: ["#f5f3ff", "#6d28d9"] },
+      },
+      series: [{ type: "heatmap", data: cells, label: { show: true } }],
+    },
+    cells.length,
+  );
+}
+
+/** Members at the end of each day of the range, from the recorded entries and exits. */
+async function drawSizeHistory(canvas: HTMLElement, key: string, timeRange: TimeRangeInput): Promise<void> {
+  const { segment } = await request(DashboardSegmentHistoryDocument, { key, timeRange });
+  const points = segment?.sizeHistory ?? [];
+  drawChart(
+    canvas,
+    {
+      tooltip: { trigger: "axis" },
+      grid: { left: 56, right: 16, top: 16, bottom: 28 },
+      xAxis: { type: "category", data: points.map((point) => point.at.slice(0, 10)) },
+      yAxis: { type: "value" },
+      series: [{ type: "line", name: key, data: points.map((point) => point.size), showSymbol: false }],
+    },
+    points.length,
+  );
+}
+
 export const segmentsPage: Page = async (root, context) => {
   const catalog = await context.catalog;
   const { segments, tags } = catalog;
@@ -179,7 +228,15 @@ export const segmentsPage: Page = async (root, context) => {
       { "data-key": key, class: onclick ? "clickable" : "", onclick },
       ...cells.map((cell) => h("td", {}, cell)),
     );
-  const members = h("div", {}, membersTable(catalog));
+  if (!segments.some((segment) => segment.key === settings.member)) settings.member = segments[0]?.key ?? "";
+  const members = h("div", {});
+  const overlap = chartPanel(t("overlap"), "segment-overlap");
+  const history = chartPanel(t("sizeHistory"), "segment-history");
+  const showSegment = () => {
+    members.replaceChildren(membersTable());
+    history.panel.querySelector("h2")?.replaceChildren(`${t("sizeHistory")}: ${settings.member}`);
+    return drawSizeHistory(history.canvas, settings.member, context.timeRange);
+  };
   const segmentTable = h(
     "table",
     { class: "data", "data-table": "segments" },
@@ -194,7 +251,7 @@ export const segmentsPage: Page = async (root, context) => {
       ...segments.map((segment) =>
         rowOf(segment.key, [segment.key, segment.name, segment.kind, segment.size], () => {
           settings.member = segment.key;
-          members.replaceChildren(membersTable(catalog));
+          void showSegment();
         }),
       ),
     ),
@@ -213,7 +270,13 @@ export const segmentsPage: Page = async (root, context) => {
       ...tags.map((tag) => rowOf(tag.key, [tag.key, tag.name, tag.category, tag.kind, tag.userCount])),
     ),
   );
-  root.append(chart.panel, h("div", { class: "columns" }, segmentTable, tagTable), ruleEditor(), members);
+  root.append(
+    chart.panel,
+    h("div", { class: "columns" }, segmentTable, tagTable),
+    ruleEditor(),
+    h("div", { class: "columns" }, overlap.panel, history.panel),
+    members,
+  );
   const sized = [...segments, ...tags.map((tag) => ({ key: tag.key, size: tag.userCount }))];
   drawChart(
     chart.canvas,
@@ -233,4 +296,5 @@ export const segmentsPage: Page = async (root, context) => {
     },
     sized.length,
   );
+  await Promise.all([drawOverlap(overlap.canvas, segments), settings.member ? showSegment() : undefined]);
 };
