@@ -42,6 +42,7 @@ const WORDS = {
   dropOff: ["Drop-off", "流失"],
   medianTime: ["Median time", "中位转化时间"],
   step: ["Step", "步骤"],
+  breakdown: ["Breakdown", "拆分"],
   cohort: ["Cohort", "同期群"],
   size: ["Size", "人数"],
   period: ["Period", "周期"],

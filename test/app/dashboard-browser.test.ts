@@ -99,6 +99,20 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
     );
   });
 
+  it("breaks the funnel down by channel", async () => {
+    await openDashboardPage(page, demo.origin, "funnel");
+    await page.selectOption('select[name="breakdown"]', "channel");
+    await page.waitForSelector('main[data-loaded="true"] [data-chart="funnel-breakdown"][data-rendered-at]');
+    const charts = await page.evaluate<{ chart: string; points: number; painted: number }[]>(PAINTED_PIXELS);
+    const breakdown = charts.find((chart) => chart.chart === "funnel-breakdown");
+    // Four steps per channel value drawn.
+    expect((breakdown?.points ?? 0) % 4).toBe(0);
+    expect(breakdown?.points).toBeGreaterThanOrEqual(8);
+    expect(breakdown?.painted).toBeGreaterThan(0);
+    await page.selectOption('select[name="breakdown"]', "");
+    await page.waitForSelector('main[data-loaded="true"]');
+  });
+
   it("switches labels to Simplified Chinese from the catalog", async () => {
     await openDashboardPage(page, demo.origin, "overview");
     await page.selectOption('select[name="language"]', "zh");

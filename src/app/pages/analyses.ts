@@ -11,13 +11,28 @@ import { request } from "../api";
 import { drawChart } from "../charts";
 import type { Page } from "../context";
 import { chartPanel, h, select } from "../dom";
-import { formatValue, rfmSegmentName, t } from "../i18n";
+import { formatValue, label, rfmSegmentName, t } from "../i18n";
 
 /** The demo shop's purchase path (src/generator/shop.ts): view, cart, checkout, paid order. */
 const FUNNEL_STEPS = ["product_view", "add_to_cart", "checkout_start", "order_paid"];
 const ACTIVITY_EVENTS = ["page_view", "product_view", "add_to_cart", "order_paid"];
 
+/** Breakdowns a funnel takes (FunnelInput.breakdown), by catalog dimension key. */
+const FUNNEL_BREAKDOWNS = [
+  "channel",
+  "platform",
+  "utm_source",
+  "category",
+  "city",
+  "region",
+  "gender",
+  "age_band",
+];
+/** Bars per step in a breakdown: the values with the most entries. */
+const MAX_BREAKDOWN_VALUES = 6;
+
 const settings = {
+  funnelBreakdown: "",
   retentionEvent: "page_view",
   retentionPeriod: "WEEK" as AnalysisPeriod,
   lifecycleEvent: "page_view",
@@ -45,7 +60,29 @@ const duration = (seconds: number | null | undefined) =>
         : `${(seconds / 86_400).toFixed(1)} d`;
 
 export const funnelPage: Page = async (root, context) => {
-  const chart = chartPanel(t("funnel"), "funnel");
+  const catalog = await context.catalog;
+  const dimensionLabel = (key: string) => {
+    const dimension = catalog.dimensionCatalog.find((one) => one.key === key);
+    return dimension ? label(dimension.labels) : key;
+  };
+  const controls = h(
+    "div",
+    { class: "controls" },
+    select(
+      t("breakdown"),
+      [
+        { value: "", text: t("noSplit") },
+        ...FUNNEL_BREAKDOWNS.map((key) => ({ value: key, text: dimensionLabel(key) })),
+      ],
+      settings.funnelBreakdown,
+      (value) => {
+        settings.funnelBreakdown = value;
+        context.redraw();
+      },
+      "breakdown",
+    ),
+  );
+  const chart = chartPanel(t("funnel"), "funnel", controls);
   root.append(chart.panel);
   const { funnel } = await request(DashboardFunnelDocument, {
     input: {
@@ -53,6 +90,7 @@ export const funnelPage: Page = async (root, context) => {
       window: { value: 1, unit: "DAY" },
       timeRange: context.timeRange,
       segment: context.segment,
+      breakdown: settings.funnelBreakdown || undefined,
     },
   });
   const steps = funnel.steps;
@@ -111,6 +149,31 @@ export const funnelPage: Page = async (root, context) => {
       ]),
       "funnel",
     ),
+  );
+  const breakdowns = [...(funnel.breakdowns ?? [])]
+    .sort((a, b) => (b.steps[0]?.count ?? 0) - (a.steps[0]?.count ?? 0))
+    .slice(0, MAX_BREAKDOWN_VALUES);
+  if (breakdowns.length === 0) return;
+  const split = chartPanel(
+    `${t("conversion")} (${t("fromStart")}) · ${dimensionLabel(settings.funnelBreakdown)}`,
+    "funnel-breakdown",
+  );
+  root.append(split.panel);
+  drawChart(
+    split.canvas,
+    {
+      tooltip: { trigger: "axis", valueFormatter: (value: unknown) => percent(value as number) },
+      legend: { top: 0 },
+      grid: { left: 64, right: 16, top: 36, bottom: 28 },
+      xAxis: { type: "category", data: steps.map((step) => step.event) },
+      yAxis: { type: "value", max: 1, axisLabel: { formatter: (value: number) => percent(value) } },
+      series: breakdowns.map((breakdown) => ({
+        type: "bar" as const,
+        name: breakdown.value ?? "–",
+        data: breakdown.steps.map((step) => step.conversionFromStart),
+      })),
+    },
+    breakdowns.reduce((sum, breakdown) => sum + breakdown.steps.length, 0),
   );
 };
 
