@@ -4,6 +4,7 @@ import "reflect-metadata";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import {
+  addDemoExperiment,
   chromiumPath,
   DASHBOARD_ROUTES,
   launchChromium,
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     throw new Error("no chromium at /usr/bin/chromium: apt-get install chromium, or set CHROMIUM_PATH");
   await mkdir(OUT, { recursive: true });
   const [demo, browser] = await Promise.all([startDemoDashboard(), launchChromium(chromium)]);
+  await addDemoExperiment(demo);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     for (const route of DASHBOARD_ROUTES) {

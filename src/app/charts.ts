@@ -1,21 +1,23 @@
 import type {
   BarSeriesOption,
+  CustomSeriesOption,
   HeatmapSeriesOption,
   LineSeriesOption,
   SankeySeriesOption,
+  ScatterSeriesOption,
 } from "echarts/charts";
-import { BarChart, HeatmapChart, LineChart, SankeyChart } from "echarts/charts";
+import { BarChart, CustomChart, HeatmapChart, LineChart, SankeyChart, ScatterChart } from "echarts/charts";
 import type {
-  DataZoomComponentOption,
   GridComponentOption,
   LegendComponentOption,
+  MarkLineComponentOption,
   TooltipComponentOption,
   VisualMapComponentOption,
 } from "echarts/components";
 import {
-  DataZoomComponent,
   GridComponent,
   LegendComponent,
+  MarkLineComponent,
   TooltipComponent,
   VisualMapComponent,
 } from "echarts/components";
@@ -25,12 +27,14 @@ import { CanvasRenderer } from "echarts/renderers";
 // Only the charts and components the pages draw: the bundle stays a fraction of full ECharts.
 use([
   BarChart,
+  CustomChart,
   HeatmapChart,
   LineChart,
   SankeyChart,
-  DataZoomComponent,
+  ScatterChart,
   GridComponent,
   LegendComponent,
+  MarkLineComponent,
   TooltipComponent,
   VisualMapComponent,
   CanvasRenderer,
@@ -38,10 +42,12 @@ use([
 
 export type ChartOption = ComposeOption<
   | BarSeriesOption
+  | CustomSeriesOption
   | HeatmapSeriesOption
   | LineSeriesOption
   | SankeySeriesOption
-  | DataZoomComponentOption
+  | ScatterSeriesOption
+  | MarkLineComponentOption
   | GridComponentOption
   | LegendComponentOption
   | TooltipComponentOption

@@ -13,6 +13,7 @@ import {
   retentionPage,
   rfmPage,
 } from "./pages/analyses";
+import { experimentsPage } from "./pages/experiments";
 import { overviewPage } from "./pages/overview";
 import { segmentsPage } from "./pages/segments";
 
@@ -26,6 +27,7 @@ const PAGES: { route: string; title: Word; page: Page }[] = [
   { route: "paths", title: "paths", page: pathsPage },
   { route: "lifecycle", title: "lifecycle", page: lifecyclePage },
   { route: "repurchase", title: "repurchase", page: repurchasePage },
+  { route: "experiments", title: "experiments", page: experimentsPage },
 ];
 
 /** Relative ranges, resolved by the server in its time zone (TimeRangeInput `last` / `named`). */

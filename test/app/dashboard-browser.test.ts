@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_PRINCIPAL } from "../../src/access/permissions";
 import {
+  addDemoExperiment,
   chromiumPath,
   DASHBOARD_ROUTES,
   type DemoDashboard,
@@ -51,6 +52,7 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
 
   beforeAll(async () => {
     [demo, browser] = await Promise.all([startDemoDashboard(), launchChromium(chromium as string)]);
+    await addDemoExperiment(demo);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     watch(page);
@@ -111,6 +113,26 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
     expect(breakdown?.painted).toBeGreaterThan(0);
     await page.selectOption('select[name="breakdown"]', "");
     await page.waitForSelector('main[data-loaded="true"]');
+  });
+
+  it("shows an experiment's units per variant, with its lift interval", async () => {
+    await openDashboardPage(page, demo.origin, "experiments");
+    // addDemoExperiment exposes the first 1,000 current profiles once each: even ids to control.
+    const [{ control, banner }] = await demo.db.query<{ control: number; banner: number }>(sql`
+      select count(*) filter (where id % 2 = 0)::int as control, count(*) filter (where id % 2 = 1)::int as banner
+      from (select id from users where merged_into is null order by id limit 1000) u`);
+    const rows = await page
+      .locator('[data-table="experiment"] tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll("td")].slice(0, 2).map((td) => td.textContent)),
+      );
+    expect(rows).toEqual([
+      ["control", String(control)],
+      ["banner", String(banner)],
+    ]);
+    expect(await page.locator('[data-table="experiment"] tbody tr').nth(1).textContent()).toMatch(
+      /pp … .*pp/,
+    );
   });
 
   it("switches labels to Simplified Chinese from the catalog", async () => {

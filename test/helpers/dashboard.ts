@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
+import { sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { chromium } from "playwright-core";
+import { SYSTEM_PRINCIPAL } from "../../src/access/permissions";
 import { loadConfig } from "../../src/config";
 import { connect, type Database, migrate } from "../../src/db/client";
 import { seedDemo } from "../../src/generator/demo";
@@ -20,6 +22,7 @@ export const DASHBOARD_ROUTES = [
   "paths",
   "lifecycle",
   "repurchase",
+  "experiments",
 ] as const;
 
 /** Debian's chromium (STACK-NOTES), or the one CHROMIUM_PATH names; undefined when neither exists. */
@@ -67,6 +70,35 @@ export async function startDemoDashboard(): Promise<DemoDashboard> {
       await db.close();
     },
   };
+}
+
+/**
+ * The demo shop has no experiment: this one exposes its first 1,000 current profiles 45 days
+ * ago, even ids to the control and odd ones to the banner, so the experiments page has results
+ * (conversions are the shop's own orders after exposure).
+ */
+export async function addDemoExperiment(demo: DemoDashboard): Promise<void> {
+  const start = new Date(Date.now() - 45 * 86_400_000);
+  await demo.services.experiments.create(
+    {
+      key: "free_shipping_banner",
+      name: "Free shipping banner",
+      variants: [
+        { key: "control", weight: 0.5 },
+        { key: "banner", weight: 0.5 },
+      ],
+      primaryMetric: "buyers",
+      start,
+      minimumDetectableEffect: 0.05,
+    },
+    SYSTEM_PRINCIPAL,
+  );
+  await demo.db.query(sql`
+    insert into events (user_id, message_id, name, ts, properties)
+    select u.id, 'dashboard-exposure-' || u.id, 'experiment_viewed', ${start.toISOString()}::timestamptz + interval '1 hour',
+      jsonb_build_object('experiment_id', 'free_shipping_banner',
+        'variation_id', case when u.id % 2 = 0 then 'control' else 'banner' end)
+    from (select id from users where merged_into is null order by id limit 1000) u`);
 }
 
 /** Opens a route and waits until the page and every chart on it have drawn. */
