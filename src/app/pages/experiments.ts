@@ -102,6 +102,8 @@ export const experimentsPage: Page = async (root, context) => {
           name: t("liftInterval"),
           data: treated.map((variant, index) => [variant.ci95?.low, variant.ci95?.high, index]),
           renderItem: renderInterval,
+          // Both ends count for the axis extent, or the interval is cut off.
+          encode: { x: [0, 1], y: 2 },
         },
         {
           type: "scatter",

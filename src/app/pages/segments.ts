@@ -201,8 +201,26 @@ async function drawOverlap(canvas: HTMLElement, segments: Catalog["segments"]): 
   );
 }
 
-/** Members at the end of each day of the range, from the recorded entries and exits. */
-async function drawSizeHistory(canvas: HTMLElement, key: string, timeRange: TimeRangeInput): Promise<void> {
+/** Days of size history drawn, today included. */
+const HISTORY_DAYS = 30;
+
+/**
+ * The last HISTORY_DAYS days up to and including today (a relative `last` range stops before
+ * today, and a refresh today is the news). Dates are the browser's; the server reads them in
+ * its time zone, so the edges may move by a day, never the sizes.
+ */
+function historyRange(): TimeRangeInput {
+  const day = (offset: number) => {
+    const date = new Date();
+    date.setDate(date.getDate() + offset);
+    return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+  };
+  return { from: day(1 - HISTORY_DAYS), to: day(1) };
+}
+
+/** Members at the end of each day, from the recorded entries and exits. */
+async function drawSizeHistory(canvas: HTMLElement, key: string): Promise<void> {
+  const timeRange = historyRange();
   const { segment } = await request(DashboardSegmentHistoryDocument, { key, timeRange });
   const points = segment?.sizeHistory ?? [];
   drawChart(
@@ -235,7 +253,7 @@ export const segmentsPage: Page = async (root, context) => {
   const showSegment = () => {
     members.replaceChildren(membersTable());
     history.panel.querySelector("h2")?.replaceChildren(`${t("sizeHistory")}: ${settings.member}`);
-    return drawSizeHistory(history.canvas, settings.member, context.timeRange);
+    return drawSizeHistory(history.canvas, settings.member);
   };
   const segmentTable = h(
     "table",
