@@ -4,6 +4,7 @@ import "reflect-metadata";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import {
+  addDemoCampaign,
   addDemoExperiment,
   chromiumPath,
   DASHBOARD_ROUTES,
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
   const [demo, browser] = await Promise.all([startDemoDashboard(), launchChromium(chromium)]);
   await addDemoExperiment(demo);
+  await addDemoCampaign(demo);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     for (const route of DASHBOARD_ROUTES) {

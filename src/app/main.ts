@@ -13,6 +13,7 @@ import {
   retentionPage,
   rfmPage,
 } from "./pages/analyses";
+import { campaignsPage } from "./pages/campaigns";
 import { experimentsPage } from "./pages/experiments";
 import { overviewPage } from "./pages/overview";
 import { segmentsPage } from "./pages/segments";
@@ -28,6 +29,7 @@ const PAGES: { route: string; title: Word; page: Page }[] = [
   { route: "lifecycle", title: "lifecycle", page: lifecyclePage },
   { route: "repurchase", title: "repurchase", page: repurchasePage },
   { route: "experiments", title: "experiments", page: experimentsPage },
+  { route: "campaigns", title: "campaigns", page: campaignsPage },
 ];
 
 /** Relative ranges, resolved by the server in its time zone (TimeRangeInput `last` / `named`). */

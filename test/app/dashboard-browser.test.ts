@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_PRINCIPAL } from "../../src/access/permissions";
 import {
+  addDemoCampaign,
   addDemoExperiment,
   chromiumPath,
   DASHBOARD_ROUTES,
@@ -53,6 +54,7 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
   beforeAll(async () => {
     [demo, browser] = await Promise.all([startDemoDashboard(), launchChromium(chromium as string)]);
     await addDemoExperiment(demo);
+    await addDemoCampaign(demo);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     watch(page);
@@ -135,6 +137,18 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
     );
   });
 
+  it("shows a campaign's arms and touches", async () => {
+    await openDashboardPage(page, demo.origin, "campaigns");
+    // addDemoCampaign: every treated member was sent the SMS, the even ids opened it.
+    const [{ treated, opened }] = await demo.db.query<{ treated: number; opened: number }>(sql`
+      select count(*)::int as treated, count(*) filter (where user_id % 2 = 0)::int as opened
+      from campaign_audience where campaign_key = 'champions_sms' and arm = 'treatment'`);
+    expect(treated).toBeGreaterThan(0);
+    const touches = page.locator('[data-table="campaign"] tr').nth(1).locator("td");
+    expect(await touches.textContent()).toBe(`${treated} / ${treated} / ${opened} / 0`);
+    expect(await page.locator("[data-holdout-touched]").count()).toBe(0);
+  });
+
   it("switches labels to Simplified Chinese from the catalog", async () => {
     await openDashboardPage(page, demo.origin, "overview");
     await page.selectOption('select[name="language"]', "zh");
@@ -173,9 +187,8 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
     expect(phones.some((phone) => /^1\d{10}$/.test(phone))).toBe(true);
     const firstIds = await page.locator('[data-table="members"] tbody tr td:first-child').allTextContents();
     await page.click("[data-next]");
-    await page.waitForFunction(
-      `document.querySelector('[data-table="members"] tbody tr td')?.textContent !== ${JSON.stringify(firstIds[0])}`,
-    );
+    const firstCell = page.locator('[data-table="members"] tbody tr td').first();
+    await expect.poll(() => firstCell.textContent()).not.toBe(firstIds[0]);
     const nextIds = await page.locator('[data-table="members"] tbody tr td:first-child').allTextContents();
     expect(nextIds.filter((id) => firstIds.includes(id))).toEqual([]);
   });
