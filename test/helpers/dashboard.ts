@@ -116,6 +116,7 @@ export async function addDemoCampaign(demo: DemoDashboard): Promise<void> {
       channel: "sms",
       segment: "champions",
       holdoutShare: 0.2,
+      fixedCost: 2000,
       costPerTouch: 0.05,
       attributionDays: 14,
     },

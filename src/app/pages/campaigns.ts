@@ -110,7 +110,7 @@ export const campaignsPage: Page = async (root, context) => {
     [t("conversions"), `${results.conversions.treated} / ${results.conversions.holdout}`],
     [t("lift"), points(results.absoluteLift)],
     [
-      t("liftInterval"),
+      t("liftOverHoldout"),
       results.absoluteCi95
         ? `${points(results.absoluteCi95.low)} … ${points(results.absoluteCi95.high)}`
         : "–",
