@@ -6,10 +6,12 @@ import path from "node:path";
 import {
   addDemoCampaign,
   addDemoExperiment,
+  addDemoPurchaseModel,
   chromiumPath,
   DASHBOARD_ROUTES,
   launchChromium,
   openDashboardPage,
+  openPredictionPage,
   startDemoDashboard,
 } from "../test/helpers/dashboard";
 
@@ -23,6 +25,7 @@ async function main(): Promise<void> {
   const [demo, browser] = await Promise.all([startDemoDashboard(), launchChromium(chromium)]);
   await addDemoExperiment(demo);
   await addDemoCampaign(demo);
+  await addDemoPurchaseModel(demo);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     for (const route of DASHBOARD_ROUTES) {
@@ -31,6 +34,9 @@ async function main(): Promise<void> {
       await page.screenshot({ path: path.join(OUT, `${route}.png`), fullPage: true });
       console.log(`docs/screenshots/${route}.png`);
     }
+    await openPredictionPage(page, demo.origin);
+    await page.screenshot({ path: path.join(OUT, "prediction.png"), fullPage: true });
+    console.log("docs/screenshots/prediction.png");
     await openDashboardPage(page, demo.origin, "overview");
     await page.selectOption('select[name="language"]', "zh");
     await page.waitForSelector('main[data-loaded="true"] .card');

@@ -16,6 +16,7 @@ import {
 import { campaignsPage } from "./pages/campaigns";
 import { experimentsPage } from "./pages/experiments";
 import { overviewPage } from "./pages/overview";
+import { predictionPage } from "./pages/prediction";
 import { segmentsPage } from "./pages/segments";
 
 /** Pages by route (`#/overview` …), in menu order. */
@@ -30,6 +31,7 @@ const PAGES: { route: string; title: Word; page: Page }[] = [
   { route: "repurchase", title: "repurchase", page: repurchasePage },
   { route: "experiments", title: "experiments", page: experimentsPage },
   { route: "campaigns", title: "campaigns", page: campaignsPage },
+  { route: "prediction", title: "prediction", page: predictionPage },
 ];
 
 /** Relative ranges, resolved by the server in its time zone (TimeRangeInput `last` / `named`). */

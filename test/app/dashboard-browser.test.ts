@@ -5,11 +5,13 @@ import { SYSTEM_PRINCIPAL } from "../../src/access/permissions";
 import {
   addDemoCampaign,
   addDemoExperiment,
+  addDemoPurchaseModel,
   chromiumPath,
   DASHBOARD_ROUTES,
   type DemoDashboard,
   launchChromium,
   openDashboardPage,
+  openPredictionPage,
   startDemoDashboard,
 } from "../helpers/dashboard";
 
@@ -55,6 +57,7 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
     [demo, browser] = await Promise.all([startDemoDashboard(), launchChromium(chromium as string)]);
     await addDemoExperiment(demo);
     await addDemoCampaign(demo);
+    await addDemoPurchaseModel(demo);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     watch(page);
@@ -147,6 +150,17 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
     const touches = page.locator('[data-table="campaign"] tr').nth(1).locator("td");
     expect(await touches.textContent()).toBe(`${treated} / ${treated} / ${opened} / 0`);
     expect(await page.locator("[data-holdout-touched]").count()).toBe(0);
+  });
+
+  it("draws a purchase model's holdout check and risk bands once its key is given", async () => {
+    await openPredictionPage(page, demo.origin);
+    const charts = await page.evaluate<{ chart: string; points: number; painted: number }[]>(PAINTED_PIXELS);
+    expect(charts.map((chart) => chart.chart)).toEqual(["prediction-holdout", "prediction-risk"]);
+    for (const chart of charts) {
+      expect(chart.points, chart.chart).toBeGreaterThan(0);
+      expect(chart.painted, chart.chart).toBeGreaterThan(0);
+    }
+    expect(await page.locator('[data-table="prediction"]').textContent()).toContain("repeat_purchases v1");
   });
 
   it("switches labels to Simplified Chinese from the catalog", async () => {

@@ -133,6 +133,25 @@ export async function addDemoCampaign(demo: DemoDashboard): Promise<void> {
       and (touch.name <> 'campaign_opened' or a.user_id % 2 = 0)`);
 }
 
+/** A purchase model fitted on the demo shop's orders up to 30 days ago: the prediction page's model. */
+export const DEMO_MODEL_KEY = "repeat_purchases";
+
+export async function addDemoPurchaseModel(demo: DemoDashboard): Promise<void> {
+  const calibrationEnd = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+  await demo.services.prediction.fit({ key: DEMO_MODEL_KEY, calibrationEnd }, SYSTEM_PRINCIPAL);
+}
+
+/** Opens the prediction page on the demo model: its key is typed once, as a user would. */
+export async function openPredictionPage(page: Page, origin: string): Promise<void> {
+  await openDashboardPage(page, origin, "prediction");
+  await page.fill('input[name="model"]', DEMO_MODEL_KEY);
+  await page.click('form.controls button[type="submit"]');
+  await page.waitForSelector('main[data-page="prediction"][data-loaded="true"] [data-chart]', {
+    timeout: 30_000,
+  });
+  await page.waitForSelector("[data-chart]:not([data-rendered-at])", { state: "detached", timeout: 30_000 });
+}
+
 /** Opens a route and waits until the page and every chart on it have drawn. */
 export async function openDashboardPage(page: Page, origin: string, route: string): Promise<void> {
   await page.goto(`${origin}/app#/${route}`);
