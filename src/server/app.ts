@@ -18,6 +18,7 @@ import { type Logger, logger } from "../logger";
 import { bearerToken, requirePermission, resolveCredential } from "./auth";
 import { jsonBodyWithLimits, jsonErrorHandler } from "./body-limit";
 import { type Context, createContext, requestIdOf } from "./context";
+import { dashboardRoutes } from "./dashboard";
 import { isLoopback } from "./demo";
 import { EXAMPLE_QUERIES } from "./examples";
 import { metricsCsvHandler } from "./exports/metrics-csv";
@@ -105,7 +106,7 @@ export function formatError(debugErrors: boolean) {
 
 export interface ServerOptions {
   /**
-   * Demo mode only: the key the IDE page sends, and only to clients on this machine. Never a
+   * Demo mode only: the key the IDE and dashboard pages send, and only to clients on this machine. Never a
    * configured STRATUM_ADMIN_KEY, which would hand admin rights to anyone who opens the page.
    */
   demoKey?: string;
@@ -114,8 +115,8 @@ export interface ServerOptions {
 }
 
 /**
- * Express 5 + Apollo Server 5: `/graphql` (API and, in a browser, the local IDE), health,
- * exports, and the Segment-compatible tracking API under `/v1`.
+ * Express 5 + Apollo Server 5: `/graphql` (API and, in a browser, the local IDE), the
+ * dashboard at `/app`, health, exports, and the Segment-compatible tracking API under `/v1`.
  */
 export async function createServer(services: Services, options: ServerOptions = {}): Promise<StratumServer> {
   const app = express();
@@ -195,6 +196,9 @@ export async function createServer(services: Services, options: ServerOptions = 
       return (isLoopback(req.socket.remoteAddress) ? localIde : publicIde)(req, res, next);
     next();
   });
+
+  // The dashboard: static code that asks /graphql with the key its user types (demo: see demo.ts).
+  app.use("/app", dashboardRoutes(options.demoKey));
 
   const corsOptions = services.config.corsOrigins.length
     ? { origin: services.config.corsOrigins }

@@ -3,6 +3,7 @@ import { DeliveryWorker } from "../../automation/worker";
 import { loadConfig } from "../../config";
 import { logger } from "../../logger";
 import { createServer } from "../../server/app";
+import { dashboardBundle } from "../../server/dashboard";
 import { openRuntime } from "../../server/runtime";
 import type { Services } from "../../server/services";
 import { startRefreshSchedule } from "../../tags/schedule";
@@ -34,6 +35,9 @@ export async function serve(services: Services, options: { demoKey?: string } = 
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url, host: services.config.host, database: services.db.kind }, "stratum listening");
   console.log(`\nStratum is serving at ${url}`);
+  console.log(`Dashboard: http://localhost:${port}/app`);
+  // Built now rather than on the first visit, so the first page opens without waiting for it.
+  dashboardBundle().catch((error: unknown) => logger.error({ err: error }, "dashboard build failed"));
   if (options.demoKey) console.log(`Demo admin key (the IDE on this machine sends it): ${options.demoKey}`);
 }
 
