@@ -103,8 +103,8 @@ export async function addDemoExperiment(demo: DemoDashboard): Promise<void> {
 }
 
 /**
- * The demo shop has no campaign either: this one was launched 20 days ago to the champions
- * segment with a 20 % holdout, and its SMS reached every treated member an hour later (half of
+ * A second campaign beside the demo's own `winback_sms`, so the page's campaign picker has a
+ * choice: launched 20 days ago to the champions segment with a 20 % holdout, and its SMS reached every treated member an hour later (half of
  * them opened it), so the campaigns page has results (conversions are the shop's own orders).
  */
 export async function addDemoCampaign(demo: DemoDashboard): Promise<void> {
