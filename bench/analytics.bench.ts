@@ -3,6 +3,7 @@ import os from "node:os";
 import { AnalyticsService } from "../src/analytics/service";
 import { connect } from "../src/db/client";
 import { BENCH_SHOP, ensureBenchShop } from "./shop";
+import { medianMs } from "./timing";
 
 /**
  * Behaviour analytics (issue 6) on the bench shop (PostgreSQL, 100,000 people × 90 days):
@@ -15,17 +16,7 @@ const DAY_MS = 86_400_000;
 
 const daysBeforeEnd = (days: number) => new Date(BENCH_SHOP.end.getTime() - days * DAY_MS).toISOString();
 
-async function median(run: () => Promise<unknown>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await run();
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
+const median = (run: () => Promise<unknown>) => medianMs(run, RUNS);
 
 export async function run(): Promise<void> {
   const url = await ensureBenchShop();

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { connect } from "../src/db/client";
 import { AssociationRulesService } from "../src/personalisation/association-rules";
 import { BENCH_SHOP, ensureBenchShop } from "./shop";
+import { medianMs } from "./timing";
 
 /**
  * Association rules (issue 14) on the bench shop (PostgreSQL, 100,000 people × 90 days): every
@@ -13,17 +14,7 @@ import { BENCH_SHOP, ensureBenchShop } from "./shop";
 const RUNS = Number(process.env.BASKETS_BENCH_RUNS ?? 3);
 const TARGET_MS = 5000;
 
-async function median(run: () => Promise<unknown>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await run();
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
+const median = (run: () => Promise<unknown>) => medianMs(run, RUNS);
 
 export async function run(): Promise<void> {
   const db = await connect({

@@ -4,6 +4,7 @@ import { loadConfig } from "../src/config";
 import { connect } from "../src/db/client";
 import { SendTimeService } from "../src/personalisation/send-time";
 import { BENCH_SHOP, ensureBenchShop } from "./shop";
+import { medianMs } from "./timing";
 
 /**
  * Best send times (issue 14) on the 100,000-people bench shop, computed on the fly with the
@@ -14,16 +15,7 @@ import { BENCH_SHOP, ensureBenchShop } from "./shop";
  */
 const RUNS = 3;
 
-async function median(run: () => Promise<unknown>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const began = performance.now();
-    await run();
-    times.push(performance.now() - began);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)];
-}
+const median = (run: () => Promise<unknown>) => medianMs(run, RUNS);
 
 export async function run(): Promise<void> {
   const url = await ensureBenchShop();

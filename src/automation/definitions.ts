@@ -5,7 +5,6 @@ import { badInput } from "../errors";
 import { suggestNames } from "../suggestions";
 import {
   type Actor,
-  type DefinitionStatus,
   updatedNameAndDescription,
   validateKey,
   validateNewDefinition,
@@ -250,14 +249,6 @@ export class DestinationService extends DefinitionService<DestinationRecord> {
     super(db, DESTINATION_TABLE);
   }
 
-  definition(key: string): Promise<DestinationRecord> {
-    return this.store.require(key);
-  }
-
-  list(filter: { status?: DefinitionStatus | null } = {}): Promise<DestinationRecord[]> {
-    return this.store.list(filter);
-  }
-
   async create(input: CreateDestinationInput, actor: Actor): Promise<DestinationRecord> {
     const { key, name, description } = newDefinition(input);
     const fields = validateDestinationFields(input);
@@ -302,14 +293,6 @@ export class DestinationService extends DefinitionService<DestinationRecord> {
 export class TriggerService extends DefinitionService<TriggerRecord> {
   constructor(db: Database) {
     super(db, TRIGGER_TABLE);
-  }
-
-  definition(key: string): Promise<TriggerRecord> {
-    return this.store.require(key);
-  }
-
-  list(filter: { status?: DefinitionStatus | null } = {}): Promise<TriggerRecord[]> {
-    return this.store.list(filter);
   }
 
   async create(input: CreateTriggerInput, actor: Actor): Promise<TriggerRecord> {

@@ -9,7 +9,6 @@ import { compileLaunchAudience } from "../semantic/campaigns";
 import { mergeSurvivor } from "../semantic/facts";
 import {
   type Actor,
-  type DefinitionStatus,
   updatedNameAndDescription,
   validateKey,
   validateNewDefinition,
@@ -131,15 +130,6 @@ export function validateCampaignFields(input: Omit<CreateCampaignInput, "key" | 
 export class CampaignService extends DefinitionService<CampaignRecord> {
   constructor(db: Database) {
     super(db, CAMPAIGN_TABLE);
-  }
-
-  /** The campaign, archived or not; NOT_FOUND when there is none. */
-  definition(key: string): Promise<CampaignRecord> {
-    return this.store.require(key);
-  }
-
-  list(filter: { status?: DefinitionStatus | null } = {}): Promise<CampaignRecord[]> {
-    return this.store.list(filter);
   }
 
   async create(input: CreateCampaignInput, actor: Actor): Promise<CampaignRecord> {

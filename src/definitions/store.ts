@@ -287,6 +287,16 @@ export abstract class DefinitionService<R extends DefinitionRecord> {
     return this.store.get(key, db);
   }
 
+  /** The definition, archived or not; NOT_FOUND when there is none. */
+  definition(key: string): Promise<R> {
+    return this.store.require(key);
+  }
+
+  /** Every definition of the kind, or those of one status. */
+  list(filter: { status?: DefinitionStatus | null } = {}): Promise<R[]> {
+    return this.store.list(filter);
+  }
+
   /** Versions of several definitions in one statement, newest first (DataLoader batch). */
   historyOf(keys: readonly string[]): Promise<DefinitionVersionRecord[][]> {
     return this.store.historyOf(keys);

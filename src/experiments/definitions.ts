@@ -6,7 +6,6 @@ import { assertSegmentReference } from "../segments";
 import { suggestNames } from "../suggestions";
 import {
   type Actor,
-  type DefinitionStatus,
   updatedNameAndDescription,
   validateDescription,
   validateKey,
@@ -165,17 +164,8 @@ function validateEffect(effect: unknown): number | null {
 
 /** Experiment definitions: versions, history and audit through the definition store. */
 export class ExperimentService extends DefinitionService<ExperimentRecord> {
-  /** The definition the assignment and results read (archived ones too: their results stay readable). */
-  async definition(key: string): Promise<ExperimentDefinition> {
-    return this.store.require(key);
-  }
-
   constructor(db: Database) {
     super(db, EXPERIMENT_TABLE);
-  }
-
-  list(filter: { status?: DefinitionStatus | null } = {}): Promise<ExperimentRecord[]> {
-    return this.store.list(filter);
   }
 
   async create(input: CreateExperimentInput, actor: Actor): Promise<ExperimentRecord> {

@@ -12,7 +12,6 @@ import { bucketSeries, rangeBounds } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
 import {
   type Actor,
-  type DefinitionStatus,
   MAX_USER_IDS,
   RULE_DEFINITION_COLUMNS,
   resolveUserIds,
@@ -88,10 +87,6 @@ export class SegmentService extends DefinitionService<SegmentRecord> {
     private readonly rules: RuleService,
   ) {
     super(db, SEGMENT_TABLE);
-  }
-
-  list(filter: { status?: DefinitionStatus | null } = {}): Promise<SegmentRecord[]> {
-    return this.store.list(filter);
   }
 
   require(key: string, db: Database = this.db): Promise<SegmentRecord> {

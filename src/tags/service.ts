@@ -76,7 +76,7 @@ export class TagService extends DefinitionService<TagRecord> {
     super(db, TAG_TABLE);
   }
 
-  async list(
+  override async list(
     filter: { category?: TagCategory | null; status?: DefinitionStatus | null } = {},
   ): Promise<TagRecord[]> {
     if (filter.category) validateCategory(filter.category);
