@@ -113,6 +113,8 @@ function failureOf(target: { kind: "tag" | "segment"; key: string }, error: unkn
 
 /** Serialises refreshes across processes sharing the database. */
 const REFRESH_LOCK = 7_210_605;
+/** The key space of the per-user locks of restricted runs (two-key advisory locks: `(space, user id)`). */
+const USER_LOCK_SPACE = 7_210_606;
 
 /**
  * Dependency levels among the targets: a definition comes one level after every target it
@@ -268,6 +270,11 @@ export async function materialise(
         ? sql`select pg_advisory_xact_lock_shared(${REFRESH_LOCK})`
         : sql`select pg_advisory_xact_lock(${REFRESH_LOCK})`,
     );
+    // Restricted runs of one user run one after the other (locks taken in id order: no deadlock),
+    // so the later one evaluates every fact the earlier one's batch committed and writes last.
+    if (restriction)
+      await tx.query(sql`select pg_advisory_xact_lock(${USER_LOCK_SPACE}, (x.id % 2147483647)::int)
+        from (select distinct id from unnest(${bigintArray(restriction.userIds)}) as id order by id) x`);
     const failed: MaterialiseFailure[] = [];
     const failedTargets = new Set<MaterialiseTarget>();
     const fail = (target: MaterialiseTarget, error: unknown) => {

@@ -7,6 +7,7 @@ import { parseRule } from "../../src/rules/parser";
 import { RealtimeAudiences, type RealtimeCandidate, realtimeModes } from "../../src/rules/realtime";
 import { RuleService } from "../../src/rules/service";
 import { SegmentService } from "../../src/segments/service";
+import { TagService } from "../../src/tags/service";
 import { createTestDatabase, describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 
@@ -272,6 +273,33 @@ describe.runIf(inject("postgresUrl") !== null)("real-time audiences under concur
       expect(changes).toEqual({ entered: 24, users: 24 });
       const report = await segments.refresh(["carted"]);
       expect(report.refreshed.map((r) => [r.entered, r.exited])).toEqual([[0, 0]]);
+
+      // 12 parallel batches of ONE user, each one more add_to_cart: the evaluations of that user run
+      // one after the other, so the last sees all 12 events (a stale evaluation never writes last).
+      const tags = new TagService(own.db, new RuleService(own.db));
+      await tags.create(
+        {
+          key: "carts",
+          name: "Carts",
+          category: "BEHAVIOR",
+          kind: "VALUE",
+          rule: 'count(event("add_to_cart"))',
+        },
+        ACTOR,
+      );
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          ingest.track([event("same", "add_to_cart", ago((i + 1) * 60_000))]),
+        ),
+      );
+      const same = await idOf(own.db, "same");
+      const [value] = await own.db.query<{ value: string }>(
+        sql`select value from tag_members where tag_key = 'carts' and user_id = ${same}`,
+      );
+      expect(value.value).toBe("12");
+      expect(await members(own.db, "carted")).toContain(same);
+      const again = await tags.refresh(["carts"]);
+      expect(again.refreshed.map((r) => [r.entered, r.exited])).toEqual([[0, 0]]);
     } finally {
       await own.drop();
     }
