@@ -115,19 +115,19 @@ export function realtimeModes(candidates: readonly RealtimeCandidate[]): Map<str
       const reason = scheduledOnly(candidate.expr);
       if (reason) return { realtime: false, reason: `scheduled refresh only: ${reason}` };
       stack.add(id);
-      for (const dep of dependencies(candidate.expr)) {
+      const scheduledDependency = dependencies(candidate.expr).find((dep) => {
         const depId = modeKey(dep.kind, dep.key);
         const target = byKey.get(depId);
         const computed =
           target?.active && target.definitionKind !== "MANUAL" && target.definitionKind !== "STATIC";
-        if (!computed || stack.has(depId)) continue;
-        if (!modeOf(depId, stack).realtime)
-          return {
-            realtime: false,
-            reason: `scheduled refresh only: it depends on ${dep.kind} "${dep.key}", which is refreshed on the schedule`,
-          };
-      }
+        return computed && !stack.has(depId) && !modeOf(depId, stack).realtime;
+      });
       stack.delete(id);
+      if (scheduledDependency)
+        return {
+          realtime: false,
+          reason: `scheduled refresh only: it depends on ${scheduledDependency.kind} "${scheduledDependency.key}", which is refreshed on the schedule`,
+        };
       const window = widestWindow(candidate.expr);
       return {
         realtime: true,

@@ -56,6 +56,7 @@ describe("realtimeModes", () => {
       candidate("tag", "fav", "recommendations.top_category", "VALUE"),
       candidate("segment", "carted_champions", 'in_segment("carted") and in_segment("champions")'),
       candidate("segment", "carted_vip", 'in_segment("carted") and has_tag("vip")'),
+      candidate("segment", "chain", 'in_segment("carted_vip") or in_segment("carted_champions")'),
       candidate("tag", "vip", null, "MANUAL"),
       candidate("segment", "upload", null, "STATIC"),
     ]);
@@ -76,6 +77,8 @@ describe("realtimeModes", () => {
       ["segment:evening", "send_time.local_hour"],
       ["tag:fav", "recommendations.top_category"],
       ["segment:carted_champions", 'segment "champions"'],
+      // Transitively: carted_vip is real-time, carted_champions is not.
+      ["segment:chain", 'segment "carted_champions"'],
     ]) {
       expect(mode(id)?.realtime, id).toBe(false);
       expect(mode(id)?.reason, id).toContain(term);
