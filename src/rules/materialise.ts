@@ -115,6 +115,11 @@ function failureOf(target: { kind: "tag" | "segment"; key: string }, error: unkn
 const REFRESH_LOCK = 7_210_605;
 /** The key space of the per-user locks of restricted runs (two-key advisory locks: `(space, user id)`). */
 const USER_LOCK_SPACE = 7_210_606;
+/**
+ * Users a restricted run locks one by one at most; PostgreSQL's lock table holds
+ * max_locks_per_transaction (64) × connections locks for all sessions together.
+ */
+const MAX_USER_LOCKS = 1_000;
 
 /**
  * Dependency levels among the targets: a definition comes one level after every target it
@@ -262,17 +267,19 @@ export async function materialise(
   const at = sql`${now.toISOString()}::timestamptz`;
   const scope = restriction ? survivorsAndMergedIds(bigintArray(restriction.userIds)) : null;
   return db.transaction(async (tx) => {
-    // Restricted runs of different batches share the lock (they write disjoint users' rows, or
-    // collide on a unique key and are retried); a full refresh excludes them all, so no
-    // restricted run commits between a full refresh's evaluation and its diff.
+    // Restricted runs of different batches share the lock (they write disjoint users' rows); a
+    // full refresh excludes them all, so no restricted run commits between a full refresh's
+    // evaluation and its diff. Restricted runs of one user run one after the other (per-user
+    // locks, taken in id order: no deadlock), so the later one evaluates every fact the earlier
+    // one's batch committed and writes last. A run of more users than `MAX_USER_LOCKS` (a bulk
+    // load's chunk) takes the refresh lock exclusively instead: the shared lock table is finite.
+    const perUser = restriction !== undefined && restriction.userIds.length <= MAX_USER_LOCKS;
     await tx.query(
-      restriction
+      perUser
         ? sql`select pg_advisory_xact_lock_shared(${REFRESH_LOCK})`
         : sql`select pg_advisory_xact_lock(${REFRESH_LOCK})`,
     );
-    // Restricted runs of one user run one after the other (locks taken in id order: no deadlock),
-    // so the later one evaluates every fact the earlier one's batch committed and writes last.
-    if (restriction)
+    if (perUser)
       await tx.query(sql`select pg_advisory_xact_lock(${USER_LOCK_SPACE}, (x.id % 2147483647)::int)
         from (select distinct id from unnest(${bigintArray(restriction.userIds)}) as id order by id) x`);
     const failed: MaterialiseFailure[] = [];

@@ -221,6 +221,14 @@ describeEachDatabase("real-time audiences", (db) => {
     expect(entered.map((row) => Number(row.id))).toEqual([f, g]);
   });
 
+  it("evaluates a bulk chunk of more users than it locks one by one (1,200)", async () => {
+    const before = (await members(db(), "carted")).length;
+    await api.services.ingest.trackBulk(
+      Array.from({ length: 1200 }, (_, i) => event(`bulk-${i}`, "add_to_cart", ago(HOUR))),
+    );
+    expect((await members(db(), "carted")).length).toBe(before + 1200);
+  });
+
   it("exits a merged-away profile's membership when its survivor is evaluated", async () => {
     // An anonymous visitor carts (enters carted), then identifies as h: the visitor's profile merges into h's.
     await api.services.ingest.track([event("h", "page_view", ago(HOUR))]);
