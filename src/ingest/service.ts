@@ -5,6 +5,8 @@ import type { Database } from "../db/client";
 import { EVENT_WRITE_COLUMNS } from "../db/columns";
 import { type OrderStatus, products as productTable } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
+import { logger } from "../logger";
+import type { RealtimeAudiences } from "../rules/realtime";
 import { enqueueEventTriggers } from "../semantic/automation";
 import type {
   EventInput,
@@ -86,9 +88,14 @@ interface ProfileTouch {
  * transaction with a fixed handful of set-based statements whatever the batch size.
  */
 export class IngestService {
+  /**
+   * `audiences`: real-time definitions re-evaluated for each committed batch's users
+   * (`src/rules/realtime.ts`); without it nothing is evaluated on ingestion.
+   */
   constructor(
     private readonly db: Database,
     readonly rules: IdentityRules = DEFAULT_IDENTITY_RULES,
+    private readonly audiences?: RealtimeAudiences,
   ) {}
 
   get driver(): Database["kind"] {
@@ -139,7 +146,7 @@ export class IngestService {
       }
     }
     if (valid.length === 0) return { accepted: 0, updated: 0, duplicates, rejected };
-    const accepted = await this.withRetry(async (tx) => {
+    const accepted = await this.withRetry(async (tx, affected) => {
       const stored = await tx.query<{ messageId: string }>(sql`
         select message_id as "messageId" from events
         where message_id in (select json_array_elements_text(${JSON.stringify(valid.map((e) => e.messageId))}::json))`);
@@ -155,6 +162,7 @@ export class IngestService {
       const n = copy
         ? await this.copyEvents(tx, fresh, resolution.userIds)
         : await this.insertEvents(tx, fresh, resolution.userIds);
+      for (const id of resolution.userIds) affected.add(id);
       // The triggers' outbox rows commit with the events or not at all (one statement per batch).
       await tx.query(enqueueEventTriggers(JSON.stringify(fresh.map((event) => event.messageId))));
       const touches = new Map<number, ProfileTouch>();
@@ -237,13 +245,14 @@ export class IngestService {
     }
     const userIds: Array<number | null> = inputs.map(() => null);
     if (valid.length === 0) return { accepted: 0, updated: 0, duplicates: 0, rejected, userIds };
-    const counts = await this.withRetry(async (tx) => {
+    const counts = await this.withRetry(async (tx, affected) => {
       const resolution = await resolveIdentities(
         tx,
         this.rules,
         valid,
         valid.map((call) => call.seen ?? call.ts),
       );
+      for (const id of resolution.userIds) affected.add(id);
       const touches = new Map<number, ProfileTouch>();
       valid.forEach((call, i) => {
         touch(touches, resolution.userIds[i], call.seen, call.seen, call.traits, call.ts);
@@ -285,10 +294,10 @@ export class IngestService {
     }
     const totals = { accepted: 0, updated: 0, duplicates: 0 };
     if (waves.length === 0) return { ...totals, rejected };
-    const counts = await this.withRetry(async (tx) => {
+    const counts = await this.withRetry(async (tx, affected) => {
       const sum = { accepted: 0, updated: 0, duplicates: 0 };
       for (const wave of waves) {
-        const result = await this.writeOrders(tx, wave, options);
+        const result = await this.writeOrders(tx, wave, options, affected);
         sum.accepted += result.accepted;
         sum.updated += result.updated;
         sum.duplicates += result.duplicates;
@@ -362,6 +371,7 @@ export class IngestService {
     tx: Database,
     wave: Array<ValidOrder & { identities: IdentityInput[] }>,
     options: IngestOptions,
+    affected: Set<number>,
   ): Promise<{ accepted: number; updated: number; duplicates: number }> {
     const ids = JSON.stringify(wave.map((order) => order.orderId));
     // Lock the stored rows first (in id order, so concurrent batches cannot deadlock): a
@@ -437,6 +447,7 @@ export class IngestService {
         cnt: plan.counted,
         pa: plan.paidAt?.toISOString() ?? null,
       };
+      affected.add(userId);
       if (plan.write === "update") updates.push(row);
       else {
         inserts.push(row);
@@ -561,16 +572,39 @@ export class IngestService {
       });
   }
 
-  /** Runs a batch in one transaction, again from the start (`RETRY_POLICY`) if it lost a race. */
-  private withRetry<T>(fn: (tx: Database) => Promise<T>, options: IngestOptions): Promise<T> {
-    return backOff(
+  /**
+   * Runs a batch in one transaction, again from the start (`RETRY_POLICY`) if it lost a race.
+   * `fn` adds the profiles whose facts or traits it wrote to `affected`; once the transaction
+   * has committed, the real-time definitions are re-evaluated for them before the call returns.
+   * That runs after the commit, not inside it: a batch never waits for the refresh lock while
+   * holding profile locks, so ingestion and refreshes cannot deadlock; a failure there (or a
+   * process dying in between) leaves the memberships to the next scheduled refresh.
+   */
+  private async withRetry<T>(
+    fn: (tx: Database, affected: Set<number>) => Promise<T>,
+    options: IngestOptions,
+  ): Promise<T> {
+    let affected = new Set<number>();
+    const result = await backOff(
       () =>
         this.db.transaction(async (tx) => {
+          affected = new Set();
           if (options.asyncCommit) await tx.query(sql`set local synchronous_commit = off`);
-          return fn(tx);
+          return fn(tx, affected);
         }),
       { ...RETRY_POLICY, retry: isRetryable },
     );
+    if (this.audiences && affected.size > 0) {
+      try {
+        await this.audiences.afterIngest(affected);
+      } catch (error) {
+        logger.error(
+          { err: error },
+          "real-time audiences failed after a batch; the scheduled refresh will catch up",
+        );
+      }
+    }
+    return result;
   }
 }
 

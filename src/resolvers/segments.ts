@@ -11,6 +11,7 @@ import {
   SegmentSizePoint,
   UpdateSegmentInput,
 } from "../schema/segments";
+import { RealtimeMode } from "../schema/tags";
 import { User, UserConnection } from "../schema/user";
 import type { Context } from "../server/context";
 import { actorOf } from "./actor";
@@ -120,5 +121,13 @@ export class SegmentResolver extends RefreshableDefinitionResolver({
   })
   rule(@Root() segment: Segment, @Ctx() ctx: Context): string | null {
     return visibleRule(segment.rule, ctx);
+  }
+
+  @FieldResolver(() => RealtimeMode, {
+    description: "Whether its members follow ingestion in real time or only the scheduled refresh, and why",
+  })
+  async realtime(@Root() segment: Segment, @Ctx() ctx: Context): Promise<RealtimeMode> {
+    const mode = (await ctx.loaders.realtimeModes()).get(`segment:${segment.key}`);
+    return Object.assign(new RealtimeMode(), mode ?? { realtime: false, reason: "unknown segment" });
   }
 }

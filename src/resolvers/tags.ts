@@ -4,7 +4,7 @@ import { Permission } from "../access/permissions";
 import { maskRuleLiterals } from "../rules/pii";
 import { DefinitionStatus, DefinitionVersion } from "../schema/definitions";
 import { DateTime } from "../schema/scalars";
-import { CreateTagInput, RulePreview, Tag, TagCategory, UpdateTagInput } from "../schema/tags";
+import { CreateTagInput, RealtimeMode, RulePreview, Tag, TagCategory, UpdateTagInput } from "../schema/tags";
 import { User } from "../schema/user";
 import type { Context } from "../server/context";
 import { actorOf } from "./actor";
@@ -93,6 +93,14 @@ export class TagResolver extends RefreshableDefinitionResolver({
   })
   rule(@Root() tag: Tag, @Ctx() ctx: Context): string | null {
     return visibleRule(tag.rule, ctx);
+  }
+
+  @FieldResolver(() => RealtimeMode, {
+    description: "Whether its members follow ingestion in real time or only the scheduled refresh, and why",
+  })
+  async realtime(@Root() tag: Tag, @Ctx() ctx: Context): Promise<RealtimeMode> {
+    const mode = (await ctx.loaders.realtimeModes()).get(`tag:${tag.key}`);
+    return Object.assign(new RealtimeMode(), mode ?? { realtime: false, reason: "unknown tag" });
   }
 }
 

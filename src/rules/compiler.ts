@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { ErrorCode, StratumError } from "../errors";
 import { bigintArray } from "../semantic/arrays";
 import { CAMPAIGN_PROPERTY, CAMPAIGN_TOUCH_EVENTS, campaignTreatmentIds } from "../semantic/campaigns";
-import { countedOrders, resolvedEvents } from "../semantic/facts";
+import { countedOrders, countedOrdersOf, resolvedEvents, resolvedEventsOf } from "../semantic/facts";
 import { segmentMemberIds, tagMemberIds } from "../semantic/membership";
 import { currentPurchaseScores } from "../semantic/prediction";
 import { rfmScores } from "../semantic/rfm";
@@ -41,7 +41,11 @@ import { sourceFieldType } from "./checker";
 export interface CompileOptions {
   /** The evaluation time t. */
   asOf: Date;
-  /** Restricts the population (single-user evaluation). */
+  /**
+   * Restricts the population to these surviving profiles (one user's preview, a realtime
+   * re-evaluation of a batch's users): the fact scans read only their events and orders
+   * (and those of profiles merged into them), so the cost follows the list, not the table.
+   */
   userIds?: readonly number[];
   /** The configured best-send-time model, for `send_time.*` terms (a rule using one fails without it). */
   sendTime?: SendTimeModel;
@@ -262,6 +266,8 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
   const eventFeatures = all.filter((f) => f.source.fact === "event");
   const orderFeatures = all.filter((f) => f.source.fact === "orders");
   const userFilter = options.userIds ? sql`u.id = any(${bigintArray(options.userIds)})` : sql`true`;
+  const events = options.userIds ? resolvedEventsOf(bigintArray(options.userIds)) : resolvedEvents;
+  const orders = options.userIds ? countedOrdersOf(bigintArray(options.userIds)) : countedOrders;
 
   const factScan = (kind: "event" | "orders", list: Feature[]): SQL | null => {
     if (list.length === 0) return null;
@@ -277,13 +283,13 @@ export function compileRules(rules: readonly TypedExpr[], options: CompileOption
       const extracted = [...projections.values()].map((p) => sql`, ${p.expr} as ${sql.raw(p.alias)}`);
       // `offset 0` keeps the subquery from being flattened, so each property is extracted once per row.
       return sql`(select e.user_id, ${aggregates} from (
-          select e.*${sql.join(extracted)} from ${resolvedEvents} e
+          select e.*${sql.join(extracted)} from ${events} e
           where e.name in (${joinSql(names.map((name) => sql`${name}::text`))}) and e.ts <= ${asOf}${lower}
           offset 0) e
         group by e.user_id)`;
     }
     const lower = widest === undefined ? sql`` : sql` and o.placed_at > ${windowStart(options.asOf, widest)}`;
-    return sql`(select o.user_id, ${aggregates} from ${countedOrders} o
+    return sql`(select o.user_id, ${aggregates} from ${orders} o
       where o.placed_at <= ${asOf}${lower} group by o.user_id)`;
   };
 

@@ -2,7 +2,9 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { ErrorCode, StratumError } from "../errors";
 import { logger } from "../logger";
+import { bigintArray } from "../semantic/arrays";
 import { enqueueMembershipTriggers } from "../semantic/automation";
+import { survivorsAndMergedIds } from "../semantic/facts";
 import type { SendTimeModel } from "../semantic/send-time";
 import { joinSql } from "../semantic/sql";
 import { type Expr, references, type TypedExpr } from "./ast";
@@ -111,6 +113,13 @@ function failureOf(target: { kind: "tag" | "segment"; key: string }, error: unkn
 
 /** Serialises refreshes across processes sharing the database. */
 const REFRESH_LOCK = 7_210_605;
+/** The key space of the per-user locks of restricted runs (two-key advisory locks: `(space, user id)`). */
+const USER_LOCK_SPACE = 7_210_606;
+/**
+ * Users a restricted run locks one by one at most; PostgreSQL's lock table holds
+ * max_locks_per_transaction (64) × connections locks for all sessions together.
+ */
+const MAX_USER_LOCKS = 1_000;
 
 /**
  * Dependency levels among the targets: a definition comes one level after every target it
@@ -155,7 +164,10 @@ function levelDiff(
   compiled: RuleCompilation,
   features: SQL,
   at: SQL,
+  scope: SQL | null,
 ): SQL {
+  // A restricted run compares only the current members it evaluated: nobody else exits.
+  const inScope = (column: SQL) => (scope ? sql` and ${column} in ${scope}` : sql``);
   const rows = group.map((target) =>
     target.valued
       ? sql`(${target.key}::text, true, ${compiled.valueText(target.expr)})`
@@ -178,7 +190,8 @@ function levelDiff(
       diff as (
         select coalesce(n.key, c.tag_key) as key, coalesce(n.user_id, c.user_id) as user_id, n.value,
           c.user_id is null as entering, n.user_id is null as exiting
-        from next n full join (select tag_key, user_id, value from tag_members where tag_key in (${keys})) c
+        from next n full join (select tag_key, user_id, value from tag_members
+          where tag_key in (${keys})${inScope(sql`user_id`)}) c
           on c.tag_key = n.key and c.user_id = n.user_id
         where c.user_id is null or n.user_id is null or n.value is distinct from c.value),
       entered as (
@@ -204,7 +217,8 @@ function levelDiff(
       ${counts}`;
   }
   return sql`with ${next},
-    cur as (select segment_key as key, user_id from segment_members where segment_key in (${keys})),
+    cur as (select segment_key as key, user_id from segment_members
+      where segment_key in (${keys})${inScope(sql`user_id`)}),
     entered as (
       insert into segment_members (segment_key, user_id, entered_at)
       select n.key, n.user_id, ${at} from next n
@@ -212,7 +226,7 @@ function levelDiff(
       order by n.user_id, n.key
       returning segment_key as key, user_id),
     exited as (
-      delete from segment_members sm where sm.segment_key in (${keys})
+      delete from segment_members sm where sm.segment_key in (${keys})${inScope(sql`sm.user_id`)}
         and not exists (select 1 from next n where n.key = sm.segment_key and n.user_id = sm.user_id)
       returning sm.segment_key as key, sm.user_id),
     logged as (
@@ -232,17 +246,42 @@ interface FeaturePass {
   table: SQL;
 }
 
+/**
+ * `materialise` for some users only (`realtime.ts`): the surviving profiles `userIds` are
+ * evaluated, and only their current memberships (and those of profiles merged into them) are
+ * compared, so everyone else keeps theirs. `refreshed_at` stays the last full refresh's.
+ */
+export interface MaterialiseRestriction {
+  userIds: readonly number[];
+}
+
 export async function materialise(
   db: Database,
   targets: MaterialiseTarget[],
   now: Date = new Date(),
   sendTime?: SendTimeModel,
+  restriction?: MaterialiseRestriction,
 ): Promise<MaterialiseReport> {
   if (targets.length === 0) return { refreshed: [], failed: [] };
   const levels = dependencyLevels(targets);
   const at = sql`${now.toISOString()}::timestamptz`;
+  const scope = restriction ? survivorsAndMergedIds(bigintArray(restriction.userIds)) : null;
   return db.transaction(async (tx) => {
-    await tx.query(sql`select pg_advisory_xact_lock(${REFRESH_LOCK})`);
+    // Restricted runs of different batches share the lock (they write disjoint users' rows); a
+    // full refresh excludes them all, so no restricted run commits between a full refresh's
+    // evaluation and its diff. Restricted runs of one user run one after the other (per-user
+    // locks, taken in id order: no deadlock), so the later one evaluates every fact the earlier
+    // one's batch committed and writes last. A run of more users than `MAX_USER_LOCKS` (a bulk
+    // load's chunk) takes the refresh lock exclusively instead: the shared lock table is finite.
+    const perUser = restriction !== undefined && restriction.userIds.length <= MAX_USER_LOCKS;
+    await tx.query(
+      perUser
+        ? sql`select pg_advisory_xact_lock_shared(${REFRESH_LOCK})`
+        : sql`select pg_advisory_xact_lock(${REFRESH_LOCK})`,
+    );
+    if (perUser)
+      await tx.query(sql`select pg_advisory_xact_lock(${USER_LOCK_SPACE}, (x.id % 2147483647)::int)
+        from (select distinct id from unnest(${bigintArray(restriction.userIds)}) as id order by id) x`);
     const failed: MaterialiseFailure[] = [];
     const failedTargets = new Set<MaterialiseTarget>();
     const fail = (target: MaterialiseTarget, error: unknown) => {
@@ -259,7 +298,7 @@ export async function materialise(
       try {
         const compiled = compileRules(
           group.map((t) => t.expr),
-          { asOf: now, sendTime },
+          { asOf: now, sendTime, userIds: restriction?.userIds },
         );
         await tx.transaction(async (savepoint) => {
           await savepoint.query(sql`create temp table ${table} on commit drop as ${compiled.features}`);
@@ -282,7 +321,7 @@ export async function materialise(
       try {
         const counts = await tx.transaction((savepoint) =>
           savepoint.query<{ key: string; users: number; entered: number; exited: number }>(
-            levelDiff(kind, group, pass.compiled, pass.table, at),
+            levelDiff(kind, group, pass.compiled, pass.table, at, scope),
           ),
         );
         const milliseconds = Math.round((performance.now() - started) / group.length);
@@ -319,6 +358,7 @@ export async function materialise(
     });
     // Triggers on these entries and exits get their outbox rows in this transaction.
     if (refreshed.some((r) => r.entered > 0 || r.exited > 0)) await tx.query(enqueueMembershipTriggers(at));
+    if (restriction) return { refreshed, failed };
     const keysOf = (kind: "tag" | "segment") =>
       refreshed.filter((r) => r.kind === kind).map((r) => sql`${r.key}::text`);
     if (keysOf("tag").length)

@@ -73,6 +73,21 @@ export class Tag extends Definition {
   }
 }
 
+@ObjectType({
+  description:
+    "Whether a tag or segment is maintained in real time: re-evaluated for the users of every ingested batch (events, orders, identify calls) before the call returns, or only by the scheduled refresh",
+})
+export class RealtimeMode {
+  @Field(() => Boolean, {
+    description:
+      "True: members enter and exit as their events and orders are ingested; changes from time passing alone (a `within 7d` expiring with no new event) wait for the next scheduled refresh",
+  })
+  realtime!: boolean;
+
+  @Field(() => String, { description: "Why, e.g. the rule term that keeps it on the scheduled refresh" })
+  reason!: string;
+}
+
 @InputType({ description: "A new tag" })
 export class CreateTagInput extends CreateDefinitionInput {
   @Field(() => TagCategory, { description: "The group to list it under" })

@@ -58,6 +58,31 @@ export const countedOrders = sql`(
   where o.counted
 )`;
 
+/**
+ * `countedOrders` of the surviving profiles `survivorIds` (a `bigint[]` expression) only, read like
+ * `resolvedEventsOf`: those profiles' stored ids and the ones merged into them.
+ */
+export function countedOrdersOf(survivorIds: SQL): SQL {
+  return sql`(
+  select o.order_id, ${orderOwner.id} as user_id, o.placed_at, o.status,
+    o.total_amount, o.refunded_amount, o.channel, o.platform, o.utm_source, o.utm_campaign,
+    o.coupon_code, o.campaign_id
+  from orders o ${orderOwner.join}
+  where o.counted and o.user_id in (
+    select unnest(${survivorIds})
+    union all select sm.loser_id from user_merges sm where sm.survivor_id = any(${survivorIds}))
+)`;
+}
+
+/**
+ * Stored user ids of the surviving profiles `survivorIds` and of the profiles merged into them:
+ * whose memberships an evaluation of those survivors decides (merged-away ones are members of nothing).
+ */
+export function survivorsAndMergedIds(survivorIds: SQL): SQL {
+  return sql`(select unnest(${survivorIds})
+    union all select sm.loser_id from user_merges sm where sm.survivor_id = any(${survivorIds}))`;
+}
+
 /** Items of counted orders, with the order's time, slice and the product's attributes. */
 export const countedItems = sql`(
   select i.order_id, i.line_no, ${orderOwner.id} as user_id, o.placed_at, o.channel,

@@ -56,6 +56,8 @@ export function createLoaders(services: Services) {
     ...activityLoaders(services.activity),
     /** VALUE tags computed from PII, read once per request. */
     piiValueTags: once(() => piiValueTags(services.db, services.pii)),
+    /** Every tag's and segment's real-time mode, computed once per request. */
+    realtimeModes: once(() => services.audiences.modes()),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Database } from "../db/client";
 import type { EventInput, IdentifyInput, IngestResult, OrderInput, ProductInput } from "../ingest/contract";
 import { type IdentifyResult, type IngestOptions, IngestService } from "../ingest/service";
 import type { MaterialiseReport } from "../rules/materialise";
+import type { RealtimeAudiences } from "../rules/realtime";
 import type { RuleService } from "../rules/service";
 import { SegmentService } from "../segments/service";
 import { TagService } from "../tags/service";
@@ -17,8 +18,9 @@ export class ObservedIngestService extends IngestService {
   constructor(
     db: Database,
     private readonly telemetry: Telemetry,
+    audiences?: RealtimeAudiences,
   ) {
-    super(db);
+    super(db, undefined, audiences);
   }
 
   override async track(events: readonly EventInput[], options?: IngestOptions): Promise<IngestResult> {

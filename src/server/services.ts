@@ -17,6 +17,7 @@ import { AssociationRulesService } from "../personalisation/association-rules";
 import { RecommendationService } from "../personalisation/recommendations";
 import { SendTimeService } from "../personalisation/send-time";
 import { PredictionService } from "../prediction/service";
+import { RealtimeAudiences } from "../rules/realtime";
 import { RuleService } from "../rules/service";
 import type { SegmentService } from "../segments/service";
 import type { TagService } from "../tags/service";
@@ -39,6 +40,8 @@ export interface Services {
   erasure: ErasureService;
   analytics: AnalyticsService;
   ingest: IngestService;
+  /** Real-time definitions: their modes, and their re-evaluation after every ingested batch. */
+  audiences: RealtimeAudiences;
   /** The Segment-compatible tracking API, written through `ingest`. */
   tracking: TrackingService;
   activity: ActivityService;
@@ -71,11 +74,12 @@ export interface Services {
 
 export function createServices(db: Database, config: StratumConfig): Services {
   const telemetry = new Telemetry(db);
-  const ingest = new ObservedIngestService(db, telemetry);
+  const sendTime = new SendTimeService(db, config.sendTime, config.timezone);
+  const audiences = new RealtimeAudiences(db, sendTime.model);
+  const ingest = new ObservedIngestService(db, telemetry, audiences);
   const pii = new PiiPolicy(config.pii);
   const experiments = new ExperimentService(db);
   const campaigns = new CampaignService(db);
-  const sendTime = new SendTimeService(db, config.sendTime, config.timezone);
   const destinations = new DestinationService(db);
   return {
     db,
@@ -85,6 +89,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
     erasure: new ErasureService(db, pii),
     analytics: new AnalyticsService(db, config.timezone, config.maxBuckets),
     ingest,
+    audiences,
     tracking: new TrackingService(ingest),
     activity: new ActivityService(db),
     apiKeys: new ApiKeyService(db),

@@ -124,23 +124,19 @@ describeEachDatabase("automation API", (db) => {
     receiver.requests.length = 0;
   });
 
-  it("fires segment entry and exit triggers in the refresh that changes the membership", async () => {
+  it("fires segment entry and exit triggers as identify calls change a real-time segment", async () => {
     await api.gql(IDENTIFY, { input: { userId: "seg-1", traits: { city: "上海" } } });
     const segment = await api.gql(
-      `mutation { createSegment(input: { key: "sh", name: "上海", rule: "trait.city = \\"上海\\"" }) { size } }`,
+      `mutation { createSegment(input: { key: "sh", name: "上海", rule: "trait.city = \\"上海\\"" }) { size realtime { realtime } } }`,
     );
-    expect(segment.data.createSegment.size).toBe(1);
+    expect(segment.data.createSegment).toEqual({ size: 1, realtime: { realtime: true } });
     await api.gql(`mutation {
       e: createTrigger(input: { key: "sh-in", destination: "shop-hook", segmentEntered: "sh" }) { key }
       x: createTrigger(input: { key: "sh-out", destination: "shop-hook", segmentExited: "sh" }) { key } }`);
     await api.gql(IDENTIFY, { input: { userId: "seg-2", traits: { city: "上海" } } });
     await api.gql(IDENTIFY, { input: { userId: "seg-1", traits: { city: "北京" } } });
-    // Before the refresh nothing changed; the refresh enters seg-2 and exits seg-1, with their outbox rows.
-    const [before] = await db().query<{ n: number }>(
-      sql`select count(*)::int as n from deliveries where trigger_key in ('sh-in', 'sh-out')`,
-    );
-    expect(before.n).toBe(0);
-    await api.gql(`mutation { refreshSegments(keys: ["sh"]) { segments { entered exited } } }`);
+    // A trait rule is real-time: each identify call entered seg-2 / exited seg-1 before it returned,
+    // with the outbox rows; the refresh finds nothing left to change.
     const rows = await db().query<{ trigger: string; userId: number; type: string }>(sql`
       select d.trigger_key as trigger, d.user_id as "userId", d.fact->>'type' as type from deliveries d
       where trigger_key in ('sh-in', 'sh-out') order by trigger_key`);
@@ -151,6 +147,10 @@ describeEachDatabase("automation API", (db) => {
       { trigger: "sh-in", userId: ids[1].id, type: "segment_entered" },
       { trigger: "sh-out", userId: ids[0].id, type: "segment_exited" },
     ]);
+    const refresh = await api.gql(
+      `mutation { refreshSegments(keys: ["sh"]) { segments { entered exited } } }`,
+    );
+    expect(refresh.data.refreshSegments.segments).toEqual([{ entered: 0, exited: 0 }]);
     await drain();
     const facts = receiver.requests
       .map((r) => JSON.parse(r.body).fact)

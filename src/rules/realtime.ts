@@ -1,0 +1,250 @@
+import { sql } from "drizzle-orm";
+import { backOff } from "exponential-backoff";
+import type { Database } from "../db/client";
+import { logger } from "../logger";
+import { bigintArray } from "../semantic/arrays";
+import { mergeSurvivor } from "../semantic/facts";
+import type { SendTimeModel } from "../semantic/send-time";
+import { children, type Expr, type TypedExpr } from "./ast";
+import { STORED_RULE_NAMES, typed } from "./checker";
+import { type MaterialiseReport, type MaterialiseTarget, materialise } from "./materialise";
+import { parseRuleInput } from "./service";
+
+/**
+ * Real-time audiences. A definition whose rule is incrementally maintainable (event and order
+ * aggregates, traits, profile fields compared with constants, memberships of other real-time or
+ * hand-kept definitions, campaigns) is re-evaluated for the users of every ingested batch right
+ * after the batch commits (`RealtimeAudiences.afterIngest`), one restricted `materialise` per
+ * batch. Rules that change without an event of the user (population-relative, model-scored, or
+ * reading the clock) stay on the scheduled refresh.
+ *
+ * Guarantee: after `track` / `recordOrders` / `identify` returns, every real-time definition's
+ * membership of the batch's users is what a full refresh at that moment would give them. Changes
+ * that come from time passing alone (a `within 7d` that expires with no new event) are made by the
+ * next scheduled refresh.
+ */
+export interface RealtimeMode {
+  realtime: boolean;
+  /** Why, for a person to read. */
+  reason: string;
+}
+
+/** A tag or segment as `realtimeModes` reads it; `expr` is null without a rule (or one that no longer parses). */
+export interface RealtimeCandidate {
+  kind: "tag" | "segment";
+  key: string;
+  /** RULE / VALUE / MANUAL (tags), DYNAMIC / STATIC (segments). */
+  definitionKind: string;
+  active: boolean;
+  expr: Expr | null;
+}
+
+const modeKey = (kind: "tag" | "segment", key: string) => `${kind}:${key}`;
+
+/** Why a rule node cannot be maintained per batch (null: it can). */
+function scheduledOnly(expr: Expr): string | null {
+  switch (expr.type) {
+    case "rfm_segment":
+      return "rfm.segment ranks users against the whole population, so any order can move anyone";
+    case "prediction":
+      return `predict.${expr.field} reads the purchase model's scores, rescored by the scheduled refresh`;
+    case "send_time":
+      return `send_time.${expr.field} is smoothed toward the whole population's activity`;
+    case "top_recommended_category":
+      return "recommendations.top_category is written by the recommendations refresh";
+    case "days_since":
+      return "days_since changes with the clock, not with events";
+    case "within":
+      return `a timestamp "within ${expr.days}d" changes with the clock, not with events`;
+    default:
+      for (const child of children(expr)) {
+        const reason = scheduledOnly(child);
+        if (reason) return reason;
+      }
+      return null;
+  }
+}
+
+/** The widest aggregate window of a rule (`within Nd` of a fact), if any. */
+function widestWindow(expr: Expr): number | null {
+  let widest: number | null = null;
+  const visit = (node: Expr) => {
+    const days =
+      node.type === "aggregate"
+        ? node.source.withinDays
+        : node.type === "received_campaign"
+          ? node.withinDays
+          : undefined;
+    if (days !== undefined) widest = Math.max(widest ?? 0, days);
+    children(node).forEach(visit);
+  };
+  visit(expr);
+  return widest;
+}
+
+function dependencies(expr: Expr): Array<{ kind: "tag" | "segment"; key: string }> {
+  const found: Array<{ kind: "tag" | "segment"; key: string }> = [];
+  const visit = (node: Expr) => {
+    if (node.type === "has_tag") found.push({ kind: "tag", key: node.key });
+    else if (node.type === "in_segment") found.push({ kind: "segment", key: node.key });
+    else children(node).forEach(visit);
+  };
+  visit(expr);
+  return found;
+}
+
+/**
+ * The mode of every candidate, by `kind:key`. A rule is real-time when none of its nodes is
+ * scheduled-only and every tag or segment it names is real-time itself or not computed by a
+ * rule (MANUAL tags, STATIC segments change at once; unknown or archived ones are false).
+ */
+export function realtimeModes(candidates: readonly RealtimeCandidate[]): Map<string, RealtimeMode> {
+  const byKey = new Map(candidates.map((c) => [modeKey(c.kind, c.key), c]));
+  const modes = new Map<string, RealtimeMode>();
+  const modeOf = (id: string, stack: Set<string>): RealtimeMode => {
+    const known = modes.get(id);
+    if (known) return known;
+    const candidate = byKey.get(id) as RealtimeCandidate;
+    const mode = ((): RealtimeMode => {
+      if (!candidate.active) return { realtime: false, reason: "archived: its memberships no longer change" };
+      if (candidate.definitionKind === "MANUAL")
+        return { realtime: false, reason: "MANUAL tag: members change only through assignTag / unassignTag" };
+      if (candidate.definitionKind === "STATIC")
+        return { realtime: false, reason: "STATIC segment: a fixed list that never refreshes" };
+      if (!candidate.expr) return { realtime: false, reason: "the stored rule no longer parses" };
+      const reason = scheduledOnly(candidate.expr);
+      if (reason) return { realtime: false, reason: `scheduled refresh only: ${reason}` };
+      stack.add(id);
+      const scheduledDependency = dependencies(candidate.expr).find((dep) => {
+        const depId = modeKey(dep.kind, dep.key);
+        const target = byKey.get(depId);
+        const computed =
+          target?.active && target.definitionKind !== "MANUAL" && target.definitionKind !== "STATIC";
+        return computed && !stack.has(depId) && !modeOf(depId, stack).realtime;
+      });
+      stack.delete(id);
+      if (scheduledDependency)
+        return {
+          realtime: false,
+          reason: `scheduled refresh only: it depends on ${scheduledDependency.kind} "${scheduledDependency.key}", which is refreshed on the schedule`,
+        };
+      const window = widestWindow(candidate.expr);
+      return {
+        realtime: true,
+        reason:
+          window === null
+            ? "re-evaluated for the users of every ingested batch"
+            : `re-evaluated for the users of every ingested batch; a window (within ${window}d) that expires with no new event is applied by the next scheduled refresh`,
+      };
+    })();
+    modes.set(id, mode);
+    return mode;
+  };
+  for (const id of byKey.keys()) modeOf(id, new Set());
+  return modes;
+}
+
+/**
+ * A restricted refresh that met a concurrent one of the same user (a unique key taken
+ * meanwhile, a deadlock) runs again, like an ingested batch (`src/ingest/service.ts`).
+ */
+const RETRY_POLICY = {
+  numOfAttempts: 8,
+  startingDelay: 10,
+  timeMultiple: 2,
+  maxDelay: 500,
+  jitter: "full",
+} as const;
+const isRetryable = (error: unknown): boolean => {
+  for (let e: any = error; e; e = e.cause)
+    if (e.code === "23505" || e.code === "40P01" || e.code === "40001") return true;
+  return false;
+};
+
+/** Re-evaluates real-time definitions for the users of ingested batches. */
+export class RealtimeAudiences {
+  /** Parsed and typed rules by their text: a batch parses nothing it has seen before. */
+  private readonly typedRules = new Map<string, TypedExpr | null>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly sendTime?: SendTimeModel,
+  ) {}
+
+  private typedRule(rule: string | null): TypedExpr | null {
+    if (rule === null) return null;
+    let expr = this.typedRules.get(rule);
+    if (expr === undefined) {
+      try {
+        expr = typed(parseRuleInput(rule).expr, STORED_RULE_NAMES);
+      } catch {
+        expr = null;
+      }
+      // Rules change rarely; the bound only keeps a long-lived process from growing without limit.
+      if (this.typedRules.size > 10_000) this.typedRules.clear();
+      this.typedRules.set(rule, expr);
+    }
+    return expr;
+  }
+
+  /** Every tag and segment (archived ones too), with its typed rule. */
+  private async candidates(): Promise<
+    Array<RealtimeCandidate & { expr: TypedExpr | null; valued: boolean }>
+  > {
+    const rows = await this.db.query<{
+      kind: "tag" | "segment";
+      key: string;
+      definitionKind: string;
+      active: boolean;
+      rule: string | null;
+    }>(sql`
+      select 'tag' as kind, key, kind as "definitionKind", status = 'ACTIVE' as active, rule from tags
+      union all
+      select 'segment', key, kind, status = 'ACTIVE', rule from segments`);
+    return rows.map((row) => ({
+      ...row,
+      expr:
+        row.definitionKind === "MANUAL" || row.definitionKind === "STATIC" ? null : this.typedRule(row.rule),
+      valued: row.definitionKind === "VALUE",
+    }));
+  }
+
+  /** The mode of every tag and segment, by `tag:<key>` / `segment:<key>`. */
+  async modes(): Promise<Map<string, RealtimeMode>> {
+    return realtimeModes(await this.candidates());
+  }
+
+  /**
+   * After a batch committed: its users (stored ids, resolved to survivors here) re-evaluated
+   * by every real-time definition, entries and exits logged and their triggers' outbox rows
+   * written, in one transaction. Nothing runs when no definition is real-time.
+   */
+  async afterIngest(userIds: Iterable<number>, now: Date = new Date()): Promise<MaterialiseReport | null> {
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return null;
+    const candidates = await this.candidates();
+    const modes = realtimeModes(candidates);
+    const targets: MaterialiseTarget[] = candidates.flatMap((c) =>
+      c.expr && modes.get(modeKey(c.kind, c.key))?.realtime
+        ? [{ kind: c.kind, key: c.key, expr: c.expr, valued: c.valued }]
+        : [],
+    );
+    if (targets.length === 0) return null;
+    const owner = mergeSurvivor(sql`x.id`);
+    const survivors = await this.db.query<{ id: number }>(sql`
+      select distinct ${owner.id} as id from unnest(${bigintArray(ids)}) as x(id) ${owner.join}`);
+    const report = await backOff(
+      () =>
+        materialise(this.db, targets, now, this.sendTime, {
+          userIds: survivors.map((row) => Number(row.id)),
+        }),
+      { ...RETRY_POLICY, retry: isRetryable },
+    );
+    for (const failure of report.failed)
+      logger.warn(
+        { ...failure },
+        "real-time evaluation of a definition failed; the scheduled refresh will retry it",
+      );
+    return report;
+  }
+}
