@@ -598,10 +598,16 @@ export class IngestService {
       try {
         await this.audiences.afterIngest(affected);
       } catch (error) {
-        logger.error(
-          { err: error },
-          "real-time audiences failed after a batch; the scheduled refresh will catch up",
-        );
+        if (hasSqlState(error, LOCK_NOT_AVAILABLE))
+          logger.warn(
+            { users: affected.size },
+            "real-time audiences skipped a batch: a full refresh holds the lock; the next refresh evaluates its users",
+          );
+        else
+          logger.error(
+            { err: error },
+            "real-time audiences failed after a batch; the scheduled refresh will catch up",
+          );
       }
     }
     return result;
@@ -633,6 +639,14 @@ function touch(
     if (!current || current.at <= traitsAt) entry.traits.set(key, { value, at: traitsAt });
   }
   touches.set(userId, entry);
+}
+
+/** SQLSTATE 55P03: a lock wait ran past `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
+function hasSqlState(error: unknown, code: string): boolean {
+  for (let e: any = error; e; e = e.cause) if (e.code === code) return true;
+  return false;
 }
 
 /**

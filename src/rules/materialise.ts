@@ -113,6 +113,9 @@ function failureOf(target: { kind: "tag" | "segment"; key: string }, error: unkn
 
 /** Serialises refreshes across processes sharing the database. */
 const REFRESH_LOCK = 7_210_605;
+
+/** How long a restricted (real-time) run waits for the refresh and user locks, in milliseconds. */
+export const RESTRICTED_LOCK_WAIT_MS = 2_000;
 /** The key space of the per-user locks of restricted runs (two-key advisory locks: `(space, user id)`). */
 const USER_LOCK_SPACE = 7_210_606;
 /**
@@ -274,6 +277,10 @@ export async function materialise(
     // one's batch committed and writes last. A run of more users than `MAX_USER_LOCKS` (a bulk
     // load's chunk) takes the refresh lock exclusively instead: the shared lock table is finite.
     const perUser = restriction !== undefined && restriction.userIds.length <= MAX_USER_LOCKS;
+    // An ingestion call waits for its restricted run, so it must not wait out a full refresh
+    // (a minute on a large shop): past the bound the run fails (55P03), the caller logs it and
+    // the next refresh evaluates those users.
+    if (restriction) await tx.query(sql.raw(`set local lock_timeout = ${RESTRICTED_LOCK_WAIT_MS}`));
     await tx.query(
       perUser
         ? sql`select pg_advisory_xact_lock_shared(${REFRESH_LOCK})`
@@ -282,6 +289,7 @@ export async function materialise(
     if (perUser)
       await tx.query(sql`select pg_advisory_xact_lock(${USER_LOCK_SPACE}, (x.id % 2147483647)::int)
         from (select distinct id from unnest(${bigintArray(restriction.userIds)}) as id order by id) x`);
+    if (restriction) await tx.query(sql`set local lock_timeout = 0`);
     const failed: MaterialiseFailure[] = [];
     const failedTargets = new Set<MaterialiseTarget>();
     const fail = (target: MaterialiseTarget, error: unknown) => {

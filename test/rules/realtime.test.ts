@@ -1,8 +1,10 @@
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Database } from "../../src/db/client";
 import type { EventInput } from "../../src/ingest/contract";
 import { IngestService } from "../../src/ingest/service";
+import { RESTRICTED_LOCK_WAIT_MS } from "../../src/rules/materialise";
 import { parseRule } from "../../src/rules/parser";
 import { RealtimeAudiences, type RealtimeCandidate, realtimeModes } from "../../src/rules/realtime";
 import { RuleService } from "../../src/rules/service";
@@ -312,6 +314,35 @@ describe.runIf(inject("postgresUrl") !== null)("real-time audiences under concur
       const again = await tags.refresh(["carts"]);
       expect(again.refreshed.map((r) => [r.entered, r.exited])).toEqual([[0, 0]]);
     } finally {
+      await own.drop();
+    }
+  });
+
+  it("does not make an ingestion call wait out a full refresh: past the bound, the next refresh evaluates", async () => {
+    const own = await createTestDatabase("postgres", { maxConnections: 4 });
+    const holder = postgres(own.url!, { max: 1, onnotice: () => {} });
+    try {
+      const ingest = new IngestService(own.db, undefined, new RealtimeAudiences(own.db));
+      const segments = new SegmentService(own.db, new RuleService(own.db));
+      await segments.create(
+        { key: "carted", name: "Carted", rule: 'count(event("add_to_cart")) >= 1' },
+        ACTOR,
+      );
+      // A full refresh in progress elsewhere: it holds the refresh lock exclusively.
+      await holder`select pg_advisory_lock(7210605)`;
+      const started = performance.now();
+      const result = await ingest.track([event("late", "add_to_cart", ago(HOUR))]);
+      const waited = performance.now() - started;
+      expect(result.accepted).toBe(1);
+      expect(waited).toBeGreaterThanOrEqual(RESTRICTED_LOCK_WAIT_MS - 100);
+      expect(waited).toBeLessThan(RESTRICTED_LOCK_WAIT_MS + 5_000);
+      const late = await idOf(own.db, "late");
+      expect(await members(own.db, "carted")).not.toContain(late);
+      await holder`select pg_advisory_unlock(7210605)`;
+      await segments.refresh(["carted"]);
+      expect(await members(own.db, "carted")).toContain(late);
+    } finally {
+      await holder.end();
       await own.drop();
     }
   });
