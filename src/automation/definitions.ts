@@ -71,6 +71,8 @@ export interface TriggerFields {
   tagExited: string | null;
   capCount: number | null;
   capPer: CapPeriod | null;
+  /** A campaign key: every delivered delivery is written as that campaign's `campaign_sent` touch. */
+  campaign: string | null;
 }
 
 export interface TriggerRecord extends DefinitionRecord, TriggerFields {}
@@ -87,6 +89,7 @@ export interface CreateTriggerInput {
   tagEntered?: string | null;
   tagExited?: string | null;
   frequencyCap?: FrequencyCap | null;
+  campaign?: string | null;
 }
 
 export type UpdateTriggerInput = Partial<Omit<CreateTriggerInput, "key">>;
@@ -113,6 +116,7 @@ const TRIGGER_TABLE = definitionTable("trigger", "Trigger", [
   { column: "tag_exited", field: "tagExited", versioned: true },
   { column: "cap_count", field: "capCount", versioned: true },
   { column: "cap_per", field: "capPer", versioned: true },
+  { column: "campaign", field: "campaign", versioned: true },
 ]);
 
 /** A key's name defaults to the key: the API's fixed create inputs need only the key. */
@@ -180,6 +184,7 @@ export function validateTriggerFields(input: {
   tagExited?: unknown;
   capCount?: unknown;
   capPer?: unknown;
+  campaign?: unknown;
 }): TriggerFields {
   const sources = ["event", "segmentEntered", "segmentExited", "tagEntered", "tagExited"] as const;
   const given = sources.filter((field) => input[field] != null);
@@ -220,13 +225,14 @@ export function validateTriggerFields(input: {
     tagExited: reference("tagExited"),
     capCount: capCount as number | null,
     capPer: capPer as CapPeriod | null,
+    campaign: input.campaign == null ? null : validateKey(input.campaign, "campaign"),
   };
 }
 
 /** BAD_USER_INPUT naming `argument` (with the closest keys) unless `key` is an active row of `table`. */
 async function assertActiveReference(
   db: Database,
-  table: "destinations" | "segments" | "tags",
+  table: "destinations" | "segments" | "tags" | "campaigns",
   key: string,
   argument: string,
 ): Promise<void> {
@@ -289,7 +295,10 @@ export class DestinationService extends DefinitionService<DestinationRecord> {
   }
 }
 
-/** Trigger definitions: a source (event, segment or tag entry/exit), a destination and a cap. */
+/**
+ * Trigger definitions: a source (event, segment or tag entry/exit), a destination, a cap and
+ * optionally the campaign whose touches its deliveries are.
+ */
 export class TriggerService extends DefinitionService<TriggerRecord> {
   constructor(db: Database) {
     super(db, TRIGGER_TABLE);
@@ -349,6 +358,7 @@ export class TriggerService extends DefinitionService<TriggerRecord> {
       await assertActiveReference(tx, "segments", fields.segmentExited, "segmentExited");
     if (fields.tagEntered) await assertActiveReference(tx, "tags", fields.tagEntered, "tagEntered");
     if (fields.tagExited) await assertActiveReference(tx, "tags", fields.tagExited, "tagExited");
+    if (fields.campaign) await assertActiveReference(tx, "campaigns", fields.campaign, "campaign");
   }
 }
 

@@ -106,6 +106,12 @@ export class Trigger extends Definition {
   @Field(() => FrequencyCap, { nullable: true, description: "The cap per user; null: uncapped" })
   frequencyCap!: FrequencyCap | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "A campaign's key: each delivered delivery is written as its campaign_sent touch",
+  })
+  campaign!: string | null;
+
   static from(record: TriggerRecord): Trigger {
     const frequencyCap =
       record.capCount === null ? null : { count: record.capCount, per: record.capPer as CapPeriod };
@@ -221,6 +227,13 @@ export class CreateTriggerInput {
   })
   frequencyCap?: FrequencyCapInput;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A campaign's key: each delivered delivery writes a campaign_sent event { campaign, delivery } for the user",
+  })
+  campaign?: string;
+
   @Field(() => String, { nullable: true, description: "The display name; default: the key" })
   name?: string;
 
@@ -259,6 +272,9 @@ export class UpdateTriggerInput {
 
   @Field(() => FrequencyCapInput, { nullable: true, description: "A new frequency cap" })
   frequencyCap?: FrequencyCapInput;
+
+  @Field(() => String, { nullable: true, description: "A new campaign whose touches the deliveries are" })
+  campaign?: string;
 }
 
 @ObjectType({ description: "One attempt to send a delivery" })

@@ -109,3 +109,21 @@ export function claimDueDeliveries(limit: number, leaseSeconds: number): SQL {
       ds.url, ds.secret, ds.headers, ds.rate_limit as "rateLimit", ds.include_pii as "includePii",
       (select u.traits from users u where u.id = d.user_id) as traits`;
 }
+
+/**
+ * The `campaign_sent` touches of the deliveries `deliveryIdsJson` (a JSON array as text) that are
+ * DELIVERED and whose trigger names a campaign: one event per delivery at its `delivered_at`,
+ * properties `{ campaign, delivery }`. The message id is derived from the delivery id, so a
+ * delivery recorded again (a resend after a lease ran out) adds nothing. Run in the transaction
+ * that marks the deliveries delivered.
+ */
+export function recordCampaignTouches(deliveryIdsJson: string): SQL {
+  return sql`
+    insert into events (user_id, message_id, name, ts, properties)
+    select d.user_id, 'stratum-delivery-' || d.id || ':campaign_sent', 'campaign_sent', d.delivered_at,
+      jsonb_build_object('campaign', t.campaign, 'delivery', d.id)
+    from deliveries d join triggers t on t.key = d.trigger_key
+    where d.id in (select value::bigint from json_array_elements_text(${deliveryIdsJson}::json))
+      and d.status = 'DELIVERED' and t.campaign is not null
+    on conflict (message_id) do nothing`;
+}

@@ -56,6 +56,8 @@ const triggerColumns = () => ({
   capCount: integer("cap_count"),
   /** `DAY` (24 h) or `WEEK` (7 × 24 h), rolling. */
   capPer: text("cap_per"),
+  /** A campaign key: each delivered delivery is that campaign's `campaign_sent` touch; null: none. */
+  campaign: text("campaign"),
 });
 
 export const triggers = pgTable("triggers", { ...definitionColumns(), ...triggerColumns() }, (t) => [
