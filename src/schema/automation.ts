@@ -76,6 +76,18 @@ export class FrequencyCap {
 
 @ObjectType({
   description:
+    "Local hours [start, end) of the user's time zone in which nothing is sent; wraps midnight when start > end",
+})
+export class QuietHours {
+  @Field(() => Int, { description: "The first quiet local hour, 0–23" })
+  start!: number;
+
+  @Field(() => Int, { description: "The local hour deliveries are due again, 0–23" })
+  end!: number;
+}
+
+@ObjectType({
+  description:
     "Calls a destination when something happens to a user: an event (name and property filter), or an entry into or exit from a segment or tag",
 })
 export class Trigger extends Definition {
@@ -112,10 +124,20 @@ export class Trigger extends Definition {
   })
   campaign!: string | null;
 
+  @Field(() => QuietHours, {
+    nullable: true,
+    description: "A delivery falling due in these local hours waits until they end; null: sent at once",
+  })
+  quietHours!: QuietHours | null;
+
   static from(record: TriggerRecord): Trigger {
     const frequencyCap =
       record.capCount === null ? null : { count: record.capCount, per: record.capPer as CapPeriod };
-    return Object.assign(new Trigger(), record, { frequencyCap });
+    const quietHours =
+      record.quietStart === null || record.quietEnd === null
+        ? null
+        : { start: record.quietStart, end: record.quietEnd };
+    return Object.assign(new Trigger(), record, { frequencyCap, quietHours });
   }
 }
 
@@ -189,6 +211,17 @@ export class FrequencyCapInput {
   per!: CapPeriod;
 }
 
+@InputType("QuietHoursInput", {
+  description: "Local hours [start, end) of the user's zone; wraps midnight when start > end",
+})
+export class QuietHoursInput {
+  @Field(() => Int, { description: "0–23" })
+  start!: number;
+
+  @Field(() => Int, { description: "0–23, not start" })
+  end!: number;
+}
+
 @InputType({
   description:
     "A new trigger with exactly one source: event, segmentEntered, segmentExited, tagEntered or tagExited",
@@ -234,6 +267,13 @@ export class CreateTriggerInput {
   })
   campaign?: string;
 
+  @Field(() => QuietHoursInput, {
+    nullable: true,
+    description:
+      "A delivery falling due in these local hours (the user's time-zone trait, else the shop's zone) is due at their end",
+  })
+  quietHours?: QuietHoursInput;
+
   @Field(() => String, { nullable: true, description: "The display name; default: the key" })
   name?: string;
 
@@ -275,6 +315,9 @@ export class UpdateTriggerInput {
 
   @Field(() => String, { nullable: true, description: "A new campaign whose touches the deliveries are" })
   campaign?: string;
+
+  @Field(() => QuietHoursInput, { nullable: true, description: "New quiet hours" })
+  quietHours?: QuietHoursInput;
 }
 
 @ObjectType({ description: "One attempt to send a delivery" })
