@@ -377,6 +377,9 @@ export class Delivery {
   @Field(() => DateTime, { nullable: true, description: "When the destination answered 2xx" })
   deliveredAt!: Date | null;
 
+  /** The triggering fact as stored; exposed, masked for roles without read_pii, by `DeliveryResolver.fact`. */
+  fact!: Record<string, unknown>;
+
   static from(record: DeliveryRecord): Delivery {
     return Object.assign(new Delivery(), record, { id: String(record.id), userId: Number(record.userId) });
   }
