@@ -71,6 +71,18 @@ export interface TriggerFields {
   tagExited: string | null;
   capCount: number | null;
   capPer: CapPeriod | null;
+  /** A campaign key: every delivered delivery is written as that campaign's `campaign_sent` touch. */
+  campaign: string | null;
+  /** Quiet hours' first local hour (0–23); null: no quiet hours. */
+  quietStart: number | null;
+  /** The local hour quiet hours end at (exclusive); before `quietStart`: they wrap midnight. */
+  quietEnd: number | null;
+}
+
+/** Local hours [start, end) in which no delivery is due; wraps midnight when start > end. */
+export interface QuietHours {
+  start: number;
+  end: number;
 }
 
 export interface TriggerRecord extends DefinitionRecord, TriggerFields {}
@@ -87,6 +99,8 @@ export interface CreateTriggerInput {
   tagEntered?: string | null;
   tagExited?: string | null;
   frequencyCap?: FrequencyCap | null;
+  campaign?: string | null;
+  quietHours?: QuietHours | null;
 }
 
 export type UpdateTriggerInput = Partial<Omit<CreateTriggerInput, "key">>;
@@ -113,6 +127,9 @@ const TRIGGER_TABLE = definitionTable("trigger", "Trigger", [
   { column: "tag_exited", field: "tagExited", versioned: true },
   { column: "cap_count", field: "capCount", versioned: true },
   { column: "cap_per", field: "capPer", versioned: true },
+  { column: "campaign", field: "campaign", versioned: true },
+  { column: "quiet_start", field: "quietStart", versioned: true },
+  { column: "quiet_end", field: "quietEnd", versioned: true },
 ]);
 
 /** A key's name defaults to the key: the API's fixed create inputs need only the key. */
@@ -180,6 +197,9 @@ export function validateTriggerFields(input: {
   tagExited?: unknown;
   capCount?: unknown;
   capPer?: unknown;
+  campaign?: unknown;
+  quietStart?: unknown;
+  quietEnd?: unknown;
 }): TriggerFields {
   const sources = ["event", "segmentEntered", "segmentExited", "tagEntered", "tagExited"] as const;
   const given = sources.filter((field) => input[field] != null);
@@ -210,6 +230,14 @@ export function validateTriggerFields(input: {
     throw badInput("frequencyCap.count must be a whole number of at least 1", { argument: "frequencyCap" });
   if (capPer !== null && !CAP_PERIODS.includes(capPer as CapPeriod))
     throw badInput("frequencyCap.per must be DAY or WEEK", { argument: "frequencyCap" });
+  const quietStart = input.quietStart ?? null;
+  const quietEnd = input.quietEnd ?? null;
+  const hour = (value: unknown) =>
+    Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 23;
+  if ((quietStart === null) !== (quietEnd === null))
+    throw badInput("quietHours needs both start and end", { argument: "quietHours" });
+  if (quietStart !== null && (!hour(quietStart) || !hour(quietEnd) || quietStart === quietEnd))
+    throw badInput("quietHours.start and .end are different local hours 0–23", { argument: "quietHours" });
   return {
     destination: validateKey(input.destination, "destination"),
     event: event as string | null,
@@ -220,13 +248,16 @@ export function validateTriggerFields(input: {
     tagExited: reference("tagExited"),
     capCount: capCount as number | null,
     capPer: capPer as CapPeriod | null,
+    campaign: input.campaign == null ? null : validateKey(input.campaign, "campaign"),
+    quietStart: quietStart as number | null,
+    quietEnd: quietEnd as number | null,
   };
 }
 
 /** BAD_USER_INPUT naming `argument` (with the closest keys) unless `key` is an active row of `table`. */
 async function assertActiveReference(
   db: Database,
-  table: "destinations" | "segments" | "tags",
+  table: "destinations" | "segments" | "tags" | "campaigns",
   key: string,
   argument: string,
 ): Promise<void> {
@@ -289,7 +320,10 @@ export class DestinationService extends DefinitionService<DestinationRecord> {
   }
 }
 
-/** Trigger definitions: a source (event, segment or tag entry/exit), a destination and a cap. */
+/**
+ * Trigger definitions: a source (event, segment or tag entry/exit), a destination, a cap and
+ * optionally the campaign whose touches its deliveries are.
+ */
 export class TriggerService extends DefinitionService<TriggerRecord> {
   constructor(db: Database) {
     super(db, TRIGGER_TABLE);
@@ -349,12 +383,20 @@ export class TriggerService extends DefinitionService<TriggerRecord> {
       await assertActiveReference(tx, "segments", fields.segmentExited, "segmentExited");
     if (fields.tagEntered) await assertActiveReference(tx, "tags", fields.tagEntered, "tagEntered");
     if (fields.tagExited) await assertActiveReference(tx, "tags", fields.tagExited, "tagExited");
+    if (fields.campaign) await assertActiveReference(tx, "campaigns", fields.campaign, "campaign");
   }
 }
 
-/** The input's `frequencyCap` as the stored `capCount` / `capPer`. */
+/** The input's `frequencyCap` and `quietHours` as the stored `capCount` / `capPer` and `quietStart` / `quietEnd`. */
 function flatten(input: UpdateTriggerInput): Record<string, unknown> {
-  const { frequencyCap, ...rest } = input;
-  if (frequencyCap === undefined) return rest;
-  return { ...rest, capCount: frequencyCap?.count ?? null, capPer: frequencyCap?.per ?? null };
+  const { frequencyCap, quietHours, ...rest } = input;
+  return {
+    ...rest,
+    ...(frequencyCap === undefined
+      ? {}
+      : { capCount: frequencyCap?.count ?? null, capPer: frequencyCap?.per ?? null }),
+    ...(quietHours === undefined
+      ? {}
+      : { quietStart: quietHours?.start ?? null, quietEnd: quietHours?.end ?? null }),
+  };
 }

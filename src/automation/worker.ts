@@ -6,7 +6,7 @@ import type { DeliveryConfig } from "../config";
 import type { Database } from "../db/client";
 import { logger } from "../logger";
 import { bigintArray } from "../semantic/arrays";
-import { claimDueDeliveries } from "../semantic/automation";
+import { claimDueDeliveries, recordCampaignTouches } from "../semantic/automation";
 import { retryDelayMs, SIGNATURE_HEADER, signatureHeader } from "./signature";
 
 /** A claimed delivery with what sending it needs. */
@@ -285,6 +285,8 @@ export class DeliveryWorker {
             else d.next_attempt_at end
         from json_to_recordset(${json}::json) ${shape}
         where d.id = x.id and d.attempts = x.n and d.status = 'PENDING'`);
+      const delivered = rows.filter((row) => row.st === "DELIVERED").map((row) => row.id);
+      if (delivered.length) await tx.query(recordCampaignTouches(JSON.stringify(delivered)));
     });
   }
 }

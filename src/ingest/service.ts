@@ -164,7 +164,9 @@ export class IngestService {
         : await this.insertEvents(tx, fresh, resolution.userIds);
       for (const id of resolution.userIds) affected.add(id);
       // The triggers' outbox rows commit with the events or not at all (one statement per batch).
-      await tx.query(enqueueEventTriggers(JSON.stringify(fresh.map((event) => event.messageId))));
+      await tx.query(
+        enqueueEventTriggers(JSON.stringify(fresh.map((event) => event.messageId)), this.audiences?.sendTime),
+      );
       const touches = new Map<number, ProfileTouch>();
       fresh.forEach((event, i) => {
         const userId = resolution.userIds[i];
@@ -521,7 +523,12 @@ export class IngestService {
     }
     if (paidEvents.length) {
       await this.insertEvents(tx, paidEvents, paidEventOwners);
-      await tx.query(enqueueEventTriggers(JSON.stringify(paidEvents.map((event) => event.messageId))));
+      await tx.query(
+        enqueueEventTriggers(
+          JSON.stringify(paidEvents.map((event) => event.messageId)),
+          this.audiences?.sendTime,
+        ),
+      );
     }
     await this.touchProfiles(tx, touches);
     if (resolution) await this.writeAudits(tx, resolution, options);

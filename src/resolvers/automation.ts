@@ -13,6 +13,7 @@ import {
   Root,
 } from "type-graphql";
 import { Permission } from "../access/permissions";
+import { maskPiiValue } from "../access/pii";
 import {
   CreateDestinationInput,
   CreateTriggerInput,
@@ -28,6 +29,7 @@ import {
 } from "../schema/automation";
 import { PageArgs, toConnection } from "../schema/connection";
 import { DefinitionStatus } from "../schema/definitions";
+import { JSONScalar } from "../schema/scalars";
 import type { Context } from "../server/context";
 import { DefinitionResolver } from "./definitions";
 
@@ -73,7 +75,7 @@ export class TriggerResolver extends DefinitionResolver({
   createInput: CreateTriggerInput,
   updateInput: UpdateTriggerInput,
   createDescription:
-    "Defines a trigger: one source (an event with an optional property filter, or a segment or tag entry or exit), a destination and an optional frequency cap. Its deliveries are written to the outbox in the transaction of the fact",
+    "Defines a trigger: one source (an event with an optional property filter, or a segment or tag entry or exit), a destination, an optional frequency cap, quiet hours and the campaign its sends are touches of. Its deliveries are written to the outbox in the transaction of the fact",
   archiveDescription: "It stops firing; deliveries already in the outbox are still sent",
   service: (ctx) => ctx.services.triggers,
   history: (ctx) => ctx.loaders.triggerHistory,
@@ -121,6 +123,22 @@ export class DeliveryResolver {
     @Ctx() ctx: Context,
   ): Promise<Delivery> {
     return Delivery.from(await ctx.services.deliveries.retry(Number(id)));
+  }
+
+  @FieldResolver(() => JSONScalar, {
+    description:
+      "The triggering fact: { type: event, event, messageId, timestamp, properties } or { type: segment_entered | segment_exited, segment, at } or { type: tag_entered | tag_exited, tag, value, at }; without read_pii, event properties are masked as for User.events and tag values always",
+  })
+  fact(@Root() delivery: Delivery, @Ctx() ctx: Context): Record<string, unknown> {
+    const { fact } = delivery;
+    if (ctx.pii.seesPii) return fact;
+    const masked = { ...fact };
+    if (fact.properties && typeof fact.properties === "object")
+      masked.properties = ctx.services.pii.maskEventProperties(fact.properties as Record<string, unknown>);
+    // A VALUE tag's value may come from PII; which tags read PII is not resolved here, so every
+    // tag value is masked for a principal without read_pii.
+    if (fact.value != null) masked.value = maskPiiValue(String(fact.value));
+    return masked;
   }
 
   @FieldResolver(() => [DeliveryAttempt], { description: "Every attempt, oldest first" })

@@ -365,7 +365,8 @@ export async function materialise(
       return result && !failedTargets.has(target) ? [result] : [];
     });
     // Triggers on these entries and exits get their outbox rows in this transaction.
-    if (refreshed.some((r) => r.entered > 0 || r.exited > 0)) await tx.query(enqueueMembershipTriggers(at));
+    if (refreshed.some((r) => r.entered > 0 || r.exited > 0))
+      await tx.query(enqueueMembershipTriggers(at, sendTime));
     if (restriction) return { refreshed, failed };
     const keysOf = (kind: "tag" | "segment") =>
       refreshed.filter((r) => r.kind === kind).map((r) => sql`${r.key}::text`);

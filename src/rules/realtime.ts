@@ -168,7 +168,8 @@ export class RealtimeAudiences {
 
   constructor(
     private readonly db: Database,
-    private readonly sendTime?: SendTimeModel,
+    /** Also where the outbox reads users' zones for quiet hours. */
+    readonly sendTime?: SendTimeModel,
   ) {}
 
   private typedRule(rule: string | null): TypedExpr | null {

@@ -76,6 +76,18 @@ export class FrequencyCap {
 
 @ObjectType({
   description:
+    "Local hours [start, end) of the user's time zone in which nothing is sent; wraps midnight when start > end",
+})
+export class QuietHours {
+  @Field(() => Int, { description: "The first quiet local hour, 0–23" })
+  start!: number;
+
+  @Field(() => Int, { description: "The local hour deliveries are due again, 0–23" })
+  end!: number;
+}
+
+@ObjectType({
+  description:
     "Calls a destination when something happens to a user: an event (name and property filter), or an entry into or exit from a segment or tag",
 })
 export class Trigger extends Definition {
@@ -106,10 +118,26 @@ export class Trigger extends Definition {
   @Field(() => FrequencyCap, { nullable: true, description: "The cap per user; null: uncapped" })
   frequencyCap!: FrequencyCap | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "A campaign's key: each delivered delivery is written as its campaign_sent touch",
+  })
+  campaign!: string | null;
+
+  @Field(() => QuietHours, {
+    nullable: true,
+    description: "A delivery falling due in these local hours waits until they end; null: sent at once",
+  })
+  quietHours!: QuietHours | null;
+
   static from(record: TriggerRecord): Trigger {
     const frequencyCap =
       record.capCount === null ? null : { count: record.capCount, per: record.capPer as CapPeriod };
-    return Object.assign(new Trigger(), record, { frequencyCap });
+    const quietHours =
+      record.quietStart === null || record.quietEnd === null
+        ? null
+        : { start: record.quietStart, end: record.quietEnd };
+    return Object.assign(new Trigger(), record, { frequencyCap, quietHours });
   }
 }
 
@@ -183,6 +211,17 @@ export class FrequencyCapInput {
   per!: CapPeriod;
 }
 
+@InputType("QuietHoursInput", {
+  description: "Local hours [start, end) of the user's zone; wraps midnight when start > end",
+})
+export class QuietHoursInput {
+  @Field(() => Int, { description: "0–23" })
+  start!: number;
+
+  @Field(() => Int, { description: "0–23, not start" })
+  end!: number;
+}
+
 @InputType({
   description:
     "A new trigger with exactly one source: event, segmentEntered, segmentExited, tagEntered or tagExited",
@@ -220,6 +259,20 @@ export class CreateTriggerInput {
     description: "At most N deliveries per user per day or week",
   })
   frequencyCap?: FrequencyCapInput;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A campaign's key: each delivered delivery writes a campaign_sent event { campaign, delivery } for the user",
+  })
+  campaign?: string;
+
+  @Field(() => QuietHoursInput, {
+    nullable: true,
+    description:
+      "A delivery falling due in these local hours (the user's time-zone trait, else the shop's zone) is due at their end",
+  })
+  quietHours?: QuietHoursInput;
 
   @Field(() => String, { nullable: true, description: "The display name; default: the key" })
   name?: string;
@@ -259,6 +312,12 @@ export class UpdateTriggerInput {
 
   @Field(() => FrequencyCapInput, { nullable: true, description: "A new frequency cap" })
   frequencyCap?: FrequencyCapInput;
+
+  @Field(() => String, { nullable: true, description: "A new campaign whose touches the deliveries are" })
+  campaign?: string;
+
+  @Field(() => QuietHoursInput, { nullable: true, description: "New quiet hours" })
+  quietHours?: QuietHoursInput;
 }
 
 @ObjectType({ description: "One attempt to send a delivery" })
@@ -317,6 +376,9 @@ export class Delivery {
 
   @Field(() => DateTime, { nullable: true, description: "When the destination answered 2xx" })
   deliveredAt!: Date | null;
+
+  /** The triggering fact as stored; exposed, masked for roles without read_pii, by `DeliveryResolver.fact`. */
+  fact!: Record<string, unknown>;
 
   static from(record: DeliveryRecord): Delivery {
     return Object.assign(new Delivery(), record, { id: String(record.id), userId: Number(record.userId) });

@@ -6,6 +6,35 @@ import { type SQL, sql } from "drizzle-orm";
  * of the fact, so an outbox row exists exactly when its fact was committed.
  */
 
+/** Where a user's local hours are read: the trait naming an IANA zone, else `defaultTimezone` (the shop's). */
+export interface UserZones {
+  timezoneTrait: string;
+  defaultTimezone: string;
+}
+
+/**
+ * Services built without a send-time model (tests that construct them bare) read every user's
+ * local hours in UTC, the trait still first.
+ */
+const UTC_ZONES: UserZones = { timezoneTrait: "timezone", defaultTimezone: "UTC" };
+
+/**
+ * When a delivery due at `due` (timestamptz) is due given quiet hours [`start`, `end`) (local
+ * hours, wrapping midnight when start > end) in `zone`: `due` itself when its local hour is not
+ * quiet, else the end of that quiet period — the first local `end`:00 after `due`, back in
+ * absolute time (a local time a DST change skips or repeats resolves as PostgreSQL's
+ * \`at time zone\` does).
+ */
+export function afterQuietHours(due: SQL, zone: SQL, start: SQL, end: SQL): SQL {
+  const local = sql`(${due} at time zone ${zone})`;
+  const hour = sql`extract(hour from ${local})::int`;
+  const endToday = sql`(date_trunc('day', ${local}) + make_interval(hours => ${end}))`;
+  return sql`(case when (case when ${start} < ${end} then ${hour} >= ${start} and ${hour} < ${end}
+      else ${hour} >= ${start} or ${hour} < ${end} end)
+    then (case when ${endToday} > ${local} then ${endToday} else ${endToday} + interval '1 day' end) at time zone ${zone}
+    else ${due} end)`;
+}
+
 /** A cap's rolling window by `cap_per` (`DAY` = 24 h, `WEEK` = 7 × 24 h). */
 const capWindow = sql`case t.cap_per when 'WEEK' then interval '7 days' else interval '1 day' end`;
 
@@ -15,17 +44,25 @@ const capWindow = sql`case t.cap_per when 'WEEK' then interval '7 days' else int
  * (a retried batch, a concurrent writer of the same event) adds nothing. A capped trigger's row
  * is PENDING while the user's non-suppressed deliveries of that trigger in the rolling window,
  * plus those before it in this batch (by `ordered_at`, `ordinal`), stay under the cap; else SUPPRESSED,
- * kept so the cap's effect can be read back.
+ * kept so the cap's effect can be read back. A trigger with quiet hours makes a row due at the end
+ * of the quiet period when now is quiet in the user's zone (`afterQuietHours`), else now.
  */
-function enqueue(candidates: SQL): SQL {
+function enqueue(candidates: SQL, zones: UserZones = UTC_ZONES): SQL {
+  const trait = sql`(u.traits ->> ${zones.timezoneTrait}::text)`;
+  // A trait naming no zone falls back to the shop's instead of failing `at time zone`.
+  const zone = sql`(select case when ${trait} in (select name from pg_timezone_names) then ${trait}
+    else ${zones.defaultTimezone}::text end from users u where u.id = x.user_id)`;
   return sql`
-    insert into deliveries (trigger_key, destination_key, user_id, source, fact, status)
+    insert into deliveries (trigger_key, destination_key, user_id, source, fact, status, next_attempt_at)
     select c.trigger_key, c.destination, c.user_id, c.source, c.fact,
       case when c.cap_count is null
         or c.prior + row_number() over (partition by c.trigger_key, c.user_id order by c.ordered_at, c.ordinal) <= c.cap_count
-      then 'PENDING' else 'SUPPRESSED' end
+      then 'PENDING' else 'SUPPRESSED' end,
+      c.due
     from (
       select x.*, t.destination, t.cap_count,
+        case when t.quiet_start is null then now()
+          else ${afterQuietHours(sql`now()`, zone, sql`t.quiet_start`, sql`t.quiet_end`)} end as due,
         case when t.cap_count is null then 0 else (
           select count(*) from deliveries d
           where d.trigger_key = t.key and d.user_id = x.user_id and d.status <> 'SUPPRESSED'
@@ -40,8 +77,9 @@ function enqueue(candidates: SQL): SQL {
  * The outbox rows of the events with these message ids (a JSON array as text, the batch just
  * written) for every active event trigger of their name whose `where` their properties contain.
  */
-export function enqueueEventTriggers(messageIdsJson: string): SQL {
-  return enqueue(sql`
+export function enqueueEventTriggers(messageIdsJson: string, zones?: UserZones): SQL {
+  return enqueue(
+    sql`
     select t.key as trigger_key, e.user_id, 'event:' || e.message_id as source,
       jsonb_build_object('type', 'event', 'event', e.name, 'messageId', e.message_id,
         'timestamp', e.ts, 'properties', e.properties) as fact,
@@ -55,15 +93,18 @@ export function enqueueEventTriggers(messageIdsJson: string): SQL {
     join triggers t on t.status = 'ACTIVE' and t.event = e.name
       and (t.event_where is null or e.properties @> t.event_where)
     -- Without active event triggers nothing is probed at all.
-    where exists (select 1 from triggers a where a.status = 'ACTIVE' and a.event is not null)`);
+    where exists (select 1 from triggers a where a.status = 'ACTIVE' and a.event is not null)`,
+    zones,
+  );
 }
 
 /**
  * The outbox rows of the segment and tag entries and exits logged at `at` (one refresh) for
  * every active trigger on that entry or exit.
  */
-export function enqueueMembershipTriggers(at: SQL): SQL {
-  return enqueue(sql`
+export function enqueueMembershipTriggers(at: SQL, zones?: UserZones): SQL {
+  return enqueue(
+    sql`
     select t.key as trigger_key, c.user_id, 'segment:' || c.id as source,
       jsonb_build_object('type', 'segment_' || c.change, 'segment', c.segment_key, 'at', c.at) as fact,
       c.at as ordered_at, lpad(c.id::text, 20, '0') as ordinal
@@ -84,7 +125,9 @@ export function enqueueMembershipTriggers(at: SQL): SQL {
       or (c.change = 'exited' and t.tag_exited = c.tag_key))
     where c.at = ${at} and c.tag_key in (
       select tag_entered from triggers where status = 'ACTIVE' and tag_entered is not null
-      union select tag_exited from triggers where status = 'ACTIVE' and tag_exited is not null)`);
+      union select tag_exited from triggers where status = 'ACTIVE' and tag_exited is not null)`,
+    zones,
+  );
 }
 
 /**
@@ -108,4 +151,22 @@ export function claimDueDeliveries(limit: number, leaseSeconds: number): SQL {
       d.user_id as "userId", d.fact, d.body, d.attempts, d.created_at as "createdAt",
       ds.url, ds.secret, ds.headers, ds.rate_limit as "rateLimit", ds.include_pii as "includePii",
       (select u.traits from users u where u.id = d.user_id) as traits`;
+}
+
+/**
+ * The `campaign_sent` touches of the deliveries `deliveryIdsJson` (a JSON array as text) that are
+ * DELIVERED and whose trigger names a campaign: one event per delivery at its `delivered_at`,
+ * properties `{ campaign, delivery }`. The message id is derived from the delivery id, so a
+ * delivery recorded again (a resend after a lease ran out) adds nothing. Run in the transaction
+ * that marks the deliveries delivered.
+ */
+export function recordCampaignTouches(deliveryIdsJson: string): SQL {
+  return sql`
+    insert into events (user_id, message_id, name, ts, properties)
+    select d.user_id, 'stratum-delivery-' || d.id || ':campaign_sent', 'campaign_sent', d.delivered_at,
+      jsonb_build_object('campaign', t.campaign, 'delivery', d.id)
+    from deliveries d join triggers t on t.key = d.trigger_key
+    where d.id in (select value::bigint from json_array_elements_text(${deliveryIdsJson}::json))
+      and d.status = 'DELIVERED' and t.campaign is not null
+    on conflict (message_id) do nothing`;
 }

@@ -150,7 +150,7 @@ export class TagService extends DefinitionService<TagRecord> {
             select (select count(*) from logged)::int as changed`);
       // Triggers on this tag's entries or exits get their outbox rows in this transaction
       // (the changes were logged at now(), the transaction's time).
-      if (changed > 0) await tx.query(enqueueMembershipTriggers(sql`now()`));
+      if (changed > 0) await tx.query(enqueueMembershipTriggers(sql`now()`, this.rules.sendTime));
       await recordAudit(tx, {
         actor: actor.name,
         action: remove ? "unassign" : "assign",

@@ -124,6 +124,41 @@ describeEachDatabase("automation API", (db) => {
     receiver.requests.length = 0;
   });
 
+  it("shows a delivery's fact, its PII masked for a role without read_pii", async () => {
+    await api.gql(TRACK, {
+      events: [
+        {
+          messageId: "cart-pii",
+          event: "add_to_cart",
+          userId: "api-pii",
+          timestamp: "2026-05-03T01:00:00Z",
+          properties: { category: "tea", receiver_phone: "13812345678" },
+        },
+      ],
+    });
+    const FACT = `{ deliveries(trigger: "tea-cart", first: 1) { edges { node { fact } } } }`;
+    const admin = await api.gql(FACT);
+    expect(admin.errors).toBeUndefined();
+    expect(admin.data.deliveries.edges[0].node.fact).toMatchObject({
+      type: "event",
+      event: "add_to_cart",
+      messageId: "cart-pii",
+      properties: { category: "tea", receiver_phone: "13812345678" },
+    });
+    const created = await api.gql(
+      `mutation { createApiKey(input: { name: "fact-analyst", role: ANALYST }) { key } }`,
+    );
+    const analyst = await api.gql(FACT, {}, created.data.createApiKey.key);
+    expect(analyst.errors).toBeUndefined();
+    // A phone keeps its first three and last four digits (masked by hand).
+    expect(analyst.data.deliveries.edges[0].node.fact.properties).toEqual({
+      category: "tea",
+      receiver_phone: "138****5678",
+    });
+    await drain();
+    receiver.requests.length = 0;
+  });
+
   it("fires segment entry and exit triggers as identify calls change a real-time segment", async () => {
     await api.gql(IDENTIFY, { input: { userId: "seg-1", traits: { city: "上海" } } });
     const segment = await api.gql(
@@ -181,6 +216,18 @@ describeEachDatabase("automation API", (db) => {
       { trigger: "vip-in", userId: Number(id), type: "tag_entered" },
       { trigger: "vip-out", userId: Number(id), type: "tag_exited" },
     ]);
+    // A VALUE tag's value in a fact is masked for a role without read_pii (a row written by hand,
+    // as a refresh of a tag valued by a PII trait would).
+    await db().query(sql`insert into deliveries (trigger_key, destination_key, user_id, source, fact, status)
+      values ('vip-in', 'shop-hook', ${id}::bigint, 'tag:by-hand', '{"type": "tag_entered", "tag": "vip_manual", "value": "jane@example.com"}', 'SUPPRESSED')`);
+    const FACT = `{ deliveries(trigger: "vip-in", status: SUPPRESSED) { edges { node { fact } } } }`;
+    const created = await api.gql(
+      `mutation { createApiKey(input: { name: "tag-analyst", role: ANALYST }) { key } }`,
+    );
+    const analyst = await api.gql(FACT, {}, created.data.createApiKey.key);
+    expect(analyst.data.deliveries.edges[0].node.fact.value).toBe("j***@example.com");
+    const admin = await api.gql(FACT);
+    expect(admin.data.deliveries.edges[0].node.fact.value).toBe("jane@example.com");
   });
 
   it("refuses to archive a destination an active trigger uses", async () => {

@@ -5,6 +5,8 @@ import { PiiPolicy } from "../../src/access/pii";
 import { DestinationService, TriggerService } from "../../src/automation/definitions";
 import { DeliveryService } from "../../src/automation/deliveries";
 import { DeliveryWorker } from "../../src/automation/worker";
+import { CampaignService } from "../../src/campaigns/definitions";
+import { CampaignResultsService } from "../../src/campaigns/results";
 import type { DeliveryConfig } from "../../src/config";
 import { IngestService } from "../../src/ingest/service";
 import { claimDueDeliveries } from "../../src/semantic/automation";
@@ -293,6 +295,54 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
     const [attempts] = await deliveries.attemptsOf([row.id]);
     expect(attempts.map((a) => a.statusCode)).toEqual([500, 502, 503, 200]);
     await expect(deliveries.retry(row.id)).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+  });
+
+  it("writes a campaign trigger's successful delivery as one campaign_sent touch, never twice", async () => {
+    await ingest.identify({ userId: "u-camp" });
+    await db().query(
+      sql`insert into segments (key, name, kind, updated_by) values ('camp-seg', 'Camp', 'STATIC', 'test')`,
+    );
+    await db().query(sql`insert into segment_members (segment_key, user_id)
+      select 'camp-seg', user_id from identities where value = 'u-camp'`);
+    const campaigns = new CampaignService(db());
+    const results = new CampaignResultsService(db(), (key) => campaigns.definition(key), "UTC");
+    await campaigns.create(
+      { key: "camp", name: "Camp", channel: "sms", segment: "camp-seg", holdoutShare: 0.5 },
+      ACTOR,
+    );
+    await campaigns.launch("camp", ACTOR);
+    await destinations.create({ key: "camp", url: receiver.url, secret: SECRET }, ACTOR);
+    await expect(
+      triggers.create({ key: "camp-bad", destination: "camp", event: "camp_event", campaign: "camq" }, ACTOR),
+    ).rejects.toMatchObject({
+      code: "BAD_USER_INPUT",
+      details: { argument: "campaign", suggestions: ["camp"] },
+    });
+    await triggers.create({ key: "camp", destination: "camp", event: "camp_event", campaign: "camp" }, ACTOR);
+    await ingest.track([{ messageId: "camp-1", event: "camp_event", userId: "u-camp", timestamp: at(9) }]);
+    const sent = async () => (await results.results("camp")).sent;
+    // Three failed attempts (DEAD): no touch.
+    receiver.answers = [500, 502, 503];
+    await worker().drain();
+    const [row] = await rowsOf("camp");
+    expect(row.status).toBe("DEAD");
+    expect(await sent()).toBe(0);
+    // retryDelivery, then a 200: the user is counted once.
+    await deliveries.retry(row.id);
+    await worker().drain();
+    expect(await sent()).toBe(1);
+    // Sent again (as after a lost recording): the touch's message id already exists.
+    await db().query(
+      sql`update deliveries set status = 'PENDING', next_attempt_at = now() where id = ${row.id}`,
+    );
+    expect(await worker().drain()).toBe(1);
+    expect(receiver.requests).toHaveLength(5);
+    expect(await sent()).toBe(1);
+    const touches = await db().query<{ userId: number; properties: Record<string, unknown> }>(sql`
+      select user_id as "userId", properties from events where name = 'campaign_sent'`);
+    expect(touches).toEqual([
+      { userId: row.userId, properties: { campaign: "camp", delivery: Number(row.id) } },
+    ]);
   });
 
   it("delivers rows committed while no worker ran, and rows of a worker that died after claiming", async () => {

@@ -56,6 +56,11 @@ const triggerColumns = () => ({
   capCount: integer("cap_count"),
   /** `DAY` (24 h) or `WEEK` (7 × 24 h), rolling. */
   capPer: text("cap_per"),
+  /** A campaign key: each delivered delivery is that campaign's `campaign_sent` touch; null: none. */
+  campaign: text("campaign"),
+  /** Quiet hours, local hours 0–23 in the user's zone: [start, end), wrapping midnight when start > end; null: none. */
+  quietStart: integer("quiet_start"),
+  quietEnd: integer("quiet_end"),
 });
 
 export const triggers = pgTable("triggers", { ...definitionColumns(), ...triggerColumns() }, (t) => [
