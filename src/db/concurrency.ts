@@ -35,3 +35,28 @@ export function withAnalyticalConcurrency<T>(permits: number, fn: () => T): T {
 
 /** The analytical slots of the request running now, if it has any. */
 export const currentRequestSlots = (): Semaphore | undefined => requestSlots.getStore();
+
+/** Whether `error` or one of its causes carries one of the SQLSTATE `codes`. */
+export function hasSqlState(error: unknown, ...codes: string[]): boolean {
+  for (let e: any = error; e; e = e.cause) if (codes.includes(e.code)) return true;
+  return false;
+}
+
+/**
+ * A write that lost a race with a concurrent one: a unique key taken meanwhile (23505), a
+ * serialization failure (40001) or a deadlock (40P01). Running it again from the start wins.
+ */
+export const lostRace = (error: unknown): boolean => hasSqlState(error, "23505", "40001", "40P01");
+
+/**
+ * How a transaction that lost a race runs again: at most 8 times in all, after a full-jitter
+ * exponential pause (10 ms doubling, capped at 500 ms), so colliding writers spread out
+ * instead of colliding again at once (`exponential-backoff` options).
+ */
+export const RACE_RETRY_POLICY = {
+  numOfAttempts: 8,
+  startingDelay: 10,
+  timeMultiple: 2,
+  maxDelay: 500,
+  jitter: "full",
+} as const;

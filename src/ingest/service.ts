@@ -3,6 +3,7 @@ import { backOff } from "exponential-backoff";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { EVENT_WRITE_COLUMNS } from "../db/columns";
+import { hasSqlState, lostRace, RACE_RETRY_POLICY } from "../db/concurrency";
 import { type OrderStatus, products as productTable } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
 import { logger } from "../logger";
@@ -53,19 +54,6 @@ export interface IdentifyResult extends IngestResult {
 
 /** The `order_paid` event of an order has a message id derived from the order id: written once. */
 export const orderPaidMessageId = (orderId: string) => `order_paid:${orderId}`;
-
-/**
- * A batch that lost a race (see `isRetryable`) runs again from the start, at most 8 times in
- * all, after a full-jitter exponential pause (10 ms doubling, capped at 500 ms): batches that
- * collided spread out instead of colliding again at once.
- */
-const RETRY_POLICY = {
-  numOfAttempts: 8,
-  startingDelay: 10,
-  timeMultiple: 2,
-  maxDelay: 500,
-  jitter: "full",
-} as const;
 
 /** The events table's write columns as SQL: the insert list and the JSON record shape. */
 const EVENT_COLUMN_LIST = sql.raw(EVENT_WRITE_COLUMNS.map((c) => c.name).join(", "));
@@ -580,7 +568,7 @@ export class IngestService {
   }
 
   /**
-   * Runs a batch in one transaction, again from the start (`RETRY_POLICY`) if it lost a race.
+   * Runs a batch in one transaction, again from the start (`RACE_RETRY_POLICY`) if it lost a race.
    * `fn` adds the profiles whose facts or traits it wrote to `affected`; once the transaction
    * has committed, the real-time definitions are re-evaluated for them before the call returns.
    * That runs after the commit, not inside it: a batch never waits for the refresh lock while
@@ -599,7 +587,7 @@ export class IngestService {
           if (options.asyncCommit) await tx.query(sql`set local synchronous_commit = off`);
           return fn(tx, affected);
         }),
-      { ...RETRY_POLICY, retry: isRetryable },
+      { ...RACE_RETRY_POLICY, retry: isRetryable },
     );
     if (this.audiences && affected.size > 0) {
       try {
@@ -651,21 +639,10 @@ function touch(
 /** SQLSTATE 55P03: a lock wait ran past `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = "55P03";
 
-function hasSqlState(error: unknown, code: string): boolean {
-  for (let e: any = error; e; e = e.cause) if (e.code === code) return true;
-  return false;
-}
-
-/**
- * Lost races: a new identity linked concurrently, a unique key taken meanwhile (23505), a
- * serialization failure (40001) or a deadlock (40P01) between batches locking profiles.
- */
+/** A batch lost a race (`lostRace`) or a new identity was linked concurrently. */
 function isRetryable(error: unknown): boolean {
-  for (let e: any = error; e; e = e.cause) {
-    if (e instanceof IdentityRaceError) return true;
-    if (e.code === "23505" || e.code === "40001" || e.code === "40P01") return true;
-  }
-  return false;
+  for (let e: any = error; e; e = e.cause) if (e instanceof IdentityRaceError) return true;
+  return lostRace(error);
 }
 
 /** An event's values in `EVENT_WRITE_COLUMNS` order, owned by the resolved profile `userId`. */

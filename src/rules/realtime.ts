@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { backOff } from "exponential-backoff";
 import type { Database } from "../db/client";
+import { lostRace, RACE_RETRY_POLICY } from "../db/concurrency";
 import { logger } from "../logger";
 import { bigintArray } from "../semantic/arrays";
 import { mergeSurvivor } from "../semantic/facts";
@@ -144,23 +145,6 @@ export function realtimeModes(candidates: readonly RealtimeCandidate[]): Map<str
   return modes;
 }
 
-/**
- * A restricted refresh that met a concurrent one of the same user (a unique key taken
- * meanwhile, a deadlock) runs again, like an ingested batch (`src/ingest/service.ts`).
- */
-const RETRY_POLICY = {
-  numOfAttempts: 8,
-  startingDelay: 10,
-  timeMultiple: 2,
-  maxDelay: 500,
-  jitter: "full",
-} as const;
-const isRetryable = (error: unknown): boolean => {
-  for (let e: any = error; e; e = e.cause)
-    if (e.code === "23505" || e.code === "40P01" || e.code === "40001") return true;
-  return false;
-};
-
 /** Re-evaluates real-time definitions for the users of ingested batches. */
 export class RealtimeAudiences {
   /** Parsed and typed rules by their text: a batch parses nothing it has seen before. */
@@ -239,7 +223,8 @@ export class RealtimeAudiences {
         materialise(this.db, targets, now, this.sendTime, {
           userIds: survivors.map((row) => Number(row.id)),
         }),
-      { ...RETRY_POLICY, retry: isRetryable },
+      // A restricted refresh that met a concurrent one of the same user runs again, as a batch does.
+      { ...RACE_RETRY_POLICY, retry: lostRace },
     );
     for (const failure of report.failed)
       logger.warn(
