@@ -286,7 +286,7 @@ export class DeliveryWorker {
         from json_to_recordset(${json}::json) ${shape}
         where d.id = x.id and d.attempts = x.n and d.status = 'PENDING'`);
       const delivered = rows.filter((row) => row.st === "DELIVERED").map((row) => row.id);
-      if (delivered.length) await tx.query(recordCampaignTouches(JSON.stringify(delivered)));
+      if (delivered.length) await tx.query(recordCampaignTouches(delivered));
     });
   }
 }

@@ -10,7 +10,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { limitExceeded } from "../errors";
-import { currentRequestSlots, Semaphore } from "./concurrency";
+import { currentRequestSlots, hasSqlState, Semaphore } from "./concurrency";
 import { lockDataDir } from "./data-dir-lock";
 import { normaliseRows } from "./rows";
 import * as schema from "./schema";
@@ -193,8 +193,7 @@ export interface ConnectOptions {
 
 /** SQLSTATE 57014: canceling statement due to statement timeout. */
 function isQueryCancelled(error: unknown): boolean {
-  for (let e: any = error; e; e = e.cause) if (e.code === "57014") return true;
-  return false;
+  return hasSqlState(error, "57014");
 }
 
 /** The one connection factory: `DATABASE_URL` → postgres.js, otherwise PGlite. */

@@ -153,7 +153,10 @@ export class IngestService {
       for (const id of resolution.userIds) affected.add(id);
       // The triggers' outbox rows commit with the events or not at all (one statement per batch).
       await tx.query(
-        enqueueEventTriggers(JSON.stringify(fresh.map((event) => event.messageId)), this.audiences?.sendTime),
+        enqueueEventTriggers(
+          fresh.map((event) => event.messageId),
+          this.audiences?.sendTime,
+        ),
       );
       const touches = new Map<number, ProfileTouch>();
       fresh.forEach((event, i) => {
@@ -513,7 +516,7 @@ export class IngestService {
       await this.insertEvents(tx, paidEvents, paidEventOwners);
       await tx.query(
         enqueueEventTriggers(
-          JSON.stringify(paidEvents.map((event) => event.messageId)),
+          paidEvents.map((event) => event.messageId),
           this.audiences?.sendTime,
         ),
       );

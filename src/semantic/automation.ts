@@ -1,4 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
+import { bigintArray, textArray } from "./arrays";
+import { CAMPAIGN_PROPERTY, CAMPAIGN_TOUCH_EVENTS } from "./campaigns";
 
 /**
  * The outbox statements of triggers (`src/automation`): candidates of a batch of facts, the
@@ -77,14 +79,14 @@ function enqueue(candidates: SQL, zones: UserZones = UTC_ZONES): SQL {
  * The outbox rows of the events with these message ids (a JSON array as text, the batch just
  * written) for every active event trigger of their name whose `where` their properties contain.
  */
-export function enqueueEventTriggers(messageIdsJson: string, zones?: UserZones): SQL {
+export function enqueueEventTriggers(messageIds: readonly string[], zones?: UserZones): SQL {
   return enqueue(
     sql`
     select t.key as trigger_key, e.user_id, 'event:' || e.message_id as source,
       jsonb_build_object('type', 'event', 'event', e.name, 'messageId', e.message_id,
         'timestamp', e.ts, 'properties', e.properties) as fact,
       e.ts as ordered_at, e.message_id as ordinal
-    from json_array_elements_text(${messageIdsJson}::json) as m(id)
+    from unnest(${textArray(messageIds)}) as m(id)
     -- One index probe per message id (LIMIT keeps the planner from turning it into a scan of
     -- every event of the name, which it would on a fresh table's statistics); message ids are unique.
     cross join lateral (
@@ -154,19 +156,20 @@ export function claimDueDeliveries(limit: number, leaseSeconds: number): SQL {
 }
 
 /**
- * The `campaign_sent` touches of the deliveries `deliveryIdsJson` (a JSON array as text) that are
+ * The `campaign_sent` touches of the deliveries `deliveryIds` that are
  * DELIVERED and whose trigger names a campaign: one event per delivery at its `delivered_at`,
  * properties `{ campaign, delivery }`. The message id is derived from the delivery id, so a
  * delivery recorded again (a resend after a lease ran out) adds nothing. Run in the transaction
  * that marks the deliveries delivered.
  */
-export function recordCampaignTouches(deliveryIdsJson: string): SQL {
+export function recordCampaignTouches(deliveryIds: readonly number[]): SQL {
+  const sent = CAMPAIGN_TOUCH_EVENTS.sent;
   return sql`
     insert into events (user_id, message_id, name, ts, properties)
-    select d.user_id, 'stratum-delivery-' || d.id || ':campaign_sent', 'campaign_sent', d.delivered_at,
-      jsonb_build_object('campaign', t.campaign, 'delivery', d.id)
+    select d.user_id, 'stratum-delivery-' || d.id || ':' || ${sent}::text, ${sent}::text, d.delivered_at,
+      jsonb_build_object(${CAMPAIGN_PROPERTY}::text, t.campaign, 'delivery', d.id)
     from deliveries d join triggers t on t.key = d.trigger_key
-    where d.id in (select value::bigint from json_array_elements_text(${deliveryIdsJson}::json))
+    where d.id = any(${bigintArray(deliveryIds)})
       and d.status = 'DELIVERED' and t.campaign is not null
     on conflict (message_id) do nothing`;
 }
