@@ -108,7 +108,8 @@ export class IngestService {
   /**
    * `copy`: write the new events with COPY (bulk loads). The rows were checked against the
    * stored message ids in this transaction; a concurrent batch storing one of them first
-   * makes COPY fail with a unique violation, and the batch is retried (`withRetry`).
+   * makes the insert from the COPY staging table fail with a unique violation, and the
+   * batch is retried (`withRetry`).
    */
   private async writeEvents(
     events: readonly EventInput[],
@@ -192,12 +193,24 @@ export class IngestService {
     return n;
   }
 
-  /** Writes events with COPY: every row is inserted or the statement fails (see `writeEvents`). */
+  /**
+   * Writes events with COPY into a constraint-free staging table, then one `insert … select`
+   * into events: every row is inserted or that statement fails with a unique violation (see
+   * `writeEvents`). COPY never meets the constraint itself, because postgres.js leaves a COPY
+   * that fails after its data was sent unsettled and the connection stuck in the aborted
+   * transaction (porsager/postgres#1173).
+   */
   private async copyEvents(tx: Database, events: readonly ValidEvent[], userIds: number[]): Promise<number> {
+    await tx.query(sql`
+      create temp table event_stage on commit drop as
+      select ${EVENT_COLUMN_LIST} from events with no data`);
     await tx.copyRows(
-      "events",
+      "event_stage",
       EVENT_WRITE_COLUMNS.map((c) => c.name),
       events.map((event, i) => eventRow(event, userIds[i])),
+    );
+    await tx.query(
+      sql`insert into events (${EVENT_COLUMN_LIST}) select ${EVENT_COLUMN_LIST} from event_stage`,
     );
     return events.length;
   }

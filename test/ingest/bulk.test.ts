@@ -7,6 +7,15 @@ import { loadFile } from "../../src/ingest/load";
 import { IngestService } from "../../src/ingest/service";
 import { describeEachDatabase } from "../helpers/db";
 
+/** A promise and the function that settles it. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 const dir = mkdtempSync(path.join(os.tmpdir(), "stratum-bulk-"));
 
 // Text that COPY's text format must escape: tab, newline, carriage return, backslash, and
@@ -42,7 +51,7 @@ const lines = Array.from({ length: 2500 }, (_, i) => {
 const eventsFile = path.join(dir, "bulk.ndjson");
 writeFileSync(eventsFile, `${lines.join("\n")}\n`);
 
-describeEachDatabase("stratum load, bulk chunks written with COPY", (db) => {
+describeEachDatabase("stratum load, bulk chunks written with COPY", (db, kind) => {
   it("stores every valid line once, escapes text exactly, and a second load changes nothing", async () => {
     const ingest = new IngestService(db());
     const first = await loadFile(ingest, "events", eventsFile);
@@ -94,4 +103,42 @@ describeEachDatabase("stratum load, bulk chunks written with COPY", (db) => {
         (select count(*)::int from identities where value like 'race-dev-%') as identities`);
     expect(counts).toEqual({ events: 450, identities: 30 });
   });
+
+  // Deterministic form of the race above: the chunk's check cannot see the held, uncommitted
+  // row, so its write blocks on the unique index and fails once that row commits. Written
+  // by COPY straight into events, the chunk hung for good (postgres.js, porsager/postgres#1173).
+  it.runIf(kind === "postgres")(
+    "retries a chunk whose message id a concurrent transaction commits first",
+    async () => {
+      const ingest = new IngestService(db());
+      const event = (id: string) => ({
+        messageId: id,
+        event: "page_view",
+        timestamp: "2026-05-02T00:00:00Z",
+        anonymousId: "held-dev",
+      });
+      await ingest.trackBulk([event("held-0")]);
+      const inserted = deferred();
+      const release = deferred();
+      const holder = db().transaction(async (tx) => {
+        await tx.query(sql`
+          insert into events (user_id, message_id, name, ts)
+          select user_id, 'held-1', 'page_view', ts from events where message_id = 'held-0'`);
+        inserted.resolve();
+        await release.promise;
+      });
+      await inserted.promise;
+      const chunk = ingest.trackBulk([event("held-1"), event("held-2")]);
+      // Long enough for the chunk to reach the unique index and wait on the held row.
+      await new Promise((r) => setTimeout(r, 500));
+      release.resolve();
+      await holder;
+      const result = await chunk;
+      expect(result).toMatchObject({ accepted: 1, duplicates: 1 });
+      const [stored] = await db().query<{ n: number }>(sql`
+        select count(*)::int as n from events where message_id in ('held-1', 'held-2')`);
+      expect(stored.n).toBe(2);
+    },
+    20_000,
+  );
 });
