@@ -61,6 +61,17 @@ const triggerColumns = () => ({
   /** Quiet hours, local hours 0–23 in the user's zone: [start, end), wrapping midnight when start > end; null: none. */
   quietStart: integer("quiet_start"),
   quietEnd: integer("quiet_end"),
+  /** Deliveries wait for the user's best send hour (when their activity names one), quiet or not. */
+  bestTime: boolean("best_time").notNull().default(false),
+  /** A schedule source: `DAY` or `WEEK`; the trigger fires for its audience at each run. */
+  scheduleEvery: text("schedule_every"),
+  /** The run's local time "HH:MM" in the shop's time zone. */
+  scheduleAt: text("schedule_at"),
+  /** `WEEK` runs: the ISO weekday (1 = Monday … 7 = Sunday). */
+  scheduleWeekday: integer("schedule_weekday"),
+  /** A schedule's audience: this segment's members, or this tag's (neither: every active user). */
+  scheduleSegment: text("schedule_segment"),
+  scheduleTag: text("schedule_tag"),
 });
 
 export const triggers = pgTable("triggers", { ...definitionColumns(), ...triggerColumns() }, (t) => [
@@ -99,6 +110,11 @@ export const deliveries = pgTable(
     nextAttemptAt: tstz("next_attempt_at").notNull().defaultNow(),
     /** The request body, frozen at the first attempt so every retry sends the same bytes. */
     body: text("body"),
+    /**
+     * Due time not final yet: the worker moves it to the user's best send hour (or keeps the
+     * fallback `next_attempt_at`) before any worker may claim it.
+     */
+    bestTimePending: boolean("best_time_pending").notNull().default(false),
     lastStatusCode: integer("last_status_code"),
     lastError: text("last_error"),
     createdAt: tstz("created_at").notNull().defaultNow(),
@@ -108,7 +124,32 @@ export const deliveries = pgTable(
     uniqueIndex("deliveries_trigger_source_idx").on(t.triggerKey, t.source),
     index("deliveries_due_idx").on(t.nextAttemptAt, t.id).where(sql`status = 'PENDING'`),
     index("deliveries_cap_idx").on(t.triggerKey, t.userId, t.createdAt),
+    index("deliveries_best_time_idx").on(t.id).where(sql`best_time_pending`),
   ],
+);
+
+/**
+ * The next free send slot of each rate-limited destination, shared by every worker process:
+ * a worker reserves k slots by moving `next_slot` k / rate seconds on under the row's lock;
+ * `window_start` is where its reservation began.
+ */
+export const destinationRateSlots = pgTable("destination_rate_slots", {
+  destinationKey: text("destination_key").primaryKey(),
+  windowStart: tstz("window_start").notNull().defaultNow(),
+  nextSlot: tstz("next_slot").notNull().defaultNow(),
+});
+
+/** Every run of a schedule trigger, once: the first worker to insert (trigger, run) enqueues it. */
+export const scheduleRuns = pgTable(
+  "schedule_runs",
+  {
+    triggerKey: text("trigger_key").notNull(),
+    runAt: tstz("run_at").notNull(),
+    /** The outbox rows the run wrote. */
+    deliveries: integer("deliveries").notNull(),
+    startedAt: tstz("started_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.triggerKey, t.runAt] })],
 );
 
 /**

@@ -112,3 +112,12 @@ export const segmentMembershipChanges = pgTable(
 );
 
 export const MEMBERSHIP_CHANGE = { ENTERED: "entered", EXITED: "exited" } as const;
+
+/**
+ * Users whose real-time evaluation after a batch was lost (the restricted run failed or waited
+ * past its lock bound): the delivery worker evaluates them again and removes them once done.
+ */
+export const realtimePending = pgTable("realtime_pending", {
+  userId: bigint("user_id", { mode: "number" }).primaryKey(),
+  queuedAt: tstz("queued_at").notNull().defaultNow(),
+});
