@@ -7,7 +7,6 @@ CREATE TABLE "destination_rate_slots" (
 CREATE TABLE "schedule_runs" (
 	"trigger_key" text NOT NULL,
 	"run_at" timestamp with time zone NOT NULL,
-	"deliveries" integer NOT NULL,
 	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "schedule_runs_trigger_key_run_at_pk" PRIMARY KEY("trigger_key","run_at")
 );

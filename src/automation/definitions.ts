@@ -12,6 +12,12 @@ import {
 
 export const CAP_PERIODS = ["DAY", "WEEK"] as const;
 export type CapPeriod = (typeof CAP_PERIODS)[number];
+export const SCHEDULE_PERIODS = ["DAY", "WEEK"] as const;
+export type SchedulePeriod = (typeof SCHEDULE_PERIODS)[number];
+/** A schedule's local time of day, 24-hour "HH:MM". */
+const SCHEDULE_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** The trigger fields that name its source; a trigger has exactly one. */
+const SOURCES = ["event", "segmentEntered", "segmentExited", "tagEntered", "tagExited", "scheduleEvery"] as const;
 
 const MAX_URL_LENGTH = 2000;
 const MIN_SECRET_LENGTH = 16;
@@ -77,6 +83,28 @@ export interface TriggerFields {
   quietStart: number | null;
   /** The local hour quiet hours end at (exclusive); before `quietStart`: they wrap midnight. */
   quietEnd: number | null;
+  /** Deliveries wait for the user's best send hour where their activity names one. */
+  bestTime: boolean;
+  /** A schedule source: runs every DAY or WEEK at `scheduleAt` in the shop's zone; null: none. */
+  scheduleEvery: SchedulePeriod | null;
+  scheduleAt: string | null;
+  /** WEEK schedules: the ISO weekday, 1 = Monday … 7 = Sunday. */
+  scheduleWeekday: number | null;
+  /** A schedule's audience: a segment's members, or a tag's (neither: every active user). */
+  scheduleSegment: string | null;
+  scheduleTag: string | null;
+}
+
+/**
+ * A schedule source: every day (or every week on `weekday`) at local `at` ("HH:MM", the shop's
+ * zone), for the members of `segment` or `tag`, or for every active user.
+ */
+export interface TriggerSchedule {
+  every: SchedulePeriod;
+  at: string;
+  weekday?: number | null;
+  segment?: string | null;
+  tag?: string | null;
 }
 
 /** Local hours [start, end) in which no delivery is due; wraps midnight when start > end. */
@@ -101,6 +129,8 @@ export interface CreateTriggerInput {
   frequencyCap?: FrequencyCap | null;
   campaign?: string | null;
   quietHours?: QuietHours | null;
+  bestTime?: boolean | null;
+  schedule?: TriggerSchedule | null;
 }
 
 export type UpdateTriggerInput = Partial<Omit<CreateTriggerInput, "key">>;
@@ -130,6 +160,12 @@ const TRIGGER_TABLE = definitionTable("trigger", "Trigger", [
   { column: "campaign", field: "campaign", versioned: true },
   { column: "quiet_start", field: "quietStart", versioned: true },
   { column: "quiet_end", field: "quietEnd", versioned: true },
+  { column: "best_time", field: "bestTime", versioned: true },
+  { column: "schedule_every", field: "scheduleEvery", versioned: true },
+  { column: "schedule_at", field: "scheduleAt", versioned: true },
+  { column: "schedule_weekday", field: "scheduleWeekday", versioned: true },
+  { column: "schedule_segment", field: "scheduleSegment", versioned: true },
+  { column: "schedule_tag", field: "scheduleTag", versioned: true },
 ]);
 
 /** A key's name defaults to the key: the API's fixed create inputs need only the key. */
@@ -200,12 +236,18 @@ export function validateTriggerFields(input: {
   campaign?: unknown;
   quietStart?: unknown;
   quietEnd?: unknown;
+  bestTime?: unknown;
+  scheduleEvery?: unknown;
+  scheduleAt?: unknown;
+  scheduleWeekday?: unknown;
+  scheduleSegment?: unknown;
+  scheduleTag?: unknown;
 }): TriggerFields {
-  const sources = ["event", "segmentEntered", "segmentExited", "tagEntered", "tagExited"] as const;
-  const given = sources.filter((field) => input[field] != null);
+  const given = SOURCES.filter((field) => input[field] != null);
+  const sourceName = (field: string) => (field === "scheduleEvery" ? "schedule" : field);
   if (given.length !== 1)
-    throw badInput(`A trigger has exactly one of ${sources.join(", ")}; got ${given.length}`, {
-      argument: given[1] ?? "event",
+    throw badInput(`A trigger has exactly one of ${SOURCES.map(sourceName).join(", ")}; got ${given.length}`, {
+      argument: sourceName(given[1] ?? "event"),
     });
   const event = input.event ?? null;
   if (
@@ -220,8 +262,8 @@ export function validateTriggerFields(input: {
     throw badInput("where is a JSON object the event's properties must contain, for an event trigger only", {
       argument: "where",
     });
-  const reference = (field: (typeof sources)[number]) =>
-    field === "event" || input[field] == null ? null : validateKey(input[field], field);
+  const reference = (field: "segmentEntered" | "segmentExited" | "tagEntered" | "tagExited") =>
+    input[field] == null ? null : validateKey(input[field], field);
   const capCount = input.capCount ?? null;
   const capPer = input.capPer ?? null;
   if ((capCount === null) !== (capPer === null))
@@ -238,6 +280,7 @@ export function validateTriggerFields(input: {
     throw badInput("quietHours needs both start and end", { argument: "quietHours" });
   if (quietStart !== null && (!hour(quietStart) || !hour(quietEnd) || quietStart === quietEnd))
     throw badInput("quietHours.start and .end are different local hours 0–23", { argument: "quietHours" });
+  const schedule = validateSchedule(input);
   return {
     destination: validateKey(input.destination, "destination"),
     event: event as string | null,
@@ -251,6 +294,49 @@ export function validateTriggerFields(input: {
     campaign: input.campaign == null ? null : validateKey(input.campaign, "campaign"),
     quietStart: quietStart as number | null,
     quietEnd: quietEnd as number | null,
+    bestTime: input.bestTime === true,
+    ...schedule,
+  };
+}
+
+type ScheduleFields = Pick<
+  TriggerFields,
+  "scheduleEvery" | "scheduleAt" | "scheduleWeekday" | "scheduleSegment" | "scheduleTag"
+>;
+
+/** A schedule's period, local time, weekday (WEEK only) and at most one audience (segment or tag). */
+function validateSchedule(input: {
+  scheduleEvery?: unknown;
+  scheduleAt?: unknown;
+  scheduleWeekday?: unknown;
+  scheduleSegment?: unknown;
+  scheduleTag?: unknown;
+}): ScheduleFields {
+  const every = input.scheduleEvery ?? null;
+  const none: ScheduleFields = {
+    scheduleEvery: null,
+    scheduleAt: null,
+    scheduleWeekday: null,
+    scheduleSegment: null,
+    scheduleTag: null,
+  };
+  if (every === null) return none;
+  const refuse = (message: string) => badInput(`schedule: ${message}`, { argument: "schedule" });
+  if (!SCHEDULE_PERIODS.includes(every as SchedulePeriod)) throw refuse("every must be DAY or WEEK");
+  if (typeof input.scheduleAt !== "string" || !SCHEDULE_TIME.test(input.scheduleAt))
+    throw refuse('at must be a 24-hour local time "HH:MM"');
+  const weekday = input.scheduleWeekday ?? null;
+  if (every === "WEEK" && !(Number.isInteger(weekday) && (weekday as number) >= 1 && (weekday as number) <= 7))
+    throw refuse("a WEEK schedule needs weekday 1 (Monday) … 7 (Sunday)");
+  if (every === "DAY" && weekday !== null) throw refuse("weekday is for WEEK schedules only");
+  if (input.scheduleSegment != null && input.scheduleTag != null)
+    throw refuse("the audience is a segment or a tag, not both");
+  return {
+    scheduleEvery: every as SchedulePeriod,
+    scheduleAt: input.scheduleAt,
+    scheduleWeekday: weekday as number | null,
+    scheduleSegment: input.scheduleSegment == null ? null : validateKey(input.scheduleSegment, "schedule.segment"),
+    scheduleTag: input.scheduleTag == null ? null : validateKey(input.scheduleTag, "schedule.tag"),
   };
 }
 
@@ -350,9 +436,7 @@ export class TriggerService extends DefinitionService<TriggerRecord> {
   ): Promise<TriggerRecord> {
     const { after } = await this.store.update(key, expectedVersion, actor, async (before, tx) => {
       const changes = Object.fromEntries(Object.entries(flatten(input)).filter(([, value]) => value != null));
-      const sourceChanged = ["event", "segmentEntered", "segmentExited", "tagEntered", "tagExited"].some(
-        (field) => field in changes,
-      );
+      const sourceChanged = SOURCES.some((field) => field in changes);
       const base: Partial<TriggerFields> = sourceChanged
         ? {
             ...before,
@@ -362,6 +446,11 @@ export class TriggerService extends DefinitionService<TriggerRecord> {
             segmentExited: null,
             tagEntered: null,
             tagExited: null,
+            scheduleEvery: null,
+            scheduleAt: null,
+            scheduleWeekday: null,
+            scheduleSegment: null,
+            scheduleTag: null,
           }
         : before;
       const fields = validateTriggerFields({ ...base, ...changes });
@@ -384,14 +473,29 @@ export class TriggerService extends DefinitionService<TriggerRecord> {
     if (fields.tagEntered) await assertActiveReference(tx, "tags", fields.tagEntered, "tagEntered");
     if (fields.tagExited) await assertActiveReference(tx, "tags", fields.tagExited, "tagExited");
     if (fields.campaign) await assertActiveReference(tx, "campaigns", fields.campaign, "campaign");
+    if (fields.scheduleSegment)
+      await assertActiveReference(tx, "segments", fields.scheduleSegment, "schedule.segment");
+    if (fields.scheduleTag) await assertActiveReference(tx, "tags", fields.scheduleTag, "schedule.tag");
   }
 }
 
-/** The input's `frequencyCap` and `quietHours` as the stored `capCount` / `capPer` and `quietStart` / `quietEnd`. */
+/**
+ * The input's `frequencyCap`, `quietHours` and `schedule` as the stored `capCount` / `capPer`,
+ * `quietStart` / `quietEnd` and `schedule*` columns.
+ */
 function flatten(input: UpdateTriggerInput): Record<string, unknown> {
-  const { frequencyCap, quietHours, ...rest } = input;
+  const { frequencyCap, quietHours, schedule, ...rest } = input;
   return {
     ...rest,
+    ...(schedule == null
+      ? {}
+      : {
+          scheduleEvery: schedule.every,
+          scheduleAt: schedule.at,
+          scheduleWeekday: schedule.weekday ?? null,
+          scheduleSegment: schedule.segment ?? null,
+          scheduleTag: schedule.tag ?? null,
+        }),
     ...(frequencyCap === undefined
       ? {}
       : { capCount: frequencyCap?.count ?? null, capPer: frequencyCap?.per ?? null }),

@@ -6,7 +6,18 @@ import type { DeliveryConfig } from "../config";
 import type { Database } from "../db/client";
 import { logger } from "../logger";
 import { bigintArray } from "../semantic/arrays";
-import { claimDueDeliveries, recordCampaignTouches } from "../semantic/automation";
+import {
+  claimDueDeliveries,
+  deliveriesAwaitingPlacement,
+  ensureRateSlots,
+  PLACEMENT_BATCH,
+  placeAtBestTimes,
+  recordCampaignTouches,
+  reserveRateSlots,
+  startScheduleRuns,
+  type UserZones,
+  withRetryTimes,
+} from "../semantic/automation";
 import { retryDelayMs, SIGNATURE_HEADER, signatureHeader } from "./signature";
 
 /** A claimed delivery with what sending it needs. */
@@ -141,22 +152,61 @@ export async function postSigned(
   }
 }
 
-/** Spaces the sends to a rate-limited destination within this worker (one slot per 1/rate s). */
-class RateLimiter {
-  private readonly next = new Map<string, number>();
+/**
+ * Each claimed delivery's wait before sending, in milliseconds, or null where it must be handed
+ * back: the slots of rate-limited destinations are reserved in the database
+ * (`reserveRateSlots`), shared by every worker process, so a destination gets at most its rate
+ * whatever the number of workers; deliveries (in id order) beyond the slots that begin within
+ * `maxWaitMs` get none. Unlimited destinations send at once.
+ */
+async function reserveSlots(
+  db: Database,
+  claimed: readonly ClaimedDelivery[],
+  maxWaitMs: number,
+): Promise<(number | null)[]> {
+  const wanted = new Map<string, { key: string; n: number; rate: number }>();
+  for (const delivery of claimed)
+    if (delivery.rateLimit !== null) {
+      const entry = wanted.get(delivery.destinationKey) ?? {
+        key: delivery.destinationKey,
+        n: 0,
+        rate: delivery.rateLimit,
+      };
+      entry.n++;
+      wanted.set(delivery.destinationKey, entry);
+    }
+  if (wanted.size === 0) return claimed.map(() => 0);
+  await db.query(ensureRateSlots([...wanted.keys()]));
+  const reserved = await db.query<{ key: string; k: number; offsetMs: number }>(
+    reserveRateSlots(JSON.stringify([...wanted.values()]), maxWaitMs),
+  );
+  const slots = new Map(reserved.map((row) => [row.key, { ...row, used: 0 }]));
+  return claimed.map((delivery) => {
+    if (delivery.rateLimit === null) return 0;
+    const slot = slots.get(delivery.destinationKey);
+    if (!slot || slot.used >= slot.k) return null;
+    return Number(slot.offsetMs) + (slot.used++ * 1000) / delivery.rateLimit;
+  });
+}
 
+/** Chores a worker does besides sending, each at most once per this many milliseconds. */
+const CHORE_INTERVAL_MS = 1_000;
+
+/** What a worker may be given beyond the database and its configuration. */
+export interface DeliveryWorkerOptions {
+  /** How long a claim keeps a delivery from other workers; tests shorten it. */
+  leaseSeconds?: number;
   /**
-   * Reserves the next slot of `key` and answers the milliseconds until it, or null (nothing
-   * reserved) when that is more than `maxWaitMs` away.
+   * The send-time model: users' zones (quiet hours of retries, schedules in the shop's zone)
+   * and their best send hours (best-time placement). Without it users without a zone trait
+   * are in UTC and deliveries awaiting placement keep their fallback due time.
    */
-  reserve(key: string, perSecond: number | null, maxWaitMs: number): number | null {
-    if (perSecond === null) return 0;
-    const now = Date.now();
-    const at = Math.max(now, this.next.get(key) ?? now);
-    if (at - now > maxWaitMs) return null;
-    this.next.set(key, at + 1000 / perSecond);
-    return at - now;
-  }
+  sendTime?: {
+    model: UserZones;
+    bestOf(userIds: readonly number[]): Promise<({ localHour: number; timezone: string; events: number } | null)[]>;
+  };
+  /** Real-time evaluations lost after their batch (`RealtimeAudiences.drainPending`), run again by the worker. */
+  realtime?: { drainPending(): Promise<number> };
 }
 
 /**
@@ -170,28 +220,82 @@ export class DeliveryWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  private readonly limiter = new RateLimiter();
+  private readonly leaseSeconds: number;
+  private choresDoneAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly db: Database,
     private readonly pii: PiiPolicy,
     private readonly config: DeliveryConfig,
-    /** How long a claim keeps a delivery from other workers; tests shorten it. */
-    private readonly leaseSeconds = LEASE_SECONDS,
-  ) {}
+    private readonly options: DeliveryWorkerOptions = {},
+  ) {
+    this.leaseSeconds = options.leaseSeconds ?? LEASE_SECONDS;
+  }
+
+  private get zones(): UserZones | undefined {
+    return this.options.sendTime?.model;
+  }
 
   /**
-   * One round: claims, sends and records; answers how many deliveries it attempted. A delivery
-   * whose rate-limit slot lies beyond a quarter of the lease is handed back unattempted (due in a
-   * second), so no send can start after its lease ran out and another worker took it.
+   * Starts due schedule runs (`startScheduleRuns`: one statement per round, a run recorded with
+   * its outbox rows, so two workers never double it).
+   */
+  async runSchedules(): Promise<void> {
+    await this.db.query(startScheduleRuns(this.zones));
+  }
+
+  /**
+   * Gives deliveries awaiting best-time placement their due time (`placeAtBestTimes`): the
+   * user's best send hour where their own activity names one (the send-time model's answer
+   * with at least one event of theirs), else the fallback written with the row. Answers how
+   * many were placed. Nothing is claimed before it is placed.
+   */
+  async placeBestTimes(): Promise<number> {
+    let placed = 0;
+    for (;;) {
+      const waiting = await this.db.query<{ id: number; userId: number }>(deliveriesAwaitingPlacement);
+      if (waiting.length === 0) return placed;
+      const users = [...new Set(waiting.map((row) => Number(row.userId)))];
+      const best = this.options.sendTime ? await this.options.sendTime.bestOf(users) : users.map(() => null);
+      const byUser = new Map(users.map((id, i) => [id, best[i]]));
+      const placements = waiting.map((row) => {
+        const answer = byUser.get(Number(row.userId));
+        const known = answer && answer.events > 0;
+        return { id: row.id, zone: known ? answer.timezone : null, hour: known ? answer.localHour : null };
+      });
+      await this.db.query(placeAtBestTimes(JSON.stringify(placements)));
+      placed += waiting.length;
+      if (waiting.length < PLACEMENT_BATCH) return placed;
+    }
+  }
+
+  /** Schedules, lost real-time evaluations and best-time placement, at most once per CHORE_INTERVAL_MS. */
+  private async chores(): Promise<void> {
+    if (Date.now() - this.choresDoneAt < CHORE_INTERVAL_MS) return;
+    this.choresDoneAt = Date.now();
+    const chores: Array<[string, () => Promise<unknown>]> = [
+      ["schedule runs", () => this.runSchedules()],
+      ["lost real-time evaluations", () => this.options.realtime?.drainPending() ?? Promise.resolve()],
+      ["best-time placement", () => this.placeBestTimes()],
+    ];
+    // One failing chore neither stops the others nor the sending.
+    for (const [name, chore] of chores)
+      await chore().catch((error: unknown) => logger.error({ err: error }, `delivery worker: ${name} failed`));
+  }
+
+  /**
+   * One round: the chores (at most once a second), then claims, sends and records; answers how
+   * many deliveries it attempted. A delivery whose rate-limit slot would lie beyond a quarter of
+   * the lease is handed back unattempted (due in a second), so no send can start after its lease
+   * ran out and another worker took it.
    */
   async runOnce(): Promise<number> {
+    await this.chores();
     const claimed = await this.db.query<ClaimedDelivery>(claimDueDeliveries(CLAIM_BATCH, this.leaseSeconds));
     if (claimed.length === 0) return 0;
     // Oldest first into the rate limit's slots (RETURNING has no order).
     claimed.sort((a, b) => Number(a.id) - Number(b.id));
-    const maxWaitMs = (this.leaseSeconds * 1000) / 4;
-    const waits = claimed.map((d) => this.limiter.reserve(d.destinationKey, d.rateLimit, maxWaitMs));
+    const waits = await reserveSlots(this.db, claimed, (this.leaseSeconds * 1000) / 4);
     const deferred = claimed.filter((_, i) => waits[i] === null);
     if (deferred.length)
       await this.db.query(sql`
@@ -281,9 +385,11 @@ export class DeliveryWorker {
       await tx.query(sql`
         update deliveries d set status = x.st, last_status_code = x.code, last_error = x.err,
           delivered_at = case when x.st = 'DELIVERED' then now() end,
-          next_attempt_at = case when x.st = 'PENDING' then now() + make_interval(secs => x.delay / 1000.0)
-            else d.next_attempt_at end
-        from json_to_recordset(${json}::json) ${shape}
+          next_attempt_at = case when x.st = 'PENDING' then x.retry_at else d.next_attempt_at end,
+          -- A retry due in its trigger's quiet hours waits for their end, and is placed at the
+          -- user's best send hour again like a new row deferred by them.
+          best_time_pending = x.st = 'PENDING' and x.deferred
+        from ${withRetryTimes(sql`json_to_recordset(${json}::json) ${shape}`, this.zones)} x
         where d.id = x.id and d.attempts = x.n and d.status = 'PENDING'`);
       const delivered = rows.filter((row) => row.st === "DELIVERED").map((row) => row.id);
       if (delivered.length) await tx.query(recordCampaignTouches(delivered));

@@ -20,6 +20,11 @@ export interface UserZones {
  */
 const UTC_ZONES: UserZones = { timezoneTrait: "timezone", defaultTimezone: "UTC" };
 
+/** Whether the local hour `hour` lies in the quiet hours [`start`, `end`) (wrapping midnight when start > end). */
+const isQuietHour = (hour: SQL, start: SQL, end: SQL) =>
+  sql`(case when ${start} < ${end} then ${hour} >= ${start} and ${hour} < ${end}
+      else ${hour} >= ${start} or ${hour} < ${end} end)`;
+
 /**
  * When a delivery due at `due` (timestamptz) is due given quiet hours [`start`, `end`) (local
  * hours, wrapping midnight when start > end) in `zone`: `due` itself when its local hour is not
@@ -28,13 +33,33 @@ const UTC_ZONES: UserZones = { timezoneTrait: "timezone", defaultTimezone: "UTC"
  * \`at time zone\` does).
  */
 export function afterQuietHours(due: SQL, zone: SQL, start: SQL, end: SQL): SQL {
-  const local = sql`(${due} at time zone ${zone})`;
+  const local = sql`((${due}) at time zone ${zone})`;
   const hour = sql`extract(hour from ${local})::int`;
   const endToday = sql`(date_trunc('day', ${local}) + make_interval(hours => ${end}))`;
-  return sql`(case when (case when ${start} < ${end} then ${hour} >= ${start} and ${hour} < ${end}
-      else ${hour} >= ${start} or ${hour} < ${end} end)
+  return sql`(case when ${isQuietHour(hour, start, end)}
     then (case when ${endToday} > ${local} then ${endToday} else ${endToday} + interval '1 day' end) at time zone ${zone}
-    else ${due} end)`;
+    else (${due}) end)`;
+}
+
+/**
+ * The zone of the user `userId` (a column or expression): the trait when it names an IANA
+ * zone, else the shop's — a trait naming no zone does not fail `at time zone`.
+ */
+function userZone(zones: UserZones, userId: SQL): SQL {
+  const trait = sql`(u.traits ->> ${zones.timezoneTrait}::text)`;
+  return sql`(select case when ${trait} in (select name from pg_timezone_names) then ${trait}
+    else ${zones.defaultTimezone}::text end from users u where u.id = ${userId})`;
+}
+
+/**
+ * The first time at or after `from` whose local hour in `zone` is `hour`: `from` itself when
+ * its local hour is `hour`, else the next local `hour`:00.
+ */
+export function nextLocalHour(from: SQL, zone: SQL, hour: SQL): SQL {
+  const local = sql`(${from} at time zone ${zone})`;
+  const today = sql`(date_trunc('day', ${local}) + make_interval(hours => ${hour}))`;
+  return sql`(case when extract(hour from ${local})::int = ${hour} then ${from}
+    else (case when ${today} > ${local} then ${today} else ${today} + interval '1 day' end) at time zone ${zone} end)`;
 }
 
 /** A cap's rolling window by `cap_per` (`DAY` = 24 h, `WEEK` = 7 × 24 h). */
@@ -47,22 +72,22 @@ const capWindow = sql`case t.cap_per when 'WEEK' then interval '7 days' else int
  * is PENDING while the user's non-suppressed deliveries of that trigger in the rolling window,
  * plus those before it in this batch (by `ordered_at`, `ordinal`), stay under the cap; else SUPPRESSED,
  * kept so the cap's effect can be read back. A trigger with quiet hours makes a row due at the end
- * of the quiet period when now is quiet in the user's zone (`afterQuietHours`), else now.
+ * of the quiet period when now is quiet in the user's zone (`afterQuietHours`), else now; such a
+ * deferred row, and every row of a best-time trigger, is `best_time_pending`: the worker moves it to
+ * the user's best send hour before it may be claimed (`bestTimePlacement`), the due time written
+ * here being the fallback. `with` is a data-modifying CTE the candidates may read (schedule runs).
  */
-function enqueue(candidates: SQL, zones: UserZones = UTC_ZONES): SQL {
-  const trait = sql`(u.traits ->> ${zones.timezoneTrait}::text)`;
-  // A trait naming no zone falls back to the shop's instead of failing `at time zone`.
-  const zone = sql`(select case when ${trait} in (select name from pg_timezone_names) then ${trait}
-    else ${zones.defaultTimezone}::text end from users u where u.id = x.user_id)`;
-  return sql`
-    insert into deliveries (trigger_key, destination_key, user_id, source, fact, status, next_attempt_at)
+function enqueue(candidates: SQL, zones: UserZones = UTC_ZONES, withClause: SQL = sql``): SQL {
+  const zone = userZone(zones, sql`x.user_id`);
+  return sql`${withClause}
+    insert into deliveries (trigger_key, destination_key, user_id, source, fact, status, next_attempt_at, best_time_pending)
     select c.trigger_key, c.destination, c.user_id, c.source, c.fact,
       case when c.cap_count is null
         or c.prior + row_number() over (partition by c.trigger_key, c.user_id order by c.ordered_at, c.ordinal) <= c.cap_count
       then 'PENDING' else 'SUPPRESSED' end,
-      c.due
+      c.due, c.best_time or c.due > now()
     from (
-      select x.*, t.destination, t.cap_count,
+      select x.*, t.destination, t.cap_count, t.best_time,
         case when t.quiet_start is null then now()
           else ${afterQuietHours(sql`now()`, zone, sql`t.quiet_start`, sql`t.quiet_end`)} end as due,
         case when t.cap_count is null then 0 else (
@@ -136,7 +161,8 @@ export function enqueueMembershipTriggers(at: SQL, zones?: UserZones): SQL {
  * Claims up to `limit` due PENDING deliveries for one worker: locked rows are skipped (another
  * worker holds them), the claimed ones count an attempt and move `leaseSeconds` into the future,
  * so no other worker takes them while this one sends; a worker that dies leaves them to be
- * claimed again once the lease ends (at-least-once). Answers what sending needs.
+ * claimed again once the lease ends (at-least-once). Rows awaiting best-time placement are not
+ * due yet. Answers what sending needs.
  */
 export function claimDueDeliveries(limit: number, leaseSeconds: number): SQL {
   return sql`
@@ -145,7 +171,7 @@ export function claimDueDeliveries(limit: number, leaseSeconds: number): SQL {
     from destinations ds
     where d.id in (
         select id from deliveries
-        where status = 'PENDING' and next_attempt_at <= now()
+        where status = 'PENDING' and next_attempt_at <= now() and not best_time_pending
         order by next_attempt_at, id limit ${limit}::int
         for update skip locked)
       and ds.key = d.destination_key
@@ -172,4 +198,128 @@ export function recordCampaignTouches(deliveryIds: readonly number[]): SQL {
     where d.id = any(${bigintArray(deliveryIds)})
       and d.status = 'DELIVERED' and t.campaign is not null
     on conflict (message_id) do nothing`;
+}
+
+/** Deliveries one placement round moves to best send hours. */
+export const PLACEMENT_BATCH = 500;
+
+/** The PENDING deliveries whose due time waits for a best-time placement, oldest first. */
+export const deliveriesAwaitingPlacement = sql`
+  select id, user_id as "userId" from deliveries
+  where best_time_pending and status = 'PENDING' order by id limit ${PLACEMENT_BATCH}`;
+
+/**
+ * Places deliveries awaiting it (`placements`: JSON array of `{ id, zone, hour }`, `hour` the
+ * user's best local send hour, null where the user's own activity names none): due at the next
+ * local `hour` from now (now when it is that hour) unless that hour is one of the trigger's quiet
+ * hours, else at the fallback written when the row was (the end of the quiet period, or now).
+ * Only rows still awaiting placement change, so two workers placing one row agree.
+ */
+export function placeAtBestTimes(placements: string): SQL {
+  const hour = sql`x.hour`;
+  return sql`
+    update deliveries d set best_time_pending = false,
+      next_attempt_at = case
+        when x.hour is null then d.next_attempt_at
+        when t.quiet_start is not null and ${isQuietHour(hour, sql`t.quiet_start`, sql`t.quiet_end`)} then d.next_attempt_at
+        else ${nextLocalHour(sql`now()`, sql`x.zone`, hour)} end
+    from json_to_recordset(${placements}::json) as x(id bigint, zone text, hour int), triggers t
+    where d.id = x.id and t.key = d.trigger_key and d.best_time_pending`;
+}
+
+/**
+ * The rows of `relation` (alias `x`: a delivery `id` and the retry `delay` in milliseconds) with
+ * `retry_at`, when the retry is due: now + delay, unless that falls in the trigger's quiet hours
+ * in the user's zone, then their end; `deferred` says it moved (the worker places it at the
+ * user's best send hour again, as a new row deferred by quiet hours).
+ */
+export function withRetryTimes(relation: SQL, zones: UserZones = UTC_ZONES): SQL {
+  const raw = sql`w.raw_retry`;
+  return sql`(select x.*, r.retry_at, r.retry_at > w.raw_retry as deferred
+    from ${relation}
+    join deliveries d0 on d0.id = x.id join triggers t on t.key = d0.trigger_key
+    cross join lateral (select now() + make_interval(secs => x.delay / 1000.0) as raw_retry) w
+    cross join lateral (select ${userZone(zones, sql`d0.user_id`)} as zone) z
+    cross join lateral (select case when t.quiet_start is null then ${raw}
+      else ${afterQuietHours(raw, sql`z.zone`, sql`t.quiet_start`, sql`t.quiet_end`)} end as retry_at) r)`;
+}
+
+/**
+ * Reserves send slots of rate-limited destinations for every worker process at once (`wanted`:
+ * JSON array of `{ key, n, rate }`, n deliveries wanted at `rate` per second). Each destination's
+ * row is locked while its `next_slot` moves on by k / rate seconds, k ≤ n the slots that begin
+ * within `maxWaitMs` of now; a worker waiting for the lock of a concurrent one re-reads the row
+ * it committed (read committed), so reservations never overlap. Answers per destination `k` and
+ * `offsetMs`, the first slot's distance from now (slot i begins at offsetMs + i × 1000 / rate).
+ * The rows must exist (`ensureRateSlots`).
+ */
+export function reserveRateSlots(wanted: string, maxWaitMs: number): SQL {
+  const start = sql`greatest(s.next_slot, clock_timestamp())`;
+  const slots = sql`least(x.n, greatest(0,
+    floor((${maxWaitMs}::float8 / 1000 - extract(epoch from ${start} - clock_timestamp())) * x.rate)::int + 1))`;
+  return sql`
+    update destination_rate_slots s set window_start = ${start},
+      next_slot = ${start} + make_interval(secs => ${slots}::float8 / x.rate)
+    from json_to_recordset(${wanted}::json) as x(key text, n int, rate int)
+    where s.destination_key = x.key
+    returning s.destination_key as key,
+      round(extract(epoch from s.next_slot - s.window_start) * x.rate)::int as k,
+      greatest(0, extract(epoch from s.window_start - clock_timestamp()) * 1000)::float8 as "offsetMs"`;
+}
+
+/** The slot rows of the destinations `keys` (JSON array as text), created where missing. */
+export function ensureRateSlots(keys: readonly string[]): SQL {
+  return sql`insert into destination_rate_slots (destination_key)
+    select unnest(${textArray(keys)}) on conflict (destination_key) do nothing`;
+}
+
+/**
+ * The latest run time at or before now of the schedule of trigger `t`, in `zone` (the shop's):
+ * `DAY` — today's local `schedule_at`, else yesterday's; `WEEK` — this ISO week's
+ * `schedule_weekday` at `schedule_at`, else last week's.
+ */
+function latestRun(zone: string): SQL {
+  const local = sql`(now() at time zone ${zone}::text)`;
+  const at = sql`t.schedule_at::interval`;
+  const day = sql`(date_trunc('day', ${local}) + ${at})`;
+  const week = sql`(date_trunc('week', ${local}) + make_interval(days => t.schedule_weekday - 1) + ${at})`;
+  return sql`(case t.schedule_every
+    when 'WEEK' then (case when ${week} <= ${local} then ${week} else ${week} - interval '7 days' end)
+    else (case when ${day} <= ${local} then ${day} else ${day} - interval '1 day' end) end) at time zone ${zone}::text`;
+}
+
+/**
+ * Starts the due runs of schedule triggers: for every active schedule trigger whose latest run
+ * time (`latestRun`, in the shop's zone) is not before the trigger was created and not yet in
+ * `schedule_runs`, the run is recorded and its audience's outbox rows written, in ONE statement
+ * (so a run and its rows commit together): the members of `schedule_segment`, of `schedule_tag`,
+ * or every active profile. Sources are `schedule:<run time, UTC ISO>:<user id>`, so a run seen
+ * again adds nothing; a concurrent worker's insert of the same run waits for this one and then
+ * adds nothing (primary key). Only the latest
+ * run counts: runs missed while no worker ran are not made up, the latest is sent late.
+ */
+export function startScheduleRuns(zones: UserZones = UTC_ZONES): SQL {
+  const runs = sql`runs as (
+    insert into schedule_runs (trigger_key, run_at)
+    select t.key, r.run_at from triggers t
+    cross join lateral (select ${latestRun(zones.defaultTimezone)} as run_at) r
+    where t.status = 'ACTIVE' and t.schedule_every is not null and r.run_at >= t.created_at
+    on conflict (trigger_key, run_at) do nothing
+    returning trigger_key, run_at)`;
+  const candidates = sql`
+    select r.trigger_key, m.user_id,
+      'schedule:' || to_char(r.run_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ':' || m.user_id as source,
+      jsonb_build_object('type', 'schedule', 'runAt', r.run_at,
+        'segment', t.schedule_segment, 'tag', t.schedule_tag) as fact,
+      r.run_at as ordered_at, lpad(m.user_id::text, 20, '0') as ordinal
+    from runs r join triggers t on t.key = r.trigger_key
+    cross join lateral (
+      select sm.user_id from segment_members sm
+      where t.schedule_segment is not null and sm.segment_key = t.schedule_segment
+      union all
+      select tm.user_id from tag_members tm where t.schedule_tag is not null and tm.tag_key = t.schedule_tag
+      union all
+      select u.id from users u
+      where t.schedule_segment is null and t.schedule_tag is null and u.merged_into is null) m`;
+  return sql`${enqueue(candidates, zones, sql`with ${runs}`)}`;
 }

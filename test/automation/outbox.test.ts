@@ -247,7 +247,7 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
       })),
     );
     // Lease 2 s → at most 500 ms of waiting; at 1 per second only the first slot is that close.
-    const sender = new DeliveryWorker(db(), pii, CONFIG, 2);
+    const sender = new DeliveryWorker(db(), pii, CONFIG, { leaseSeconds: 2 });
     expect(await sender.runOnce()).toBe(1);
     expect(receiver.requests).toHaveLength(1);
     expect((await rowsOf("trickle")).map((r) => [r.status, r.attempts])).toEqual([

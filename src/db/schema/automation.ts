@@ -145,8 +145,6 @@ export const scheduleRuns = pgTable(
   {
     triggerKey: text("trigger_key").notNull(),
     runAt: tstz("run_at").notNull(),
-    /** The outbox rows the run wrote. */
-    deliveries: integer("deliveries").notNull(),
     startedAt: tstz("started_at").notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.triggerKey, t.runAt] })],
