@@ -17,7 +17,14 @@ export type SchedulePeriod = (typeof SCHEDULE_PERIODS)[number];
 /** A schedule's local time of day, 24-hour "HH:MM". */
 const SCHEDULE_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 /** The trigger fields that name its source; a trigger has exactly one. */
-const SOURCES = ["event", "segmentEntered", "segmentExited", "tagEntered", "tagExited", "scheduleEvery"] as const;
+const SOURCES = [
+  "event",
+  "segmentEntered",
+  "segmentExited",
+  "tagEntered",
+  "tagExited",
+  "scheduleEvery",
+] as const;
 
 const MAX_URL_LENGTH = 2000;
 const MIN_SECRET_LENGTH = 16;
@@ -38,7 +45,7 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 export interface DestinationFields {
   url: string;
   headers: Record<string, string>;
-  /** Deliveries per second one worker sends at most; null: unlimited. */
+  /** Deliveries per second sent at most, by all workers together; null: unlimited. */
   rateLimit: number | null;
   /** Payloads carry PII unmasked; false: masked as for a role without read_pii. */
   includePii: boolean;
@@ -246,9 +253,12 @@ export function validateTriggerFields(input: {
   const given = SOURCES.filter((field) => input[field] != null);
   const sourceName = (field: string) => (field === "scheduleEvery" ? "schedule" : field);
   if (given.length !== 1)
-    throw badInput(`A trigger has exactly one of ${SOURCES.map(sourceName).join(", ")}; got ${given.length}`, {
-      argument: sourceName(given[1] ?? "event"),
-    });
+    throw badInput(
+      `A trigger has exactly one of ${SOURCES.map(sourceName).join(", ")}; got ${given.length}`,
+      {
+        argument: sourceName(given[1] ?? "event"),
+      },
+    );
   const event = input.event ?? null;
   if (
     event !== null &&
@@ -326,7 +336,10 @@ function validateSchedule(input: {
   if (typeof input.scheduleAt !== "string" || !SCHEDULE_TIME.test(input.scheduleAt))
     throw refuse('at must be a 24-hour local time "HH:MM"');
   const weekday = input.scheduleWeekday ?? null;
-  if (every === "WEEK" && !(Number.isInteger(weekday) && (weekday as number) >= 1 && (weekday as number) <= 7))
+  if (
+    every === "WEEK" &&
+    !(Number.isInteger(weekday) && (weekday as number) >= 1 && (weekday as number) <= 7)
+  )
     throw refuse("a WEEK schedule needs weekday 1 (Monday) … 7 (Sunday)");
   if (every === "DAY" && weekday !== null) throw refuse("weekday is for WEEK schedules only");
   if (input.scheduleSegment != null && input.scheduleTag != null)
@@ -335,7 +348,8 @@ function validateSchedule(input: {
     scheduleEvery: every as SchedulePeriod,
     scheduleAt: input.scheduleAt,
     scheduleWeekday: weekday as number | null,
-    scheduleSegment: input.scheduleSegment == null ? null : validateKey(input.scheduleSegment, "schedule.segment"),
+    scheduleSegment:
+      input.scheduleSegment == null ? null : validateKey(input.scheduleSegment, "schedule.segment"),
     scheduleTag: input.scheduleTag == null ? null : validateKey(input.scheduleTag, "schedule.tag"),
   };
 }

@@ -203,7 +203,9 @@ export interface DeliveryWorkerOptions {
    */
   sendTime?: {
     model: UserZones;
-    bestOf(userIds: readonly number[]): Promise<({ localHour: number; timezone: string; events: number } | null)[]>;
+    bestOf(
+      userIds: readonly number[],
+    ): Promise<({ localHour: number; timezone: string; events: number } | null)[]>;
   };
   /** Real-time evaluations lost after their batch (`RealtimeAudiences.drainPending`), run again by the worker. */
   realtime?: { drainPending(): Promise<number> };
@@ -280,7 +282,9 @@ export class DeliveryWorker {
     ];
     // One failing chore neither stops the others nor the sending.
     for (const [name, chore] of chores)
-      await chore().catch((error: unknown) => logger.error({ err: error }, `delivery worker: ${name} failed`));
+      await chore().catch((error: unknown) =>
+        logger.error({ err: error }, `delivery worker: ${name} failed`),
+      );
   }
 
   /**

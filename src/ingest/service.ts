@@ -588,8 +588,9 @@ export class IngestService {
    * `fn` adds the profiles whose facts or traits it wrote to `affected`; once the transaction
    * has committed, the real-time definitions are re-evaluated for them before the call returns.
    * That runs after the commit, not inside it: a batch never waits for the refresh lock while
-   * holding profile locks, so ingestion and refreshes cannot deadlock; a failure there (or a
-   * process dying in between) leaves the memberships to the next scheduled refresh.
+   * holding profile locks, so ingestion and refreshes cannot deadlock; a failure there queues the
+   * users for the delivery worker (`realtime_pending`); a process dying in between leaves them to
+   * the next scheduled refresh.
    */
   private async withRetry<T>(
     fn: (tx: Database, affected: Set<number>) => Promise<T>,
@@ -612,12 +613,12 @@ export class IngestService {
         if (hasSqlState(error, LOCK_NOT_AVAILABLE))
           logger.warn(
             { users: affected.size },
-            "real-time audiences skipped a batch: a full refresh holds the lock; the next refresh evaluates its users",
+            "real-time audiences skipped a batch: a full refresh holds the lock; its users are queued for the delivery worker",
           );
         else
           logger.error(
             { err: error },
-            "real-time audiences failed after a batch; the scheduled refresh will catch up",
+            "real-time audiences failed after a batch; its users are queued for the delivery worker",
           );
       }
     }

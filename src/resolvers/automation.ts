@@ -75,7 +75,7 @@ export class TriggerResolver extends DefinitionResolver({
   createInput: CreateTriggerInput,
   updateInput: UpdateTriggerInput,
   createDescription:
-    "Defines a trigger: one source (an event with an optional property filter, or a segment or tag entry or exit), a destination, an optional frequency cap, quiet hours and the campaign its sends are touches of. Its deliveries are written to the outbox in the transaction of the fact",
+    "Defines a trigger: one source (an event with an optional property filter, a segment or tag entry or exit, or a schedule), a destination, an optional frequency cap, quiet hours, best-time delivery and the campaign its sends are touches of. Its deliveries are written to the outbox in the transaction of the fact (of the run, for a schedule)",
   archiveDescription: "It stops firing; deliveries already in the outbox are still sent",
   service: (ctx) => ctx.services.triggers,
   history: (ctx) => ctx.loaders.triggerHistory,

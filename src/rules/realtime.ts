@@ -145,6 +145,9 @@ export function realtimeModes(candidates: readonly RealtimeCandidate[]): Map<str
   return modes;
 }
 
+/** Queued users one `drainPending` evaluates at most (one restricted run, per-user locks). */
+const PENDING_BATCH = 1_000;
+
 /** Re-evaluates real-time definitions for the users of ingested batches. */
 export class RealtimeAudiences {
   /** Parsed and typed rules by their text: a batch parses nothing it has seen before. */
@@ -202,10 +205,51 @@ export class RealtimeAudiences {
   /**
    * After a batch committed: its users (stored ids, resolved to survivors here) re-evaluated
    * by every real-time definition, entries and exits logged and their triggers' outbox rows
-   * written, in one transaction. Nothing runs when no definition is real-time.
+   * written, in one transaction. Nothing runs when no definition is real-time. When the run
+   * fails (its bounded lock wait ran out behind a full refresh, or anything else), the users are
+   * queued in `realtime_pending` before the error is rethrown, so `drainPending` evaluates them
+   * again: a lost evaluation is late, never dropped.
    */
   async afterIngest(userIds: Iterable<number>, now: Date = new Date()): Promise<MaterialiseReport | null> {
     const ids = [...new Set(userIds)];
+    try {
+      return await this.evaluate(ids, now);
+    } catch (error) {
+      await this.queue(ids).catch((queueError: unknown) =>
+        logger.error({ err: queueError, users: ids.length }, "lost real-time evaluation could not be queued"),
+      );
+      throw error;
+    }
+  }
+
+  /** Queues users for `drainPending` (a queued user queued again is due from the later time). */
+  async queue(userIds: readonly number[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.db.query(sql`
+      insert into realtime_pending (user_id) select distinct unnest(${bigintArray(userIds)})
+      on conflict (user_id) do update set queued_at = now()`);
+  }
+
+  /**
+   * Evaluates up to `limit` queued users (oldest first) as `afterIngest` would and removes
+   * them, unless they were queued again meanwhile (their queue time moved). A run that fails
+   * leaves them queued. Answers how many were evaluated. Two processes draining at once may
+   * evaluate a user twice, which changes nothing the second time.
+   */
+  async drainPending(limit = PENDING_BATCH): Promise<number> {
+    const pending = await this.db.query<{ userId: number; queuedAt: string }>(sql`
+      select user_id as "userId", queued_at::text as "queuedAt" from realtime_pending
+      order by queued_at, user_id limit ${limit}::int`);
+    if (pending.length === 0) return 0;
+    await this.evaluate(pending.map((row) => Number(row.userId)));
+    await this.db.query(sql`
+      delete from realtime_pending p
+      using json_to_recordset(${JSON.stringify(pending)}::json) as x("userId" bigint, "queuedAt" text)
+      where p.user_id = x."userId" and p.queued_at = x."queuedAt"::timestamptz`);
+    return pending.length;
+  }
+
+  private async evaluate(ids: readonly number[], now: Date = new Date()): Promise<MaterialiseReport | null> {
     if (ids.length === 0) return null;
     const candidates = await this.candidates();
     const modes = realtimeModes(candidates);

@@ -18,6 +18,19 @@ registerEnumType(CapPeriod, {
   },
 });
 
+export enum SchedulePeriod {
+  DAY = "DAY",
+  WEEK = "WEEK",
+}
+registerEnumType(SchedulePeriod, {
+  name: "SchedulePeriod",
+  description: "How often a schedule trigger runs",
+  valuesConfig: {
+    DAY: { description: "Every day at its local time" },
+    WEEK: { description: "Every week on its weekday at its local time" },
+  },
+});
+
 export enum DeliveryStatus {
   PENDING = "PENDING",
   DELIVERED = "DELIVERED",
@@ -50,7 +63,7 @@ export class Destination extends Definition {
 
   @Field(() => Int, {
     nullable: true,
-    description: "Deliveries per second one worker sends at most; null: unlimited",
+    description: "Deliveries per second sent at most, by all workers together; null: unlimited",
   })
   rateLimit!: number | null;
 
@@ -88,7 +101,28 @@ export class QuietHours {
 
 @ObjectType({
   description:
-    "Calls a destination when something happens to a user: an event (name and property filter), or an entry into or exit from a segment or tag",
+    "A schedule source: every day (or week, on a weekday) at a local time of the shop's zone, for a segment's or tag's members or every active user",
+})
+export class TriggerSchedule {
+  @Field(() => SchedulePeriod, { description: "DAY or WEEK" })
+  every!: SchedulePeriod;
+
+  @Field(() => String, { description: 'The local time "HH:MM" (24-hour) in the shop\'s zone' })
+  at!: string;
+
+  @Field(() => Int, { nullable: true, description: "WEEK: the ISO weekday, 1 = Monday … 7 = Sunday" })
+  weekday!: number | null;
+
+  @Field(() => String, { nullable: true, description: "The audience: this segment's members" })
+  segment!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The audience: this tag's members" })
+  tag!: string | null;
+}
+
+@ObjectType({
+  description:
+    "Calls a destination when something happens to a user: an event (name and property filter), an entry into or exit from a segment or tag, or a schedule",
 })
 export class Trigger extends Definition {
   @Field(() => String, { description: "The destination's key" })
@@ -126,18 +160,41 @@ export class Trigger extends Definition {
 
   @Field(() => QuietHours, {
     nullable: true,
-    description: "A delivery falling due in these local hours waits until they end; null: sent at once",
+    description:
+      "A delivery falling due in these local hours (first attempts and retries) waits for the user's best send hour where known, else until they end; null: sent at once",
   })
   quietHours!: QuietHours | null;
+
+  @Field(() => Boolean, {
+    description:
+      "Whether every delivery waits for the user's best send hour (where their activity names one); deliveries deferred by quiet hours always do",
+  })
+  bestTime!: boolean;
+
+  @Field(() => TriggerSchedule, {
+    nullable: true,
+    description: "The schedule it runs on; null: not a schedule trigger",
+  })
+  schedule!: TriggerSchedule | null;
 
   static from(record: TriggerRecord): Trigger {
     const frequencyCap =
       record.capCount === null ? null : { count: record.capCount, per: record.capPer as CapPeriod };
+    const schedule =
+      record.scheduleEvery === null
+        ? null
+        : {
+            every: record.scheduleEvery as SchedulePeriod,
+            at: record.scheduleAt as string,
+            weekday: record.scheduleWeekday,
+            segment: record.scheduleSegment,
+            tag: record.scheduleTag,
+          };
     const quietHours =
       record.quietStart === null || record.quietEnd === null
         ? null
         : { start: record.quietStart, end: record.quietEnd };
-    return Object.assign(new Trigger(), record, { frequencyCap, quietHours });
+    return Object.assign(new Trigger(), record, { frequencyCap, quietHours, schedule });
   }
 }
 
@@ -170,7 +227,7 @@ export class CreateDestinationInput {
 
   @Field(() => Int, {
     nullable: true,
-    description: "Deliveries per second one worker sends at most; default unlimited",
+    description: "Deliveries per second sent at most, by all workers together; default unlimited",
   })
   rateLimit?: number;
 
@@ -222,9 +279,33 @@ export class QuietHoursInput {
   end!: number;
 }
 
+@InputType("TriggerScheduleInput", {
+  description:
+    "Runs every day (or every week on `weekday`) at local `at` in the shop's zone, once per run however many workers run",
+})
+export class TriggerScheduleInput {
+  @Field(() => SchedulePeriod, { description: "DAY or WEEK" })
+  every!: SchedulePeriod;
+
+  @Field(() => String, { description: '24-hour "HH:MM", e.g. "09:30"' })
+  at!: string;
+
+  @Field(() => Int, { nullable: true, description: "WEEK only (required): 1 = Monday … 7 = Sunday" })
+  weekday?: number;
+
+  @Field(() => String, { nullable: true, description: "An active segment's key: its members at the run" })
+  segment?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "An active tag's key: its members at the run (not with segment; neither: every active user)",
+  })
+  tag?: string;
+}
+
 @InputType({
   description:
-    "A new trigger with exactly one source: event, segmentEntered, segmentExited, tagEntered or tagExited",
+    "A new trigger with exactly one source: event, segmentEntered, segmentExited, tagEntered, tagExited or schedule",
 })
 export class CreateTriggerInput {
   @Field(() => String, { description: "1–128 letters, digits, _ . : - ; unique among triggers" })
@@ -270,9 +351,22 @@ export class CreateTriggerInput {
   @Field(() => QuietHoursInput, {
     nullable: true,
     description:
-      "A delivery falling due in these local hours (the user's time-zone trait, else the shop's zone) is due at their end",
+      "A delivery falling due in these local hours (the user's time-zone trait, else the shop's zone) is due at the user's next best send hour outside them where their activity names one, else at their end",
   })
   quietHours?: QuietHoursInput;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "Every delivery waits for the user's best send hour where their activity names one (default false: only those deferred by quiet hours)",
+  })
+  bestTime?: boolean;
+
+  @Field(() => TriggerScheduleInput, {
+    nullable: true,
+    description: "A schedule source: the trigger fires for its audience at every run",
+  })
+  schedule?: TriggerScheduleInput;
 
   @Field(() => String, { nullable: true, description: "The display name; default: the key" })
   name?: string;
@@ -318,6 +412,15 @@ export class UpdateTriggerInput {
 
   @Field(() => QuietHoursInput, { nullable: true, description: "New quiet hours" })
   quietHours?: QuietHoursInput;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "Whether every delivery waits for the best send hour",
+  })
+  bestTime?: boolean;
+
+  @Field(() => TriggerScheduleInput, { nullable: true, description: "A new schedule source" })
+  schedule?: TriggerScheduleInput;
 }
 
 @ObjectType({ description: "One attempt to send a delivery" })

@@ -16,7 +16,10 @@ export function registerDeliver(program: Command): void {
     .option("--once", "send what is due now, then exit")
     .action(async (options: { once?: boolean }) => {
       const services = await openRuntime(loadConfig());
-      const worker = new DeliveryWorker(services.db, services.pii, services.config.delivery);
+      const worker = new DeliveryWorker(services.db, services.pii, services.config.delivery, {
+        sendTime: services.sendTime,
+        realtime: services.audiences,
+      });
       if (options.once) {
         try {
           console.log(`attempted ${await worker.drain()} deliveries`);

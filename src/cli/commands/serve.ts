@@ -18,7 +18,10 @@ export async function serve(services: Services, options: { demoKey?: string } = 
   const port = await server.listen(services.config.port, services.config.host);
   const stopSchedule = startRefreshSchedule(services);
   const worker = services.config.delivery.inServer
-    ? new DeliveryWorker(services.db, services.pii, services.config.delivery)
+    ? new DeliveryWorker(services.db, services.pii, services.config.delivery, {
+        sendTime: services.sendTime,
+        realtime: services.audiences,
+      })
     : null;
   worker?.start();
   const shutdown = async (signal: string) => {
