@@ -70,6 +70,25 @@ describeEachDatabase("automation API", (db) => {
     expect(JSON.parse(request.body)).toMatchObject({ test: true, destination: "shop-hook" });
   });
 
+  it("creates a weekly schedule trigger with best-time delivery, and refuses a schedule beside an event", async () => {
+    const created = await api.gql(`mutation {
+      createTrigger(input: { key: "monday-digest", destination: "shop-hook", bestTime: true,
+        schedule: { every: WEEK, at: "09:30", weekday: 1 } }) {
+        key event bestTime schedule { every at weekday segment tag } } }`);
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createTrigger).toEqual({
+      key: "monday-digest",
+      event: null,
+      bestTime: true,
+      schedule: { every: "WEEK", at: "09:30", weekday: 1, segment: null, tag: null },
+    });
+    const refused = await api.gql(`mutation {
+      createTrigger(input: { key: "both", destination: "shop-hook", event: "x",
+        schedule: { every: DAY, at: "09:30" } }) { key } }`);
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", argument: "schedule" });
+    await api.gql(`mutation { archiveTrigger(key: "monday-digest") { key } }`);
+  });
+
   it("fires an event trigger with a cap, and pages its deliveries", async () => {
     const trigger = await api.gql(`mutation {
       createTrigger(input: { key: "tea-cart", destination: "shop-hook", event: "add_to_cart",
