@@ -13,7 +13,9 @@ import { freshBenchDatabase } from "./shop";
 /**
  * Webhooks on PostgreSQL (own database), against a node:http receiver on loopback in this process:
  *  1. the outbox's cost to ingestion: 1,000-event batches with and without a matching trigger;
- *  2. deliveries/s of one worker draining a backlog (signing, POST, recording the attempts);
+ *  2. deliveries/s of one worker draining a backlog (signing, POST, recording the attempts), to an
+ *     unlimited destination and, side by side, to one whose rate limit is far above what a worker
+ *     sends (the cost of reserving the shared rate-limit slots, `reserveRateSlots`);
  *  3. event → webhook latency: events tracked at RATE/s in batches of 100 while the worker polls,
  *     latency = the receiver's clock at arrival − the clock just before `track` was called.
  */
@@ -42,7 +44,7 @@ export async function run(): Promise<void> {
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      arrivals.set(body.fact.messageId, Date.now());
+      if (body.fact.messageId) arrivals.set(body.fact.messageId, Date.now());
       response.end("ok");
     });
   });
@@ -88,6 +90,23 @@ export async function run(): Promise<void> {
     const drainSeconds = (performance.now() - began) / 1000;
     console.log(
       `one worker: ${sent.toLocaleString("en")} of ${pending.toLocaleString("en")} pending deliveries in ${drainSeconds.toFixed(1)} s = ${(sent / drainSeconds).toFixed(0)} deliveries/s`,
+    );
+    await new DestinationService(db).create(
+      { key: "bench-limited", url, secret: "bench-secret-0123456789", rateLimit: 1_000_000 },
+      ACTOR,
+    );
+    await new TriggerService(db).create(
+      { key: "bench-limited", destination: "bench-limited", event: "checkout_limited" },
+      ACTOR,
+    );
+    for (let b = 0; b < backlogBatches + 5; b++)
+      await ingest.track(batch(`limited-${b}`, "checkout_limited", 1000, 1000));
+    began = performance.now();
+    const sentLimited = await worker.drain();
+    const limitedSeconds = (performance.now() - began) / 1000;
+    console.log(
+      `one worker, shared rate-limit slots reserved per round: ${sentLimited.toLocaleString("en")} deliveries in ${limitedSeconds.toFixed(1)} s = ${(sentLimited / limitedSeconds).toFixed(0)} deliveries/s ` +
+        `(${(sentLimited / limitedSeconds / (sent / drainSeconds)).toFixed(2)}× the unlimited destination's)`,
     );
 
     arrivals.clear();
