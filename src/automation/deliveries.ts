@@ -86,12 +86,12 @@ export class DeliveryService {
   }
 
   /**
-   * Sends a DEAD delivery again (or a PENDING one now): PENDING, due now, with a fresh set of
-   * attempts; the attempts so far stay recorded. A DELIVERED or SUPPRESSED one is BAD_USER_INPUT.
+   * Sends a DEAD delivery again (or a PENDING one now): PENDING, due now (quiet hours and best
+   * time no longer apply to it), with a fresh set of attempts; the attempts so far stay recorded. A DELIVERED or SUPPRESSED one is BAD_USER_INPUT.
    */
   async retry(id: number): Promise<DeliveryRecord> {
     const [row] = await this.db.query<DeliveryRecord>(sql`
-      update deliveries d set status = 'PENDING', attempts = 0, next_attempt_at = now()
+      update deliveries d set status = 'PENDING', attempts = 0, next_attempt_at = now(), best_time_pending = false
       where d.id = ${id}::bigint and d.status in ('DEAD', 'PENDING')
       returning ${DELIVERY_COLUMNS}`);
     if (row) return row;

@@ -191,6 +191,12 @@ async function reserveSlots(
 
 /** Chores a worker does besides sending, each at most once per this many milliseconds. */
 const CHORE_INTERVAL_MS = 1_000;
+/**
+ * After a failed drain of lost real-time evaluations (typically: a full refresh holds the lock,
+ * and the drain waited its 2 s bound), the worker tries again only after this long, so a long
+ * refresh does not keep its sending stalled.
+ */
+const REALTIME_DRAIN_BACKOFF_MS = 10_000;
 
 /** What a worker may be given beyond the database and its configuration. */
 export interface DeliveryWorkerOptions {
@@ -224,6 +230,7 @@ export class DeliveryWorker {
   private wake: (() => void) | null = null;
   private readonly leaseSeconds: number;
   private choresDoneAt = Number.NEGATIVE_INFINITY;
+  private realtimeDrainAfter = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly db: Database,
@@ -271,13 +278,23 @@ export class DeliveryWorker {
     }
   }
 
+  private async drainLostEvaluations(): Promise<void> {
+    if (!this.options.realtime || Date.now() < this.realtimeDrainAfter) return;
+    try {
+      await this.options.realtime.drainPending();
+    } catch (error) {
+      this.realtimeDrainAfter = Date.now() + REALTIME_DRAIN_BACKOFF_MS;
+      throw error;
+    }
+  }
+
   /** Schedules, lost real-time evaluations and best-time placement, at most once per CHORE_INTERVAL_MS. */
   private async chores(): Promise<void> {
     if (Date.now() - this.choresDoneAt < CHORE_INTERVAL_MS) return;
     this.choresDoneAt = Date.now();
     const chores: Array<[string, () => Promise<unknown>]> = [
       ["schedule runs", () => this.runSchedules()],
-      ["lost real-time evaluations", () => this.options.realtime?.drainPending() ?? Promise.resolve()],
+      ["lost real-time evaluations", () => this.drainLostEvaluations()],
       ["best-time placement", () => this.placeBestTimes()],
     ];
     // One failing chore neither stops the others nor the sending.

@@ -290,7 +290,8 @@ function latestRun(zone: string): SQL {
 
 /**
  * Starts the due runs of schedule triggers: for every active schedule trigger whose latest run
- * time (`latestRun`, in the shop's zone) is not before the trigger was created and not yet in
+ * time (`latestRun`, in the shop's zone) is not before the trigger was last created or changed
+ * (`updated_at`: a new schedule never fires for a time already past) and not yet in
  * `schedule_runs`, the run is recorded and its audience's outbox rows written, in ONE statement
  * (so a run and its rows commit together): the members of `schedule_segment`, of `schedule_tag`,
  * or every active profile. Sources are `schedule:<run time, UTC ISO>:<user id>`, so a run seen
@@ -303,7 +304,7 @@ export function startScheduleRuns(zones: UserZones = UTC_ZONES): SQL {
     insert into schedule_runs (trigger_key, run_at)
     select t.key, r.run_at from triggers t
     cross join lateral (select ${latestRun(zones.defaultTimezone)} as run_at) r
-    where t.status = 'ACTIVE' and t.schedule_every is not null and r.run_at >= t.created_at
+    where t.status = 'ACTIVE' and t.schedule_every is not null and r.run_at >= t.updated_at
     on conflict (trigger_key, run_at) do nothing
     returning trigger_key, run_at)`;
   const candidates = sql`

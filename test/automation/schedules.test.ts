@@ -139,7 +139,7 @@ describeEachDatabase("schedule triggers", (db) => {
       ACTOR,
     );
     await db().query(
-      sql`update triggers set created_at = now() - interval '3 days' where key <> 'weekly-new'`,
+      sql`update triggers set updated_at = now() - interval '3 days' where key <> 'weekly-new'`,
     );
 
     const a = worker();
