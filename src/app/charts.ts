@@ -8,6 +8,7 @@ import type {
 } from "echarts/charts";
 import { BarChart, CustomChart, HeatmapChart, LineChart, SankeyChart, ScatterChart } from "echarts/charts";
 import type {
+  AriaComponentOption,
   GridComponentOption,
   LegendComponentOption,
   MarkLineComponentOption,
@@ -15,6 +16,7 @@ import type {
   VisualMapComponentOption,
 } from "echarts/components";
 import {
+  AriaComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
@@ -26,6 +28,7 @@ import { CanvasRenderer } from "echarts/renderers";
 
 // Only the charts and components the pages draw: the bundle stays a fraction of full ECharts.
 use([
+  AriaComponent,
   BarChart,
   CustomChart,
   HeatmapChart,
@@ -41,6 +44,7 @@ use([
 ]);
 
 export type ChartOption = ComposeOption<
+  | AriaComponentOption
   | BarSeriesOption
   | CustomSeriesOption
   | HeatmapSeriesOption
@@ -68,9 +72,16 @@ export function disposeCharts(): void {
 /**
  * Draws `option` into `container`. `points` (how many data points the option holds) and the
  * moment the first frame finished are written on the container: the browser tests check that
- * every chart drew something and time the first chart.
+ * every chart drew something and time the first chart. `description` is what a screen reader
+ * says instead of the canvas: ECharts' aria option makes the container `role="img"` with it as
+ * `aria-label`, so it names the chart and states its main numbers.
  */
-export function drawChart(container: HTMLElement, option: ChartOption, points: number): EChartsType {
+export function drawChart(
+  container: HTMLElement,
+  option: ChartOption,
+  points: number,
+  description: string,
+): EChartsType {
   const previous = getInstanceByDom(container);
   if (previous) {
     charts.delete(previous);
@@ -83,12 +94,16 @@ export function drawChart(container: HTMLElement, option: ChartOption, points: n
   chart.on("finished", () => {
     container.dataset.renderedAt ??= String(Math.round(performance.now()));
   });
-  chart.setOption({ animation: false, ...option });
+  chart.setOption({ animation: false, aria: { enabled: true, label: { description } }, ...option });
   return chart;
 }
 
 /** A small line without axes for a metric card. */
-export function drawSparkline(container: HTMLElement, values: (number | null)[]): EChartsType {
+export function drawSparkline(
+  container: HTMLElement,
+  values: (number | null)[],
+  description: string,
+): EChartsType {
   return drawChart(
     container,
     {
@@ -106,5 +121,6 @@ export function drawSparkline(container: HTMLElement, values: (number | null)[])
       ],
     },
     values.filter((value) => value !== null).length,
+    description,
   );
 }

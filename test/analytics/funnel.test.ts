@@ -272,6 +272,18 @@ describe("funnel compiler", () => {
   });
 });
 
+/** Bin edges written out (0, 1 min, 5 min, 15 min, 1 h, 6 h, 1 d, 3 d, 7 d, 30 d) up to `last`, users by lower edge. */
+function timeBins(users: Record<number, number>, last: number) {
+  const edges = [0, 60, 300, 900, 3600, 21_600, 86_400, 259_200, 604_800, 2_592_000];
+  return edges
+    .filter((edge) => edge <= last)
+    .map((fromSeconds, i) => ({
+      fromSeconds,
+      toSeconds: edges[i + 1] ?? null,
+      users: users[fromSeconds] ?? 0,
+    }));
+}
+
 describeEachDatabase("funnel", (db) => {
   let analytics: AnalyticsService;
   beforeAll(async () => {
@@ -304,6 +316,7 @@ describeEachDatabase("funnel", (db) => {
         dropOff: 0,
         avgTimeToConvertSeconds: null,
         medianTimeToConvertSeconds: null,
+        timeToConvert: [],
       },
       {
         index: 1,
@@ -314,6 +327,8 @@ describeEachDatabase("funnel", (db) => {
         dropOff: 1,
         avgTimeToConvertSeconds: 450, // (300 + 600) / 2
         medianTimeToConvertSeconds: 450,
+        // Both in [5 min, 15 min); the 14-day default window fills the bins up to [7 d, 30 d).
+        timeToConvert: timeBins({ 300: 2 }, 604_800),
       },
       {
         index: 2,
@@ -324,6 +339,7 @@ describeEachDatabase("funnel", (db) => {
         dropOff: 1,
         avgTimeToConvertSeconds: 1500, // 10:05 → 10:30
         medianTimeToConvertSeconds: 1500,
+        timeToConvert: timeBins({ 900: 1 }, 604_800),
       },
     ]);
     expect(result.breakdowns).toBeNull();
@@ -344,6 +360,8 @@ describeEachDatabase("funnel", (db) => {
     const result = await run({ steps: steps("d_view", "d_pay"), window: { value: 1, unit: "HOUR" } });
     expect(counts(result)).toEqual([2, 1]);
     expect(result.steps[1].avgTimeToConvertSeconds).toBe(3600);
+    // Exactly one hour falls in [1 h, 6 h), the last bin a one-hour window can fill.
+    expect(result.steps[1].timeToConvert).toEqual(timeBins({ 3600: 1 }, 3600));
     const wider = await run({ steps: steps("d_view", "d_pay"), window: { value: 3601, unit: "SECOND" } });
     expect(counts(wider)).toEqual([2, 2]);
   });

@@ -19,6 +19,7 @@ export const DASHBOARD_ROUTES = [
   "retention",
   "rfm",
   "segments",
+  "tags",
   "paths",
   "lifecycle",
   "repurchase",
