@@ -124,3 +124,27 @@ export function drawSparkline(
     description,
   );
 }
+
+/** Values a chart description reads out per series; the rest is summarised by its count. */
+const DESCRIBED_VALUES = 12;
+
+/**
+ * A chart's accessible description: its title, then each series' values by category, e.g.
+ * "GMV: 2026-11-01 12,000, 2026-11-02 13,500 …". Long series are cut after DESCRIBED_VALUES
+ * values with how many more there are, so a screen reader does not read hundreds of numbers.
+ */
+export function describeChart(
+  title: string,
+  categories: readonly (string | number)[],
+  series: readonly { name: string; data: readonly (number | null | undefined)[] }[],
+  format: (value: number | null | undefined) => string,
+): string {
+  const parts = series.map((one) => {
+    const values = one.data
+      .slice(0, DESCRIBED_VALUES)
+      .map((value, i) => `${categories[i] ?? i + 1} ${format(value)}`);
+    const more = one.data.length - DESCRIBED_VALUES;
+    return `${one.name}: ${values.join(", ")}${more > 0 ? ` (+${more})` : ""}`;
+  });
+  return [title, ...parts].join(". ");
+}

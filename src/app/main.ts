@@ -91,9 +91,17 @@ function header(active: string): HTMLElement {
     h("strong", { class: "brand" }, t("title")),
     h(
       "nav",
-      {},
+      { "aria-label": t("pages") },
       ...PAGES.map((page) =>
-        h("a", { href: `#/${page.route}`, class: page.route === active ? "active" : "" }, t(page.title)),
+        h(
+          "a",
+          {
+            href: `#/${page.route}`,
+            class: page.route === active ? "active" : "",
+            "aria-current": page.route === active ? "page" : undefined,
+          },
+          t(page.title),
+        ),
       ),
     ),
     h(

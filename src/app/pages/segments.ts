@@ -148,6 +148,7 @@ function ruleEditor(): HTMLElement {
   };
   const editor = h("textarea", {
     name: "rule",
+    "aria-label": t("ruleEditor"),
     rows: 4,
     spellcheck: "false",
     oninput: (event: Event) => {
