@@ -50,7 +50,8 @@ const ACCESSIBILITY_PROBLEMS = `(() => {
       problems.push("chart without role=img and aria-label: " + chart.dataset.chart);
   }
   const rgba = (text) => {
-    const parts = text.match(/[d.]+/g).map(Number);
+    const parts = (text.match(/[\\d.]+/g) || []).map(Number);
+    if (parts.length < 3) throw new Error("colour " + text);
     return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
   };
   const luminance = (rgb) => {
@@ -73,7 +74,8 @@ const ACCESSIBILITY_PROBLEMS = `(() => {
     if (element.closest("[data-chart], [disabled], option")) continue;
     const style = getComputedStyle(element);
     if (style.display === "none" || style.visibility === "hidden") continue;
-    const text = rgba(style.color);
+    let text;
+    try { text = rgba(style.color); } catch (error) { problems.push(error.message + " on " + element.tagName); continue; }
     const back = background(element);
     const shown = text.slice(0, 3).map((v, i) => v * text[3] + back[i] * (1 - text[3]));
     const [light, dark] = [luminance(shown), luminance(back)].sort((a, b) => b - a);

@@ -12,7 +12,7 @@ import { request } from "../api";
 import { describeChart, drawChart } from "../charts";
 import type { Page } from "../context";
 import { chartPanel, h, select } from "../dom";
-import { formatValue, label, rfmSegmentName, t, type Word } from "../i18n";
+import { formatValue, label, rfmSegmentName, t } from "../i18n";
 
 /** The demo shop's purchase path (src/generator/shop.ts): view, cart, checkout, paid order. */
 const FUNNEL_STEPS = ["product_view", "add_to_cart", "checkout_start", "order_paid"];
@@ -53,15 +53,22 @@ function table(headers: string[], rows: (string | number)[][], name: string): HT
 
 const count = (value: number | null | undefined) => formatValue(value, "COUNT");
 
-/** A bin edge of the time to convert: 0, 5 min, 6 h, 3 d … */
-function edge(seconds: number): string {
-  const [size, unit]: [number, Word] =
-    seconds < 3600 ? [60, "minutes"] : seconds < 86_400 ? [3600, "hours"] : [86_400, "daysShort"];
-  return seconds === 0 ? "0" : `${seconds / size} ${t(unit)}`;
+/** A bin edge of the time to convert as a number and its unit: 5 min, 6 h, 3 d. */
+function edge(seconds: number): [number, string] {
+  if (seconds < 3600) return [seconds / 60, t("minutes")];
+  if (seconds < 86_400) return [seconds / 3600, t("hours")];
+  return [seconds / 86_400, t("daysShort")];
 }
 
-const binLabel = (bin: { fromSeconds: number; toSeconds?: number | null }) =>
-  bin.toSeconds == null ? `≥ ${edge(bin.fromSeconds)}` : `${edge(bin.fromSeconds)}–${edge(bin.toSeconds)}`;
+/** "0–1 min", "15 min–1 h", "1–3 d" (one unit when both edges share it), "≥ 30 d". */
+function binLabel(bin: { fromSeconds: number; toSeconds?: number | null }): string {
+  const [from, fromUnit] = edge(bin.fromSeconds);
+  if (bin.toSeconds == null) return `≥ ${from} ${fromUnit}`;
+  const [to, toUnit] = edge(bin.toSeconds);
+  return from === 0 || fromUnit === toUnit
+    ? `${from}–${to} ${toUnit}`
+    : `${from} ${fromUnit}–${to} ${toUnit}`;
+}
 
 const duration = (seconds: number | null | undefined) =>
   seconds == null

@@ -17,17 +17,16 @@ export interface Sized {
 export const HISTORY_DAYS = 30;
 
 /**
- * The last HISTORY_DAYS days up to and including today (a relative `last` range stops before
- * today, and a refresh today is the news). Dates are the browser's; the server reads them in
- * its time zone, so the edges may move by a day, never the sizes.
+ * The last HISTORY_DAYS days up to now, as instants: the server buckets them into its own
+ * days, so the last point is today where the server is, whatever the browser's calendar
+ * says (a relative `last` range would stop before today, and a refresh today is the news).
  */
 export function historyRange(): TimeRangeInput {
-  const day = (offset: number) => {
-    const date = new Date();
-    date.setDate(date.getDate() + offset);
-    return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+  const now = Date.now();
+  return {
+    from: new Date(now - (HISTORY_DAYS - 1) * 86_400_000).toISOString(),
+    to: new Date(now).toISOString(),
   };
-  return { from: day(1 - HISTORY_DAYS), to: day(1) };
 }
 
 const count = (value: number) => formatValue(value, "COUNT");
