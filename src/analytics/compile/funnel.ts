@@ -176,16 +176,19 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
       : sql`b.bd`;
 
   const bins = timeToConvertBins(windowSeconds);
+  const edges = sql.raw(`array[${bins.map((bin) => bin.fromSeconds).join(", ")}]::float8[]`);
+  // Per later step k, once per user: seconds from step k − 1 (s<k>) and its bin (w<k>, 1-based).
+  const timings = steps.slice(1).map((_, i) => {
+    const k = i + 1;
+    const seconds = sql`extract(epoch from (b.times[${raw(k + 1)}] - b.times[${raw(k)}]))::float8`;
+    return sql`${seconds} as s${raw(k)}, width_bucket(${seconds}, ${edges}) as w${raw(k)}`;
+  });
   const stepAggregates = steps.map((_, k) => {
     const count = sql`count(*) filter (where reached >= ${raw(k + 1)})::int as c${raw(k)}`;
     if (k === 0) return count;
-    const seconds = sql`extract(epoch from (times[${raw(k + 1)}] - times[${raw(k)}]))::float8`;
-    const binCounts = bins.map(({ fromSeconds, toSeconds }) => {
-      const below = toSeconds === null ? sql`` : sql` and ${seconds} < ${raw(toSeconds)}`;
-      return sql`count(*) filter (where ${seconds} >= ${raw(fromSeconds)}${below})::int`;
-    });
-    return sql`${count}, avg(${seconds}) as avg${raw(k)},
-      percentile_cont(0.5) within group (order by ${seconds}) as median${raw(k)},
+    const binCounts = bins.map((_, i) => sql`count(*) filter (where w${raw(k)} = ${raw(i + 1)})::int`);
+    return sql`${count}, avg(s${raw(k)}) as avg${raw(k)},
+      percentile_cont(0.5) within group (order by s${raw(k)}) as median${raw(k)},
       array[${joinSql(binCounts)}] as ttc${raw(k)}`;
   });
   const grouping = breakdown ? sql`group by grouping sets ((), (bd))` : sql``;
@@ -222,7 +225,7 @@ best as (
 )
 select ${breakdown ? sql`grouping(bd) = 1` : sql`true`} as is_total, ${breakdown ? sql`bd` : sql`null::text`} as breakdown,
   ${joinSql(stepAggregates)}
-from best ${grouping}
+from ${timings.length ? sql`(select b.*, ${joinSql(timings)} from best b) timed` : sql`best`} ${grouping}
 order by is_total desc, c0 desc, breakdown`;
   return {
     statement,
