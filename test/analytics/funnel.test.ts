@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileFunnel, type FunnelDefinition } from "../../src/analytics/compile/funnel";
+import { compileFunnel, type FunnelDefinition, timeToConvertBins } from "../../src/analytics/compile/funnel";
 import { AnalyticsService } from "../../src/analytics/service";
 import { compileSql } from "../../src/semantic/sql";
 import { describeEachDatabase } from "../helpers/db";
@@ -183,6 +183,22 @@ const counts = (result: { steps: Array<{ count: number }> }) => result.steps.map
 const steps = (...names: string[]) => names.map((event) => ({ event }));
 
 describe("funnel compiler", () => {
+  it("bins the time to convert up to the bin holding the window's length", () => {
+    // One hour: 0, 1 min, 5 min, 15 min and the bin starting at exactly 1 h.
+    expect(timeToConvertBins(3600)).toEqual([
+      { fromSeconds: 0, toSeconds: 60 },
+      { fromSeconds: 60, toSeconds: 300 },
+      { fromSeconds: 300, toSeconds: 900 },
+      { fromSeconds: 900, toSeconds: 3600 },
+      { fromSeconds: 3600, toSeconds: 21_600 },
+    ]);
+    // 59 s: one bin; 366 days: all ten, the last (30 d and more) open.
+    expect(timeToConvertBins(59)).toEqual([{ fromSeconds: 0, toSeconds: 60 }]);
+    const longest = timeToConvertBins(366 * 86_400);
+    expect(longest).toHaveLength(10);
+    expect(longest[9]).toEqual({ fromSeconds: 2_592_000, toSeconds: null });
+  });
+
   const base: FunnelDefinition = { steps: steps("a_view", "a_cart"), timeRange: RANGE, timezone: "UTC" };
 
   it("walks steps through per-user arrays of positions and running counts (ORDERED)", () => {
