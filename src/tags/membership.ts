@@ -32,10 +32,14 @@ export interface SizePointRecord extends Record<string, unknown> {
 export const MAX_OVERLAP_KEYS = 20;
 const MAX_HISTORY_DAYS = 1000;
 
+/** NOT_FOUND naming the first unknown key, and `key` or `with` as the argument that held it. */
 async function assertKnown(db: Database, kind: MembershipKind, keys: readonly string[]): Promise<void> {
   const [unknown] = await db.query<{ key: string }>(unknownDefinitions(kind, keys));
   if (unknown)
-    throw notFound(`${LABELS[kind]} "${unknown.key}" does not exist`, { argument: "key", key: unknown.key });
+    throw notFound(`${LABELS[kind]} "${unknown.key}" does not exist`, {
+      argument: unknown.key === keys[0] ? "key" : "with",
+      key: unknown.key,
+    });
 }
 
 /**

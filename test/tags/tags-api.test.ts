@@ -350,6 +350,7 @@ describeEachDatabase("tags API", (db) => {
     const unknown = await errorOf(`{ tag(key: "ov_a") { overlap(with: ["nope"]) { size } } }`);
     expect(unknown.extensions?.code).toBe("NOT_FOUND");
     expect(unknown.message).toContain('"nope"');
+    expect(unknown.extensions?.argument).toBe("with");
 
     // ov_c: synthetic past changes (+2 two days ago, −1 yesterday, UTC) before today's user 4.
     await db().query(sql`insert into tag_membership_changes (tag_key, user_id, change, at) values
