@@ -4,12 +4,12 @@ import type { Database } from "../db/client";
 import { badInput } from "../errors";
 import { assertSegmentExists } from "../segments";
 import { textArray } from "../semantic/arrays";
-import { RFM_SEGMENTS } from "../semantic/rfm";
+import { RFM_SEGMENTS, type RfmSegment, rfmSegmentOf } from "../semantic/rfm";
 import { explainSql } from "../semantic/sql";
 import { assertTimeZone, DEFAULT_MAX_BUCKETS, type TimeRange } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
 import { type AnalysisScope, breakdownReads } from "./compile/common";
-import { compileFunnel, type FunnelDefinition, type FunnelRow } from "./compile/funnel";
+import { type CompiledFunnel, compileFunnel, type FunnelDefinition, type FunnelRow } from "./compile/funnel";
 import { compileLifecycle, type LifecycleDefinition, type LifecycleRow } from "./compile/lifecycle";
 import { compilePaths, type PathsDefinition, type PathsRow } from "./compile/paths";
 import { compileRepurchaseCycle, type RepurchaseDefinition, type RepurchaseRow } from "./compile/repurchase";
@@ -31,6 +31,8 @@ export interface FunnelStepResult {
   dropOff: number;
   avgTimeToConvertSeconds: number | null;
   medianTimeToConvertSeconds: number | null;
+  /** Users by time from the previous step, in the funnel's bins; empty for step 0. */
+  timeToConvert: Array<{ fromSeconds: number; toSeconds: number | null; users: number }>;
 }
 
 export interface FunnelResult {
@@ -75,7 +77,7 @@ export interface LifecycleResult {
 
 export interface RfmResult {
   customers: number;
-  grid: Array<{ r: number; f: number; users: number }>;
+  grid: Array<{ r: number; f: number; segment: RfmSegment; users: number }>;
   segments: Array<{ name: string; users: number; share: number | null; avgMonetary: number | null }>;
   sql: string;
   /** `sql` with its parameters inlined as literals, to paste into psql. */
@@ -150,11 +152,14 @@ export class AnalyticsService {
     const events = input.steps.map((step) => step.event);
     const total = rows.find((row) => row.is_total);
     return {
-      steps: funnelSteps(total, events),
+      steps: funnelSteps(total, events, compiled.timeToConvertBins),
       breakdowns: compiled.hasBreakdown
         ? rows
             .filter((row) => !row.is_total)
-            .map((row) => ({ value: row.breakdown, steps: funnelSteps(row, events) }))
+            .map((row) => ({
+              value: row.breakdown,
+              steps: funnelSteps(row, events, compiled.timeToConvertBins),
+            }))
         : null,
       warnings,
       ...explainSql(compiled.statement),
@@ -243,7 +248,7 @@ export class AnalyticsService {
     for (let r = 1; r <= 5; r++) {
       for (let f = 1; f <= 5; f++) {
         const cell = rows.find((row) => row.kind === "grid" && row.r === r && row.f === f);
-        grid.push({ r, f, users: cell?.users ?? 0 });
+        grid.push({ r, f, segment: rfmSegmentOf(r, f), users: cell?.users ?? 0 });
       }
     }
     const segments = RFM_SEGMENTS.map((name) => {
@@ -340,8 +345,16 @@ export class AnalyticsService {
   }
 }
 
-function funnelSteps(row: FunnelRow | undefined, events: string[]): FunnelStepResult[] {
+function funnelSteps(
+  row: FunnelRow | undefined,
+  events: string[],
+  bins: CompiledFunnel["timeToConvertBins"],
+): FunnelStepResult[] {
   const count = (k: number) => Number(row?.[`c${k}`] ?? 0);
+  const binned = (k: number) => {
+    const users = (row?.[`ttc${k}`] as number[] | undefined) ?? [];
+    return bins.map((bin, i) => ({ ...bin, users: Number(users[i] ?? 0) }));
+  };
   return events.map((event, k) => ({
     index: k,
     event,
@@ -351,5 +364,6 @@ function funnelSteps(row: FunnelRow | undefined, events: string[]): FunnelStepRe
     dropOff: k === 0 ? 0 : count(k - 1) - count(k),
     avgTimeToConvertSeconds: k === 0 ? null : float(row?.[`avg${k}`]),
     medianTimeToConvertSeconds: k === 0 ? null : float(row?.[`median${k}`]),
+    timeToConvert: k === 0 ? [] : binned(k),
   }));
 }

@@ -8,6 +8,7 @@ import type {
 } from "echarts/charts";
 import { BarChart, CustomChart, HeatmapChart, LineChart, SankeyChart, ScatterChart } from "echarts/charts";
 import type {
+  AriaComponentOption,
   GridComponentOption,
   LegendComponentOption,
   MarkLineComponentOption,
@@ -15,6 +16,7 @@ import type {
   VisualMapComponentOption,
 } from "echarts/components";
 import {
+  AriaComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
@@ -26,6 +28,7 @@ import { CanvasRenderer } from "echarts/renderers";
 
 // Only the charts and components the pages draw: the bundle stays a fraction of full ECharts.
 use([
+  AriaComponent,
   BarChart,
   CustomChart,
   HeatmapChart,
@@ -41,6 +44,7 @@ use([
 ]);
 
 export type ChartOption = ComposeOption<
+  | AriaComponentOption
   | BarSeriesOption
   | CustomSeriesOption
   | HeatmapSeriesOption
@@ -68,9 +72,16 @@ export function disposeCharts(): void {
 /**
  * Draws `option` into `container`. `points` (how many data points the option holds) and the
  * moment the first frame finished are written on the container: the browser tests check that
- * every chart drew something and time the first chart.
+ * every chart drew something and time the first chart. `description` is what a screen reader
+ * says instead of the canvas: ECharts' aria option makes the container `role="img"` with it as
+ * `aria-label`, so it names the chart and states its main numbers.
  */
-export function drawChart(container: HTMLElement, option: ChartOption, points: number): EChartsType {
+export function drawChart(
+  container: HTMLElement,
+  option: ChartOption,
+  points: number,
+  description: string,
+): EChartsType {
   const previous = getInstanceByDom(container);
   if (previous) {
     charts.delete(previous);
@@ -83,12 +94,16 @@ export function drawChart(container: HTMLElement, option: ChartOption, points: n
   chart.on("finished", () => {
     container.dataset.renderedAt ??= String(Math.round(performance.now()));
   });
-  chart.setOption({ animation: false, ...option });
+  chart.setOption({ animation: false, aria: { enabled: true, label: { description } }, ...option });
   return chart;
 }
 
 /** A small line without axes for a metric card. */
-export function drawSparkline(container: HTMLElement, values: (number | null)[]): EChartsType {
+export function drawSparkline(
+  container: HTMLElement,
+  values: (number | null)[],
+  description: string,
+): EChartsType {
   return drawChart(
     container,
     {
@@ -106,5 +121,30 @@ export function drawSparkline(container: HTMLElement, values: (number | null)[])
       ],
     },
     values.filter((value) => value !== null).length,
+    description,
   );
+}
+
+/** Values a chart description reads out per series; the rest is summarised by its count. */
+const DESCRIBED_VALUES = 12;
+
+/**
+ * A chart's accessible description: its title, then each series' values by category, e.g.
+ * "GMV: 2026-11-01 12,000, 2026-11-02 13,500 …". Long series are cut after DESCRIBED_VALUES
+ * values with how many more there are, so a screen reader does not read hundreds of numbers.
+ */
+export function describeChart(
+  title: string,
+  categories: readonly (string | number)[],
+  series: readonly { name: string; data: readonly (number | null | undefined)[] }[],
+  format: (value: number | null | undefined) => string,
+): string {
+  const parts = series.map((one) => {
+    const values = one.data
+      .slice(0, DESCRIBED_VALUES)
+      .map((value, i) => `${categories[i] ?? i + 1} ${format(value)}`);
+    const more = one.data.length - DESCRIBED_VALUES;
+    return `${one.name}: ${values.join(", ")}${more > 0 ? ` (+${more})` : ""}`;
+  });
+  return [title, ...parts].join(". ");
 }

@@ -18,6 +18,7 @@ import { experimentsPage } from "./pages/experiments";
 import { overviewPage } from "./pages/overview";
 import { predictionPage } from "./pages/prediction";
 import { segmentsPage } from "./pages/segments";
+import { tagsPage } from "./pages/tags";
 
 /** Pages by route (`#/overview` …), in menu order. */
 const PAGES: { route: string; title: Word; page: Page }[] = [
@@ -26,6 +27,7 @@ const PAGES: { route: string; title: Word; page: Page }[] = [
   { route: "retention", title: "retention", page: retentionPage },
   { route: "rfm", title: "rfm", page: rfmPage },
   { route: "segments", title: "segments", page: segmentsPage },
+  { route: "tags", title: "tags", page: tagsPage },
   { route: "paths", title: "paths", page: pathsPage },
   { route: "lifecycle", title: "lifecycle", page: lifecyclePage },
   { route: "repurchase", title: "repurchase", page: repurchasePage },
@@ -89,9 +91,17 @@ function header(active: string): HTMLElement {
     h("strong", { class: "brand" }, t("title")),
     h(
       "nav",
-      {},
+      { "aria-label": t("pages") },
       ...PAGES.map((page) =>
-        h("a", { href: `#/${page.route}`, class: page.route === active ? "active" : "" }, t(page.title)),
+        h(
+          "a",
+          {
+            href: `#/${page.route}`,
+            class: page.route === active ? "active" : "",
+            "aria-current": page.route === active ? "page" : undefined,
+          },
+          t(page.title),
+        ),
       ),
     ),
     h(

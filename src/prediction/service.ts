@@ -5,7 +5,7 @@ import { badInput, notFound } from "../errors";
 import { assertSegmentExists } from "../segments";
 import { bigintArray } from "../semantic/arrays";
 import { segmentRestriction } from "../semantic/membership";
-import { holdoutTransactions, purchaseSummary } from "../semantic/prediction";
+import { holdoutByHistory, holdoutTransactions, purchaseSummary } from "../semantic/prediction";
 import { compileSql } from "../semantic/sql";
 import { assertTimeZone } from "../semantic/time";
 import { type Actor, validateKey } from "../tags/definition";
@@ -70,11 +70,22 @@ export interface HoldoutPeriod {
   actual: number;
 }
 
+/** Calibration customers of one churn-risk band (as of the calibration end) over the holdout. */
+export interface HoldoutBand {
+  band: RiskBand;
+  customers: number;
+  predicted: number;
+  actual: number;
+}
+
 export interface HoldoutComparison {
   periods: HoldoutPeriod[];
   predictedTotal: number;
   actualTotal: number;
+  riskBands: HoldoutBand[];
 }
+
+const RISK_BANDS: readonly RiskBand[] = ["low", "medium", "high"];
 
 /** One user's scores under a model, from their purchase summary as of today. */
 export interface UserPrediction {
@@ -266,15 +277,20 @@ export class PredictionService {
       throw badInput(`The holdout may span at most ${MAX_HOLDOUT_PERIODS} periods`, { argument: "end" });
     }
     const restriction = model.segment ? segmentRestriction(model.segment, sql`o.user_id`) : undefined;
-    const [summaries, actualRows] = await Promise.all([
-      this.db.query<SummaryRow>(
-        sql`select x, tx_days, t_days, repeat_value from ${purchaseSummary(model.calibrationEnd, model.timezone, restriction)} s`,
+    const [groups, actualRows] = await Promise.all([
+      this.db.query<{ x: number; tx_days: number; t_days: number; customers: number; actual: number }>(
+        holdoutByHistory(model.calibrationEnd, holdoutEnd, model.timezone, restriction),
       ),
       this.db.query<{ period: number; transactions: number }>(
         holdoutTransactions(model.calibrationEnd, holdoutEnd, unitDays, model.timezone, restriction),
       ),
     ]);
-    const histories = groupHistories(summaries, unitDays);
+    const histories: PurchaseHistory[] = groups.map((group) => ({
+      x: group.x,
+      tx: group.tx_days / unitDays,
+      T: group.t_days / unitDays,
+      count: group.customers,
+    }));
     const actual = new Map(actualRows.map((row) => [row.period, row.transactions]));
     const periods: HoldoutPeriod[] = [];
     let previous = 0;
@@ -290,10 +306,21 @@ export class PredictionService {
       });
       previous = cumulative;
     }
+    // Each band: customers by their churn risk at the calibration end, over the whole holdout.
+    const bands = new Map(RISK_BANDS.map((band) => [band, { band, customers: 0, predicted: 0, actual: 0 }]));
+    const horizon = days / unitDays;
+    histories.forEach((history, i) => {
+      const band = bands.get(riskBand(1 - probabilityAlive(model.bgnbd, history), model.riskThresholds));
+      if (!band) return;
+      band.customers += groups[i].customers;
+      band.predicted += groups[i].customers * conditionalExpectedPurchases(model.bgnbd, history, horizon);
+      band.actual += groups[i].actual;
+    });
     return {
       periods,
       predictedTotal: previous,
       actualTotal: periods.reduce((sum, p) => sum + p.actual, 0),
+      riskBands: [...bands.values()],
     };
   }
 

@@ -3,8 +3,18 @@ import { ANALYTICAL_ROOT_FIELD_COST } from "../access/limits";
 import { Permission } from "../access/permissions";
 import { maskRuleLiterals } from "../rules/pii";
 import { DefinitionStatus, DefinitionVersion } from "../schema/definitions";
+import { TimeRangeInput } from "../schema/metrics";
 import { DateTime } from "../schema/scalars";
-import { CreateTagInput, RealtimeMode, RulePreview, Tag, TagCategory, UpdateTagInput } from "../schema/tags";
+import {
+  CreateTagInput,
+  RealtimeMode,
+  RulePreview,
+  Tag,
+  TagCategory,
+  TagOverlap,
+  TagSizePoint,
+  UpdateTagInput,
+} from "../schema/tags";
 import { User } from "../schema/user";
 import type { Context } from "../server/context";
 import { actorOf } from "./actor";
@@ -93,6 +103,37 @@ export class TagResolver extends RefreshableDefinitionResolver({
   })
   rule(@Root() tag: Tag, @Ctx() ctx: Context): string | null {
     return visibleRule(tag.rule, ctx);
+  }
+
+  @FieldResolver(() => [TagOverlap], { description: "Pairwise shared members among this tag and `with`" })
+  overlap(
+    @Root() tag: Tag,
+    @Arg("with", () => [String], {
+      description: "The other tags' keys; at most 20 tags in all (LIMIT_EXCEEDED beyond)",
+    })
+    others: string[],
+    @Ctx() ctx: Context,
+  ): Promise<TagOverlap[]> {
+    return ctx.services.tags.overlap(tag.key, others);
+  }
+
+  @FieldResolver(() => [TagSizePoint], {
+    description: "Member count at the end of each day, from entries and exits",
+  })
+  sizeHistory(
+    @Root() tag: Tag,
+    @Arg("timeRange", () => TimeRangeInput, {
+      description: "The days to cover, at most 1000 (LIMIT_EXCEEDED beyond)",
+    })
+    timeRange: TimeRangeInput,
+    @Arg("timezone", () => String, {
+      nullable: true,
+      description: "IANA time zone of the days; defaults to the configured one",
+    })
+    timezone: string | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<TagSizePoint[]> {
+    return ctx.services.tags.sizeHistory(tag.key, timeRange, timezone ?? ctx.services.config.timezone);
   }
 
   @FieldResolver(() => RealtimeMode, {

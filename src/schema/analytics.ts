@@ -171,6 +171,24 @@ export class FunnelInput extends AnalysisScopeInput {
   breakdown?: string | null;
 }
 
+@ObjectType({ description: "Users whose time from one funnel step to the next fell in one bin" })
+export class FunnelTimeBin {
+  @Field(() => Int, {
+    description:
+      "Lower edge in seconds (inclusive): 0, 60, 300, 900, 3600, 21600, 86400, 259200, 604800 or 2592000",
+  })
+  fromSeconds!: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Upper edge in seconds (exclusive); null for the open last bin",
+  })
+  toSeconds!: number | null;
+
+  @Field(() => Int, { description: "Users in the bin" })
+  users!: number;
+}
+
 @ObjectType({ description: "One step of a funnel: the users who reached it and the conversion to it" })
 export class FunnelStep {
   @Field(() => Int, { description: "Position of the step, from 0 (the entry)" })
@@ -211,6 +229,12 @@ export class FunnelStep {
       "Median seconds from the previous step, over users who reached this one; null for step 0 and when nobody did",
   })
   medianTimeToConvertSeconds!: number | null;
+
+  @Field(() => [FunnelTimeBin], {
+    description:
+      "Users who reached this step by time from the previous one, in bins from 0 up to the one holding the window's length (every bin, empty ones included); empty for step 0",
+  })
+  timeToConvert!: FunnelTimeBin[];
 }
 
 @ObjectType({ description: "The funnel of the users with one breakdown value" })
@@ -511,6 +535,11 @@ export class RfmCell {
 
   @Field(() => Int, { description: "Frequency score, 1 to 5 (5: most orders)" })
   f!: number;
+
+  @Field(() => String, {
+    description: "The named RFM segment of these scores (as RfmSegmentSize.name), e.g. champions or at_risk",
+  })
+  segment!: string;
 
   @Field(() => Int, { description: "Customers with these two scores" })
   users!: number;

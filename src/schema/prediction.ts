@@ -114,6 +114,24 @@ export class HoldoutPeriod {
 }
 
 @ObjectType({
+  description:
+    "Calibration customers of one churn-risk band: predicted against actual repeat transactions over the holdout",
+})
+export class HoldoutRiskBand {
+  @Field(() => String, { description: "`low`, `medium` or `high`, from churn risk at calibrationEnd" })
+  band!: string;
+
+  @Field(() => Int, { description: "Calibration customers in the band" })
+  customers!: number;
+
+  @Field(() => Float, { description: "Repeat transactions the model expected of them over the holdout" })
+  predicted!: number;
+
+  @Field(() => Int, { description: "Their repeat transactions (purchase days) over the holdout" })
+  actual!: number;
+}
+
+@ObjectType({
   description: "The model's calibration customers after the calibration end: predicted against actual",
 })
 export class HoldoutComparison {
@@ -127,6 +145,12 @@ export class HoldoutComparison {
 
   @Field(() => Int, { description: "Actual repeat transactions over the whole holdout" })
   actualTotal!: number;
+
+  @Field(() => [HoldoutRiskBand], {
+    description:
+      "The calibration check per churn-risk band: customers grouped by their risk at calibrationEnd (the model's thresholds), low, medium, high",
+  })
+  riskBands!: HoldoutRiskBand[];
 }
 
 @ObjectType({

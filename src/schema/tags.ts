@@ -73,6 +73,27 @@ export class Tag extends Definition {
   }
 }
 
+@ObjectType({ description: "Members shared by two tags" })
+export class TagOverlap {
+  @Field(() => String, { description: "One tag of the pair" })
+  key!: string;
+
+  @Field(() => String, { description: "The other tag of the pair" })
+  otherKey!: string;
+
+  @Field(() => Int, { description: "Users currently holding both tags" })
+  size!: number;
+}
+
+@ObjectType({ description: "A tag's member count on one day" })
+export class TagSizePoint {
+  @Field(() => DateTime, { description: "Start of the day" })
+  at!: Date;
+
+  @Field(() => Int, { description: "Members at the end of that day" })
+  size!: number;
+}
+
 @ObjectType({
   description:
     "Whether a tag or segment is maintained in real time: re-evaluated for the users of every ingested batch (events, orders, identify calls) before the call returns, or only by the scheduled refresh",

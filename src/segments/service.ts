@@ -1,15 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
-import { badInput, limitExceeded, notFound } from "../errors";
+import { badInput, notFound } from "../errors";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
 import { bigintArray } from "../semantic/arrays";
 import { mergeSurvivor } from "../semantic/facts";
 import { byUserId, keysetPage } from "../semantic/keyset";
-import { bucketSeries, rangeBounds } from "../semantic/time";
-import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
+import type { TimeRangeSpec } from "../semantic/time-range";
 import {
   type Actor,
   MAX_USER_IDS,
@@ -20,6 +19,7 @@ import {
   validateNewDefinition,
   validateUserIds,
 } from "../tags/definition";
+import { type OverlapRecord, overlapOf, type SizePointRecord, sizeHistoryOf } from "../tags/membership";
 import type { UserRecord } from "../users/service";
 
 export const SEGMENT_KINDS = ["DYNAMIC", "STATIC"] as const;
@@ -64,12 +64,6 @@ export interface UpdateSegmentInput {
   rule?: string | null;
 }
 
-export interface OverlapRecord extends Record<string, unknown> {
-  key: string;
-  otherKey: string;
-  size: number;
-}
-
 /** Segments in the definition store: kind, rule and the frozen source beside the shared columns. */
 const SEGMENT_TABLE = definitionTable(
   "segment",
@@ -77,8 +71,6 @@ const SEGMENT_TABLE = definitionTable(
   [...RULE_DEFINITION_COLUMNS, { column: "snapshot_of", field: "snapshotOf", versioned: false }],
   sql`(select count(*)::int from segment_members sm where sm.segment_key = d.key) as size`,
 );
-
-const MAX_HISTORY_DAYS = 1000;
 
 /** Segment definitions (dynamic, static, snapshots), members, overlaps, size history. */
 export class SegmentService extends DefinitionService<SegmentRecord> {
@@ -244,53 +236,12 @@ export class SegmentService extends DefinitionService<SegmentRecord> {
 
   /** Pairwise member overlaps among `key` and `others`. */
   async overlap(key: string, others: readonly string[]): Promise<OverlapRecord[]> {
-    const keys = [key, ...others.filter((other) => other !== key)];
-    if (keys.length > 20) throw limitExceeded("overlap takes at most 20 segments", { argument: "with" });
-    for (const k of keys) await this.require(k);
-    const rows = await this.db.query<OverlapRecord>(sql`
-      select a.segment_key as key, b.segment_key as "otherKey", count(*)::int as size
-      from segment_members a join segment_members b on b.user_id = a.user_id and b.segment_key > a.segment_key
-      where a.segment_key in (${sql.join(
-        keys.map((k) => sql`${k}::text`),
-        sql`, `,
-      )}) and b.segment_key in (${sql.join(
-        keys.map((k) => sql`${k}::text`),
-        sql`, `,
-      )})
-      group by a.segment_key, b.segment_key`);
-    const out: OverlapRecord[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      for (let j = i + 1; j < keys.length; j++) {
-        const [a, b] = keys[i] < keys[j] ? [keys[i], keys[j]] : [keys[j], keys[i]];
-        const size = rows.find((row) => row.key === a && row.otherKey === b)?.size ?? 0;
-        out.push({ key: keys[i], otherKey: keys[j], size });
-      }
-    }
-    return out;
+    return overlapOf(this.db, "segment", key, others);
   }
 
   /** Size at the end of each day of the range (in `timezone`; a relative range resolved now), from recorded entries and exits. */
-  async sizeHistory(
-    key: string,
-    range: TimeRangeSpec,
-    timezone: string,
-  ): Promise<Array<{ at: Date; size: number }>> {
-    await this.require(key);
-    const bounds = rangeBounds(resolveTimeRange(range, timezone, new Date()), timezone);
-    const [{ days }] = await this.db.query<{ days: number }>(
-      sql`select extract(epoch from (${bounds.to} - ${bounds.from})) / 86400 as days`,
-    );
-    if (!(Number(days) > 0))
-      throw badInput("timeRange.to must be after timeRange.from", { argument: "timeRange" });
-    if (Number(days) > MAX_HISTORY_DAYS)
-      throw limitExceeded(`sizeHistory covers at most ${MAX_HISTORY_DAYS} days`);
-    return this.db.query<{ at: Date; size: number }>(sql`
-      select b.bucket as at, (
-        select (count(*) filter (where c.change = 'entered') - count(*) filter (where c.change = 'exited'))::int
-        from segment_membership_changes c
-        where c.segment_key = ${key} and c.at < (((b.bucket at time zone ${timezone}) + interval '1 day') at time zone ${timezone})
-      ) as size
-      from ${bucketSeries("DAY", timezone, bounds)} b order by b.bucket`);
+  async sizeHistory(key: string, range: TimeRangeSpec, timezone: string): Promise<SizePointRecord[]> {
+    return sizeHistoryOf(this.db, "segment", key, range, timezone);
   }
 
   async segmentsOfUsers(userIds: readonly number[]): Promise<SegmentMembershipRecord[][]> {

@@ -1,4 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
+import { textArray } from "./arrays";
+import { bucketSeries, type RangeBounds } from "./time";
 
 /**
  * Current members of a tag or a segment, the one way every compiler (metrics, rules,
@@ -19,4 +21,60 @@ export function segmentMemberIds(key: string): SQL {
 /** `<userIdColumn> in (members of the segment)`; the column defaults to a bare `user_id`. */
 export function segmentRestriction(key: string, userIdColumn: SQL = sql`user_id`): SQL {
   return sql`${userIdColumn} in ${segmentMemberIds(key)}`;
+}
+
+/** The membership tables of tags and of segments: current members and every entry and exit. */
+const MEMBERSHIP_TABLES = {
+  tag: {
+    definitions: sql`tags`,
+    members: sql`tag_members`,
+    changes: sql`tag_membership_changes`,
+    key: sql`tag_key`,
+  },
+  segment: {
+    definitions: sql`segments`,
+    members: sql`segment_members`,
+    changes: sql`segment_membership_changes`,
+    key: sql`segment_key`,
+  },
+} as const;
+export type MembershipKind = keyof typeof MEMBERSHIP_TABLES;
+
+/** The keys, in their order, that name no definition of the kind (archived ones exist). */
+export function unknownDefinitions(kind: MembershipKind, keys: readonly string[]): SQL {
+  return sql`
+    select k.key from unnest(${textArray(keys)}) with ordinality as k(key, n)
+    where not exists (select 1 from ${MEMBERSHIP_TABLES[kind].definitions} d where d.key = k.key)
+    order by k.n`;
+}
+
+/** Pairs (`key` < `otherKey`) among `keys` with how many users currently hold both; pairs sharing nobody are absent. */
+export function membershipOverlap(kind: MembershipKind, keys: readonly string[]): SQL {
+  const { members, key } = MEMBERSHIP_TABLES[kind];
+  const list = textArray(keys);
+  return sql`
+    select a.${key} as key, b.${key} as "otherKey", count(*)::int as size
+    from ${members} a join ${members} b on b.user_id = a.user_id and b.${key} > a.${key}
+    where a.${key} = any(${list}) and b.${key} = any(${list})
+    group by a.${key}, b.${key}`;
+}
+
+/**
+ * Members of `definition` at the end of each day of `bounds` in `timezone` (`at`: the day's
+ * start), counted from the recorded entries and exits up to that day's end.
+ */
+export function membershipSizeHistory(
+  kind: MembershipKind,
+  definition: string,
+  bounds: RangeBounds,
+  timezone: string,
+): SQL {
+  const { changes, key } = MEMBERSHIP_TABLES[kind];
+  return sql`
+    select b.bucket as at, (
+      select (count(*) filter (where c.change = 'entered') - count(*) filter (where c.change = 'exited'))::int
+      from ${changes} c
+      where c.${key} = ${definition} and c.at < (((b.bucket at time zone ${timezone}) + interval '1 day') at time zone ${timezone})
+    ) as size
+    from ${bucketSeries("DAY", timezone, bounds)} b order by b.bucket`;
 }

@@ -58,6 +58,27 @@ export function holdoutTransactions(
 }
 
 /**
+ * The calibration customers of `purchaseSummary(end, …)` grouped by their summary
+ * (`x`, `tx_days`, `t_days`): `customers` sharing it and `actual`, their transactions
+ * (distinct purchase days) after `end` up to `holdoutEnd` inclusive. Customers sharing a
+ * summary share every model term, so per-group predictions need one computation each.
+ */
+export function holdoutByHistory(end: string, holdoutEnd: string, timezone: string, restriction?: SQL): SQL {
+  const where = restriction ? sql` and ${restriction}` : sql``;
+  return sql`
+  select s.x, s.tx_days, s.t_days, count(*)::int as customers, coalesce(sum(h.transactions), 0)::int as actual
+  from ${purchaseSummary(end, timezone, restriction)} s
+  left join (
+    select o.user_id, count(distinct (o.placed_at at time zone ${timezone})::date)::int as transactions
+    from ${countedOrders} o
+    where o.placed_at >= ((${end}::date + 1)::timestamp at time zone ${timezone})
+      and o.placed_at < ((${holdoutEnd}::date + 1)::timestamp at time zone ${timezone})${where}
+    group by o.user_id
+  ) h on h.user_id = s.user_id
+  group by s.x, s.tx_days, s.t_days`;
+}
+
+/**
  * Every scored customer's row of `purchase_scores` under the most recently fitted
  * purchase model: what the `predict.*` rule terms and the `risk_band` dimension read.
  */

@@ -7,6 +7,7 @@ import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise
 import type { RuleService } from "../rules/service";
 import { bigintArray } from "../semantic/arrays";
 import { enqueueMembershipTriggers } from "../semantic/automation";
+import type { TimeRangeSpec } from "../semantic/time-range";
 import {
   type Actor,
   type DefinitionStatus,
@@ -16,6 +17,7 @@ import {
   validateNewDefinition,
   validateUserIds,
 } from "./definition";
+import { type OverlapRecord, overlapOf, type SizePointRecord, sizeHistoryOf } from "./membership";
 
 export const TAG_CATEGORIES = ["BASIC", "BEHAVIOR", "TRANSACTION", "INTEREST", "TIER"] as const;
 export type TagCategory = (typeof TAG_CATEGORIES)[number];
@@ -192,6 +194,16 @@ export class TagService extends DefinitionService<TagRecord> {
   }
 
   /** Current active-tag memberships of several users in one statement (DataLoader batch). */
+  /** Pairwise shared members among `key` and `others`. */
+  overlap(key: string, others: readonly string[]): Promise<OverlapRecord[]> {
+    return overlapOf(this.db, "tag", key, others);
+  }
+
+  /** Size at the end of each day of the range (in `timezone`; a relative range resolved now), from recorded entries and exits. */
+  sizeHistory(key: string, range: TimeRangeSpec, timezone: string): Promise<SizePointRecord[]> {
+    return sizeHistoryOf(this.db, "tag", key, range, timezone);
+  }
+
   async tagsOfUsers(userIds: readonly number[]): Promise<TagMembershipRecord[][]> {
     const rows = await this.db.query<TagMembershipRecord>(sql`
       select tm.user_id as "userId", tm.tag_key as key, tm.value, tm.assigned_at as "assignedAt"

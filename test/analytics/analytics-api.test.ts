@@ -47,7 +47,8 @@ describeEachDatabase("analytics API", (db) => {
     const query = `query($segment: String) { funnel(input: {
         steps: [{ event: "s_view" }, { event: "s_cart" }], timeRange: { from: "2026-05-01", to: "2026-05-03" },
         timezone: "UTC", segment: $segment }) {
-      steps { index event count conversionFromPrevious dropOff avgTimeToConvertSeconds medianTimeToConvertSeconds }
+      steps { index event count conversionFromPrevious dropOff avgTimeToConvertSeconds medianTimeToConvertSeconds
+        timeToConvert { fromSeconds toSeconds users } }
       breakdowns { value } warnings sql sqlInlined } }`;
     const all = await api.gql(query);
     expect(all.errors).toBeUndefined();
@@ -60,7 +61,14 @@ describeEachDatabase("analytics API", (db) => {
       dropOff: 0,
       avgTimeToConvertSeconds: 43_350,
       medianTimeToConvertSeconds: 43_350,
+      timeToConvert: expect.any(Array),
     });
+    // 300 s in [5 min, 15 min), 86,400 s in [1 d, 3 d); nothing elsewhere.
+    const filled = all.data.funnel.steps[1].timeToConvert.filter((bin: { users: number }) => bin.users > 0);
+    expect(filled).toEqual([
+      { fromSeconds: 300, toSeconds: 900, users: 1 },
+      { fromSeconds: 86_400, toSeconds: 259_200, users: 1 },
+    ]);
     expect(all.data.funnel.breakdowns).toBeNull();
     expect(all.data.funnel.sql).toMatch(/^with matched as/);
     expect(all.data.funnel.warnings).toEqual([]);
@@ -115,7 +123,7 @@ describeEachDatabase("analytics API", (db) => {
 
   it("serves the RFM grid and segments as of a time", async () => {
     const response = await api.gql(`{ rfm(asOf: "2026-06-01T00:00:00Z") {
-      customers grid { r f users } segments { name users share avgMonetary } sql } }`);
+      customers grid { r f segment users } segments { name users share avgMonetary } sql } }`);
     expect(response.errors).toBeUndefined();
     const { customers, grid, segments } = response.data.rfm;
     // Window (2025-06-01, 2026-06-01]: u301 (3 orders, last May 21, 180) and u302 (2 orders, last May 2, 85).
@@ -123,8 +131,16 @@ describeEachDatabase("analytics API", (db) => {
     expect(customers).toBe(2);
     expect(grid).toHaveLength(25);
     expect(grid.filter((cell: any) => cell.users > 0)).toEqual([
-      { r: 1, f: 1, users: 1 },
-      { r: 5, f: 5, users: 1 },
+      { r: 1, f: 1, segment: "hibernating", users: 1 },
+      { r: 5, f: 5, segment: "champions", users: 1 },
+    ]);
+    // The spec's table: R 1–2 × F 5 cannot_lose_them, R 3 × F 3 need_attention, R 5 × F 1 new_customers.
+    const named = (r: number, f: number) => grid.find((cell: any) => cell.r === r && cell.f === f).segment;
+    expect([named(2, 5), named(3, 3), named(5, 1), named(4, 1)]).toEqual([
+      "cannot_lose_them",
+      "need_attention",
+      "new_customers",
+      "promising",
     ]);
     expect(segments.filter((s: any) => s.users > 0)).toEqual([
       { name: "champions", users: 1, share: 0.5, avgMonetary: 180 },

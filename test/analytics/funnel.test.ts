@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileFunnel, type FunnelDefinition } from "../../src/analytics/compile/funnel";
+import { compileFunnel, type FunnelDefinition, timeToConvertBins } from "../../src/analytics/compile/funnel";
 import { AnalyticsService } from "../../src/analytics/service";
 import { compileSql } from "../../src/semantic/sql";
 import { describeEachDatabase } from "../helpers/db";
@@ -183,6 +183,22 @@ const counts = (result: { steps: Array<{ count: number }> }) => result.steps.map
 const steps = (...names: string[]) => names.map((event) => ({ event }));
 
 describe("funnel compiler", () => {
+  it("bins the time to convert up to the bin holding the window's length", () => {
+    // One hour: 0, 1 min, 5 min, 15 min and the bin starting at exactly 1 h.
+    expect(timeToConvertBins(3600)).toEqual([
+      { fromSeconds: 0, toSeconds: 60 },
+      { fromSeconds: 60, toSeconds: 300 },
+      { fromSeconds: 300, toSeconds: 900 },
+      { fromSeconds: 900, toSeconds: 3600 },
+      { fromSeconds: 3600, toSeconds: 21_600 },
+    ]);
+    // 59 s: one bin; 366 days: all ten, the last (30 d and more) open.
+    expect(timeToConvertBins(59)).toEqual([{ fromSeconds: 0, toSeconds: 60 }]);
+    const longest = timeToConvertBins(366 * 86_400);
+    expect(longest).toHaveLength(10);
+    expect(longest[9]).toEqual({ fromSeconds: 2_592_000, toSeconds: null });
+  });
+
   const base: FunnelDefinition = { steps: steps("a_view", "a_cart"), timeRange: RANGE, timezone: "UTC" };
 
   it("walks steps through per-user arrays of positions and running counts (ORDERED)", () => {
@@ -272,6 +288,18 @@ describe("funnel compiler", () => {
   });
 });
 
+/** Bin edges written out (0, 1 min, 5 min, 15 min, 1 h, 6 h, 1 d, 3 d, 7 d, 30 d) up to `last`, users by lower edge. */
+function timeBins(users: Record<number, number>, last: number) {
+  const edges = [0, 60, 300, 900, 3600, 21_600, 86_400, 259_200, 604_800, 2_592_000];
+  return edges
+    .filter((edge) => edge <= last)
+    .map((fromSeconds, i) => ({
+      fromSeconds,
+      toSeconds: edges[i + 1] ?? null,
+      users: users[fromSeconds] ?? 0,
+    }));
+}
+
 describeEachDatabase("funnel", (db) => {
   let analytics: AnalyticsService;
   beforeAll(async () => {
@@ -304,6 +332,7 @@ describeEachDatabase("funnel", (db) => {
         dropOff: 0,
         avgTimeToConvertSeconds: null,
         medianTimeToConvertSeconds: null,
+        timeToConvert: [],
       },
       {
         index: 1,
@@ -314,6 +343,8 @@ describeEachDatabase("funnel", (db) => {
         dropOff: 1,
         avgTimeToConvertSeconds: 450, // (300 + 600) / 2
         medianTimeToConvertSeconds: 450,
+        // Both in [5 min, 15 min); the 14-day default window fills the bins up to [7 d, 30 d).
+        timeToConvert: timeBins({ 300: 2 }, 604_800),
       },
       {
         index: 2,
@@ -324,6 +355,7 @@ describeEachDatabase("funnel", (db) => {
         dropOff: 1,
         avgTimeToConvertSeconds: 1500, // 10:05 → 10:30
         medianTimeToConvertSeconds: 1500,
+        timeToConvert: timeBins({ 900: 1 }, 604_800),
       },
     ]);
     expect(result.breakdowns).toBeNull();
@@ -344,6 +376,8 @@ describeEachDatabase("funnel", (db) => {
     const result = await run({ steps: steps("d_view", "d_pay"), window: { value: 1, unit: "HOUR" } });
     expect(counts(result)).toEqual([2, 1]);
     expect(result.steps[1].avgTimeToConvertSeconds).toBe(3600);
+    // Exactly one hour falls in [1 h, 6 h), the last bin a one-hour window can fill.
+    expect(result.steps[1].timeToConvert).toEqual(timeBins({ 3600: 1 }, 3600));
     const wider = await run({ steps: steps("d_view", "d_pay"), window: { value: 3601, unit: "SECOND" } });
     expect(counts(wider)).toEqual([2, 2]);
   });

@@ -63,6 +63,7 @@ describeEachDatabase("dashboard files", (db) => {
       ),
     );
     const compressed = bodies.reduce((sum, body) => sum + gzipSync(body).length, 0);
+    console.log(`first load: ${(compressed / 1000).toFixed(0)} kB gzipped`);
     expect(compressed).toBeLessThanOrEqual(MAX_FIRST_LOAD_BYTES);
     // fetch decompresses; the header says what crossed the wire.
     const script = await fetch(`${plain}/app/app.js`, { headers: { "accept-encoding": "gzip" } });

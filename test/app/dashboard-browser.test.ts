@@ -9,6 +9,7 @@ import {
   chromiumPath,
   DASHBOARD_ROUTES,
   type DemoDashboard,
+  demoQuery,
   launchChromium,
   openDashboardPage,
   openPredictionPage,
@@ -22,6 +23,68 @@ if (!chromium)
   );
 
 /** Pixels of a chart's canvas that are not fully transparent: ECharts draws on a clear canvas. */
+/** A number as the dashboard writes it in English (1,234 / −0.5 / +0.012), back to a number. */
+const parseNumber = (text: string) => Number(text.replace(/,/g, "").replace("−", "-"));
+
+/** The accessible description of a chart, as a screen reader gets it. */
+const chartLabel = (page: Page, chart: string) =>
+  page.locator(`[data-chart="${chart}"]`).getAttribute("aria-label") as Promise<string>;
+
+/**
+ * Accessibility of what is on screen: form controls without a label, charts without role=img
+ * and a description, and text below 4.5:1 contrast against its (first opaque) background.
+ * Canvas text is out of reach; the charts' descriptions stand in for it.
+ */
+const ACCESSIBILITY_PROBLEMS = `(() => {
+  const problems = [];
+  for (const control of document.querySelectorAll("input, select, textarea")) {
+    if (control.type === "hidden") continue;
+    const named = (control.labels && control.labels.length > 0) || control.getAttribute("aria-label") || control.getAttribute("aria-labelledby");
+    if (!named) problems.push("unlabelled " + control.tagName.toLowerCase() + " " + (control.name || ""));
+  }
+  for (const button of document.querySelectorAll("button")) {
+    if (!(button.textContent || "").trim() && !button.getAttribute("aria-label")) problems.push("unnamed button");
+  }
+  for (const chart of document.querySelectorAll("[data-chart]")) {
+    if (chart.getAttribute("role") !== "img" || !(chart.getAttribute("aria-label") || "").trim())
+      problems.push("chart without role=img and aria-label: " + chart.dataset.chart);
+  }
+  const rgba = (text) => {
+    const parts = (text.match(/[\\d.]+/g) || []).map(Number);
+    if (parts.length < 3) throw new Error("colour " + text);
+    return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
+  };
+  const luminance = (rgb) => {
+    const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * channel(rgb[0]) + 0.7152 * channel(rgb[1]) + 0.0722 * channel(rgb[2]);
+  };
+  const background = (element) => {
+    for (let e = element; e; e = e.parentElement) {
+      const colour = rgba(getComputedStyle(e).backgroundColor);
+      if (colour[3] > 0.99) return colour;
+    }
+    return [255, 255, 255, 1];
+  };
+  const checked = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const element = walker.currentNode.parentElement;
+    if (!element || checked.has(element) || !walker.currentNode.textContent.trim()) continue;
+    checked.add(element);
+    if (element.closest("[data-chart], [disabled], option")) continue;
+    const style = getComputedStyle(element);
+    if (style.display === "none" || style.visibility === "hidden") continue;
+    let text;
+    try { text = rgba(style.color); } catch (error) { problems.push(error.message + " on " + element.tagName); continue; }
+    const back = background(element);
+    const shown = text.slice(0, 3).map((v, i) => v * text[3] + back[i] * (1 - text[3]));
+    const [light, dark] = [luminance(shown), luminance(back)].sort((a, b) => b - a);
+    const ratio = (light + 0.05) / (dark + 0.05);
+    if (ratio < 4.5) problems.push("contrast " + ratio.toFixed(2) + ":1 " + element.tagName.toLowerCase() + " " + walker.currentNode.textContent.trim().slice(0, 30));
+  }
+  return problems;
+})()`;
+
 const PAINTED_PIXELS = `[...document.querySelectorAll("[data-chart]")].map((chart) => {
   const canvas = chart.querySelector("canvas");
   const pixels = canvas ? canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data : [];
@@ -155,7 +218,11 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
   it("draws a purchase model's holdout check and risk bands once its key is given", async () => {
     await openPredictionPage(page, demo.origin);
     const charts = await page.evaluate<{ chart: string; points: number; painted: number }[]>(PAINTED_PIXELS);
-    expect(charts.map((chart) => chart.chart)).toEqual(["prediction-holdout", "prediction-risk"]);
+    expect(charts.map((chart) => chart.chart)).toEqual([
+      "prediction-holdout",
+      "prediction-calibration",
+      "prediction-risk",
+    ]);
     for (const chart of charts) {
       expect(chart.points, chart.chart).toBeGreaterThan(0);
       expect(chart.painted, chart.chart).toBeGreaterThan(0);
@@ -228,6 +295,206 @@ describe.runIf(chromium)("dashboard in a browser (demo shop)", () => {
     for (const name of await cells("name")) expect(name).toMatch(/^.\*\*\*$/);
     expect(await viewer.evaluate("sessionStorage.getItem('stratum.apiKey')")).toBe(key);
     await viewer.close();
+  });
+
+  it.each([...DASHBOARD_ROUTES, "prediction"])(
+    "%s: every control is labelled, every chart is an image with a description, text contrast ≥ 4.5:1",
+    async (route) => {
+      if (route === "prediction") await openPredictionPage(page, demo.origin);
+      else await openDashboardPage(page, demo.origin, route);
+      expect(await page.evaluate<string[]>(ACCESSIBILITY_PROBLEMS)).toEqual([]);
+    },
+  );
+
+  it("shows keyboard focus and switches the page's lang attribute with the language", async () => {
+    await openDashboardPage(page, demo.origin, "overview");
+    expect(await page.getAttribute("html", "lang")).toBe("en");
+    await page.keyboard.press("Tab");
+    const focus = await page.evaluate<{ tag: string; outline: string; width: number }>(`(() => {
+      const style = getComputedStyle(document.activeElement);
+      return { tag: document.activeElement.tagName, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+    })()`);
+    expect(focus.tag).toBe("A");
+    expect(focus.outline).not.toBe("none");
+    expect(focus.width).toBeGreaterThanOrEqual(2);
+    await page.selectOption('select[name="language"]', "zh");
+    await page.waitForSelector('main[data-loaded="true"] .card');
+    expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
+    expect(await page.locator("nav").getAttribute("aria-label")).toBe("页面");
+    await page.selectOption('select[name="language"]', "en");
+    await page.waitForSelector('main[data-loaded="true"]');
+    expect(await page.getAttribute("html", "lang")).toBe("en");
+  });
+
+  it("draws each tag's size history and the tag overlap matrix from the members", async () => {
+    await openDashboardPage(page, demo.origin, "tags");
+    // Counted independently: users holding both tags of each pair, and each tag's members now.
+    const pairs = await demo.db.query<{ a: string; b: string; size: number }>(sql`
+      select a.key as a, b.key as b, count(m2.user_id)::int as size
+      from tags a join tags b on a.key <> b.key
+      left join tag_members m1 on m1.tag_key = a.key
+      left join tag_members m2 on m2.tag_key = b.key and m2.user_id = m1.user_id
+      where a.status = 'ACTIVE' and b.status = 'ACTIVE'
+      group by a.key, b.key`);
+    const overlap = await chartLabel(page, "tag-overlap");
+    const described = [...overlap.matchAll(/(\w+) & (\w+) ([\d,]+)/g)].map(([, a, b, size]) => ({
+      a,
+      b,
+      size: parseNumber(size),
+    }));
+    const tagCount = (
+      await demo.db.query<{ n: number }>(sql`select count(*)::int as n from tags where status = 'ACTIVE'`)
+    )[0].n;
+    expect(described).toHaveLength((tagCount * (tagCount - 1)) / 2);
+    for (const pair of described)
+      expect(pair.size, `${pair.a} & ${pair.b}`).toBe(
+        pairs.find((p) => p.a === pair.a && p.b === pair.b)?.size,
+      );
+    expect(described.some((pair) => pair.size > 0)).toBe(true);
+
+    const members = async (key: string) =>
+      (
+        await demo.db.query<{ n: number }>(
+          sql`select count(*)::int as n from tag_members where tag_key = ${key}`,
+        )
+      )[0].n;
+    const lastSize = async () =>
+      parseNumber(/([\d,]+) at the end$/.exec(await chartLabel(page, "tag-history"))?.[1] ?? "");
+    const [first] = await demo.db.query<{ key: string }>(
+      sql`select key from tags where status = 'ACTIVE' order by key limit 1`,
+    );
+    expect(await lastSize()).toBe(await members(first.key));
+    await page.click('[data-choose="vip"]');
+    await page.waitForSelector('[data-chart="tag-history"][aria-label*="vip"]');
+    expect(await members("vip")).toBeGreaterThan(0);
+    expect(await lastSize()).toBe(await members("vip"));
+    expect(await page.locator('[data-choose="vip"]').getAttribute("aria-pressed")).toBe("true");
+  });
+
+  it("shows the funnel's time to convert per step as the API bins it", async () => {
+    await openDashboardPage(page, demo.origin, "funnel");
+    const answer = await demoQuery<{
+      funnel: { steps: { count: number; timeToConvert: { fromSeconds: number; users: number }[] }[] };
+    }>(
+      demo,
+      `query($input: FunnelInput!) { funnel(input: $input) { steps { count timeToConvert { fromSeconds users } } } }`,
+      {
+        input: {
+          steps: ["product_view", "add_to_cart", "checkout_start", "order_paid"].map((event) => ({ event })),
+          window: { value: 1, unit: "DAY" },
+          timeRange: { last: "30d" },
+        },
+      },
+    );
+    const rows = await page
+      .locator('[data-table="funnel-time"] tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
+      );
+    // A one-day window: bins from 0 to [1 d, 3 d), seven of them; three steps after the entry.
+    expect(rows.map((row) => row[0])).toEqual([
+      "0–1 min",
+      "1–5 min",
+      "5–15 min",
+      "15 min–1 h",
+      "1–6 h",
+      "6 h–1 d",
+      "1–3 d",
+    ]);
+    for (let k = 1; k <= 3; k++) {
+      const column = rows.map((row) => parseNumber(row[k]));
+      expect(column).toEqual(answer.funnel.steps[k].timeToConvert.map((bin) => bin.users));
+      // Everyone who reached step k took some time to: the bins add up to the step.
+      expect(column.reduce((sum, users) => sum + users, 0)).toBe(answer.funnel.steps[k].count);
+    }
+    expect(answer.funnel.steps[1].count).toBeGreaterThan(0);
+  });
+
+  it("labels the RFM grid's cells with the API's segment names, in English and Chinese", async () => {
+    await openDashboardPage(page, demo.origin, "rfm");
+    const { rfm } = await demoQuery<{
+      rfm: { grid: { r: number; f: number; users: number; segment: string }[] };
+    }>(demo, "{ rfm { grid { r f users segment } } }");
+    const english = await chartLabel(page, "rfm");
+    // The spec's table: R 5 × F 5 champions, R 1 × F 1 hibernating, R 2 × F 3 at risk.
+    const cell = (r: number, f: number) => rfm.grid.find((one) => one.r === r && one.f === f)?.users ?? -1;
+    expect(english).toContain(`R 5 · F 5: Champions ${cell(5, 5).toLocaleString("en-US")}`);
+    expect(english).toContain(`R 1 · F 1: Hibernating ${cell(1, 1).toLocaleString("en-US")}`);
+    expect(english).toContain(`R 2 · F 3: At risk ${cell(2, 3).toLocaleString("en-US")}`);
+    expect(english.match(/R \d · F \d:/g)).toHaveLength(25);
+    await page.selectOption('select[name="language"]', "zh");
+    await page.waitForSelector('main[data-loaded="true"] [data-chart="rfm"][data-rendered-at]');
+    const chinese = await chartLabel(page, "rfm");
+    expect(chinese).toContain("R 5 · F 5: 重要价值客户");
+    expect(chinese).toContain("R 1 · F 1: 沉睡客户");
+    await page.selectOption('select[name="language"]', "en");
+    await page.waitForSelector('main[data-loaded="true"]');
+  });
+
+  it("shows the experiment's secondary metrics with their 95 % intervals", async () => {
+    await openDashboardPage(page, demo.origin, "experiments");
+    const { experimentResults } = await demoQuery<{
+      experimentResults: {
+        variants: {
+          key: string;
+          metrics: {
+            metric: string;
+            absoluteLift: number | null;
+            ci95: { low: number; high: number } | null;
+          }[];
+        }[];
+      };
+    }>(
+      demo,
+      '{ experimentResults(key: "free_shipping_banner") { variants { key metrics { metric absoluteLift ci95 { low high } } } } }',
+    );
+    const banner = experimentResults.variants.find((variant) => variant.key === "banner");
+    for (const metric of ["gmv", "orders"]) {
+      const expected = banner?.metrics.find((one) => one.metric === metric);
+      expect(expected?.ci95).not.toBeNull();
+      const text = await page
+        .locator(`[data-table="experiment-metrics"] tr[data-metric="${metric}"][data-variant="banner"] td`)
+        .nth(4)
+        .textContent();
+      const [lift, low, high] = (text ?? "").match(/[+−-]?[\d,]+\.\d+/g)?.map(parseNumber) ?? [];
+      expect(lift).toBeCloseTo(expected?.absoluteLift ?? Number.NaN, 3);
+      expect(low).toBeCloseTo(expected?.ci95?.low ?? Number.NaN, 3);
+      expect(high).toBeCloseTo(expected?.ci95?.high ?? Number.NaN, 3);
+      expect(low).toBeLessThanOrEqual(high);
+    }
+    expect(await chartLabel(page, "experiment-metrics")).toMatch(/banner · .* \(.*%.*….*%\)/);
+  });
+
+  it("checks the purchase model's calibration per risk band", async () => {
+    await openPredictionPage(page, demo.origin);
+    const today = new Date().toISOString().slice(0, 10);
+    const { purchaseModel } = await demoQuery<{
+      purchaseModel: {
+        customers: number;
+        holdout: {
+          actualTotal: number;
+          riskBands: { band: string; customers: number; predicted: number; actual: number }[];
+        };
+      };
+    }>(
+      demo,
+      `{ purchaseModel(key: "repeat_purchases") { customers holdout(end: "${today}") { actualTotal riskBands { band customers predicted actual } } } }`,
+    );
+    const bands = purchaseModel.holdout.riskBands;
+    // Every calibration customer is in one band, and every holdout purchase is someone's.
+    expect(bands.reduce((sum, band) => sum + band.customers, 0)).toBe(purchaseModel.customers);
+    expect(bands.reduce((sum, band) => sum + band.actual, 0)).toBe(purchaseModel.holdout.actualTotal);
+    const description = await chartLabel(page, "prediction-calibration");
+    for (const band of bands) {
+      if (band.customers === 0) continue;
+      const name = { low: "Low", medium: "Medium", high: "High" }[band.band];
+      expect(description).toContain(
+        `${name} (${band.customers}) ${(band.predicted / band.customers).toFixed(2)}`,
+      );
+      expect(description).toContain(
+        `${name} (${band.customers}) ${(band.actual / band.customers).toFixed(2)}`,
+      );
+    }
   });
 
   it("logged no console error and sent no request beyond this server", () => {

@@ -19,6 +19,7 @@ export const DASHBOARD_ROUTES = [
   "retention",
   "rfm",
   "segments",
+  "tags",
   "paths",
   "lifecycle",
   "repurchase",
@@ -73,10 +74,27 @@ export async function startDemoDashboard(): Promise<DemoDashboard> {
   };
 }
 
+/** Runs a GraphQL query against the demo server with its demo key (the API's own answer). */
+export async function demoQuery<T>(
+  demo: DemoDashboard,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
+  const response = await fetch(`${demo.origin}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${demo.demoKey}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+  if (body.errors?.length || !body.data)
+    throw new Error(body.errors?.[0]?.message ?? `HTTP ${response.status}`);
+  return body.data;
+}
+
 /**
  * The demo shop has no experiment: this one exposes its first 1,000 current profiles 45 days
  * ago, even ids to the control and odd ones to the banner, so the experiments page has results
- * (conversions are the shop's own orders after exposure).
+ * (conversions are the shop's own orders after exposure); gmv and orders are its secondary metrics.
  */
 export async function addDemoExperiment(demo: DemoDashboard): Promise<void> {
   const start = new Date(Date.now() - 45 * 86_400_000);
@@ -89,6 +107,7 @@ export async function addDemoExperiment(demo: DemoDashboard): Promise<void> {
         { key: "banner", weight: 0.5 },
       ],
       primaryMetric: "buyers",
+      metrics: ["gmv", "orders"],
       start,
       minimumDetectableEffect: 0.05,
     },

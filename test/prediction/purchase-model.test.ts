@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
-import { conditionalExpectedPurchases } from "../../src/prediction/bgnbd";
+import { conditionalExpectedPurchases, probabilityAlive } from "../../src/prediction/bgnbd";
 import { PredictionService } from "../../src/prediction/service";
 import { describeEachDatabase } from "../helpers/db";
 import { CALIBRATION_END_DAY, insertCdnowSample, plainSummaries, readCdnowSample } from "./cdnow-sample";
@@ -71,6 +71,36 @@ describeEachDatabase("purchase models on the CDNOW sample", (db) => {
       0,
     );
     expect(relative(holdout.predictedTotal, expected)).toBeLessThan(0.005);
+  });
+
+  it("checks the calibration per churn-risk band at the calibration end", async () => {
+    const model = await service.require("cdnow");
+    const holdout = await service.holdout(model, "1998-06-30");
+    // Independently, per customer from the file: P(alive) at 1997-09-30 under the fitted
+    // parameters, banded at 0.3 / 0.7 churn risk, and each customer's holdout purchase days.
+    const expected = new Map(
+      ["low", "medium", "high"].map((band) => [band, { customers: 0, predicted: 0, actual: 0 }]),
+    );
+    for (const summary of plainSummaries(records, CALIBRATION_END_DAY)) {
+      const risk = 1 - probabilityAlive(model.bgnbd, summary);
+      const band = expected.get(risk >= 0.7 ? "high" : risk >= 0.3 ? "medium" : "low")!;
+      band.customers += 1;
+      band.predicted += conditionalExpectedPurchases(model.bgnbd, summary, 39);
+      band.actual += new Set(
+        records
+          .filter((r) => r.customer === summary.customer && r.day > CALIBRATION_END_DAY)
+          .map((r) => r.day),
+      ).size;
+    }
+    expect(holdout.riskBands.map((band) => band.band)).toEqual(["low", "medium", "high"]);
+    for (const band of holdout.riskBands) {
+      const want = expected.get(band.band)!;
+      expect(band.customers, band.band).toBe(want.customers);
+      expect(band.actual, band.band).toBe(want.actual);
+      expect(band.predicted, band.band).toBeCloseTo(want.predicted, 6);
+    }
+    expect(holdout.riskBands.every((band) => band.customers > 0)).toBe(true);
+    expect(holdout.riskBands.reduce((sum, band) => sum + band.actual, 0)).toBe(holdout.actualTotal);
   });
 
   it("refuses an impossible date, an unknown segment and too little data with coded errors", async () => {

@@ -325,4 +325,48 @@ describeEachDatabase("tags API", (db) => {
     const active = await gqlOk(`{ tags(status: ACTIVE) { key } }`);
     expect(active.tags.map((t: any) => t.key)).not.toContain("vip");
   });
+
+  it("reports pairwise overlaps of tags and their size history from entries and exits", async () => {
+    const manual = async (key: string, userIds: number[]) => {
+      await gqlOk(`mutation($input: CreateTagInput!) { createTag(input: $input) { key } }`, {
+        input: { key, name: key, category: "BASIC", kind: "MANUAL" },
+      });
+      await gqlOk(`mutation($ids: [ID!]!) { assignTag(key: "${key}", userIds: $ids) }`, {
+        ids: userIds.map(String),
+      });
+    };
+    await manual("ov_a", [1, 2, 3]);
+    await manual("ov_b", [2, 3, 4]);
+    await manual("ov_c", [4]);
+    const overlap = await gqlOk(
+      `{ tag(key: "ov_b") { overlap(with: ["ov_a", "ov_c", "ov_a"]) { key otherKey size } } }`,
+    );
+    // ov_b ∩ ov_a = {2, 3}; ov_b ∩ ov_c = {4}; ov_a ∩ ov_c = ∅.
+    expect(overlap.tag.overlap).toEqual([
+      { key: "ov_b", otherKey: "ov_a", size: 2 },
+      { key: "ov_b", otherKey: "ov_c", size: 1 },
+      { key: "ov_a", otherKey: "ov_c", size: 0 },
+    ]);
+    const unknown = await errorOf(`{ tag(key: "ov_a") { overlap(with: ["nope"]) { size } } }`);
+    expect(unknown.extensions?.code).toBe("NOT_FOUND");
+    expect(unknown.message).toContain('"nope"');
+    expect(unknown.extensions?.argument).toBe("with");
+
+    // ov_c: synthetic past changes (+2 two days ago, −1 yesterday, UTC) before today's user 4.
+    await db().query(sql`insert into tag_membership_changes (tag_key, user_id, change, at) values
+      ('ov_c', 1, 'entered', now() - interval '2 days'), ('ov_c', 2, 'entered', now() - interval '2 days'),
+      ('ov_c', 2, 'exited', now() - interval '1 day')`);
+    const day = (offset: number) => new Date(Date.now() + offset * DAY).toISOString().slice(0, 10);
+    const history = await gqlOk(
+      `query($range: TimeRangeInput!) { tag(key: "ov_c") { sizeHistory(timeRange: $range, timezone: "UTC") { at size } } }`,
+      { range: { from: day(-3), to: day(1) } },
+    );
+    // End of day −3: 0; −2: 2; −1: 1; today: 1 + user 4 assigned now = 2.
+    expect(history.tag.sizeHistory.map((point: { size: number }) => point.size)).toEqual([0, 2, 1, 2]);
+    expect(history.tag.sizeHistory[0].at).toBe(`${day(-3)}T00:00:00.000Z`);
+    const tooLong = await errorOf(
+      `{ tag(key: "ov_c") { sizeHistory(timeRange: { from: "2020-01-01", to: "2026-01-01" }) { size } } }`,
+    );
+    expect(tooLong.extensions?.code).toBe("LIMIT_EXCEEDED");
+  });
 });

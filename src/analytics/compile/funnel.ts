@@ -41,6 +41,23 @@ export const WINDOW_UNIT_SECONDS = {
 export type WindowUnit = keyof typeof WINDOW_UNIT_SECONDS;
 
 export const MAX_FUNNEL_STEPS = 20;
+
+/**
+ * Lower edges, in seconds, of the time-to-convert bins: 0, 1 min, 5 min, 15 min, 1 h, 6 h,
+ * 1 d, 3 d, 7 d, 30 d (the last bin open). A funnel reports the bins up to the one holding
+ * its window's length, since no step takes longer than the window.
+ */
+export const TIME_TO_CONVERT_EDGES = [0, 60, 300, 900, 3600, 21_600, 86_400, 259_200, 604_800, 2_592_000];
+
+/** The bins a window can fill: each from its edge to the next (null: open). */
+export function timeToConvertBins(
+  windowSeconds: number,
+): Array<{ fromSeconds: number; toSeconds: number | null }> {
+  return TIME_TO_CONVERT_EDGES.filter((edge) => edge <= windowSeconds).map((fromSeconds, i) => ({
+    fromSeconds,
+    toSeconds: TIME_TO_CONVERT_EDGES[i + 1] ?? null,
+  }));
+}
 const MAX_WINDOW_SECONDS = 366 * 86_400;
 
 export interface FunnelDefinition extends AnalysisScope {
@@ -55,6 +72,8 @@ export interface FunnelDefinition extends AnalysisScope {
 export interface CompiledFunnel {
   statement: SQL;
   stepCount: number;
+  /** Bins of the `ttc<k>` columns: users per bin of time from step k − 1 to step k. */
+  timeToConvertBins: Array<{ fromSeconds: number; toSeconds: number | null }>;
   /** Event names the definition refers to (steps and exclusions), to check they exist. */
   eventNames: string[];
   hasBreakdown: boolean;
@@ -156,12 +175,21 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
       ? sql`(select ${breakdown.expression} from users u where u.id = b.user_id)`
       : sql`b.bd`;
 
+  const bins = timeToConvertBins(windowSeconds);
+  const edges = sql.raw(`array[${bins.map((bin) => bin.fromSeconds).join(", ")}]::float8[]`);
+  // Per later step k, once per user: seconds from step k − 1 (s<k>) and its bin (w<k>, 1-based).
+  const timings = steps.slice(1).map((_, i) => {
+    const k = i + 1;
+    const seconds = sql`extract(epoch from (b.times[${raw(k + 1)}] - b.times[${raw(k)}]))::float8`;
+    return sql`${seconds} as s${raw(k)}, width_bucket(${seconds}, ${edges}) as w${raw(k)}`;
+  });
   const stepAggregates = steps.map((_, k) => {
     const count = sql`count(*) filter (where reached >= ${raw(k + 1)})::int as c${raw(k)}`;
     if (k === 0) return count;
-    const seconds = sql`extract(epoch from (times[${raw(k + 1)}] - times[${raw(k)}]))::float8`;
-    return sql`${count}, avg(${seconds}) as avg${raw(k)},
-      percentile_cont(0.5) within group (order by ${seconds}) as median${raw(k)}`;
+    const binCounts = bins.map((_, i) => sql`count(*) filter (where w${raw(k)} = ${raw(i + 1)})::int`);
+    return sql`${count}, avg(s${raw(k)}) as avg${raw(k)},
+      percentile_cont(0.5) within group (order by s${raw(k)}) as median${raw(k)},
+      array[${joinSql(binCounts)}] as ttc${raw(k)}`;
   });
   const grouping = breakdown ? sql`group by grouping sets ((), (bd))` : sql``;
   const statement = sql`with matched as (
@@ -197,9 +225,15 @@ best as (
 )
 select ${breakdown ? sql`grouping(bd) = 1` : sql`true`} as is_total, ${breakdown ? sql`bd` : sql`null::text`} as breakdown,
   ${joinSql(stepAggregates)}
-from best ${grouping}
+from ${timings.length ? sql`(select b.*, ${joinSql(timings)} from best b) timed` : sql`best`} ${grouping}
 order by is_total desc, c0 desc, breakdown`;
-  return { statement, stepCount: steps.length, eventNames: names, hasBreakdown: breakdown !== null };
+  return {
+    statement,
+    stepCount: steps.length,
+    timeToConvertBins: bins,
+    eventNames: names,
+    hasBreakdown: breakdown !== null,
+  };
 }
 
 function stepGroups(steps: EventMatcher[]): StepGroups {

@@ -1,6 +1,7 @@
 import {
   type AnalysisPeriod,
   DashboardFunnelDocument,
+  type DashboardFunnelQuery,
   DashboardLifecycleDocument,
   DashboardPathsDocument,
   DashboardRepurchaseDocument,
@@ -8,7 +9,7 @@ import {
   DashboardRfmDocument,
 } from "../../client/generated";
 import { request } from "../api";
-import { drawChart } from "../charts";
+import { describeChart, drawChart } from "../charts";
 import type { Page } from "../context";
 import { chartPanel, h, select } from "../dom";
 import { formatValue, label, rfmSegmentName, t } from "../i18n";
@@ -48,6 +49,25 @@ function table(headers: string[], rows: (string | number)[][], name: string): HT
     h("thead", {}, h("tr", {}, ...headers.map((header) => h("th", {}, header)))),
     h("tbody", {}, ...rows.map((row) => h("tr", {}, ...row.map((cell) => h("td", {}, cell))))),
   );
+}
+
+const count = (value: number | null | undefined) => formatValue(value, "COUNT");
+
+/** A bin edge of the time to convert as a number and its unit: 5 min, 6 h, 3 d. */
+function edge(seconds: number): [number, string] {
+  if (seconds < 3600) return [seconds / 60, t("minutes")];
+  if (seconds < 86_400) return [seconds / 3600, t("hours")];
+  return [seconds / 86_400, t("daysShort")];
+}
+
+/** "0–1 min", "15 min–1 h", "1–3 d" (one unit when both edges share it), "≥ 30 d". */
+function binLabel(bin: { fromSeconds: number; toSeconds?: number | null }): string {
+  const [from, fromUnit] = edge(bin.fromSeconds);
+  if (bin.toSeconds == null) return `≥ ${from} ${fromUnit}`;
+  const [to, toUnit] = edge(bin.toSeconds);
+  return from === 0 || fromUnit === toUnit
+    ? `${from}–${to} ${toUnit}`
+    : `${from} ${fromUnit}–${to} ${toUnit}`;
 }
 
 const duration = (seconds: number | null | undefined) =>
@@ -128,6 +148,12 @@ export const funnelPage: Page = async (root, context) => {
       ],
     },
     steps.length,
+    describeChart(
+      t("funnel"),
+      steps.map((step) => step.event),
+      [{ name: t("users"), data: steps.map((step) => step.count) }],
+      count,
+    ),
   );
   root.append(
     table(
@@ -150,6 +176,7 @@ export const funnelPage: Page = async (root, context) => {
       "funnel",
     ),
   );
+  drawTimeToConvert(root, steps);
   const breakdowns = [...(funnel.breakdowns ?? [])]
     .sort((a, b) => (b.steps[0]?.count ?? 0) - (a.steps[0]?.count ?? 0))
     .slice(0, MAX_BREAKDOWN_VALUES);
@@ -174,8 +201,62 @@ export const funnelPage: Page = async (root, context) => {
       })),
     },
     breakdowns.reduce((sum, breakdown) => sum + breakdown.steps.length, 0),
+    describeChart(
+      split.panel.querySelector("h2")?.textContent ?? t("breakdown"),
+      steps.map((step) => step.event),
+      breakdowns.map((breakdown) => ({
+        name: breakdown.value ?? "–",
+        data: breakdown.steps.map((step) => step.conversionFromStart),
+      })),
+      percent,
+    ),
   );
 };
+
+type FunnelSteps = DashboardFunnelQuery["funnel"]["steps"];
+
+/**
+ * Users of each later step by time from the previous one (the funnel's `timeToConvert` bins):
+ * one bar series per step over the bins, and the same numbers as a table.
+ */
+function drawTimeToConvert(root: HTMLElement, steps: FunnelSteps): void {
+  const later = steps.filter((step) => step.timeToConvert.length > 0);
+  if (later.length === 0) return;
+  const bins = later[0].timeToConvert.map(binLabel);
+  const hop = (index: number) => `${steps[index - 1].event} → ${steps[index].event}`;
+  const chart = chartPanel(t("timeToConvert"), "funnel-time");
+  root.append(chart.panel);
+  const series = later.map((step) => ({
+    name: hop(step.index),
+    data: step.timeToConvert.map((bin) => bin.users),
+  }));
+  drawChart(
+    chart.canvas,
+    {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 64, right: 16, top: 36, bottom: 48 },
+      xAxis: {
+        type: "category",
+        name: t("timeFromPrevious"),
+        nameLocation: "middle",
+        nameGap: 28,
+        data: bins,
+      },
+      yAxis: { type: "value" },
+      series: series.map((one) => ({ type: "bar" as const, ...one })),
+    },
+    later.length * bins.length,
+    describeChart(t("timeToConvert"), bins, series, count),
+  );
+  root.append(
+    table(
+      [t("timeFromPrevious"), ...later.map((step) => hop(step.index))],
+      bins.map((bin, i) => [bin, ...later.map((step) => step.timeToConvert[i].users)]),
+      "funnel-time",
+    ),
+  );
+}
 
 export const retentionPage: Page = async (root, context) => {
   const controls = h(
@@ -242,6 +323,12 @@ export const retentionPage: Page = async (root, context) => {
       series: [{ type: "heatmap", data: cells, label: { show: true, formatter: "{@[2]}%" } }],
     },
     cells.length,
+    describeChart(
+      t("retention"),
+      retention.average.percentages.map((_, i) => `${t("period")} ${i}`),
+      [{ name: t("average"), data: retention.average.percentages }],
+      percent,
+    ),
   );
   root.append(
     table(
@@ -256,7 +343,13 @@ export const rfmPage: Page = async (root, context) => {
   const chart = chartPanel(t("rfm"), "rfm");
   root.append(chart.panel);
   const { rfm } = await request(DashboardRfmDocument, { segment: context.segment });
-  const cells = rfm.grid.map((cell) => [cell.f - 1, cell.r - 1, cell.users]);
+  // Each cell: its scores, its customers and the segment the API names for it.
+  const cells = rfm.grid.map((cell) => ({
+    value: [cell.f - 1, cell.r - 1, cell.users],
+    name: rfmSegmentName(cell.segment),
+  }));
+  const cellText = (cell: (typeof rfm.grid)[number]) =>
+    `R ${cell.r} · F ${cell.f}: ${rfmSegmentName(cell.segment)} ${count(cell.users)}`;
   drawChart(
     chart.canvas,
     {
@@ -285,9 +378,21 @@ export const rfmPage: Page = async (root, context) => {
         top: "middle",
         inRange: { color: ["#fef3c7", "#b45309"] },
       },
-      series: [{ type: "heatmap", data: cells, label: { show: true } }],
+      series: [
+        {
+          type: "heatmap",
+          data: cells,
+          label: {
+            show: true,
+            color: "#111827",
+            formatter: ({ name, value }: { name: string; value: unknown }) =>
+              `${name}\n${count((value as number[])[2])}`,
+          },
+        },
+      ],
     },
     cells.length,
+    `${t("rfm")}: ${rfm.grid.map(cellText).join("; ")}`,
   );
   root.append(
     table(
@@ -328,6 +433,15 @@ export const pathsPage: Page = async (root, context) => {
       ],
     },
     paths.links.length,
+    // The busiest links, as the Sankey's widest bands.
+    `${t("paths")}: ${[...paths.links]
+      .sort((a, b) => b.users - a.users)
+      .slice(0, 10)
+      .map(
+        (link) =>
+          `${events.get(link.source) ?? link.source} → ${events.get(link.target) ?? link.target} ${count(link.users)}`,
+      )
+      .join("; ")}`,
   );
 };
 
@@ -407,6 +521,17 @@ export const lifecyclePage: Page = async (root, context) => {
       ],
     },
     rows.length,
+    describeChart(
+      t("lifecycle"),
+      rows.map((row) => row.time.slice(0, 10)),
+      [
+        { name: t("new"), data: rows.map((row) => row.new) },
+        { name: t("returning"), data: rows.map((row) => row.returning) },
+        { name: t("resurrecting"), data: rows.map((row) => row.resurrecting) },
+        { name: t("dormant"), data: rows.map((row) => row.dormant) },
+      ],
+      count,
+    ),
   );
 };
 
@@ -419,6 +544,9 @@ export const repurchasePage: Page = async (root, context) => {
   });
   const { overall } = repurchaseCycle;
   const bins = overall.histogram;
+  const binNames = bins.map((bin) =>
+    bin.toDays == null ? `≥ ${bin.fromDays}` : `${bin.fromDays}–${bin.toDays}`,
+  );
   drawChart(
     chart.canvas,
     {
@@ -429,12 +557,18 @@ export const repurchasePage: Page = async (root, context) => {
         name: t("days"),
         nameLocation: "middle",
         nameGap: 28,
-        data: bins.map((bin) => (bin.toDays == null ? `≥ ${bin.fromDays}` : `${bin.fromDays}–${bin.toDays}`)),
+        data: binNames,
       },
       yAxis: { type: "value" },
       series: [{ type: "bar", name: t("intervals"), data: bins.map((bin) => bin.count) }],
     },
     bins.length,
+    describeChart(
+      `${t("repurchase")} (${t("days")})`,
+      binNames,
+      [{ name: t("intervals"), data: bins.map((bin) => bin.count) }],
+      count,
+    ),
   );
   const days = (value: number | null | undefined) => (value == null ? "–" : value.toFixed(1));
   root.append(

@@ -1,6 +1,6 @@
 import { DashboardCampaignResultsDocument, DashboardCampaignsDocument } from "../../client/generated";
 import { request } from "../api";
-import { drawChart } from "../charts";
+import { describeChart, drawChart } from "../charts";
 import type { Page } from "../context";
 import { chartPanel, h, select } from "../dom";
 import { formatValue, t } from "../i18n";
@@ -70,6 +70,12 @@ export const campaignsPage: Page = async (root, context) => {
       ],
     },
     2,
+    describeChart(
+      t("conversion"),
+      armNames,
+      [{ name: t("conversion"), data: [results.conversionRate.treated, results.conversionRate.holdout] }],
+      percent,
+    ),
   );
   const days = results.daily;
   drawChart(
@@ -96,6 +102,17 @@ export const campaignsPage: Page = async (root, context) => {
       ],
     },
     days.length,
+    describeChart(
+      t("daily"),
+      days.map((day) => day.day),
+      [
+        { name: t("sent"), data: days.map((day) => day.sent) },
+        { name: t("opened"), data: days.map((day) => day.opened) },
+        { name: `${t("conversions")} · ${armNames[0]}`, data: days.map((day) => day.conversions.treated) },
+        { name: `${t("conversions")} · ${armNames[1]}`, data: days.map((day) => day.conversions.holdout) },
+      ],
+      (value) => formatValue(value, "COUNT"),
+    ),
   );
   const money = (value: number | null | undefined) => formatValue(value, "CURRENCY");
   const facts: [string, string | number][] = [

@@ -1,10 +1,14 @@
 import type { CustomSeriesRenderItem } from "echarts";
-import { DashboardExperimentResultsDocument, DashboardExperimentsDocument } from "../../client/generated";
+import {
+  DashboardExperimentResultsDocument,
+  type DashboardExperimentResultsQuery,
+  DashboardExperimentsDocument,
+} from "../../client/generated";
 import { request } from "../api";
-import { drawChart } from "../charts";
-import type { Page } from "../context";
+import { describeChart, drawChart } from "../charts";
+import type { Catalog, Page } from "../context";
 import { chartPanel, h, select } from "../dom";
-import { formatValue, t } from "../i18n";
+import { formatValue, label, t } from "../i18n";
 
 const settings = { experiment: "" };
 
@@ -26,6 +30,119 @@ const renderInterval: CustomSeriesRenderItem = (_params, api) => {
 
 const percent = (value: number | null | undefined) => formatValue(value, "RATIO");
 const points = (value: number) => `${value >= 0 ? "+" : ""}${(value * 100).toFixed(1)} pp`;
+const signed = (value: number, digits: number) => `${value >= 0 ? "+" : ""}${value.toFixed(digits)}`;
+const intervalText = (
+  interval: { low: number; high: number } | null | undefined,
+  format: (value: number) => string,
+) => (interval ? `${format(interval.low)} … ${format(interval.high)}` : "–");
+
+type Results = DashboardExperimentResultsQuery["experimentResults"];
+
+/**
+ * The experiment's further metrics (every metric after the primary one): each treatment's
+ * relative lift over the control on its 95 % interval, one row per variant × metric, and a
+ * table with the per-unit means, the absolute lift and its interval, and both p-values.
+ */
+function secondaryMetrics(root: HTMLElement, catalog: Catalog, results: Results): void {
+  const metricName = (key: string) => {
+    const metric = catalog.metricCatalog.find((one) => one.key === key);
+    return metric ? label(metric.labels) : key;
+  };
+  const control = results.variants[0];
+  const rows = results.variants.slice(1).flatMap((variant) =>
+    variant.metrics.slice(1).map((metric) => ({
+      variant: variant.key,
+      metric,
+      control: control.metrics.find((one) => one.metric === metric.metric),
+    })),
+  );
+  if (rows.length === 0) return;
+  const chart = chartPanel(t("secondaryMetrics"), "experiment-metrics");
+  root.append(chart.panel);
+  const intervals = rows.filter((row) => row.metric.relativeCi95 && row.metric.relativeLift != null);
+  const rowName = (row: (typeof rows)[number]) => `${row.variant} · ${metricName(row.metric.metric)}`;
+  drawChart(
+    chart.canvas,
+    {
+      tooltip: { trigger: "item" },
+      grid: { left: 200, right: 24, top: 16, bottom: 28 },
+      xAxis: { type: "value", axisLabel: { formatter: (value: number) => percent(value) } },
+      yAxis: { type: "category", data: intervals.map(rowName) },
+      series: [
+        {
+          type: "custom",
+          name: t("relativeLiftInterval"),
+          data: intervals.map((row, index) => [
+            row.metric.relativeCi95?.low,
+            row.metric.relativeCi95?.high,
+            index,
+          ]),
+          renderItem: renderInterval,
+          encode: { x: [0, 1], y: 2 },
+        },
+        {
+          type: "scatter",
+          name: t("relativeLift"),
+          symbolSize: 12,
+          data: intervals.map((row, index) => [row.metric.relativeLift, index]),
+          markLine: { silent: true, symbol: "none", data: [{ xAxis: 0 }], lineStyle: { color: "#6b7280" } },
+        },
+      ],
+    },
+    intervals.length,
+    `${t("secondaryMetrics")}, ${t("relativeLiftInterval")}: ${intervals
+      .map(
+        (row) =>
+          `${rowName(row)} ${percent(row.metric.relativeLift)} (${intervalText(row.metric.relativeCi95, percent)})`,
+      )
+      .join("; ")}`,
+  );
+  const mean = (value: number | null | undefined) => (value == null ? "–" : value.toFixed(3));
+  root.append(
+    h(
+      "table",
+      { class: "data", "data-table": "experiment-metrics" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ...[
+            t("metric"),
+            t("variant"),
+            t("perUnitControl"),
+            t("perUnitVariant"),
+            t("absoluteLiftInterval"),
+            t("relativeLiftInterval"),
+            "p",
+            t("adjustedP"),
+          ].map((x) => h("th", { scope: "col" }, x)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        ...rows.map((row) =>
+          h(
+            "tr",
+            { "data-metric": row.metric.metric, "data-variant": row.variant },
+            ...[
+              metricName(row.metric.metric),
+              row.variant,
+              mean(row.control?.mean),
+              mean(row.metric.mean),
+              `${row.metric.absoluteLift == null ? "–" : signed(row.metric.absoluteLift, 3)} (${intervalText(row.metric.ci95, (value) => signed(value, 3))})`,
+              `${percent(row.metric.relativeLift)} (${intervalText(row.metric.relativeCi95, percent)})`,
+              row.metric.pValue == null ? "–" : row.metric.pValue.toFixed(3),
+              row.metric.adjustedPValue == null ? "–" : row.metric.adjustedPValue.toFixed(3),
+            ].map((cell) => h("td", {}, cell)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
 
 export const experimentsPage: Page = async (root, context) => {
   const { experiments } = await request(DashboardExperimentsDocument, {});
@@ -86,6 +203,12 @@ export const experimentsPage: Page = async (root, context) => {
       ],
     },
     variants.length,
+    describeChart(
+      t("conversion"),
+      variants.map((variant) => variant.key),
+      [{ name: t("conversion"), data: variants.map((variant) => variant.conversionRate) }],
+      percent,
+    ),
   );
   // Each treatment's absolute lift over the control, a dot on its 95 % interval.
   const treated = variants.filter((variant) => variant.ci95 && variant.absoluteLift != null);
@@ -115,6 +238,12 @@ export const experimentsPage: Page = async (root, context) => {
       ],
     },
     treated.length,
+    `${t("liftInterval")}: ${treated
+      .map(
+        (variant) =>
+          `${variant.key} ${points(variant.absoluteLift ?? 0)} (${intervalText(variant.ci95, points)})`,
+      )
+      .join("; ")}`,
   );
   root.append(
     h(
@@ -157,4 +286,5 @@ export const experimentsPage: Page = async (root, context) => {
       results.sampleSizePerVariant == null ? "" : t("sampleSize", { size: results.sampleSizePerVariant }),
     ),
   );
+  secondaryMetrics(root, await context.catalog, results);
 };

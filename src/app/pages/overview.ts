@@ -8,7 +8,7 @@ import {
   type TrendQueryVariables,
 } from "../../client/generated";
 import { request } from "../api";
-import { drawChart, drawSparkline } from "../charts";
+import { describeChart, drawChart, drawSparkline } from "../charts";
 import { type Catalog, metricByField, type Page, type PageContext } from "../context";
 import { chartPanel, h, select } from "../dom";
 import { formatChange, formatValue, label, t } from "../i18n";
@@ -83,6 +83,12 @@ function metricCards(catalog: Catalog, total: TotalRow | undefined, daily: Daily
       drawSparkline(
         spark,
         daily.map((row) => row[field] ?? null),
+        describeChart(
+          `${label(metric.labels)} · ${t("daily")}`,
+          daily.map((row) => row.time.slice(0, 10)),
+          [{ name: label(metric.labels), data: daily.map((row) => row[field] ?? null) }],
+          (value) => formatValue(value, metric.unit),
+        ),
       ),
     );
   }
@@ -143,6 +149,12 @@ function trendOption(catalog: Catalog, rows: TrendQuery["metrics"]["rows"]) {
       })),
     },
     points: series.reduce((sum, line) => sum + line.data.filter((v) => v !== null).length, 0),
+    description: describeChart(
+      `${t("trend")}: ${metric ? label(metric.labels) : settings.metric}`,
+      times.map((time) => time.slice(0, settings.grain === "HOUR" ? 13 : 10)),
+      series,
+      (v) => formatValue(v, unit),
+    ),
   };
 }
 
@@ -231,8 +243,8 @@ export const overviewPage: Page = async (root, context) => {
   root.append(compare, cardsHolder, trend.panel);
   await Promise.all([
     trendAnswer.then((data) => {
-      const { option, points } = trendOption(catalog, data.metrics.rows);
-      drawChart(trend.canvas, option, points);
+      const { option, points, description } = trendOption(catalog, data.metrics.rows);
+      drawChart(trend.canvas, option, points, description);
     }),
     cardsAnswer.then((data) => {
       cardsHolder.replaceChildren(metricCards(catalog, data.total.rows[0], data.daily.rows));

@@ -1,6 +1,6 @@
 import { DashboardPredictionDocument } from "../../client/generated";
 import { request } from "../api";
-import { drawChart } from "../charts";
+import { describeChart, drawChart } from "../charts";
 import type { Page } from "../context";
 import { chartPanel, h } from "../dom";
 import { formatValue, t } from "../i18n";
@@ -46,8 +46,9 @@ export const predictionPage: Page = async (root, context) => {
     return;
   }
   const holdout = chartPanel(t("holdoutCheck"), "prediction-holdout");
+  const calibration = chartPanel(t("calibrationByBand"), "prediction-calibration");
   const bands = chartPanel(t("riskBands"), "prediction-risk");
-  root.append(h("div", { class: "columns" }, holdout.panel, bands.panel));
+  root.append(h("div", { class: "columns" }, holdout.panel, calibration.panel), bands.panel);
   const periods = purchaseModel.holdout.periods;
   drawChart(
     holdout.canvas,
@@ -63,6 +64,50 @@ export const predictionPage: Page = async (root, context) => {
       ],
     },
     periods.length,
+    describeChart(
+      t("holdoutCheck"),
+      periods.map((period) => String(period.start)),
+      [
+        { name: t("predicted"), data: periods.map((period) => period.predicted) },
+        { name: t("actual"), data: periods.map((period) => period.actual) },
+      ],
+      (value) => formatValue(value, "COUNT"),
+    ),
+  );
+  // Per band, repeat transactions per customer over the holdout: a calibrated model's bars match.
+  const calibrated = purchaseModel.holdout.riskBands;
+  const perCustomer = (total: number, customers: number) => (customers === 0 ? null : total / customers);
+  const calibrationSeries = [
+    {
+      name: t("predicted"),
+      data: calibrated.map((band) => perCustomer(band.predicted, band.customers)),
+    },
+    { name: t("actual"), data: calibrated.map((band) => perCustomer(band.actual, band.customers)) },
+  ];
+  const bandNames = calibrated.map(
+    (band) => `${t(band.band as (typeof RISK_BANDS)[number])} (${band.customers})`,
+  );
+  const perCustomerText = (value: number | null | undefined) => (value == null ? "–" : value.toFixed(2));
+  drawChart(
+    calibration.canvas,
+    {
+      tooltip: { trigger: "axis", valueFormatter: (value: unknown) => perCustomerText(value as number) },
+      legend: { top: 0 },
+      grid: { left: 48, right: 16, top: 36, bottom: 28 },
+      xAxis: { type: "category", data: bandNames },
+      yAxis: { type: "value", name: t("perCustomer") },
+      series: calibrationSeries.map((one) => ({
+        type: "bar" as const,
+        ...one,
+        label: {
+          show: true,
+          position: "top" as const,
+          formatter: ({ value }: { value: unknown }) => perCustomerText(value as number),
+        },
+      })),
+    },
+    calibrated.length * 2,
+    describeChart(t("calibrationByBand"), bandNames, calibrationSeries, perCustomerText),
   );
   const byBand = new Map(metrics.rows.map((row) => [row.riskBand, row]));
   drawChart(
@@ -82,6 +127,12 @@ export const predictionPage: Page = async (root, context) => {
       ],
     },
     RISK_BANDS.length,
+    describeChart(
+      t("riskBands"),
+      RISK_BANDS.map((band) => t(band)),
+      [{ name: t("buyersInRange"), data: RISK_BANDS.map((band) => byBand.get(band)?.buyers ?? 0) }],
+      (value) => formatValue(value, "COUNT"),
+    ),
   );
   root.append(
     h(

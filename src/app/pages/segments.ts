@@ -4,13 +4,12 @@ import {
   DashboardRulePreviewDocument,
   DashboardSegmentHistoryDocument,
   DashboardSegmentOverlapDocument,
-  type TimeRangeInput,
 } from "../../client/generated";
 import { ApiError, request } from "../api";
-import { drawChart } from "../charts";
 import type { Catalog, Page } from "../context";
 import { chartPanel, h } from "../dom";
 import { t } from "../i18n";
+import { definitionTable, drawOverlapMatrix, drawSizeHistory, drawSizes, historyRange } from "./membership";
 
 const PAGE_SIZE = 20;
 /** Pause after the last keystroke before the rule is checked and counted. */
@@ -149,6 +148,7 @@ function ruleEditor(): HTMLElement {
   };
   const editor = h("textarea", {
     name: "rule",
+    "aria-label": t("ruleEditor"),
     rows: 4,
     spellcheck: "false",
     oninput: (event: Event) => {
@@ -169,83 +169,21 @@ function ruleEditor(): HTMLElement {
   );
 }
 
-/** Users in both of two segments; the diagonal is each segment's size. */
-async function drawOverlap(canvas: HTMLElement, segments: Catalog["segments"]): Promise<void> {
-  const keys = segments.map((segment) => segment.key);
-  if (keys.length === 0) return;
-  const { segment } = await request(DashboardSegmentOverlapDocument, { key: keys[0], others: keys.slice(1) });
-  const cells = segments.map((one, i) => [i, i, one.size]);
-  for (const pair of segment?.overlap ?? []) {
-    const [a, b] = [keys.indexOf(pair.key), keys.indexOf(pair.otherKey)];
-    cells.push([a, b, pair.size], [b, a, pair.size]);
-  }
-  drawChart(
-    canvas,
-    {
-      tooltip: {},
-      grid: { left: 140, right: 90, top: 8, bottom: 80 },
-      xAxis: { type: "category", data: keys, axisLabel: { rotate: 30 } },
-      yAxis: { type: "category", data: keys, inverse: true },
-      visualMap: {
-        min: 0,
-        max: Math.max(1, ...segments.map((one) => one.size)),
-        calculable: true,
-        orient: "vertical",
-        right: 0,
-        top: "middle",
-        inRange: { color: ["#f5f3ff", "#6d28d9"] },
-      },
-      series: [{ type: "heatmap", data: cells, label: { show: true } }],
-    },
-    cells.length,
-  );
+async function showOverlap(canvas: HTMLElement, segments: Catalog["segments"]): Promise<void> {
+  const [first, ...others] = segments.map((segment) => segment.key);
+  if (!first) return;
+  const { segment } = await request(DashboardSegmentOverlapDocument, { key: first, others });
+  drawOverlapMatrix(canvas, t("overlap"), segments, segment?.overlap ?? []);
 }
 
-/** Days of size history drawn, today included. */
-const HISTORY_DAYS = 30;
-
-/**
- * The last HISTORY_DAYS days up to and including today (a relative `last` range stops before
- * today, and a refresh today is the news). Dates are the browser's; the server reads them in
- * its time zone, so the edges may move by a day, never the sizes.
- */
-function historyRange(): TimeRangeInput {
-  const day = (offset: number) => {
-    const date = new Date();
-    date.setDate(date.getDate() + offset);
-    return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
-  };
-  return { from: day(1 - HISTORY_DAYS), to: day(1) };
-}
-
-/** Members at the end of each day, from the recorded entries and exits. */
-async function drawSizeHistory(canvas: HTMLElement, key: string): Promise<void> {
-  const timeRange = historyRange();
-  const { segment } = await request(DashboardSegmentHistoryDocument, { key, timeRange });
-  const points = segment?.sizeHistory ?? [];
-  drawChart(
-    canvas,
-    {
-      tooltip: { trigger: "axis" },
-      grid: { left: 56, right: 16, top: 16, bottom: 28 },
-      xAxis: { type: "category", data: points.map((point) => point.at.slice(0, 10)) },
-      yAxis: { type: "value" },
-      series: [{ type: "line", name: key, data: points.map((point) => point.size), showSymbol: false }],
-    },
-    points.length,
-  );
+async function showSizeHistory(canvas: HTMLElement, key: string): Promise<void> {
+  const { segment } = await request(DashboardSegmentHistoryDocument, { key, timeRange: historyRange() });
+  drawSizeHistory(canvas, key, segment?.sizeHistory ?? []);
 }
 
 export const segmentsPage: Page = async (root, context) => {
-  const catalog = await context.catalog;
-  const { segments, tags } = catalog;
-  const chart = chartPanel(t("segments"), "segment-sizes");
-  const rowOf = (key: string, cells: (string | number)[], onclick?: () => void) =>
-    h(
-      "tr",
-      { "data-key": key, class: onclick ? "clickable" : "", onclick },
-      ...cells.map((cell) => h("td", {}, cell)),
-    );
+  const { segments } = await context.catalog;
+  const chart = chartPanel(t("segmentSizes"), "segment-sizes");
   if (!segments.some((segment) => segment.key === settings.member)) settings.member = segments[0]?.key ?? "";
   const members = h("div", {});
   const overlap = chartPanel(t("overlap"), "segment-overlap");
@@ -253,66 +191,27 @@ export const segmentsPage: Page = async (root, context) => {
   const showSegment = () => {
     members.replaceChildren(membersTable());
     history.panel.querySelector("h2")?.replaceChildren(`${t("sizeHistory")}: ${settings.member}`);
-    return drawSizeHistory(history.canvas, settings.member);
+    return showSizeHistory(history.canvas, settings.member);
   };
-  const segmentTable = h(
-    "table",
-    { class: "data", "data-table": "segments" },
-    h(
-      "thead",
-      {},
-      h("tr", {}, ...[t("segment"), t("name"), t("kind"), t("size")].map((x) => h("th", {}, x))),
-    ),
-    h(
-      "tbody",
-      {},
-      ...segments.map((segment) =>
-        rowOf(segment.key, [segment.key, segment.name, segment.kind, segment.size], () => {
-          settings.member = segment.key;
-          void showSegment();
-        }),
-      ),
-    ),
-  );
-  const tagTable = h(
-    "table",
-    { class: "data", "data-table": "tags" },
-    h(
-      "thead",
-      {},
-      h("tr", {}, ...[t("tags"), t("name"), t("category"), t("kind"), t("users")].map((x) => h("th", {}, x))),
-    ),
-    h(
-      "tbody",
-      {},
-      ...tags.map((tag) => rowOf(tag.key, [tag.key, tag.name, tag.category, tag.kind, tag.userCount])),
-    ),
-  );
   root.append(
     chart.panel,
-    h("div", { class: "columns" }, segmentTable, tagTable),
+    definitionTable(
+      "segments",
+      [t("segment"), t("name"), t("kind"), t("size")],
+      segments.map((segment) => ({
+        key: segment.key,
+        cells: [segment.key, segment.name, segment.kind, segment.size],
+        choose: () => {
+          settings.member = segment.key;
+          void showSegment();
+        },
+      })),
+      settings.member,
+    ),
     ruleEditor(),
     h("div", { class: "columns" }, overlap.panel, history.panel),
     members,
   );
-  const sized = [...segments, ...tags.map((tag) => ({ key: tag.key, size: tag.userCount }))];
-  drawChart(
-    chart.canvas,
-    {
-      tooltip: { trigger: "axis" },
-      grid: { left: 140, right: 24, top: 8, bottom: 24 },
-      xAxis: { type: "value" },
-      yAxis: { type: "category", inverse: true, data: sized.map((item) => item.key) },
-      series: [
-        {
-          type: "bar",
-          name: t("size"),
-          data: sized.map((item) => item.size),
-          label: { show: true, position: "right" },
-        },
-      ],
-    },
-    sized.length,
-  );
-  await Promise.all([drawOverlap(overlap.canvas, segments), settings.member ? showSegment() : undefined]);
+  drawSizes(chart.canvas, t("segmentSizes"), segments);
+  await Promise.all([showOverlap(overlap.canvas, segments), settings.member ? showSegment() : undefined]);
 };
