@@ -115,14 +115,14 @@ positioned as (
 ),
 steps as (${steps}),
 links as (
-  select step, name as event, target, count(*)::int as users
-  from (select distinct user_id, step, name, target from steps where target is not null) d
+  select step, name as event, target, count(distinct user_id)::int as users
+  from steps where target is not null
   group by step, name, target
   order by users desc, step, name, target
   limit ${topLinks}
 )
-select 'node' as kind, step, name as event, null::text as target, count(*)::int as users
-from (select distinct user_id, step, name from steps) d group by step, name
+select 'node' as kind, step, name as event, null::text as target, count(distinct user_id)::int as users
+from steps group by step, name
 union all
 select 'link', step, event, target, users from links
 order by kind desc, step, users desc, event, target`;
