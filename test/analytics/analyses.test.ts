@@ -119,7 +119,9 @@ describe("retention and paths compilers", () => {
     expect(sql).toContain(
       "(prev_ts is not null and ts - prev_ts <= make_interval(mins => $5::int) and prev_name = name) as repeated",
     );
-    expect(sql).toContain("array_agg(name order by ts, id) as names");
+    // One sort: sessions are numbered in the events' order, and each path is read off that order.
+    expect(sql).toContain("row_number() over s as i, lead(name) over s as next_name");
+    expect(sql).not.toContain("array_agg");
     expect(params).toContain(30);
     expect(params).toContain(50);
   });
@@ -234,6 +236,27 @@ describeEachDatabase("retention, paths, lifecycle", (db) => {
       { source: "2_p_item", target: "3_p_cart", users: 1 },
       { source: "2_p_list", target: "3_p_item", users: 1 },
       { source: "3_p_item", target: "4_p_cart", users: 1 },
+    ]);
+  });
+
+  it("builds paths from each session's first event without a start or an end event", async () => {
+    const result = await analytics.paths({
+      maxSteps: 2,
+      timeRange: { from: "2026-03-10", to: "2026-03-11" },
+    });
+    // First two steps of each session: u11 home→list (the repeated list collapses) and, 2 h later,
+    // home→item; u12 home→item; u13 list→home (10-minute gaps); u14 search alone, which links nothing.
+    expect(result.links).toEqual([
+      { source: "1_p_home", target: "2_p_item", users: 2 },
+      { source: "1_p_home", target: "2_p_list", users: 1 },
+      { source: "1_p_list", target: "2_p_home", users: 1 },
+    ]);
+    expect(result.nodes.map((n) => [n.id, n.users])).toEqual([
+      ["1_p_home", 2],
+      ["1_p_list", 1],
+      ["2_p_item", 2],
+      ["2_p_home", 1],
+      ["2_p_list", 1],
     ]);
   });
 

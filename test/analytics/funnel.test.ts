@@ -178,6 +178,16 @@ at(150, "q_view", "01-15T10:00:00", { $browser: "Chrome" });
 at(150, "q_cart", "01-15T10:01:00");
 at(151, "q_view", "01-15T10:00:00", { $browser: "Safari" });
 at(152, "q_view", "01-15T10:00:00", { $browser: "Chrome" });
+// 17 the longest funnel, 20 steps s_0 … s_19 one minute apart: u160 does all 20 in order; u161 the
+//   first 12, then s_x (an event of no step, which breaks STRICT), then s_12 … s_19; u162 the first 5.
+const twenty = Array.from({ length: 20 }, (_, k) => `s_${k}`);
+const minute = (k: number) => `01-16T10:${String(k).padStart(2, "0")}:00`;
+for (const [k, name] of twenty.entries()) {
+  at(160, name, minute(k));
+  at(161, name, minute(k < 12 ? k : k + 1));
+  if (k < 5) at(162, name, minute(k));
+}
+at(161, "s_x", minute(12));
 
 const counts = (result: { steps: Array<{ count: number }> }) => result.steps.map((s) => s.count);
 const steps = (...names: string[]) => names.map((event) => ({ event }));
@@ -218,7 +228,7 @@ describe("funnel compiler", () => {
 
   it("requires the very next event in STRICT mode and reads every event", () => {
     const { sql } = compileSql(compileFunnel({ ...base, mode: "STRICT" }).statement);
-    expect(sql).toContain("case when u.p1[u.c1[e.q0 + 1]] = e.q0 + 1 then e.q0 + 1 end");
+    expect(sql).toContain("case when e.q0 is not null and u.p1[u.c1[e.q0 + 1]] = e.q0 + 1 then e.q0 + 1 end");
     expect(sql).not.toContain("f.name = any(");
   });
 
@@ -227,7 +237,8 @@ describe("funnel compiler", () => {
       compileFunnel({ ...base, steps: steps("a_view", "a_view", "a_cart") }).statement,
     );
     expect(sql).toContain("(select u.p0[u.c0[e.q0] + 1] as c) z) h1");
-    expect(sql).toContain("(select u.p1[u.c1[h1.q] + 1] as c) z) h2");
+    // Each hop chains from the previous candidate (`z`), not from its window-checked position.
+    expect(sql).toContain("(select u.p1[u.c1[h1.z] + 1] as c) z) h2");
   });
 
   it("takes $-prefixed property names as bound parameters, never as SQL text", () => {
@@ -513,6 +524,24 @@ describeEachDatabase("funnel", (db) => {
     expect(counts(unseenEntry)).toEqual([0, 0]);
     expect(unseenEntry.warnings).toEqual(['Step 0 event "coupon_applied" has never been seen']);
     expect((await run({ steps: steps("a_view", "a_cart") })).warnings).toEqual([]);
+  });
+
+  it("walks the longest funnels, 20 steps, in every ordered mode", async () => {
+    // PostgreSQL inlines the hops into one expression per attempt: a hop re-reading its
+    // predecessor twice made that expression (and the planning time) grow as 2^steps.
+    const ordered = await run({ steps: steps(...twenty) });
+    expect(counts(ordered)).toEqual([3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
+    // u161's s_x comes between s_11 and s_12: each later step is 2 minutes after the one before.
+    expect(ordered.steps[12].avgTimeToConvertSeconds).toBe(90); // (60 + 120) / 2
+    const strict = await run({ mode: "STRICT", steps: steps(...twenty) });
+    expect(counts(strict)).toEqual([3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1]);
+    // s_x between steps 11 and 19 voids u161's attempt; it reaches step 12 (the first after s_x)
+    // and stops there, so its furthest attempt is void and u161 is dropped.
+    const excluded = await run({
+      steps: steps(...twenty),
+      exclusions: [{ event: "s_x", fromStep: 11, toStep: 19 }],
+    });
+    expect(counts(excluded)).toEqual([2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
   });
 
   it("rejects a bad time zone", async () => {

@@ -60,22 +60,36 @@ export function compilePaths(definition: PathsDefinition): CompiledPaths {
   const bounds = rangeBounds(definition.timeRange, definition.timezone);
 
   const gap = sql`make_interval(mins => ${gapMinutes}::int)`;
-  // Each session's path as an array of event names; `first_pos` is where it starts (1-based),
-  // `last_pos` where it ends, `step_offset` the step number of the first element minus one.
-  let window: SQL;
+  const lastStep = sql`${maxSteps}::int`;
+  // Each session's non-repeated events are numbered `i` from 1 in `positioned`; `steps` keeps the
+  // events of the session's path with their step number and the next event of the path (`target`).
+  let steps: SQL;
   if (startEvent && endEvent) {
-    window = sql`select user_id, names, p as first_pos, least(array_position(names, ${endEvent}, p), p + ${maxSteps - 1}::int) as last_pos, 0 as step_offset
-      from (select user_id, names, array_position(names, ${startEvent}) as p from session_paths) s
-      where p is not null and array_position(names, ${endEvent}, p) is not null`;
+    // From the session's first start event to the first end event at or after it (which the
+    // session must have), at most maxSteps events.
+    steps = sql`select user_id, step, name, case when step < ${lastStep} and name <> ${endEvent} then next_name end as target
+      from (select user_id, name, next_name, (row_number() over s)::int as step,
+          count(*) filter (where name = ${endEvent}) over (s rows between unbounded preceding and 1 preceding) as ends_before,
+          count(*) filter (where name = ${endEvent}) over (s rows between unbounded preceding and unbounded following) as ends
+        from positioned where starts > 0
+        window s as (partition by user_id, session_no order by ts, id)) p
+      where step <= ${lastStep} and ends_before = 0 and ends > 0`;
   } else if (startEvent) {
-    window = sql`select user_id, names, p as first_pos, p + ${maxSteps - 1}::int as last_pos, 0 as step_offset
-      from (select user_id, names, array_position(names, ${startEvent}) as p from session_paths) s where p is not null`;
+    steps = sql`select user_id, step, name, case when step < ${lastStep} then next_name end as target
+      from (select user_id, name, next_name, (row_number() over (partition by user_id, session_no order by ts, id))::int as step
+        from positioned where starts > 0) p
+      where step <= ${lastStep}`;
   } else if (endEvent) {
-    window = sql`select user_id, names, greatest(1, e - ${maxSteps - 1}::int) as first_pos, e as last_pos,
-        ${maxSteps - 1}::int - (e - greatest(1, e - ${maxSteps - 1}::int)) as step_offset
-      from (select user_id, names, array_position(names, ${endEvent}) as e from session_paths) s where e is not null`;
+    // The maxSteps events up to the session's first end event, numbered so that it is the last step.
+    steps = sql`select user_id, (${lastStep} - (first_end - i))::int as step, name,
+        case when i < first_end then next_name end as target
+      from (select user_id, i, name, next_name,
+          min(case when name = ${endEvent} then i end) over (partition by user_id, session_no) as first_end
+        from positioned) p
+      where i <= first_end and i > first_end - ${lastStep}`;
   } else {
-    window = sql`select user_id, names, 1 as first_pos, ${maxSteps}::int as last_pos, 0 as step_offset from session_paths`;
+    steps = sql`select user_id, i::int as step, name, case when i < ${lastStep} then next_name end as target
+      from positioned where i <= ${lastStep}`;
   }
 
   const statement = sql`with marked as (
@@ -93,26 +107,22 @@ sessioned as (
       over (partition by user_id order by ts, id rows unbounded preceding) as session_no
   from marked
 ),
-session_paths as (
-  select user_id, array_agg(name order by ts, id) as names
-  from sessioned where not repeated group by user_id, session_no
+positioned as (
+  select user_id, session_no, ts, id, name, row_number() over s as i, lead(name) over s as next_name,
+    ${startEvent ? sql`count(*) filter (where name = ${startEvent}) over s` : sql`0`} as starts
+  from sessioned where not repeated
+  window s as (partition by user_id, session_no order by ts, id rows unbounded preceding)
 ),
-paths as (
-  select user_id, step_offset, names[first_pos:last_pos] as path from (${window}) w
-),
-steps as (
-  select p.user_id, (p.step_offset + u.ord)::int as step, u.name, p.path[u.ord + 1] as target
-  from paths p cross join lateral unnest(p.path) with ordinality as u(name, ord)
-),
+steps as (${steps}),
 links as (
-  select step, name as event, target, count(*)::int as users
-  from (select distinct user_id, step, name, target from steps where target is not null) d
+  select step, name as event, target, count(distinct user_id)::int as users
+  from steps where target is not null
   group by step, name, target
   order by users desc, step, name, target
   limit ${topLinks}
 )
-select 'node' as kind, step, name as event, null::text as target, count(*)::int as users
-from (select distinct user_id, step, name from steps) d group by step, name
+select 'node' as kind, step, name as event, null::text as target, count(distinct user_id)::int as users
+from steps group by step, name
 union all
 select 'link', step, event, target, users from links
 order by kind desc, step, users desc, event, target`;

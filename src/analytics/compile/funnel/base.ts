@@ -50,23 +50,37 @@ export const namedEvents = (names: SQL): SQL => sql`f.name = any(${names})`;
 /**
  * Steps taken in order: hop from the entry to each step's event; `q{k}` is its position or
  * null. `candidate(g, previous)` is the position the mode takes for a step of group g after
- * the previous step's position.
+ * the previous step's position `previous` (null when there is none); it must grow with the
+ * position, so the times along the chain never decrease.
+ *
+ * The chain `z{k}` of candidates ignores the window: once a step falls outside it, every
+ * later candidate (a later position, so no earlier time) does too, so `q{k}` only has to check
+ * its own time. Each hop reads the previous one once: PostgreSQL inlines these lateral
+ * subqueries into one expression per attempt, and a hop that re-read its window-checked
+ * predecessor twice made that expression grow as 2^steps. For the same reason the step's time
+ * `t{k}` reads its candidate's time once: `nullif(least(x, limit), limit)` is x when x comes
+ * before `limit` (the window's end plus one microsecond, the resolution of timestamps) and
+ * null otherwise (also when x is null, which `least` ignores).
  */
 export function hopAttempt(
   groups: StepGroups,
   stepCount: number,
   exclusions: ValidExclusion[],
   window: SQL,
-  candidate: (g: SQL, previous: SQL) => SQL,
+  candidate: (g: SQL, previous: SQL, k: number) => SQL,
 ): AttemptSql {
   const deadline = sql`u.ts[e.q0] + ${window}`;
+  const chained = (k: number) => (k === 0 ? sql`e.q0` : sql.raw(`h${k}.z`));
   const position = (k: number) => (k === 0 ? sql`e.q0` : sql.raw(`h${k}.q`));
+  const limit = sql`(${deadline} + interval '1 microsecond')`;
   const hops = Array.from({ length: stepCount - 1 }, (_, i) => {
     const k = i + 1;
-    return sql`cross join lateral (select case when u.ts[z.c] <= ${deadline} then z.c end as q
-      from (select ${candidate(raw(groups.ofStep[k]), position(k - 1))} as c) z) h${raw(k)}`;
+    return sql`cross join lateral (select case when u.ts[z.c] <= ${deadline} then z.c end as q, z.c as z,
+        nullif(least(u.ts[z.c], ${limit}), ${limit}) as t
+      from (select ${candidate(raw(groups.ofStep[k]), chained(k - 1), k)} as c) z) h${raw(k)}`;
   });
-  const times = sql`array_remove(array[${joinSql(Array.from({ length: stepCount }, (_, k) => sql`u.ts[${position(k)}]`))}], null)`;
+  const time = (k: number) => (k === 0 ? sql`u.ts[e.q0]` : sql.raw(`h${k}.t`));
+  const times = sql`array_remove(array[${joinSql(Array.from({ length: stepCount }, (_, k) => time(k)))}], null)`;
   const positions = sql`array[${joinSql(Array.from({ length: stepCount }, (_, k) => position(k)))}]`;
   const voids = exclusions.map((exclusion, j) => {
     const from = position(exclusion.fromStep);

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type FunnelModeBuilder, hopAttempt, stepZeroEntry } from "./base";
+import { type FunnelModeBuilder, hopAttempt, raw, stepZeroEntry } from "./base";
 
 /** STRICT: each step must be the user's very next event (of any name) after the previous step's. */
 export const strictFunnel: FunnelModeBuilder = {
@@ -12,8 +12,11 @@ export const strictFunnel: FunnelModeBuilder = {
       stepCount,
       exclusions,
       window,
-      (g, previous) =>
-        sql`case when u.p${g}[u.c${g}[${previous} + 1]] = ${previous} + 1 then ${previous} + 1 end`,
+      // Step k can only be the event k places after the entry, right after step k - 1.
+      (g, previous, k) => {
+        const next = sql`e.q0 + ${raw(k)}`;
+        return sql`case when ${previous} is not null and u.p${g}[u.c${g}[${next}]] = ${next} then ${next} end`;
+      },
     ),
   checkExclusion: () => {},
 };
