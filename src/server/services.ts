@@ -93,7 +93,7 @@ export function createServices(db: Database, config: StratumConfig): Services {
     tracking: new TrackingService(ingest),
     activity: new ActivityService(db),
     apiKeys: new ApiKeyService(db),
-    metrics: new MetricsService(db, config.maxBuckets),
+    metrics: new MetricsService(db, config.maxBuckets, config.rollups),
     rules: new RuleService(db, sendTime.model),
     tags: new ObservedTagService(db, new RuleService(db, sendTime.model), telemetry),
     segments: new ObservedSegmentService(db, new RuleService(db, sendTime.model), telemetry),

@@ -6,3 +6,4 @@ export * from "./experiments";
 export * from "./prediction";
 export * from "./recommendations";
 export * from "./tags";
+export * from "./rollups";
