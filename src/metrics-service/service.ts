@@ -77,17 +77,16 @@ export class MetricsService {
     request: MetricRequest,
     options: { execute?: boolean; pii?: PiiAccess } = {},
   ): Promise<MetricAnswer> {
-    const { query, compiled, sql: text, params } = this.explain(
-      request,
-      new Date(),
-      await this.rollupTimezone(),
-    );
+    const {
+      query,
+      compiled,
+      sql: text,
+      params,
+    } = this.explain(request, new Date(), await this.rollupTimezone());
     if (options.pii && !options.pii.seesPii) await this.assertPiiAllowed(query, options.pii);
     const explained = {
       columns: compiled.plan.output,
-      rollups: compiled.rollups.use
-        ? { used: true }
-        : { used: false, reason: compiled.rollups.reason },
+      rollups: compiled.rollups.use ? { used: true } : { used: false, reason: compiled.rollups.reason },
       sql: text,
       params,
       sqlInlined: inlineParams(text, params),

@@ -50,9 +50,11 @@ const signed = (sign: Sign, aggregate: SQL) => (sign === 1 ? aggregate : sql`-($
 const ids = (names: string[]) => sql.raw(names.join(", "));
 const upsert = (table: string, columns: string[]) => {
   const measures = columns.slice(2 + SLICE_KEYS.length);
-  return sql.raw(`on conflict on constraint ${table}_slice_uq do update set ${measures
-    .map((c) => `${c} = r.${c} + excluded.${c}`)
-    .join(", ")}`);
+  return sql.raw(
+    `on conflict on constraint ${table}_slice_uq do update set ${measures
+      .map((c) => `${c} = r.${c} + excluded.${c}`)
+      .join(", ")}`,
+  );
 };
 
 /**

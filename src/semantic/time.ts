@@ -166,7 +166,8 @@ export function instantMs(value: string | Date, timezone: string): number {
   if (value instanceof Date) return value.getTime();
   const text = value.trim();
   const parsed = parseIsoDate(text);
-  if (parsed === null) throw badInput(`"${value}" is not a date or an ISO 8601 date-time`, { argument: "timeRange" });
+  if (parsed === null)
+    throw badInput(`"${value}" is not a date or an ISO 8601 date-time`, { argument: "timeRange" });
   if (DATE_TIME.test(text) && hasOffset(text)) return parsed.getTime();
   // A local wall-clock time: subtract the zone's offset at that instant (found in two steps near a change).
   const wall = parsed.getTime();

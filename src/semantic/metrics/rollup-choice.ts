@@ -23,7 +23,10 @@ function filterRefs(filter: MetricFilter): DimensionRef[] {
 export function chooseRollups(query: MetricQuery, rollupTimezone: string | undefined): RollupChoice {
   if (rollupTimezone === undefined) return { use: false, reason: "no rollups are built" };
   if (query.timezone !== rollupTimezone)
-    return { use: false, reason: `the rollups' days are in ${rollupTimezone}, the query is in ${query.timezone}` };
+    return {
+      use: false,
+      reason: `the rollups' days are in ${rollupTimezone}, the query is in ${query.timezone}`,
+    };
   if (query.grain === "HOUR") return { use: false, reason: "HOUR buckets are finer than days" };
   const { from, to } = query.range;
   if (!isLocalMidnight(from, query.timezone) || !isLocalMidnight(to, query.timezone))
@@ -36,7 +39,10 @@ export function chooseRollups(query: MetricQuery, rollupTimezone: string | undef
     // The window of the same length before the range (in seconds) must start at a midnight too.
     const start = 2 * instantMs(from, query.timezone) - instantMs(to, query.timezone);
     if (!isLocalMidnight(new Date(start), query.timezone))
-      return { use: false, reason: "the equally long window before the range does not start at a local midnight" };
+      return {
+        use: false,
+        reason: "the equally long window before the range does not start at a local midnight",
+      };
   }
   const refs = [...query.dimensions, ...(query.where ? filterRefs(query.where) : [])];
   for (const ref of refs) {
