@@ -153,3 +153,8 @@ export function rolledUpFacts(fact: FactKey): SQL {
   from ${sql.raw(ROLLUP_TABLE[fact])} r ${owner.join}
 )`;
 }
+
+/** Deletes the event rollup rows of stored users `userIds` (a `bigint[]`) left with no events by retractions. */
+export function dropEmptyEventRollups(userIds: SQL): SQL {
+  return sql`delete from user_day_events where user_id = any(${userIds}) and ${sql.raw(ROLLUP_ROWS.events)} = 0`;
+}

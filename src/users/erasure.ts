@@ -4,7 +4,7 @@ import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { badInput, notFound } from "../errors";
 import { bigintArray, textArray } from "../semantic/arrays";
-import { eventRollupDelta } from "../semantic/rollups";
+import { dropEmptyEventRollups, eventRollupDelta } from "../semantic/rollups";
 import type { Actor } from "../tags/definition";
 
 /** What one erasure removed; all zero when the person had already been erased. */
@@ -96,6 +96,7 @@ export class ErasureService {
         await tx.query(eventRollupDelta(scrubbedEvents, 1));
         for (const row of updated) events.add(`${row.userId}:${row.id}`);
       }
+      if (scrubbed.rows.length) await tx.query(dropEmptyEventRollups(ids));
       const anonymous = await tx.query<{ userId: number; id: number }>(sql`
         update events set anonymous_id = null where user_id = any(${ids}) and anonymous_id is not null
         returning user_id as "userId", id`);
