@@ -345,6 +345,22 @@ describeEachDatabase("ingestion keeps the user-day rollups exact", (db) => {
     await expectAsRebuilt();
   });
 
+  it("adds up concurrent batches of the same user-days (deltas, never recounts)", async () => {
+    const batches = Array.from({ length: 6 }, (_, b) =>
+      Array.from({ length: 20 }, (_, i) => ({
+        messageId: `conc-${b}-${i}`,
+        event: i % 4 === 0 ? "add_to_cart" : "page_view",
+        timestamp: `2026-05-02T0${i % 3}:00:00+08:00`,
+        userId: `conc-${i % 5}`,
+        channel: "app",
+      })),
+    );
+    // The same batches twice at once: each event is stored (and counted) by exactly one of them.
+    const results = await Promise.all([...batches, ...batches].map((batch) => ingest.track(batch)));
+    expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(120);
+    await expectAsRebuilt();
+  });
+
   it("moves an erased campaign property out of its slice", async () => {
     await ingest.track([
       {
