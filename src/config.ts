@@ -21,6 +21,11 @@ export interface StratumConfig {
   maxQueryComplexity: number;
   /** Time buckets (retention: cells) one metrics query or analysis may produce. */
   maxBuckets: number;
+  /**
+   * Whether metrics read the user-day rollups where they answer (STRATUM_ROLLUPS=0: always the
+   * raw facts); ingestion keeps them either way once built.
+   */
+  rollups: boolean;
   /** Analytical statements one GraphQL request runs at a time, whatever its number of root fields. */
   requestAnalyticalConcurrency: number;
   corsOrigins: string[];
@@ -178,6 +183,7 @@ const environment = z.object({
   STRATUM_MAX_DEPTH: wholeNumber(12, 1),
   STRATUM_MAX_COMPLEXITY: wholeNumber(5_000, 1),
   STRATUM_MAX_BUCKETS: wholeNumber(10_000, 1),
+  STRATUM_ROLLUPS: oneOf(["0", "1"], "1"),
   STRATUM_REQUEST_ANALYTICAL_CONCURRENCY: wholeNumber(2, 1),
   STRATUM_CORS_ORIGINS: text("")
     .transform((list) =>
@@ -238,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     maxQueryDepth: e.STRATUM_MAX_DEPTH,
     maxQueryComplexity: e.STRATUM_MAX_COMPLEXITY,
     maxBuckets: e.STRATUM_MAX_BUCKETS,
+    rollups: e.STRATUM_ROLLUPS === "1",
     requestAnalyticalConcurrency: e.STRATUM_REQUEST_ANALYTICAL_CONCURRENCY,
     corsOrigins: e.STRATUM_CORS_ORIGINS,
     refreshIntervalSeconds: e.STRATUM_REFRESH_INTERVAL_SECONDS,

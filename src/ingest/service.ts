@@ -9,6 +9,7 @@ import { badInput, limitExceeded } from "../errors";
 import { logger } from "../logger";
 import type { RealtimeAudiences } from "../rules/realtime";
 import { enqueueEventTriggers } from "../semantic/automation";
+import { eventRollupDelta, orderIdIn, orderRollupDelta } from "../semantic/rollups";
 import type {
   EventInput,
   IdentifyInput,
@@ -188,7 +189,8 @@ export class IngestService {
         insert into events (${EVENT_COLUMN_LIST})
         select ${EVENT_COLUMN_LIST}
         from json_to_recordset(${JSON.stringify(rows)}::json) as x(${EVENT_RECORD_SHAPE})
-        on conflict (message_id) do nothing returning 1)
+        on conflict (message_id) do nothing returning *),
+      rolled_up as (${eventRollupDelta(sql`inserted`, 1)})
       select count(*)::int as n from inserted`);
     return n;
   }
@@ -212,6 +214,7 @@ export class IngestService {
     await tx.query(
       sql`insert into events (${EVENT_COLUMN_LIST}) select ${EVENT_COLUMN_LIST} from event_stage`,
     );
+    await tx.query(eventRollupDelta(sql`event_stage`, 1));
     return events.length;
   }
 
@@ -500,6 +503,10 @@ export class IngestService {
     }
     const recordset = sql`as x(id text, u bigint, pl timestamptz, st text, tot numeric, ref numeric, ch text,
       pf text, cp text, ca text, cnt boolean, pa timestamptz)`;
+    // User-day rollups: the stored orders about to change leave them (their rows are locked), and
+    // every order written re-enters them with its new status, amounts and items below.
+    const rolledUp = (rows: Row[]) => orderIdIn(JSON.stringify(rows.map((row) => row.id)));
+    if (updates.length) await tx.query(orderRollupDelta(rolledUp(updates), -1));
     if (inserts.length) {
       await tx.query(sql`
         insert into orders (order_id, user_id, placed_at, status, total_amount, refunded_amount, channel,
@@ -525,6 +532,8 @@ export class IngestService {
         from json_to_recordset(${JSON.stringify(items)}::json)
           as x(o text, l int, u bigint, p text, q int, pr numeric)`);
     }
+    if (inserts.length || updates.length)
+      await tx.query(orderRollupDelta(rolledUp([...inserts, ...updates]), 1));
     if (paidEvents.length) {
       await this.insertEvents(tx, paidEvents, paidEventOwners);
       await tx.query(

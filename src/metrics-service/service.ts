@@ -8,6 +8,7 @@ import { type CompiledMetricQuery, compileMetricQuery } from "../semantic/metric
 import { isoInTimeZone } from "../semantic/metrics/format";
 import type { MetricPlan, OutputColumn } from "../semantic/metrics/plan";
 import type { DimensionRef, MetricFilter, MetricQuery } from "../semantic/metrics/query";
+import { rollupZone } from "../semantic/rollups";
 import { compileSql, inlineParams } from "../semantic/sql";
 import { DEFAULT_MAX_BUCKETS } from "../semantic/time";
 import { resolveTimeRange, type TimeRangeSpec } from "../semantic/time-range";
@@ -29,8 +30,10 @@ export interface MetricAnswer {
   rows: MetricAnswerRow[];
   /** The statement's output columns, from its plan (time, dimensions, metrics and their comparisons). */
   columns: OutputColumn[];
-  /** The compiled, parameterised statement (explain). */
+  /** The compiled, parameterised statement (explain); it names `user_day_events` / `user_day_orders` when it reads the rollups. */
   sql: string;
+  /** Whether the statement reads the user-day rollups, and if not, why. */
+  rollups: { used: boolean; reason?: string };
   params: unknown[];
   /** `sql` with `params` inlined as literals, to paste into psql. */
   sqlInlined: string;
@@ -46,15 +49,21 @@ export class MetricsService {
     private readonly db: Database,
     /** Buckets one query may produce (`STRATUM_MAX_BUCKETS`). */
     private readonly maxBuckets: number = DEFAULT_MAX_BUCKETS,
+    /** Read the user-day rollups where they answer (`STRATUM_ROLLUPS`); false: the raw facts always. */
+    private readonly useRollups = true,
   ) {}
 
-  /** Compiles without running (for `sql` alone); a relative range is resolved at `now`. */
+  /**
+   * Compiles without running (for `sql` alone); a relative range is resolved at `now`.
+   * `rollupTimezone`: the zone the rollups are built in (`rollupTimezone()`), if they are used.
+   */
   explain(
     request: MetricRequest,
     now: Date = new Date(),
+    rollupTimezone?: string,
   ): { query: MetricQuery; compiled: CompiledMetricQuery; sql: string; params: unknown[] } {
     const query = { ...request, range: resolveTimeRange(request.range, request.timezone, now) };
-    const compiled = compileMetricQuery(query, this.maxBuckets);
+    const compiled = compileMetricQuery(query, this.maxBuckets, rollupTimezone);
     const { sql: text, params } = compileSql(compiled.statement);
     return { query, compiled, sql: text, params };
   }
@@ -68,10 +77,16 @@ export class MetricsService {
     request: MetricRequest,
     options: { execute?: boolean; pii?: PiiAccess } = {},
   ): Promise<MetricAnswer> {
-    const { query, compiled, sql: text, params } = this.explain(request);
+    const {
+      query,
+      compiled,
+      sql: text,
+      params,
+    } = this.explain(request, new Date(), await this.rollupTimezone());
     if (options.pii && !options.pii.seesPii) await this.assertPiiAllowed(query, options.pii);
     const explained = {
       columns: compiled.plan.output,
+      rollups: compiled.rollups.use ? { used: true } : { used: false, reason: compiled.rollups.reason },
       sql: text,
       params,
       sqlInlined: inlineParams(text, params),
@@ -80,6 +95,16 @@ export class MetricsService {
     await this.assertKeysExist(query);
     const rows = await this.db.analyticalQuery(compiled.statement);
     return { rows: rows.map((row) => toAnswerRow(row, compiled.plan, query.timezone)), ...explained };
+  }
+
+  /**
+   * The zone the rollups were built in (read per request: a rebuild in another zone, or none
+   * yet, must never be read as this one); undefined when they are off or not built.
+   */
+  async rollupTimezone(): Promise<string | undefined> {
+    if (!this.useRollups) return undefined;
+    const [row] = await this.db.query<{ timezone: string }>(rollupZone);
+    return row?.timezone;
   }
 
   private async assertPiiAllowed(query: MetricQuery, pii: PiiAccess): Promise<void> {

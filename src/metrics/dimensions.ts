@@ -9,8 +9,17 @@ import type { FactKey, Labels } from "./types";
  * (`hasTag(key)`, `tagValue(key)`, `inSegment(key)`) and read the current memberships.
  */
 export type DimensionSource =
-  /** `eventProperties`: the event property keys the events expression reads (PII checks). */
-  | { kind: "FACT"; expressions: Partial<Record<FactKey, SQL>>; eventProperties?: string[] }
+  /**
+   * `eventProperties`: the event property keys the events expression reads (PII checks).
+   * `rollup`: the column of the user-day rollups holding the value (for every fact it applies
+   * to); without it, a query sliced or filtered by the dimension reads the raw facts.
+   */
+  | {
+      kind: "FACT";
+      expressions: Partial<Record<FactKey, SQL>>;
+      eventProperties?: string[];
+      rollup?: SQL;
+    }
   /** `traits`: the trait keys the expression reads (PII checks). */
   | { kind: "USER"; expression: SQL; traits: string[] }
   | { kind: "RFM" }
@@ -80,11 +89,13 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
     {
       kind: "FACT",
       expressions: conformed("channel"),
+      rollup: sql.raw("f.channel"),
     },
   ),
   declare("platform", "platform", { en: "Platform", zh: "平台" }, "Platform of the event or order", {
     kind: "FACT",
     expressions: conformed("platform"),
+    rollup: sql.raw("f.platform"),
   }),
   declare(
     "utm_source",
@@ -94,6 +105,7 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
     {
       kind: "FACT",
       expressions: conformed("utm_source"),
+      rollup: sql.raw("f.utm_source"),
     },
   ),
   declare(
@@ -101,7 +113,7 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
     "utmCampaign",
     { en: "UTM campaign", zh: "UTM 活动" },
     "utm_campaign of the event or order",
-    { kind: "FACT", expressions: conformed("utm_campaign") },
+    { kind: "FACT", expressions: conformed("utm_campaign"), rollup: sql.raw("f.utm_campaign") },
   ),
   declare(
     "campaign",
@@ -112,6 +124,7 @@ export const DIMENSIONS: readonly DimensionDeclaration[] = [
       kind: "FACT",
       expressions: { events: sql.raw("(f.properties ->> 'campaign')"), orders: sql.raw("f.campaign_id") },
       eventProperties: ["campaign"],
+      rollup: sql.raw("f.campaign"),
     },
   ),
   declare("city", "city", { en: "City", zh: "城市" }, "The profile's `city` trait", traitSource("city")),

@@ -3,8 +3,8 @@ import type { FactKey, MeasureKey, RowMeasureKey, UserMeasureKey } from "./types
 
 /**
  * Base measures, the building blocks of metrics. `ROW` measures aggregate fact rows
- * (alias `f`) and are additive (sums of partial sums), so a later rollup layer can answer
- * them from pre-aggregated tables. `USER` measures count the users whose activity in the
+ * (alias `f`) and are additive (sums of partial sums), so the user-day rollups hold each as
+ * a column (`rollupColumn`, the aggregate per user, day and slice) and answer it as a sum. `USER` measures count the users whose activity in the
  * bucket and slice meets `condition`, written over the per-user columns `m_<row measure>`
  * (zero when the user has no such fact) and `first_order_in_bucket`.
  */
@@ -18,6 +18,11 @@ export interface RowMeasure {
    * from events names the same event, the compiler scans only those events.
    */
   onlyEvent?: string;
+  /**
+   * The column of the fact's user-day rollup (`src/semantic/rollups.ts`) holding `aggregate`
+   * per user, day and slice; the rollup answers the measure as its sum.
+   */
+  rollupColumn: string;
 }
 
 export interface UserMeasure {
@@ -38,6 +43,7 @@ const row = (key: RowMeasureKey, fact: FactKey, aggregate: SQL, onlyEvent?: stri
   fact,
   aggregate,
   onlyEvent,
+  rollupColumn: key,
 });
 const users = (
   key: UserMeasureKey,

@@ -80,6 +80,15 @@ export function bucketStart(grain: TimeGrain, ts: SQL, timezone: string, bounds:
   return sql`(date_trunc(${TRUNC_UNIT[grain]}, ${ts} at time zone ${timezone}) at time zone ${timezone})`;
 }
 
+/**
+ * The start of the bucket containing the local day `day` (a `date` expression), as timestamptz:
+ * `bucketStart` of that day's midnight in `timezone`, for facts rolled up by local day.
+ */
+export function bucketStartOfDay(grain: Exclude<TimeGrain, "ALL" | "HOUR">, day: SQL, timezone: string): SQL {
+  if (grain === "DAY") return sql`(${day}::timestamp at time zone ${timezone})`;
+  return sql`(date_trunc(${TRUNC_UNIT[grain]}, ${day}::timestamp) at time zone ${timezone})`;
+}
+
 /** Every bucket start of the range (a dense series), as a set-returning expression. */
 export function bucketSeries(grain: TimeGrain, timezone: string, bounds: RangeBounds): SQL {
   if (grain === "ALL") return sql`(select ${bounds.from} as bucket)`;
@@ -145,6 +154,26 @@ function wallClock(value: string | Date, timezone: string, argument: string): nu
   }
   // Dates and date-times without offset are already local; parseIsoDate read them as UTC.
   return DATE_TIME.test(text) && hasOffset(text) ? wallClockOf(parsed.getTime(), timezone) : parsed.getTime();
+}
+
+/** Whether one end of a range is a midnight in `timezone` (a whole local day starts there). */
+export function isLocalMidnight(value: string | Date, timezone: string): boolean {
+  return wallClock(value, timezone, "timeRange") % DAY_MS === 0;
+}
+
+/** The instant (epoch ms) of one end of a range: dates and date-times without offset are local to `timezone`. */
+export function instantMs(value: string | Date, timezone: string): number {
+  if (value instanceof Date) return value.getTime();
+  const text = value.trim();
+  const parsed = parseIsoDate(text);
+  if (parsed === null)
+    throw badInput(`"${value}" is not a date or an ISO 8601 date-time`, { argument: "timeRange" });
+  if (DATE_TIME.test(text) && hasOffset(text)) return parsed.getTime();
+  // A local wall-clock time: subtract the zone's offset at that instant (found in two steps near a change).
+  const wall = parsed.getTime();
+  const offsetAt = (instant: number) => wallClockOf(instant, timezone) - instant;
+  const guess = wall - offsetAt(wall);
+  return wall - offsetAt(guess);
 }
 
 /** The ordinal of the bucket containing a wall-clock time: consecutive buckets differ by 1. */

@@ -12,6 +12,7 @@ import { ExperimentResultsService } from "../experiments/results";
 import { ActivityService } from "../ingest/activity";
 import type { IngestService } from "../ingest/service";
 import { TrackingService } from "../ingest/tracking-service";
+import { RollupService } from "../metrics-service/rollups";
 import { MetricsService } from "../metrics-service/service";
 import { AssociationRulesService } from "../personalisation/association-rules";
 import { RecommendationService } from "../personalisation/recommendations";
@@ -47,6 +48,8 @@ export interface Services {
   activity: ActivityService;
   apiKeys: ApiKeyService;
   metrics: MetricsService;
+  /** The user-day rollups metrics read: rebuild (`stratum rollups rebuild`) and the zone they are in. */
+  rollups: RollupService;
   rules: RuleService;
   tags: TagService;
   segments: SegmentService;
@@ -93,7 +96,8 @@ export function createServices(db: Database, config: StratumConfig): Services {
     tracking: new TrackingService(ingest),
     activity: new ActivityService(db),
     apiKeys: new ApiKeyService(db),
-    metrics: new MetricsService(db, config.maxBuckets),
+    metrics: new MetricsService(db, config.maxBuckets, config.rollups),
+    rollups: new RollupService(db),
     rules: new RuleService(db, sendTime.model),
     tags: new ObservedTagService(db, new RuleService(db, sendTime.model), telemetry),
     segments: new ObservedSegmentService(db, new RuleService(db, sendTime.model), telemetry),

@@ -4,6 +4,7 @@ import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { badInput, notFound } from "../errors";
 import { bigintArray, textArray } from "../semantic/arrays";
+import { dropEmptyEventRollups, eventRollupDelta } from "../semantic/rollups";
 import type { Actor } from "../tags/definition";
 
 /** What one erasure removed; all zero when the person had already been erased. */
@@ -82,12 +83,20 @@ export class ErasureService {
       const events = new Set<string>();
       for (let start = 0; start < scrubbed.rows.length; start += EVENT_BATCH) {
         const batch = scrubbed.rows.slice(start, start + EVENT_BATCH);
+        // The user-day rollups slice events by a property (`campaign`): the scrubbed events leave
+        // them before the update and re-enter with their new properties after it.
+        const scrubbedEvents = sql`(select e.* from events e
+          join json_to_recordset(${JSON.stringify(batch.map(({ userId, id }) => ({ userId, id })))}::json)
+            as x("userId" bigint, id bigint) on e.user_id = x."userId" and e.id = x.id)`;
+        await tx.query(eventRollupDelta(scrubbedEvents, -1));
         const updated = await tx.query<{ userId: number; id: number }>(sql`
           update events e set properties = x.properties
           from json_to_recordset(${JSON.stringify(batch)}::json) as x("userId" bigint, id bigint, properties jsonb)
           where e.user_id = x."userId" and e.id = x.id returning e.user_id as "userId", e.id`);
+        await tx.query(eventRollupDelta(scrubbedEvents, 1));
         for (const row of updated) events.add(`${row.userId}:${row.id}`);
       }
+      if (scrubbed.rows.length) await tx.query(dropEmptyEventRollups(ids));
       const anonymous = await tx.query<{ userId: number; id: number }>(sql`
         update events set anonymous_id = null where user_id = any(${ids}) and anonymous_id is not null
         returning user_id as "userId", id`);

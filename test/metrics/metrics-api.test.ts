@@ -1,21 +1,37 @@
 import "reflect-metadata";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Database } from "../../src/db/client";
+import { RollupService } from "../../src/metrics-service/rollups";
 import { compileMetricQuery } from "../../src/semantic/metrics/compile";
 import type { MetricQuery } from "../../src/semantic/metrics/query";
 import { compileSql } from "../../src/semantic/sql";
 import { countStatements, describeEachDatabase } from "../helpers/db";
 import { startTestApi, type TestApi } from "../helpers/graphql";
 import { loadMetricFixture } from "./fixture";
-import { churnAll, conversionByChannelWhereCity, ordersAndGmvByDay } from "./golden-queries";
+import { churnAll, conversionByChannelWhereCity, ordersAndGmvByDay, TZ } from "./golden-queries";
 
 const ALL_METRICS = `visitors events orders buyers gmv refunds netRevenue aov arppu conversionRate repurchaseRate
   newBuyers returningBuyers churnRate cartAbandonmentRate units itemRevenue`;
 
-describeEachDatabase("metrics API", (db) => {
+/**
+ * The whole suite runs twice on each database: reading the user-day rollups wherever they answer
+ * (built from the fixture in its zone), and forced onto the raw facts (STRATUM_ROLLUPS=0). The
+ * expected values are the same hand computations both times.
+ */
+function describeWithAndWithoutRollups(
+  name: string,
+  body: (db: () => Database, rollups: boolean) => void,
+): void {
+  for (const rollups of [true, false])
+    describeEachDatabase(`${name} (${rollups ? "with rollups" : "raw facts"})`, (db) => body(db, rollups));
+}
+
+describeWithAndWithoutRollups("metrics API", (db, rollups) => {
   let api: TestApi;
   beforeAll(async () => {
     await loadMetricFixture(db());
-    api = await startTestApi(db());
+    if (rollups) await new RollupService(db()).rebuild(TZ);
+    api = await startTestApi(db(), { STRATUM_ROLLUPS: rollups ? "1" : "0" });
   });
   afterAll(() => api?.close());
 
@@ -96,7 +112,8 @@ describeEachDatabase("metrics API", (db) => {
     const query = `{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, timezone: "Asia/Shanghai") {
       rows { cartAbandonmentRate } sql } }`;
     const response = await api.gql(query);
-    expect(response.data.metrics.sql).toMatch(/and f\.name = \$\d+/);
+    // Raw: only the add_to_cart events; rolled up: only user-days that counted some.
+    expect(response.data.metrics.sql).toMatch(rollups ? /and f\.cart_events > 0/ : /and f\.name = \$\d+/);
     // D1: {u1, u3} carted, u3 did not buy; D2: {u2} carted and bought; D3: nobody carted
     expect(response.data.metrics.rows).toEqual([
       { cartAbandonmentRate: 0.5 },
@@ -408,8 +425,8 @@ describeEachDatabase("metrics API", (db) => {
       ),
     );
     expect((ten.result as any).errors).toBeUndefined();
-    // the statement timeout, then ONE metrics statement
-    expect(ten.statements.filter((s) => !/statement_timeout/.test(s))).toHaveLength(1);
+    // the statement timeout (and with rollups, the zone they are built in), then ONE metrics statement
+    expect(ten.statements.filter((s) => !/statement_timeout|from rollup_state/.test(s))).toHaveLength(1);
     expect(ten.statements).toHaveLength(one.statements.length);
   });
 
@@ -468,7 +485,18 @@ describeEachDatabase("metrics API", (db) => {
     }
   });
 
-  const run = (query: MetricQuery) => db().query(compileMetricQuery(query).statement);
+  const run = (query: MetricQuery) =>
+    db().query(compileMetricQuery(query, undefined, rollups ? TZ : undefined).statement);
+
+  it(`${rollups ? "reads" : "does not read"} the rollups for whole local days, as its sql shows`, async () => {
+    const response = await api.gql(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-04"}, grain: DAY,
+      timezone: "Asia/Shanghai") { rows { gmv } sql } }`);
+    expect(response.data.metrics.sql.includes("user_day_orders")).toBe(rollups);
+    // An hour grain is finer than the rollups' days: raw facts either way.
+    const hourly = await api.gql(`{ metrics(timeRange: {from: "2026-03-01", to: "2026-03-02"}, grain: HOUR,
+      timezone: "Asia/Shanghai") { rows { gmv } sql } }`);
+    expect(hourly.data.metrics.sql).not.toContain("user_day_orders");
+  });
 
   it("golden: orders and gmv by local day", async () => {
     expect(await run(ordersAndGmvByDay)).toEqual([

@@ -191,6 +191,7 @@ describe("metric plan (pure data)", () => {
 describe("metric answer table (CSV export, CLI)", () => {
   it("names and fills its columns from the plan's output columns", () => {
     const table = metricAnswerTable({
+      rollups: { used: false, reason: "not built" },
       columns: [
         { name: "bucket", role: "bucket" },
         { name: "d_has_tag_0", role: "dimension", dimension: { key: "has_tag", arg: "vip" } },

@@ -5,4 +5,5 @@ export * from "./core";
 export * from "./experiments";
 export * from "./prediction";
 export * from "./recommendations";
+export * from "./rollups";
 export * from "./tags";

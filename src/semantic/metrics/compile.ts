@@ -8,12 +8,14 @@ import { countedItems, countedOrders, resolvedEvents } from "../facts";
 import { segmentMemberIds, tagMemberIds } from "../membership";
 import { currentPurchaseScores } from "../prediction";
 import { rfmScores } from "../rfm";
+import { ROLLUP_ROWS, rolledUpFacts } from "../rollups";
 import { joinSql } from "../sql";
 import {
   assertBucketsWithin,
   bucketCount,
   bucketSeries,
   bucketStart,
+  bucketStartOfDay,
   DEFAULT_MAX_BUCKETS,
   grainInterval,
   previousBucket,
@@ -41,6 +43,7 @@ import {
   type MetricFilter,
   type MetricQuery,
 } from "./query";
+import { chooseRollups, type RollupChoice } from "./rollup-choice";
 
 /**
  * The metrics compiler: a MetricQuery → ONE parameterised statement, whatever the number
@@ -58,6 +61,8 @@ export interface CompiledMetricQuery {
   statement: SQL;
   /** What the statement computes; `plan.output` names its columns, in order. */
   plan: MetricPlan;
+  /** Whether the statement reads the user-day rollups (else only the raw facts), and why not. */
+  rollups: RollupChoice;
 }
 
 interface DimensionUse {
@@ -93,6 +98,8 @@ const id = (name: string): SQL => sql`${sql.identifier(name)}`;
 export function compileMetricQuery(
   query: MetricQuery,
   maxBuckets: number = DEFAULT_MAX_BUCKETS,
+  /** The zone the user-day rollups are built in (`rollup_state`); undefined: read the raw facts. */
+  rollupTimezone?: string,
 ): CompiledMetricQuery {
   const bounds = rangeBounds(query.range, query.timezone);
   if (TIME_GRAINS.includes(query.grain))
@@ -104,6 +111,7 @@ export function compileMetricQuery(
   return compileMetricQueryWithBounds(query, bounds, {
     checkRange: true,
     limited: true,
+    rollups: chooseRollups(query, rollupTimezone),
   });
 }
 
@@ -118,6 +126,8 @@ export interface BoundsOptions {
    * Ignored with a comparison.
    */
   ratioParts?: boolean;
+  /** Read the user-day rollups where they answer (`chooseRollups`); default: the raw facts. */
+  rollups?: RollupChoice;
 }
 
 /** The summed measure columns a ratio-like metric divides, named by the metric key. */
@@ -163,17 +173,21 @@ export function compileMetricQueryWithBounds(
   });
   const current = plan.current;
   // Ratio parts only without a comparison: the compared rows keep the plan's columns.
+  const rollups: RollupChoice = options.rollups ?? { use: false, reason: "not asked for" };
   const ctes = new PeriodWriter(
     validated,
     bounds,
     current,
+    rollups.use,
     !!options.ratioParts && !validated.compareTo,
   ).ctes();
   const keys = [sql`bucket`, ...dimensionColumns.map(id)];
   let body: SQL;
   if (validated.compareTo && plan.previous) {
     const previous = plan.previous;
-    ctes.push(...new PeriodWriter(validated, shiftedBounds(validated, bounds, current), previous).ctes());
+    ctes.push(
+      ...new PeriodWriter(validated, shiftedBounds(validated, bounds, current), previous, rollups.use).ctes(),
+    );
     const metricColumns = plan.metrics;
     const aligned = alignedBucket(validated, bounds, current);
     const stacked = sql`select bucket, ${dims(dimensionColumns)}${joinSql(metricColumns.map((k) => sql`${id(k)}`))}, ${joinSql(metricColumns.map(() => sql`null::float8`))}, true as is_current from ${id(current.result)}
@@ -209,7 +223,7 @@ order by ${orderBy(validated)}${
 limit ${validated.limit}`
       : sql``
   }`;
-  return { statement, plan };
+  return { statement, plan, rollups };
 }
 
 interface ValidatedQuery {
@@ -387,6 +401,8 @@ class PeriodWriter {
     private readonly query: ValidatedQuery,
     private readonly bounds: RangeBounds,
     private readonly period: PeriodPlan,
+    /** Facts read from the user-day rollups (conversions always read raw events). */
+    private readonly rolledUp: boolean,
     private readonly withRatioParts = false,
   ) {}
 
@@ -405,6 +421,10 @@ class PeriodWriter {
       case "rfm":
         return sql`${id(cte.name)} as ${rfmScores(this.bounds.to)}`;
       case "first_orders":
+        if (this.rolledUp)
+          return sql`${id(cte.name)} as (
+  select o.user_id, (min(o.day)::timestamp at time zone ${this.query.timezone}) as first_order_at
+  from ${rolledUpFacts("orders")} o where o.${sql.raw(ROLLUP_ROWS.orders)} > 0 group by o.user_id)`;
         return sql`${id(cte.name)} as (
   select o.user_id, min(o.placed_at) as first_order_at from ${countedOrders} o group by o.user_id)`;
       case "by_user":
@@ -434,6 +454,15 @@ class PeriodWriter {
     }
   }
 
+  /** The bucket of a fact row (alias `f`): of its time, or of its local day when rolled up. */
+  private factBucket(fact: FactKey): SQL {
+    if (!this.rolledUp) return this.bucketOf(sql.raw(FACT_SOURCE[fact].time));
+    const day = sql.raw(`${ALIAS.fact}.day`);
+    if (this.query.grain === "ALL")
+      return this.bucketOf(sql`(${day}::timestamp at time zone ${this.query.timezone})`);
+    return bucketStartOfDay(this.query.grain as Exclude<TimeGrain, "ALL" | "HOUR">, day, this.query.timezone);
+  }
+
   private bucketOf(ts: SQL): SQL {
     if (this.query.grain !== "ALL")
       return bucketStart(this.query.grain, ts, this.query.timezone, this.bounds);
@@ -448,45 +477,67 @@ class PeriodWriter {
     return sql`(((${bucket} at time zone ${tz}) + ${grainInterval(this.query.grain)}) at time zone ${tz})`;
   }
 
-  /** Facts in the range; with churn, orders also in the bucket before the first one. */
-  private window(fact: FactKey): SQL {
-    const ts = sql.raw(FACT_SOURCE[fact].time);
-    const inRange = sql`${ts} >= ${this.bounds.from} and ${ts} < ${this.bounds.to}`;
+  /**
+   * Facts in the range; with churn, orders also in the bucket before the first one. Rolled-up
+   * facts compare their local day with the local dates of the edges (all midnights: `chooseRollups`).
+   */
+  private window(fact: FactKey, rolledUp: boolean): SQL {
+    const tz = this.query.timezone;
+    const between = (from: SQL, to: SQL) =>
+      rolledUp
+        ? sql`${sql.raw(ALIAS.fact)}.day >= (${from} at time zone ${tz})::date and ${sql.raw(ALIAS.fact)}.day < (${to} at time zone ${tz})::date`
+        : sql`${sql.raw(FACT_SOURCE[fact].time)} >= ${from} and ${sql.raw(FACT_SOURCE[fact].time)} < ${to}`;
+    const inRange = between(this.bounds.from, this.bounds.to);
     if (!(this.period.churn && fact === "orders")) return inRange;
-    if (this.query.grain === "ALL")
-      return sql`${ts} >= ${equallyLongBefore(this.bounds)} and ${ts} < ${this.bounds.to}`;
-    const first = bucketStart(this.query.grain, this.bounds.from, this.query.timezone, this.bounds);
-    const before = previousBucket(this.query.grain, first, this.query.timezone);
-    return sql`(${inRange} or (${ts} >= ${before} and ${ts} < ${first}))`;
+    if (this.query.grain === "ALL") return between(equallyLongBefore(this.bounds), this.bounds.to);
+    const first = bucketStart(this.query.grain, this.bounds.from, tz, this.bounds);
+    const before = previousBucket(this.query.grain, first, tz);
+    return sql`(${inRange} or (${between(before, first)}))`;
   }
 
-  /** `from <fact> f` with the joins the dimensions and filters need, and the WHERE clause. */
-  private source(fact: FactKey, extraWhere?: SQL): { from: SQL; where: SQL; dimensions: SQL[] } {
+  /**
+   * `from <fact> f` with the joins the dimensions and filters need, and the WHERE clause; the
+   * fact's user-day rollup in place of its rows where the query allows (`rolledUp`). With
+   * `baseEvent` (a conversion's), the raw events of that name.
+   */
+  private source(fact: FactKey, baseEvent?: string): { from: SQL; where: SQL; dimensions: SQL[] } {
     const joins = new Joins(this.period.rfm);
+    const rolledUp = this.rolledUp && baseEvent === undefined;
     const dimensions = this.query.dimensions.map(
-      (d) => sql`${dimensionExpression(d.ref, d.declaration, fact, joins)} as ${id(d.column)}`,
+      (d) => sql`${dimensionExpression(d.ref, d.declaration, fact, joins, rolledUp)} as ${id(d.column)}`,
     );
-    const conditions = [this.window(fact)];
-    const onlyEvent = fact === "events" && extraWhere === undefined ? this.period.onlyEvent : undefined;
-    if (onlyEvent !== undefined) conditions.push(sql`${sql.raw(ALIAS.fact)}.name = ${onlyEvent}`);
-    if (extraWhere) conditions.push(extraWhere);
-    if (this.query.where) conditions.push(compileFilter(this.query.where, fact, joins));
+    const conditions = [this.window(fact, rolledUp)];
+    const onlyEvent = fact === "events" ? (baseEvent ?? this.period.onlyEvent) : undefined;
+    const f = sql.raw(ALIAS.fact);
+    if (rolledUp) {
+      // A rollup row holds the fact only where it counted some of its rows (of that one event, if so).
+      const rows = onlyEvent !== undefined ? rollupColumnCounting(onlyEvent) : ROLLUP_ROWS[fact];
+      conditions.push(sql`${f}.${sql.raw(rows)} > 0`);
+    } else if (onlyEvent !== undefined) conditions.push(sql`${f}.name = ${onlyEvent}`);
+    if (this.query.where) conditions.push(compileFilter(this.query.where, fact, joins, rolledUp));
     if (this.query.segment !== undefined)
       conditions.push(sql`${sql.raw(ALIAS.fact)}.user_id in ${segmentMemberIds(this.query.segment)}`);
     if (this.query.tag !== undefined)
       conditions.push(sql`${sql.raw(ALIAS.fact)}.user_id in ${tagMemberIds(this.query.tag)}`);
     return {
-      from: sql`${FACT_SOURCE[fact].table} ${sql.raw(ALIAS.fact)}${joins.sql()}`,
+      from: sql`${rolledUp ? rolledUpFacts(fact) : FACT_SOURCE[fact].table} ${f}${joins.sql()}`,
       where: joinSql(conditions, sql` and `),
       dimensions,
     };
   }
 
+  /** A row measure's aggregate over the fact's rows, or over its rollup rows (a sum of partial aggregates). */
+  private aggregate(measure: RowMeasure): SQL {
+    return this.rolledUp
+      ? sql`sum(${sql.raw(ALIAS.fact)}.${sql.raw(measure.rollupColumn)})`
+      : measure.aggregate;
+  }
+
   private perUserCte(cte: Extract<PlannedCte, { kind: "by_user" }>): SQL {
     const source = this.source(cte.fact);
-    const bucket = this.bucketOf(sql.raw(FACT_SOURCE[cte.fact].time));
+    const bucket = this.factBucket(cte.fact);
     const columns = cte.measures.map(
-      (k) => sql`${(MEASURES[k] as RowMeasure).aggregate} as ${id(measureColumn(k))}`,
+      (k) => sql`${this.aggregate(MEASURES[k] as RowMeasure)} as ${id(measureColumn(k))}`,
     );
     let firstOrder = sql``;
     let joinFirst = sql``;
@@ -545,10 +596,10 @@ class PeriodWriter {
   private totalsCte(cte: Extract<PlannedCte, { kind: "totals" }>): SQL {
     const source = this.source(cte.fact);
     const outputs = cte.measures.map(
-      (k) => sql`${(MEASURES[k] as RowMeasure).aggregate} as ${id(measureColumn(k))}`,
+      (k) => sql`${this.aggregate(MEASURES[k] as RowMeasure)} as ${id(measureColumn(k))}`,
     );
     return sql`${id(cte.name)} as (
-  select ${this.bucketOf(sql.raw(FACT_SOURCE[cte.fact].time))} as bucket, ${dims2(source.dimensions)}${joinSql(outputs)}
+  select ${this.factBucket(cte.fact)} as bucket, ${dims2(source.dimensions)}${joinSql(outputs)}
   from ${source.from}
   where ${source.where}
   group by ${ordinals(1 + this.dimensionColumns.length)})`;
@@ -571,7 +622,7 @@ class PeriodWriter {
     const metric = this.query.metrics.find((m) => m.key === cte.metric) as Metric;
     const definition = metric.definition;
     if (definition.kind !== "CONVERSION") throw new Error("not a conversion metric");
-    const source = this.source("events", sql`f.name = ${definition.baseEvent}`);
+    const source = this.source("events", definition.baseEvent);
     const window = sql.raw(`interval '${Math.trunc(definition.window.amount)} ${definition.window.unit}'`);
     const constant = definition.constantProperty;
     const constantOf = (alias: string) =>
@@ -637,6 +688,15 @@ class PeriodWriter {
   group by ${ordinals(keys.length)}
   having bool_or(dense))`;
   }
+}
+
+/** The rollup column counting the events of one name (the cart measure's, for `add_to_cart`). */
+function rollupColumnCounting(event: string): string {
+  const measure = Object.values(MEASURES).find(
+    (m): m is RowMeasure => m.level === "ROW" && m.fact === "events" && m.onlyEvent === event,
+  );
+  if (!measure) throw new Error(`no rollup column counts ${event} events`);
+  return measure.rollupColumn;
 }
 
 const dims2 = (expressions: SQL[]) => (expressions.length ? sql`${joinSql(expressions)}, ` : sql``);
@@ -716,17 +776,23 @@ class Joins {
   }
 }
 
+/** `rolledUp`: the row is a rollup row (`chooseRollups` checked that fact dimensions are its columns). */
 function dimensionExpression(
   ref: DimensionRef,
   declaration: DimensionDeclaration,
   fact: FactKey,
   joins: Joins,
+  rolledUp: boolean,
 ): SQL {
   if (!dimensionAppliesTo(declaration, fact))
     throw new Error(`dimension ${ref.key} does not apply to ${fact}`);
   const source = declaration.source;
   switch (source.kind) {
     case "FACT":
+      if (rolledUp) {
+        if (!source.rollup) throw new Error(`dimension ${ref.key} is not a rollup slice`);
+        return source.rollup;
+      }
       return source.expressions[fact] as SQL;
     case "USER":
       joins.user();
@@ -747,24 +813,24 @@ function dimensionExpression(
 }
 
 /** A filter tree as a predicate over one fact's rows; each leaf is true or false, never null. */
-function compileFilter(filter: MetricFilter, fact: FactKey, joins: Joins): SQL {
+function compileFilter(filter: MetricFilter, fact: FactKey, joins: Joins, rolledUp: boolean): SQL {
   if ("and" in filter) {
     if (filter.and.length === 0) return sql`true`;
     return sql`(${joinSql(
-      filter.and.map((f) => compileFilter(f, fact, joins)),
+      filter.and.map((f) => compileFilter(f, fact, joins, rolledUp)),
       sql` and `,
     )})`;
   }
   if ("or" in filter) {
     if (filter.or.length === 0) return sql`false`;
     return sql`(${joinSql(
-      filter.or.map((f) => compileFilter(f, fact, joins)),
+      filter.or.map((f) => compileFilter(f, fact, joins, rolledUp)),
       sql` or `,
     )})`;
   }
-  if ("not" in filter) return sql`not ${compileFilter(filter.not, fact, joins)}`;
+  if ("not" in filter) return sql`not ${compileFilter(filter.not, fact, joins, rolledUp)}`;
   const declaration = dimensionOf(filter.dimension, "where");
-  const value = dimensionExpression(filter.dimension, declaration, fact, joins);
+  const value = dimensionExpression(filter.dimension, declaration, fact, joins, rolledUp);
   const text = declaration.type === "BOOLEAN" ? sql`(${value})::text` : value;
   return leaf(text, filter.condition, filter.dimension.key);
 }
