@@ -171,5 +171,5 @@ export function recordCampaignTouches(deliveryIds: readonly number[]): SQL {
     from deliveries d join triggers t on t.key = d.trigger_key
     where d.id = any(${bigintArray(deliveryIds)})
       and d.status = 'DELIVERED' and t.campaign is not null
-    on conflict (message_id) do nothing`;
+    on conflict do nothing`; -- the message id key, whichever form it has (src/db/citus.ts)
 }
