@@ -46,13 +46,15 @@ export const REFERENCE_TABLES = [
   "recommendation_refreshes",
   "destinations",
   "destination_versions",
-  "triggers",
-  "trigger_versions",
-  // The outbox: claimed with `for update skip locked` across users and unique on
-  // (trigger_key, source), neither of which a user-distributed table allows.
-  "deliveries",
-  "delivery_attempts",
 ] as const;
+
+/*
+ * Left as plain tables on the coordinator: the automation definitions and the outbox
+ * (triggers, trigger_versions, destinations, destination_versions, deliveries,
+ * delivery_attempts). The outbox is claimed with `for update skip locked` across users and is
+ * unique on (trigger_key, source); the enqueue statements read the batch's facts from the
+ * shards first (a materialized CTE) and do the rest on the coordinator.
+ */
 
 /**
  * Citus refuses a unique key without the distribution column. These keys are widened to
@@ -71,6 +73,8 @@ const WIDENED_KEYS = [
   "alter table orders drop constraint orders_order_id_pk",
   "alter table orders add constraint orders_user_id_order_id_pk primary key (user_id, order_id)",
   "create index orders_order_id_idx on orders (order_id)",
+  // The batch's message ids are looked up without their users (dedupe, trigger enqueue).
+  "create index events_message_id_idx on events (message_id)",
   "alter table order_items drop constraint order_items_order_id_line_no_pk",
   "alter table order_items add constraint order_items_user_id_order_id_line_no_pk primary key (user_id, order_id, line_no)",
 ];

@@ -350,7 +350,8 @@ export class IngestService {
           category: excluded("category"),
           brand: excluded("brand"),
           price: excluded("price"),
-          updatedAt: sql`now()`,
+          // The inserted row's default, now(): Citus refuses a function in DO UPDATE SET.
+          updatedAt: excluded("updatedAt"),
         },
         // An unchanged product is not rewritten (nor counted as updated).
         setWhere: sql`(${productTable.name}, ${productTable.category}, ${productTable.brand}, ${productTable.price})

@@ -42,18 +42,19 @@ const capWindow = sql`case t.cap_per when 'WEEK' then interval '7 days' else int
 
 /**
  * Inserts the outbox rows of `candidates` (columns `trigger_key`, `user_id`, `source`, `fact`,
- * `ordered_at`, `ordinal`) over the alias `t` of the trigger), one per (trigger, source): a fact seen again
+ * `ordered_at`, `ordinal`, `user_timezone`: the zone trait, read by the candidates' own join to
+ * `users` — under Citus a subquery correlated with a distributed table is refused) over the alias `t` of the trigger), one per (trigger, source): a fact seen again
  * (a retried batch, a concurrent writer of the same event) adds nothing. A capped trigger's row
  * is PENDING while the user's non-suppressed deliveries of that trigger in the rolling window,
  * plus those before it in this batch (by `ordered_at`, `ordinal`), stay under the cap; else SUPPRESSED,
  * kept so the cap's effect can be read back. A trigger with quiet hours makes a row due at the end
  * of the quiet period when now is quiet in the user's zone (`afterQuietHours`), else now.
  */
-function enqueue(candidates: SQL, zones: UserZones = UTC_ZONES): SQL {
-  const trait = sql`(u.traits ->> ${zones.timezoneTrait}::text)`;
+function enqueue(candidates: SQL, zones: UserZones): SQL {
+  const trait = sql`x.user_timezone`;
   // A trait naming no zone falls back to the shop's instead of failing `at time zone`.
-  const zone = sql`(select case when ${trait} in (select name from pg_timezone_names) then ${trait}
-    else ${zones.defaultTimezone}::text end from users u where u.id = x.user_id)`;
+  const zone = sql`(case when ${trait} in (select name from pg_timezone_names) then ${trait}
+    else ${zones.defaultTimezone}::text end)`;
   return sql`
     insert into deliveries (trigger_key, destination_key, user_id, source, fact, status, next_attempt_at)
     select c.trigger_key, c.destination, c.user_id, c.source, c.fact,
@@ -79,19 +80,22 @@ function enqueue(candidates: SQL, zones: UserZones = UTC_ZONES): SQL {
  * The outbox rows of the events with these message ids (a JSON array as text, the batch just
  * written) for every active event trigger of their name whose `where` their properties contain.
  */
-export function enqueueEventTriggers(messageIds: readonly string[], zones?: UserZones): SQL {
+export function enqueueEventTriggers(messageIds: readonly string[], zones: UserZones = UTC_ZONES): SQL {
   return enqueue(
     sql`
+    -- The batch's events first, by message id (an index probe each; materialized, so the planner
+    -- cannot start from the triggers and scan every event of their names, which it would on a
+    -- fresh table's statistics). Uncorrelated: Citus runs it on the shards.
+    with fired as materialized (
+      select x.user_id, x.message_id, x.name, x.ts, x.properties,
+        u.traits ->> ${zones.timezoneTrait}::text as user_timezone
+      from events x left join users u on u.id = x.user_id
+      where x.message_id = any(${textArray(messageIds)}))
     select t.key as trigger_key, e.user_id, 'event:' || e.message_id as source,
       jsonb_build_object('type', 'event', 'event', e.name, 'messageId', e.message_id,
         'timestamp', e.ts, 'properties', e.properties) as fact,
-      e.ts as ordered_at, e.message_id as ordinal
-    from unnest(${textArray(messageIds)}) as m(id)
-    -- One index probe per message id (LIMIT keeps the planner from turning it into a scan of
-    -- every event of the name, which it would on a fresh table's statistics); message ids are unique.
-    cross join lateral (
-      select x.user_id, x.message_id, x.name, x.ts, x.properties from events x where x.message_id = m.id limit 1
-    ) e
+      e.ts as ordered_at, e.message_id as ordinal, e.user_timezone
+    from fired e
     join triggers t on t.status = 'ACTIVE' and t.event = e.name
       and (t.event_where is null or e.properties @> t.event_where)
     -- Without active event triggers nothing is probed at all.
@@ -104,30 +108,38 @@ export function enqueueEventTriggers(messageIds: readonly string[], zones?: User
  * The outbox rows of the segment and tag entries and exits logged at `at` (one refresh) for
  * every active trigger on that entry or exit.
  */
-export function enqueueMembershipTriggers(at: SQL, zones?: UserZones): SQL {
+export function enqueueMembershipTriggers(at: SQL, zones: UserZones = UTC_ZONES): SQL {
   return enqueue(
     sql`
-    select t.key as trigger_key, c.user_id, 'segment:' || c.id as source,
-      jsonb_build_object('type', 'segment_' || c.change, 'segment', c.segment_key, 'at', c.at) as fact,
-      c.at as ordered_at, lpad(c.id::text, 20, '0') as ordinal
-    from segment_membership_changes c
-    join triggers t on t.status = 'ACTIVE' and (
-      (c.change = 'entered' and t.segment_entered = c.segment_key)
-      or (c.change = 'exited' and t.segment_exited = c.segment_key))
-    where c.at = ${at} and c.segment_key in (
-      select segment_entered from triggers where status = 'ACTIVE' and segment_entered is not null
-      union select segment_exited from triggers where status = 'ACTIVE' and segment_exited is not null)
-    union all
-    select t.key, c.user_id, 'tag:' || c.id,
-      jsonb_build_object('type', 'tag_' || c.change, 'tag', c.tag_key, 'value', c.value, 'at', c.at),
-      c.at, lpad(c.id::text, 20, '0')
-    from tag_membership_changes c
-    join triggers t on t.status = 'ACTIVE' and (
-      (c.change = 'entered' and t.tag_entered = c.tag_key)
-      or (c.change = 'exited' and t.tag_exited = c.tag_key))
-    where c.at = ${at} and c.tag_key in (
-      select tag_entered from triggers where status = 'ACTIVE' and tag_entered is not null
-      union select tag_exited from triggers where status = 'ACTIVE' and tag_exited is not null)`,
+    -- The changes of this refresh that a trigger names, read first (materialized) from the
+    -- shards with their users' zone trait: Citus joins distributed tables to the trigger
+    -- definitions only through such a result (the definitions stay on the coordinator).
+    with changed as materialized (
+      select 'segment' as kind, c.id, c.user_id, c.change, c.segment_key as key, null::text as value, c.at,
+        u.traits ->> ${zones.timezoneTrait}::text as user_timezone
+      from segment_membership_changes c
+      left join users u on u.id = c.user_id
+      where c.at = ${at} and c.segment_key in (
+        select segment_entered from triggers where status = 'ACTIVE' and segment_entered is not null
+        union select segment_exited from triggers where status = 'ACTIVE' and segment_exited is not null)
+      union all
+      select 'tag', c.id, c.user_id, c.change, c.tag_key, c.value, c.at,
+        u.traits ->> ${zones.timezoneTrait}::text
+      from tag_membership_changes c
+      left join users u on u.id = c.user_id
+      where c.at = ${at} and c.tag_key in (
+        select tag_entered from triggers where status = 'ACTIVE' and tag_entered is not null
+        union select tag_exited from triggers where status = 'ACTIVE' and tag_exited is not null))
+    select t.key as trigger_key, c.user_id, c.kind || ':' || c.id as source,
+      case c.kind when 'segment'
+        then jsonb_build_object('type', 'segment_' || c.change, 'segment', c.key, 'at', c.at)
+        else jsonb_build_object('type', 'tag_' || c.change, 'tag', c.key, 'value', c.value, 'at', c.at) end as fact,
+      c.at as ordered_at, lpad(c.id::text, 20, '0') as ordinal, c.user_timezone
+    from changed c
+    join triggers t on t.status = 'ACTIVE' and (c.kind = 'segment' and (
+        (c.change = 'entered' and t.segment_entered = c.key) or (c.change = 'exited' and t.segment_exited = c.key))
+      or c.kind = 'tag' and (
+        (c.change = 'entered' and t.tag_entered = c.key) or (c.change = 'exited' and t.tag_exited = c.key)))`,
     zones,
   );
 }
@@ -171,5 +183,6 @@ export function recordCampaignTouches(deliveryIds: readonly number[]): SQL {
     from deliveries d join triggers t on t.key = d.trigger_key
     where d.id = any(${bigintArray(deliveryIds)})
       and d.status = 'DELIVERED' and t.campaign is not null
-    on conflict do nothing`; -- the message id key, whichever form it has (src/db/citus.ts)
+    -- No arbiter: the message id key is (message_id), or (user_id, message_id) under Citus.
+    on conflict do nothing`;
 }

@@ -45,7 +45,8 @@ export async function createTestDatabase(
     drop: async () => {
       await db.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
-      for (const worker of workers) await onWorker(adminUrl, worker, `drop database if exists ${name} with (force)`);
+      for (const worker of workers)
+        await onWorker(adminUrl, worker, `drop database if exists ${name} with (force)`);
       await admin.end({ timeout: 1 });
     },
   };
