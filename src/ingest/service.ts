@@ -558,7 +558,10 @@ export class IngestService {
         at: Object.fromEntries([...t.traits].map(([key, trait]) => [key, trait.at.toISOString()])),
       }));
     if (rows.length === 0) return new Set();
-    const newer = sql`coalesce((u.traits_updated_at->>t.key)::timestamptz, '-infinity') <= (x.at->>t.key)::timestamptz
+    // Trait times are compared as text: every one is written by Node's toISOString (fixed-width
+    // UTC, so string order is time order), and a cast to timestamptz (not immutable) inside
+    // `case` is refused by Citus in a multi-shard update.
+    const newer = sql`coalesce(u.traits_updated_at->>t.key, '') <= (x.at->>t.key)
       and (u.traits->t.key) is distinct from t.value`;
     const changed = await tx.query<{ id: number }>(sql`
       update users u set
