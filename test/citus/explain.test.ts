@@ -116,10 +116,11 @@ describe.runIf(CITUS)("analytical statements on Citus run without repartition jo
     expect(row.setting).toBe("off");
   });
 
-  it("metrics: every statement is shard-local", async () => {
+  async function explainMetrics(selection: string): Promise<void> {
     const statements = await capture(async () => {
-      const response = await api.gql(`{ metrics(timeRange: { last: "90d" }, grain: ALL) {
-        rows { hasTag(key: "recent_buyer") buyers orders gmv aov repurchaseRate } } }`);
+      const response = await api.gql(
+        `{ metrics(timeRange: { last: "90d" }, grain: ALL) { rows { ${selection} } } }`,
+      );
       expect(response.errors).toBeUndefined();
       // 2 buyers (the merged profile 1 and u2), 2 orders, 70 of GMV.
       const rows = response.data.metrics.rows;
@@ -129,7 +130,12 @@ describe.runIf(CITUS)("analytical statements on Citus run without repartition jo
     const explained = await plans(statements);
     expect(explained.length).toBeGreaterThan(0);
     for (const { sql: text, plan } of explained) expect(repartitioned(plan), text).toBe(false);
-  });
+  }
+
+  it("metrics: every statement is shard-local", () => explainMetrics("buyers orders gmv aov repurchaseRate"));
+
+  it("metrics by tag: every statement is shard-local", () =>
+    explainMetrics(`hasTag(key: "recent_buyer") buyers orders gmv`));
 
   it("funnel and retention: every statement is shard-local", async () => {
     const statements = await capture(async () => {
