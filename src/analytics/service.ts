@@ -337,9 +337,15 @@ export class AnalyticsService {
   /** The names, in the given order, that no event has ever had. */
   private async unseenEvents(names: string[]): Promise<string[]> {
     if (names.length === 0) return [];
+    // One uncorrelated probe per name (an index lookup each): Citus refuses a subquery
+    // correlated with the unnest, and runs each `limit 1` probe on the shards.
+    const seen = sql.join(
+      names.map((name) => sql`(select e.name from events e where e.name = ${name} limit 1)`),
+      sql` union all `,
+    );
     const missing = await this.db.query<{ name: string }>(sql`
       select n.name from unnest(${textArray(names)}) with ordinality as n(name, k)
-      where not exists (select 1 from events e where e.name = n.name)
+      where n.name not in (${seen})
       order by n.k`);
     return missing.map((row) => row.name);
   }

@@ -46,7 +46,19 @@ export function hasSqlState(error: unknown, ...codes: string[]): boolean {
  * A write that lost a race with a concurrent one: a unique key taken meanwhile (23505), a
  * serialization failure (40001) or a deadlock (40P01). Running it again from the start wins.
  */
-export const lostRace = (error: unknown): boolean => hasSqlState(error, "23505", "40001", "40P01");
+export const lostRace = (error: unknown): boolean =>
+  hasSqlState(error, "23505", "40001", "40P01") || citusUniqueViolation(error);
+
+/**
+ * Citus reports a unique violation met by the COPY it sends a shard (an `insert … select`
+ * routed through the coordinator) as an internal error, XX000, keeping PostgreSQL's message.
+ */
+function citusUniqueViolation(error: unknown): boolean {
+  for (let e: any = error; e; e = e.cause)
+    if (e.code === "XX000" && e.routine === "ReportCopyError" && /^duplicate key value/.test(e.message))
+      return true;
+  return false;
+}
 
 /**
  * How a transaction that lost a race runs again: at most 8 times in all, after a full-jitter

@@ -119,7 +119,7 @@ export class ActivityService {
             o.channel, o.platform, o.coupon_code as "couponCode", o.campaign_id as "campaignId",
             coalesce((select json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
               'unitPrice', i.unit_price::float8) order by i.line_no) from order_items i
-              where i.order_id = o.order_id), '[]') as items
+              where i.order_id = o.order_id and i.user_id = o.user_id), '[]') as items
           from orders o
           where o.user_id in (select p.member from ${profileIds(userIds)} p where p.uid = w.uid)
             and ${page.past}

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { AuditEntry } from "../audit/service";
 import type { Database } from "../db/client";
+import { lockProfiles } from "../db/locks";
 import { bigintArray } from "../semantic/arrays";
 import type { IdentityInput } from "./contract";
 import {
@@ -50,7 +51,7 @@ export async function resolveIdentities(
 
 /**
  * Reads what the plan needs. The profiles that may gain an identity or merge are locked
- * (`for update`) before their identities are read again: a concurrent merge holding one of
+ * (`lockProfiles`, an advisory lock per profile) before their identities are read again: a concurrent merge holding one of
  * them has committed by then, so the owners read next are current and the plan never merges
  * into, or links to, a profile merged away meanwhile. Owners that moved to profiles not yet
  * locked are locked in turn. A batch only ever locks profiles in increasing id order, so
@@ -76,8 +77,7 @@ async function loadIdentities(
     if (toLock.length === 0) break;
     if (toLock[0] < highestLocked)
       throw new IdentityRaceError("a profile this batch links to was merged concurrently");
-    await tx.query(sql`
-      select id from users where id = any(${bigintArray(toLock)}) order by id for update`);
+    await tx.query(lockProfiles(toLock));
     for (const id of toLock) locked.add(id);
     highestLocked = toLock[toLock.length - 1];
     owners = await lookUpOwners(tx, identities);

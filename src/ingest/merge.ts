@@ -79,7 +79,9 @@ export async function moveManualTags(tx: Database, loserId: number, survivorId: 
       delete from tag_members m using tags t
       where m.user_id = ${loserId} and t.key = m.tag_key and t.kind = 'MANUAL'
       returning m.tag_key, m.value, m.assigned_at
-    ), held as (
+    ), held as materialized (
+      -- Materialized: Citus runs CTEs one after another instead of on one snapshot, and an
+      -- inlined \`held\` would already see the upsert below.
       select tag_key from tag_members where user_id = ${survivorId} and tag_key in (select tag_key from moved)
     ), upserted as (
       insert into tag_members (tag_key, user_id, value, assigned_at)

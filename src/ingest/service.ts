@@ -4,6 +4,7 @@ import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { EVENT_WRITE_COLUMNS } from "../db/columns";
 import { hasSqlState, lostRace, RACE_RETRY_POLICY } from "../db/concurrency";
+import { lockOrderIds } from "../db/locks";
 import { type OrderStatus, products as productTable } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
 import { logger } from "../logger";
@@ -189,7 +190,9 @@ export class IngestService {
         insert into events (${EVENT_COLUMN_LIST})
         select ${EVENT_COLUMN_LIST}
         from json_to_recordset(${JSON.stringify(rows)}::json) as x(${EVENT_RECORD_SHAPE})
-        on conflict (message_id) do nothing returning *),
+        -- No arbiter: the message id key is (message_id) on one server and (user_id, message_id)
+        -- under Citus (src/db/citus.ts); events have no other key an insert can meet.
+        on conflict do nothing returning *),
       rolled_up as (${eventRollupDelta(sql`inserted`, 1)})
       select count(*)::int as n from inserted`);
     return n;
@@ -350,7 +353,8 @@ export class IngestService {
           category: excluded("category"),
           brand: excluded("brand"),
           price: excluded("price"),
-          updatedAt: sql`now()`,
+          // The inserted row's default, now(): Citus refuses a function in DO UPDATE SET.
+          updatedAt: excluded("updatedAt"),
         },
         // An unchanged product is not rewritten (nor counted as updated).
         setWhere: sql`(${productTable.name}, ${productTable.category}, ${productTable.brand}, ${productTable.price})
@@ -383,14 +387,11 @@ export class IngestService {
     affected: Set<number>,
   ): Promise<{ accepted: number; updated: number; duplicates: number }> {
     const ids = JSON.stringify(wave.map((order) => order.orderId));
-    // Lock the stored rows first (in id order, so concurrent batches cannot deadlock): a
-    // concurrent record of the same order waits here, then the read below (a new snapshot)
-    // sees its result, so the status only moves forward and no refund is lost. A record of
-    // a new order that races another insert meets the unique key and is retried whole.
-    await tx.query(sql`
-      select o.order_id from orders o
-      where o.order_id in (select json_array_elements_text(${ids}::json))
-      order by o.order_id for update`);
+    // Lock the order ids first (an advisory lock each, in key order, so concurrent batches
+    // cannot deadlock): a concurrent record of the same order waits here, then the read below
+    // (a new snapshot) sees its result, so the status only moves forward and no refund is lost
+    // and a new order is inserted once — also under Citus, whose key is (user_id, order_id).
+    await tx.query(lockOrderIds(wave.map((order) => order.orderId)));
     const stored = await tx.query<
       StoredOrder & { orderId: string; userId: number } & Record<string, unknown>
     >(sql`
@@ -398,7 +399,7 @@ export class IngestService {
         o.total_amount as "totalAmount", o.refunded_amount as "refundedAmount", o.counted,
         (select json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
             'unitPrice', i.unit_price) order by i.line_no)
-         from order_items i where i.order_id = o.order_id) as items
+         from order_items i where i.order_id = o.order_id and i.user_id = o.user_id) as items
       from orders o where o.order_id in (select json_array_elements_text(${ids}::json))`);
     const byId = new Map(stored.map((row) => [row.orderId, row]));
     const fresh = wave.filter((order) => !byId.has(order.orderId));
@@ -519,7 +520,7 @@ export class IngestService {
         update orders o set status = x.st, total_amount = x.tot, refunded_amount = x.ref, counted = x.cnt,
           paid_at = coalesce(o.paid_at, x.pa), updated_at = now()
         from json_to_recordset(${JSON.stringify(updates)}::json) ${recordset}
-        where o.order_id = x.id`);
+        where o.order_id = x.id and o.user_id = x.u`);
     }
     if (itemsReplaced.length) {
       await tx.query(sql`
@@ -566,7 +567,10 @@ export class IngestService {
         at: Object.fromEntries([...t.traits].map(([key, trait]) => [key, trait.at.toISOString()])),
       }));
     if (rows.length === 0) return new Set();
-    const newer = sql`coalesce((u.traits_updated_at->>t.key)::timestamptz, '-infinity') <= (x.at->>t.key)::timestamptz
+    // Trait times are compared as text: every one is written by Node's toISOString (fixed-width
+    // UTC, so string order is time order), and a cast to timestamptz (not immutable) inside
+    // `case` is refused by Citus in a multi-shard update.
+    const newer = sql`coalesce(u.traits_updated_at->>t.key, '') <= (x.at->>t.key)
       and (u.traits->t.key) is distinct from t.value`;
     const changed = await tx.query<{ id: number }>(sql`
       update users u set

@@ -197,7 +197,8 @@ export function recordCampaignTouches(deliveryIds: readonly number[]): SQL {
     from deliveries d join triggers t on t.key = d.trigger_key
     where d.id = any(${bigintArray(deliveryIds)})
       and d.status = 'DELIVERED' and t.campaign is not null
-    on conflict (message_id) do nothing`;
+    -- No arbiter: the message id key is (message_id), or (user_id, message_id) under Citus.
+    on conflict do nothing`;
 }
 
 /** Deliveries one placement round moves to best send hours. */

@@ -89,7 +89,9 @@ export const countedItems = sql`(
     o.platform, o.utm_source, o.utm_campaign, i.product_id, i.quantity, i.unit_price,
     p.category, p.brand
   from order_items i
-  join orders o on o.order_id = i.order_id and o.counted
+  -- Joined on user_id too: an order and its items share it, and under Citus that keeps the
+  -- join on the shard (order ids alone would need a repartition join).
+  join orders o on o.order_id = i.order_id and o.user_id = i.user_id and o.counted
   left join products p on p.id = i.product_id
   ${orderOwner.join}
 )`;

@@ -215,7 +215,7 @@ export function personalRecommendations(request: RecommendationRequest): SQL {
     with ids as materialized ${request.storedIds},
     profile_facts as (
       select i.product_id, 1 as bought, 0 as viewed, o.placed_at as at
-      from order_items i join orders o on o.order_id = i.order_id and o.counted
+      from order_items i join orders o on o.order_id = i.order_id and o.user_id = i.user_id and o.counted
       where o.user_id in (select id from ids) and o.placed_at >= ${since}
       union all
       select e.properties ->> 'product_id', 0, 1, e.ts
@@ -240,7 +240,7 @@ export function personalRecommendations(request: RecommendationRequest): SQL {
     excluded as (
       select b.product_id from (
         select i.product_id, max(o.placed_at) as last_bought
-        from order_items i join orders o on o.order_id = i.order_id and o.counted
+        from order_items i join orders o on o.order_id = i.order_id and o.user_id = i.user_id and o.counted
         where o.user_id in (select id from ids)
         group by i.product_id
       ) b

@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { PiiPolicy } from "../access/pii";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
+import { lockProfiles } from "../db/locks";
 import { badInput, notFound } from "../errors";
 import { bigintArray, textArray } from "../semantic/arrays";
 import { dropEmptyEventRollups, eventRollupDelta } from "../semantic/rollups";
@@ -65,8 +66,8 @@ export class ErasureService {
         select coalesce(merged_into, id) as survivor from users where id = ${Number(text)}`);
       if (!found) throw notFound(`Profile ${text} does not exist`, { argument: "id", id: text });
       const survivor = found.survivor;
-      // Serialises erasures and merges of this person.
-      await tx.query(sql`select 1 from users where id = ${survivor} for update`);
+      // Serialises erasures and merges of this person (the lock identity resolution takes).
+      await tx.query(lockProfiles([survivor]));
       const profileRows = await tx.query<{ id: number }>(sql`
         select ${survivor}::bigint as id union select loser_id from user_merges where survivor_id = ${survivor}
         order by id`);
