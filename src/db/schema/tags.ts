@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { bigint, index, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import { definitionColumns, ruleColumns, tstz, versionColumns } from "./definitions";
 
 /**
@@ -6,6 +6,18 @@ import { definitionColumns, ruleColumns, tstz, versionColumns } from "./definiti
  * `*_members` tables hold CURRENT memberships only, keyed by `user_id` first (Citus
  * co-location); every entry and exit is appended to the `*_membership_changes` tables.
  */
+
+/**
+ * What the last scheduled refresh of a rule saw (`src/rules/incremental.ts`): the definition's
+ * version it evaluated, and the facts watermark — every fact change committed before it was
+ * visible to that refresh. The next refresh re-evaluates only users with changes at or after
+ * the watermark (plus window expiries since `refreshed_at`); a null or other version means a
+ * full refresh.
+ */
+const incrementalColumns = () => ({
+  refreshedVersion: integer("refreshed_version"),
+  factsWatermark: tstz("facts_watermark"),
+});
 
 /** A tag definition: RULE (boolean), VALUE (computed value) or MANUAL (assigned). */
 export const tags = pgTable("tags", {
@@ -15,6 +27,7 @@ export const tags = pgTable("tags", {
   ...ruleColumns(),
   /** When memberships were last recomputed by a refresh. */
   refreshedAt: tstz("refreshed_at"),
+  ...incrementalColumns(),
 });
 
 /** Every version of a tag definition, with who wrote it and when. */
@@ -69,6 +82,7 @@ export const segments = pgTable("segments", {
   /** For a snapshot: the segment it froze. */
   snapshotOf: text("snapshot_of"),
   refreshedAt: tstz("refreshed_at"),
+  ...incrementalColumns(),
 });
 
 export const segmentVersions = pgTable(
