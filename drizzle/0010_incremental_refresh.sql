@@ -1,11 +1,15 @@
 ALTER TABLE "users" ADD COLUMN "updated_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
+ALTER TABLE "segment_membership_changes" ADD COLUMN "recorded_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
 ALTER TABLE "segments" ADD COLUMN "refreshed_version" integer;--> statement-breakpoint
 ALTER TABLE "segments" ADD COLUMN "facts_watermark" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "tag_membership_changes" ADD COLUMN "recorded_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
 ALTER TABLE "tags" ADD COLUMN "refreshed_version" integer;--> statement-breakpoint
 ALTER TABLE "tags" ADD COLUMN "facts_watermark" timestamp with time zone;--> statement-breakpoint
 CREATE INDEX "events_received_at_brin" ON "events" USING brin ("received_at");--> statement-breakpoint
 CREATE INDEX "orders_updated_at_idx" ON "orders" USING btree ("updated_at");--> statement-breakpoint
 CREATE INDEX "users_updated_at_idx" ON "users" USING btree ("updated_at");--> statement-breakpoint
+CREATE INDEX "segment_membership_changes_segment_recorded_idx" ON "segment_membership_changes" USING btree ("segment_key","recorded_at");--> statement-breakpoint
+CREATE INDEX "tag_membership_changes_tag_recorded_idx" ON "tag_membership_changes" USING btree ("tag_key","recorded_at");--> statement-breakpoint
 -- Every update of a profile (traits, first/last seen, a merge, an erasure) moves updated_at, whoever
 -- writes it: the incremental refresh re-evaluates the profiles changed since its watermark.
 CREATE FUNCTION "users_touch_updated_at"() RETURNS trigger LANGUAGE plpgsql AS $$

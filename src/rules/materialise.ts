@@ -182,8 +182,14 @@ function levelDiff(
   features: SQL,
   at: SQL,
   scope: SQL | null,
-  countAllMembers: boolean,
+  /** A scheduled refresh's watermark (null: a real-time run), see `recorded`. */
+  watermark: SQL | null,
 ): SQL {
+  const countAllMembers = watermark !== null;
+  // A scheduled refresh logs its changes as recorded just before its own watermark: the next
+  // refresh of a definition naming these (whose watermark is this one's if it ran in this refresh,
+  // after them) does not re-read them, one with an older watermark does.
+  const recorded = watermark ? sql`${watermark} - interval '1 microsecond'` : sql`now()`;
   const keys = joinSql(group.map((target) => sql`${target.key}::text`));
   // A restricted run compares only the current members it evaluated: nobody else exits.
   const inScope = (column: SQL) => (scope ? sql` and ${column} in ${scope}` : sql``);
@@ -235,8 +241,8 @@ function levelDiff(
         where not d.entering and not d.exiting and tm.tag_key = d.key and tm.user_id = d.user_id
         returning tm.user_id),
       logged as (
-        insert into tag_membership_changes (tag_key, user_id, change, value, at)
-        select key, user_id, change, value, ${at} from (
+        insert into tag_membership_changes (tag_key, user_id, change, value, at, recorded_at)
+        select key, user_id, change, value, ${at}, ${recorded} from (
           select key, user_id, 'entered' as change, value from entered
           union all select key, user_id, 'exited', value from exited) as changes
         order by change, user_id, key
@@ -257,8 +263,8 @@ function levelDiff(
         and not exists (select 1 from next n where n.key = sm.segment_key and n.user_id = sm.user_id)
       returning sm.segment_key as key, sm.user_id),
     logged as (
-      insert into segment_membership_changes (segment_key, user_id, change, at)
-      select key, user_id, change, ${at} from (
+      insert into segment_membership_changes (segment_key, user_id, change, at, recorded_at)
+      select key, user_id, change, ${at}, ${recorded} from (
         select key, user_id, 'entered' as change from entered
         union all select key, user_id, 'exited' from exited) as changes
       order by change, user_id, key
@@ -328,6 +334,7 @@ export async function materialise(
     const seen =
       watermark ??
       (realtime ? null : new Date((await tx.query<{ watermark: Date }>(factsWatermark))[0].watermark));
+    const seenSql = seen ? sql`${seen.toISOString()}::timestamptz` : null;
     const failed: MaterialiseFailure[] = [];
     const failedTargets = new Set<MaterialiseTarget>();
     const fail = (target: MaterialiseTarget, error: unknown) => {
@@ -367,7 +374,7 @@ export async function materialise(
       try {
         const counts = await tx.transaction((savepoint) =>
           savepoint.query<{ key: string; users: number; entered: number; exited: number }>(
-            levelDiff(kind, group, pass.compiled, pass.table, at, scope, !realtime),
+            levelDiff(kind, group, pass.compiled, pass.table, at, scope, seenSql),
           ),
         );
         const milliseconds = Math.round((performance.now() - started) / group.length);
@@ -413,7 +420,7 @@ export async function materialise(
         .map((r) => sql`(${r.key}::text, ${versions.get(`${kind}:${r.key}`) ?? null}::int)`);
       if (rows.length === 0) continue;
       await tx.query(sql`update ${sql.raw(kind === "tag" ? "tags" : "segments")} d
-        set refreshed_at = ${at}, refreshed_version = v.version, facts_watermark = ${seen.toISOString()}::timestamptz
+        set refreshed_at = ${at}, refreshed_version = v.version, facts_watermark = ${seenSql}
         from (values ${joinSql(rows)}) as v(key, version) where d.key = v.key`);
     }
     return { refreshed, failed };
@@ -487,6 +494,8 @@ export const INCREMENTAL_MAX_SHARE = 0.25;
 export interface RefreshOptions {
   /** Evaluate every definition for every user, even where an incremental refresh would do. */
   full?: boolean;
+  /** `INCREMENTAL_MAX_SHARE` unless given (a small fixture, where most users change). */
+  maxChangedShare?: number;
 }
 
 /** How a refresh evaluated its definitions: by kind and key, incremental (and for how many users) or full and why. */
@@ -558,12 +567,10 @@ export async function refreshDefinitions(
         orderBands: bands.orders,
         tags: keysOf("tag"),
         segments: keysOf("segment"),
-        // Refreshes log changes at their evaluation time, other writers at commit time.
-        membershipsSince: new Date(Math.min(since.getTime(), previous.getTime())),
       })} order by 1) as ids,
         (select count(*) from users where merged_into is null)::int as population`);
     const changed = row.ids.map(Number);
-    if (changed.length > INCREMENTAL_MAX_SHARE * row.population) {
+    if (changed.length > (options.maxChangedShare ?? INCREMENTAL_MAX_SHARE) * row.population) {
       const reason = `${changed.length} of ${row.population} users changed: a full pass is cheaper`;
       for (const t of incremental) modes.set(t, { incremental: false, reason });
     } else restriction = { userIds: changed };

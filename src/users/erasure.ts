@@ -79,6 +79,9 @@ export class ErasureService {
       const traits = await tx.query(sql`
         update users set traits = '{}'::jsonb, traits_updated_at = '{}'::jsonb
         where id = any(${ids}) and (traits <> '{}'::jsonb or traits_updated_at <> '{}'::jsonb) returning 1`);
+      // Scrubbed event properties change what rules read: the incremental refresh re-evaluates
+      // profiles updated since its watermark (the update trigger stamps `updated_at`).
+      await tx.query(sql`update users set updated_at = now() where id = any(${ids})`);
       const events = new Set<string>();
       for (let start = 0; start < scrubbed.rows.length; start += EVENT_BATCH) {
         const batch = scrubbed.rows.slice(start, start + EVENT_BATCH);

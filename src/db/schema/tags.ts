@@ -19,6 +19,13 @@ const incrementalColumns = () => ({
   factsWatermark: tstz("facts_watermark"),
 });
 
+/**
+ * When a membership change was written (the writing transaction's start), whatever time `at`
+ * records (a refresh logs its evaluation time): how an incremental refresh finds the changes of
+ * the tags and segments its rules name since its watermark.
+ */
+const recordedAt = () => ({ recordedAt: tstz("recorded_at").notNull().defaultNow() });
+
 /** A tag definition: RULE (boolean), VALUE (computed value) or MANUAL (assigned). */
 export const tags = pgTable("tags", {
   ...definitionColumns(),
@@ -67,10 +74,12 @@ export const tagMembershipChanges = pgTable(
     change: text("change").notNull(),
     value: text("value"),
     at: tstz("at").notNull().defaultNow(),
+    ...recordedAt(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.id] }),
     index("tag_membership_changes_tag_at_idx").on(t.tagKey, t.at),
+    index("tag_membership_changes_tag_recorded_idx").on(t.tagKey, t.recordedAt),
   ],
 );
 
@@ -118,10 +127,12 @@ export const segmentMembershipChanges = pgTable(
     userId: bigint("user_id", { mode: "number" }).notNull(),
     change: text("change").notNull(),
     at: tstz("at").notNull().defaultNow(),
+    ...recordedAt(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.id] }),
     index("segment_membership_changes_segment_at_idx").on(t.segmentKey, t.at),
+    index("segment_membership_changes_segment_recorded_idx").on(t.segmentKey, t.recordedAt),
   ],
 );
 
