@@ -10,12 +10,14 @@ CREATE INDEX "orders_updated_at_idx" ON "orders" USING btree ("updated_at");--> 
 CREATE INDEX "users_updated_at_idx" ON "users" USING btree ("updated_at");--> statement-breakpoint
 CREATE INDEX "segment_membership_changes_segment_recorded_idx" ON "segment_membership_changes" USING btree ("segment_key","recorded_at");--> statement-breakpoint
 CREATE INDEX "tag_membership_changes_tag_recorded_idx" ON "tag_membership_changes" USING btree ("tag_key","recorded_at");--> statement-breakpoint
--- Every update of a profile (traits, first/last seen, a merge, an erasure) moves updated_at, whoever
--- writes it: the incremental refresh re-evaluates the profiles changed since its watermark.
-CREATE FUNCTION "users_touch_updated_at"() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Every update of a profile (traits, first/last seen, a merge, an erasure) or of an order (status,
+-- amounts) moves updated_at, whoever writes it: the incremental refresh re-evaluates the profiles
+-- with changes since its watermark.
+CREATE FUNCTION "touch_updated_at"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   NEW.updated_at := now();
   RETURN NEW;
 END
 $$;--> statement-breakpoint
-CREATE TRIGGER "users_touch_updated_at" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "users_touch_updated_at"();
+CREATE TRIGGER "users_touch_updated_at" BEFORE UPDATE ON "users" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"();--> statement-breakpoint
+CREATE TRIGGER "orders_touch_updated_at" BEFORE UPDATE ON "orders" FOR EACH ROW EXECUTE FUNCTION "touch_updated_at"();

@@ -133,6 +133,7 @@ export const orders = pgTable(
     /** Denormalised `status in COUNTED_STATUSES`, so every query filters on one indexed flag. */
     counted: boolean("counted").notNull().default(false),
     paidAt: tstz("paid_at"),
+    /** Set by the `orders_touch_updated_at` trigger on every update (see `users.updated_at`). */
     updatedAt: tstz("updated_at").notNull().defaultNow(),
   },
   (t) => [
