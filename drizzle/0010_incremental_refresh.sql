@@ -8,8 +8,8 @@ ALTER TABLE "tags" ADD COLUMN "facts_watermark" timestamp with time zone;--> sta
 CREATE INDEX "events_received_at_brin" ON "events" USING brin ("received_at");--> statement-breakpoint
 CREATE INDEX "orders_updated_at_idx" ON "orders" USING btree ("updated_at");--> statement-breakpoint
 CREATE INDEX "users_updated_at_idx" ON "users" USING btree ("updated_at");--> statement-breakpoint
-CREATE INDEX "segment_membership_changes_segment_recorded_idx" ON "segment_membership_changes" USING btree ("segment_key","recorded_at");--> statement-breakpoint
-CREATE INDEX "tag_membership_changes_tag_recorded_idx" ON "tag_membership_changes" USING btree ("tag_key","recorded_at");--> statement-breakpoint
+CREATE INDEX "segment_membership_changes_recorded_brin" ON "segment_membership_changes" USING brin ("recorded_at");--> statement-breakpoint
+CREATE INDEX "tag_membership_changes_recorded_brin" ON "tag_membership_changes" USING brin ("recorded_at");--> statement-breakpoint
 -- Every update of a profile (traits, first/last seen, a merge, an erasure) or of an order (status,
 -- amounts) moves updated_at, whoever writes it: the incremental refresh re-evaluates the profiles
 -- with changes since its watermark.
