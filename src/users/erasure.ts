@@ -79,9 +79,6 @@ export class ErasureService {
       const traits = await tx.query(sql`
         update users set traits = '{}'::jsonb, traits_updated_at = '{}'::jsonb
         where id = any(${ids}) and (traits <> '{}'::jsonb or traits_updated_at <> '{}'::jsonb) returning 1`);
-      // Scrubbed event properties change what rules read: the incremental refresh re-evaluates
-      // profiles updated since its watermark (the update trigger stamps `updated_at`).
-      await tx.query(sql`update users set updated_at = now() where id = any(${ids})`);
       const events = new Set<string>();
       for (let start = 0; start < scrubbed.rows.length; start += EVENT_BATCH) {
         const batch = scrubbed.rows.slice(start, start + EVENT_BATCH);
@@ -111,6 +108,10 @@ export class ErasureService {
           select segment_key, user_id, 'exited' from segment_exits returning 1
         )
         select (select count(*) from tag_logged)::int as tags, (select count(*) from segment_logged)::int as segments`);
+      // Scrubbed event properties and removed memberships: the incremental refresh re-evaluates
+      // profiles updated since its watermark (cleared traits moved `updated_at` already).
+      if (events.size + tags + segments > 0)
+        await tx.query(sql`update users set updated_at = now() where id = any(${ids})`);
       // A VALUE tag's history holds the person's values (an email, a name).
       await tx.query(sql`
         update tag_membership_changes set value = null where user_id = any(${ids}) and value is not null`);
