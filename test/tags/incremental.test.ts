@@ -160,9 +160,7 @@ async function change(db: Database): Promise<void> {
   await db.query(sql`insert into user_merges (loser_id, survivor_id, merged_into_at_time) values (6, 5, 5)`);
   await db.query(sql`update users set merged_into = 5 where id = 6`);
   await db.query(sql`update users set traits = '{"city": "上海"}'::jsonb where id in (5, 7)`);
-  await db.query(
-    sql`update orders set status = 'paid', counted = true where order_id = 'o9'`,
-  );
+  await db.query(sql`update orders set status = 'paid', counted = true where order_id = 'o9'`);
 }
 
 interface Snapshot {
