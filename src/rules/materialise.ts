@@ -193,15 +193,18 @@ function levelDiff(
   const keys = joinSql(group.map((target) => sql`${target.key}::text`));
   // A restricted run compares only the current members it evaluated: nobody else exits.
   const inScope = (column: SQL) => (scope ? sql` and ${column} in ${scope}` : sql``);
-  // An incremental refresh reports every member: the ones it evaluated plus the others, unchanged.
+  // An incremental refresh reports every member: those before (this statement's snapshot of
+  // the table) plus entries, minus exits.
   const table = kind === "tag" ? sql`tag_members` : sql`segment_members`;
   const keyColumn = kind === "tag" ? sql`tag_key` : sql`segment_key`;
-  const others =
-    scope && countAllMembers
-      ? sql` left join (select ${keyColumn} as key, count(*) as members from ${table}
-          where ${keyColumn} in (${keys}) and not (user_id in ${scope}) group by ${keyColumn}) o on o.key = k.key`
-      : sql``;
-  const unevaluated = scope && countAllMembers ? sql` + coalesce(o.members, 0)` : sql``;
+  const incremental = scope !== null && countAllMembers;
+  const before = incremental
+    ? sql` left join (select ${keyColumn} as key, count(*) as members from ${table}
+          where ${keyColumn} in (${keys}) group by ${keyColumn}) b on b.key = k.key`
+    : sql``;
+  const users = incremental
+    ? sql`coalesce(b.members, 0) + coalesce(e.entered, 0) - coalesce(x.exited, 0)`
+    : sql`coalesce(n.users, 0)`;
   const rows = group.map((target) =>
     target.valued
       ? sql`(${target.key}::text, true, ${compiled.valueText(target.expr)})`
@@ -211,12 +214,12 @@ function levelDiff(
   const next = sql`next as (
     select t.key, rf.user_id, case when t.valued then t.value end as value from ${features} rf
     cross join lateral (values ${joinSql(rows)}) as t(key, valued, value) where t.value is not null)`;
-  const counts = sql`select k.key, (coalesce(n.users, 0)${unevaluated})::int as users, coalesce(e.entered, 0)::int as entered,
+  const counts = sql`select k.key, (${users})::int as users, coalesce(e.entered, 0)::int as entered,
       coalesce(x.exited, 0)::int as exited
     from unnest(array[${keys}]) as k(key)
     left join (select key, count(*) as users from next group by key) n on n.key = k.key
     left join (select key, count(*) as entered from entered group by key) e on e.key = k.key
-    left join (select key, count(*) as exited from exited group by key) x on x.key = k.key${others}`;
+    left join (select key, count(*) as exited from exited group by key) x on x.key = k.key${before}`;
   if (kind === "tag") {
     // One hash full join classifies every (tag, user) pair; only the changed pairs are kept.
     return sql`with ${next},
@@ -367,6 +370,9 @@ export async function materialise(
     // The level-wide diffs hash-join millions of (definition, user) pairs; the default 4 MB
     // work_mem would spill every one of them to disk in many batches.
     await tx.query(sql`set local work_mem = '256MB'`);
+    // A restricted run touches a few users' rows: PK lookups, never a hash of the whole members
+    // table (its estimates, against millions of memberships, would pick one).
+    if (restriction) await tx.query(sql`set local enable_hashjoin = off`);
     const byTarget = new Map<MaterialiseTarget, MaterialiseResult>();
     /** Diffs a group in a savepoint; when that fails, each target of the group alone. */
     const diff = async (kind: "tag" | "segment", group: MaterialiseTarget[], pass: FeaturePass) => {
