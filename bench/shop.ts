@@ -50,6 +50,52 @@ export async function freshBenchDatabase(name: string): Promise<string> {
   return url.toString();
 }
 
+/**
+ * A copy `name` of the bench shop (dropped first if it exists), migrated to this tree's schema,
+ * for benches that write: the shared shop is never modified. `create database … template` copies
+ * files, so it takes seconds, but only while nobody else is connected to the shop: it is retried
+ * for up to two minutes.
+ */
+export async function benchShopCopy(name: string): Promise<string> {
+  await ensureBenchShop();
+  const admin = postgres(serverUrl(), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.unsafe(`create database ${name} template ${BENCH_SHOP.database}`);
+        break;
+      } catch (error) {
+        // 55006: the template is being accessed by other users (another bench reading the shop).
+        if ((error as { code?: string }).code !== "55006" || attempt >= 120) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = new URL(serverUrl());
+  url.pathname = `/${name}`;
+  const db = await connect({ databaseUrl: url.toString(), maxConnections: 1, statementTimeoutMs: 600_000 });
+  try {
+    await migrate(db);
+    await db.query(sql`analyze`);
+  } finally {
+    await db.close();
+  }
+  return url.toString();
+}
+
+/** Drops a database made by `benchShopCopy` or `freshBenchDatabase`. */
+export async function dropBenchDatabase(name: string): Promise<void> {
+  const admin = postgres(serverUrl(), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
 function benchShopUrl(): string {
   const url = new URL(serverUrl());
   url.pathname = `/${BENCH_SHOP.database}`;

@@ -4,12 +4,20 @@ import { ErrorCode, StratumError } from "../errors";
 import { logger } from "../logger";
 import { bigintArray } from "../semantic/arrays";
 import { enqueueMembershipTriggers } from "../semantic/automation";
+import { changedUsers, factsWatermark } from "../semantic/changes";
 import { survivorsAndMergedIds } from "../semantic/facts";
 import type { SendTimeModel } from "../semantic/send-time";
 import { joinSql } from "../semantic/sql";
 import { type Expr, references, type TypedExpr } from "./ast";
 import { STORED_RULE_NAMES, typed } from "./checker";
 import { aggregateKeys, compileRules, type RuleCompilation } from "./compiler";
+import {
+  expiryBands,
+  namedDefinitions,
+  planRefresh,
+  type RefreshMode,
+  type RefreshState,
+} from "./incremental";
 import { parseRuleInput } from "./service";
 
 /**
@@ -29,6 +37,12 @@ export interface MaterialiseTarget {
   expr: TypedExpr;
   /** VALUE tags store the computed value; everything else is a boolean membership. */
   valued: boolean;
+  /**
+   * The definition's version and what its last refresh recorded (`definitionTargets`), for
+   * incremental refreshes; a refresh records the version it evaluated (none: unknown, so the
+   * next refresh is full).
+   */
+  state?: RefreshState;
 }
 
 export interface MaterialiseResult {
@@ -168,25 +182,44 @@ function levelDiff(
   features: SQL,
   at: SQL,
   scope: SQL | null,
+  /** A scheduled refresh's watermark (null: a real-time run), see `recorded`. */
+  watermark: SQL | null,
 ): SQL {
+  const countAllMembers = watermark !== null;
+  // A scheduled refresh logs its changes as recorded just before its own watermark: the next
+  // refresh of a definition naming these (whose watermark is this one's if it ran in this refresh,
+  // after them) does not re-read them, one with an older watermark does.
+  const recorded = watermark ? sql`${watermark} - interval '1 microsecond'` : sql`now()`;
+  const keys = joinSql(group.map((target) => sql`${target.key}::text`));
   // A restricted run compares only the current members it evaluated: nobody else exits.
   const inScope = (column: SQL) => (scope ? sql` and ${column} in ${scope}` : sql``);
+  // An incremental refresh reports every member: those before (this statement's snapshot of
+  // the table) plus entries, minus exits.
+  const table = kind === "tag" ? sql`tag_members` : sql`segment_members`;
+  const keyColumn = kind === "tag" ? sql`tag_key` : sql`segment_key`;
+  const incremental = scope !== null && countAllMembers;
+  const before = incremental
+    ? sql` left join (select ${keyColumn} as key, count(*) as members from ${table}
+          where ${keyColumn} in (${keys}) group by ${keyColumn}) b on b.key = k.key`
+    : sql``;
+  const users = incremental
+    ? sql`coalesce(b.members, 0) + coalesce(e.entered, 0) - coalesce(x.exited, 0)`
+    : sql`coalesce(n.users, 0)`;
   const rows = group.map((target) =>
     target.valued
       ? sql`(${target.key}::text, true, ${compiled.valueText(target.expr)})`
       : sql`(${target.key}::text, false, case when ${compiled.expression(target.expr)} then '' end)`,
   );
-  const keys = joinSql(group.map((target) => sql`${target.key}::text`));
   // A VALUE tag's members have a value; a condition's members have '' (stored as null).
   const next = sql`next as (
     select t.key, rf.user_id, case when t.valued then t.value end as value from ${features} rf
     cross join lateral (values ${joinSql(rows)}) as t(key, valued, value) where t.value is not null)`;
-  const counts = sql`select k.key, coalesce(n.users, 0)::int as users, coalesce(e.entered, 0)::int as entered,
+  const counts = sql`select k.key, (${users})::int as users, coalesce(e.entered, 0)::int as entered,
       coalesce(x.exited, 0)::int as exited
     from unnest(array[${keys}]) as k(key)
     left join (select key, count(*) as users from next group by key) n on n.key = k.key
     left join (select key, count(*) as entered from entered group by key) e on e.key = k.key
-    left join (select key, count(*) as exited from exited group by key) x on x.key = k.key`;
+    left join (select key, count(*) as exited from exited group by key) x on x.key = k.key${before}`;
   if (kind === "tag") {
     // One hash full join classifies every (tag, user) pair; only the changed pairs are kept.
     return sql`with ${next},
@@ -211,8 +244,8 @@ function levelDiff(
         where not d.entering and not d.exiting and tm.tag_key = d.key and tm.user_id = d.user_id
         returning tm.user_id),
       logged as (
-        insert into tag_membership_changes (tag_key, user_id, change, value, at)
-        select key, user_id, change, value, ${at} from (
+        insert into tag_membership_changes (tag_key, user_id, change, value, at, recorded_at)
+        select key, user_id, change, value, ${at}, ${recorded} from (
           select key, user_id, 'entered' as change, value from entered
           union all select key, user_id, 'exited', value from exited) as changes
         order by change, user_id, key
@@ -233,8 +266,8 @@ function levelDiff(
         and not exists (select 1 from next n where n.key = sm.segment_key and n.user_id = sm.user_id)
       returning sm.segment_key as key, sm.user_id),
     logged as (
-      insert into segment_membership_changes (segment_key, user_id, change, at)
-      select key, user_id, change, ${at} from (
+      insert into segment_membership_changes (segment_key, user_id, change, at, recorded_at)
+      select key, user_id, change, ${at}, ${recorded} from (
         select key, user_id, 'entered' as change from entered
         union all select key, user_id, 'exited' from exited) as changes
       order by change, user_id, key
@@ -258,17 +291,27 @@ export interface MaterialiseRestriction {
   userIds: readonly number[];
 }
 
+/**
+ * `watermark` makes a run a scheduled refresh (`refreshDefinitions`): it saw every fact change
+ * stamped before the watermark, and records it with `refreshed_at` and the evaluated version of
+ * each definition it refreshed. Restricted as well, it is an incremental refresh: `userIds` are
+ * the users changed since the definitions' last watermark (`changedUsers`), it locks as a full
+ * refresh does and reports every member. An unrestricted run without one takes its own watermark;
+ * a restricted run without one (real-time) records nothing.
+ */
 export async function materialise(
   db: Database,
   targets: MaterialiseTarget[],
   now: Date = new Date(),
   sendTime?: SendTimeModel,
   restriction?: MaterialiseRestriction,
+  watermark?: Date,
 ): Promise<MaterialiseReport> {
   if (targets.length === 0) return { refreshed: [], failed: [] };
   const levels = dependencyLevels(targets);
   const at = sql`${now.toISOString()}::timestamptz`;
   const scope = restriction ? survivorsAndMergedIds(bigintArray(restriction.userIds)) : null;
+  const realtime = restriction !== undefined && watermark === undefined;
   return db.transaction(async (tx) => {
     // Restricted runs of different batches share the lock (they write disjoint users' rows); a
     // full refresh excludes them all, so no restricted run commits between a full refresh's
@@ -276,11 +319,11 @@ export async function materialise(
     // locks, taken in id order: no deadlock), so the later one evaluates every fact the earlier
     // one's batch committed and writes last. A run of more users than `MAX_USER_LOCKS` (a bulk
     // load's chunk) takes the refresh lock exclusively instead: the shared lock table is finite.
-    const perUser = restriction !== undefined && restriction.userIds.length <= MAX_USER_LOCKS;
+    const perUser = realtime && restriction.userIds.length <= MAX_USER_LOCKS;
     // An ingestion call waits for its restricted run, so it must not wait out a full refresh
     // (a minute on a large shop): past the bound the run fails (55P03), the caller logs it and
     // the next refresh evaluates those users.
-    if (restriction) await tx.query(sql.raw(`set local lock_timeout = ${RESTRICTED_LOCK_WAIT_MS}`));
+    if (realtime) await tx.query(sql.raw(`set local lock_timeout = ${RESTRICTED_LOCK_WAIT_MS}`));
     await tx.query(
       perUser
         ? sql`select pg_advisory_xact_lock_shared(${REFRESH_LOCK})`
@@ -289,7 +332,12 @@ export async function materialise(
     if (perUser)
       await tx.query(sql`select pg_advisory_xact_lock(${USER_LOCK_SPACE}, (x.id % 2147483647)::int)
         from (select distinct id from unnest(${bigintArray(restriction.userIds)}) as id order by id) x`);
-    if (restriction) await tx.query(sql`set local lock_timeout = 0`);
+    if (realtime) await tx.query(sql`set local lock_timeout = 0`);
+    // Taken before any fact is read (a full run's own): see `factsWatermark`.
+    const seen =
+      watermark ??
+      (realtime ? null : new Date((await tx.query<{ watermark: Date }>(factsWatermark))[0].watermark));
+    const seenSql = seen ? sql`${seen.toISOString()}::timestamptz` : null;
     const failed: MaterialiseFailure[] = [];
     const failedTargets = new Set<MaterialiseTarget>();
     const fail = (target: MaterialiseTarget, error: unknown) => {
@@ -322,6 +370,9 @@ export async function materialise(
     // The level-wide diffs hash-join millions of (definition, user) pairs; the default 4 MB
     // work_mem would spill every one of them to disk in many batches.
     await tx.query(sql`set local work_mem = '256MB'`);
+    // A restricted run touches a few users' rows: PK lookups, never a hash of the whole members
+    // table (its estimates, against millions of memberships, would pick one).
+    if (restriction) await tx.query(sql`set local enable_hashjoin = off`);
     const byTarget = new Map<MaterialiseTarget, MaterialiseResult>();
     /** Diffs a group in a savepoint; when that fails, each target of the group alone. */
     const diff = async (kind: "tag" | "segment", group: MaterialiseTarget[], pass: FeaturePass) => {
@@ -329,7 +380,7 @@ export async function materialise(
       try {
         const counts = await tx.transaction((savepoint) =>
           savepoint.query<{ key: string; users: number; entered: number; exited: number }>(
-            levelDiff(kind, group, pass.compiled, pass.table, at, scope),
+            levelDiff(kind, group, pass.compiled, pass.table, at, scope, seenSql),
           ),
         );
         const milliseconds = Math.round((performance.now() - started) / group.length);
@@ -367,15 +418,17 @@ export async function materialise(
     // Triggers on these entries and exits get their outbox rows in this transaction.
     if (refreshed.some((r) => r.entered > 0 || r.exited > 0))
       await tx.query(enqueueMembershipTriggers(at, sendTime));
-    if (restriction) return { refreshed, failed };
-    const keysOf = (kind: "tag" | "segment") =>
-      refreshed.filter((r) => r.kind === kind).map((r) => sql`${r.key}::text`);
-    if (keysOf("tag").length)
-      await tx.query(sql`update tags set refreshed_at = ${at} where key in (${joinSql(keysOf("tag"))})`);
-    if (keysOf("segment").length)
-      await tx.query(
-        sql`update segments set refreshed_at = ${at} where key in (${joinSql(keysOf("segment"))})`,
-      );
+    if (!seen) return { refreshed, failed };
+    const versions = new Map(levels.flat().map((t) => [`${t.kind}:${t.key}`, t.state?.version ?? null]));
+    for (const kind of ["tag", "segment"] as const) {
+      const rows = refreshed
+        .filter((r) => r.kind === kind)
+        .map((r) => sql`(${r.key}::text, ${versions.get(`${kind}:${r.key}`) ?? null}::int)`);
+      if (rows.length === 0) continue;
+      await tx.query(sql`update ${sql.raw(kind === "tag" ? "tags" : "segments")} d
+        set refreshed_at = ${at}, refreshed_version = v.version, facts_watermark = ${seenSql}
+        from (values ${joinSql(rows)}) as v(key, version) where d.key = v.key`);
+    }
     return { refreshed, failed };
   });
 }
@@ -394,11 +447,22 @@ export async function definitionTargets(
       : keys.length
         ? sql`key in (${joinSql(keys.map((k) => sql`${k}::text`))})`
         : sql`false`;
-  const rows = await db.query<{ kind: "tag" | "segment"; key: string; rule: string; valued: boolean }>(sql`
-    select 'tag' as kind, key, rule, kind = 'VALUE' as valued from tags
+  const rows = await db.query<{
+    kind: "tag" | "segment";
+    key: string;
+    rule: string;
+    valued: boolean;
+    version: number;
+    refreshedAt: Date | null;
+    refreshedVersion: number | null;
+    factsWatermark: Date | null;
+  }>(sql`
+    select 'tag' as kind, key, rule, kind = 'VALUE' as valued, version, refreshed_at as "refreshedAt",
+      refreshed_version as "refreshedVersion", facts_watermark as "factsWatermark" from tags
       where status = 'ACTIVE' and kind in ('RULE', 'VALUE') and rule is not null and ${pick(selection.tags)}
     union all
-    select 'segment' as kind, key, rule, false as valued from segments
+    select 'segment' as kind, key, rule, false as valued, version, refreshed_at, refreshed_version,
+      facts_watermark from segments
       where status = 'ACTIVE' and kind = 'DYNAMIC' and rule is not null and ${pick(selection.segments)}
     order by 1, 2`);
   const targets: MaterialiseTarget[] = [];
@@ -406,7 +470,19 @@ export async function definitionTargets(
   for (const row of rows) {
     try {
       const expr = typed(parseRuleInput(row.rule).expr, STORED_RULE_NAMES);
-      targets.push({ kind: row.kind, key: row.key, expr, valued: row.valued });
+      const date = (value: Date | string | null) => (value === null ? null : new Date(value));
+      targets.push({
+        kind: row.kind,
+        key: row.key,
+        expr,
+        valued: row.valued,
+        state: {
+          version: row.version,
+          refreshedAt: date(row.refreshedAt),
+          refreshedVersion: row.refreshedVersion,
+          factsWatermark: date(row.factsWatermark),
+        },
+      });
     } catch (error) {
       // A rule stored earlier that no longer parses or types: reported, and the others still refresh.
       failed.push(failureOf(row, error));
@@ -416,16 +492,103 @@ export async function definitionTargets(
 }
 
 /**
+ * Changed users beyond this share of the active profiles make an incremental refresh a full one:
+ * scanning everyone's facts once is cheaper than that many users' facts by index.
+ */
+export const INCREMENTAL_MAX_SHARE = 0.25;
+
+export interface RefreshOptions {
+  /** Evaluate every definition for every user, even where an incremental refresh would do. */
+  full?: boolean;
+  /** `INCREMENTAL_MAX_SHARE` unless given (a small fixture, where most users change). */
+  maxChangedShare?: number;
+}
+
+/** How a refresh evaluated its definitions: by kind and key, incremental (and for how many users) or full and why. */
+export interface RefreshPlanReport {
+  modes: Map<string, RefreshMode>;
+  /** Users the incremental part re-evaluated (null when nothing was incremental). */
+  changedUsers: number | null;
+}
+
+/**
  * Refreshes the selected definitions: `definitionTargets`, then `materialise`, with every failure
- * reported. `sendTime` is the configured model `send_time.*` terms read.
+ * reported. `sendTime` is the configured model `send_time.*` terms read. A definition whose last
+ * refresh evaluated its current version is refreshed incrementally (`incremental.ts`): only the
+ * users with a change since that refresh's watermark, or with a fact that crossed a window edge
+ * since, are re-evaluated — which gives every membership, entry and exit a full refresh would.
+ * The others (and all with `full`) are refreshed in full first.
  */
 export async function refreshDefinitions(
   db: Database,
   selection: { tags?: readonly string[]; segments?: readonly string[] },
   now: Date = new Date(),
   sendTime?: SendTimeModel,
+  options: RefreshOptions = {},
+  planned?: (plan: RefreshPlanReport) => void,
 ): Promise<MaterialiseReport> {
   const { targets, failed } = await definitionTargets(db, selection);
-  const report = await materialise(db, targets, now, sendTime);
-  return { refreshed: report.refreshed, failed: [...failed, ...report.failed] };
+  // Before any fact is read, so whatever this refresh cannot see is stamped at or after it.
+  const [{ watermark: taken }] = await db.query<{ watermark: Date }>(factsWatermark);
+  const watermark = new Date(taken);
+  const named = [...new Set(targets.flatMap((t) => namedDefinitions(t.expr)))];
+  const updatedAt = new Map<string, Date>();
+  if (named.length) {
+    const rows = await db.query<{ id: string; updatedAt: Date }>(sql`
+      select 'tag:' || key as id, updated_at as "updatedAt" from tags
+        where status = 'ACTIVE' and 'tag:' || key in (${joinSql(named.map((id) => sql`${id}::text`))})
+      union all select 'segment:' || key, updated_at from segments
+        where status = 'ACTIVE' and 'segment:' || key in (${joinSql(named.map((id) => sql`${id}::text`))})`);
+    for (const row of rows) updatedAt.set(row.id, new Date(row.updatedAt));
+  }
+  const modes = planRefresh(targets, { asOf: now, full: options.full, definitionsUpdatedAt: updatedAt });
+  // Full ones first: incremental ones may read their memberships (never the other way round),
+  // so the changed users are gathered after them.
+  const full = await materialise(
+    db,
+    targets.filter((t) => !modes.get(t)?.incremental),
+    now,
+    sendTime,
+    undefined,
+    watermark,
+  );
+  const incremental = targets.filter((t) => modes.get(t)?.incremental);
+  let restriction: MaterialiseRestriction | undefined;
+  if (incremental.length > 0) {
+    const states = incremental.map((t) => t.state as RefreshState);
+    const since = new Date(Math.min(...states.map((s) => (s.factsWatermark as Date).getTime())));
+    const previous = new Date(Math.min(...states.map((s) => (s.refreshedAt as Date).getTime())));
+    const bands = expiryBands(
+      incremental.map((t) => t.expr),
+      previous,
+      now,
+    );
+    const named = new Set(incremental.flatMap((t) => namedDefinitions(t.expr)));
+    const keysOf = (kind: string) =>
+      [...named].filter((id) => id.startsWith(`${kind}:`)).map((id) => id.slice(kind.length + 1));
+    const [row] = await db.query<{ ids: number[]; population: number }>(sql`
+      select array(${changedUsers({
+        watermark: since,
+        eventBands: bands.events,
+        orderBands: bands.orders,
+        tags: keysOf("tag"),
+        segments: keysOf("segment"),
+      })} order by 1) as ids,
+        (select count(*) from users where merged_into is null)::int as population`);
+    const changed = row.ids.map(Number);
+    if (changed.length > (options.maxChangedShare ?? INCREMENTAL_MAX_SHARE) * row.population) {
+      const reason = `${changed.length} of ${row.population} users changed: a full pass is cheaper`;
+      for (const t of incremental) modes.set(t, { incremental: false, reason });
+    } else restriction = { userIds: changed };
+  }
+  planned?.({
+    modes: new Map(targets.map((t) => [`${t.kind}:${t.key}`, modes.get(t) as RefreshMode])),
+    changedUsers: restriction ? restriction.userIds.length : null,
+  });
+  const rest = await materialise(db, incremental, now, sendTime, restriction, watermark);
+  // In dependency order: the full part never reads the incremental one.
+  return {
+    refreshed: [...full.refreshed, ...rest.refreshed],
+    failed: [...failed, ...full.failed, ...rest.failed],
+  };
 }

@@ -43,7 +43,7 @@ export interface RealtimeCandidate {
 const modeKey = (kind: "tag" | "segment", key: string) => `${kind}:${key}`;
 
 /** Why a rule node cannot be maintained per batch (null: it can). */
-function scheduledOnly(expr: Expr): string | null {
+export function scheduledOnly(expr: Expr): string | null {
   switch (expr.type) {
     case "rfm_segment":
       return "rfm.segment ranks users against the whole population, so any order can move anyone";

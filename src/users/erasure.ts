@@ -118,6 +118,10 @@ export class ErasureService {
           select segment_key, user_id, 'exited' from segment_exits returning 1
         )
         select (select count(*) from tag_logged)::int as tags, (select count(*) from segment_logged)::int as segments`);
+      // Scrubbed event properties and removed memberships: the incremental refresh re-evaluates
+      // profiles updated since its watermark (cleared traits moved `updated_at` already).
+      if (events.size + tags + segments > 0)
+        await tx.query(sql`update users set updated_at = now() where id = any(${ids})`);
       // A VALUE tag's history holds the person's values (an email, a name).
       await tx.query(sql`
         update tag_membership_changes set value = null where user_id = any(${ids}) and value is not null`);

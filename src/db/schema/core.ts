@@ -27,8 +27,17 @@ export const users = pgTable(
     /** When each trait was last set, so merges keep the most recent value per trait. */
     traitsUpdatedAt: jsonb("traits_updated_at").$type<Record<string, string>>().notNull().default({}),
     mergedInto: bigint("merged_into", { mode: "number" }),
+    /**
+     * When the row last changed (traits, first/last seen, a merge, an erasure): set by the
+     * `users_touch_updated_at` trigger on every update, so no writer can forget it. The
+     * incremental refresh re-evaluates the profiles changed since its watermark.
+     */
+    updatedAt: tstz("updated_at").notNull().defaultNow(),
   },
-  (t) => [index("users_merged_into_idx").on(t.mergedInto).where(sql`${t.mergedInto} is not null`)],
+  (t) => [
+    index("users_merged_into_idx").on(t.mergedInto).where(sql`${t.mergedInto} is not null`),
+    index("users_updated_at_idx").on(t.updatedAt),
+  ],
 );
 
 /** (type, value) → profile. Looked up by value, so the value is the natural key. */
@@ -86,6 +95,9 @@ export const events = pgTable(
     index("events_user_ts_idx").on(t.userId, t.ts),
     index("events_name_ts_idx").on(t.name, t.ts),
     index("events_ts_idx").on(t.ts),
+    // Events are appended, so arrival order follows the heap: a BRIN index finds the events
+    // received since the incremental refresh's watermark for almost nothing on ingest.
+    index("events_received_at_brin").using("brin", t.receivedAt),
   ],
 );
 
@@ -121,12 +133,14 @@ export const orders = pgTable(
     /** Denormalised `status in COUNTED_STATUSES`, so every query filters on one indexed flag. */
     counted: boolean("counted").notNull().default(false),
     paidAt: tstz("paid_at"),
+    /** Set by the `orders_touch_updated_at` trigger on every update (see `users.updated_at`). */
     updatedAt: tstz("updated_at").notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.orderId] }),
     index("orders_placed_at_idx").on(t.placedAt),
     index("orders_user_placed_idx").on(t.userId, t.placedAt),
+    index("orders_updated_at_idx").on(t.updatedAt),
   ],
 );
 

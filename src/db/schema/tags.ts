@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { bigint, index, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import { definitionColumns, ruleColumns, tstz, versionColumns } from "./definitions";
 
 /**
@@ -6,6 +6,25 @@ import { definitionColumns, ruleColumns, tstz, versionColumns } from "./definiti
  * `*_members` tables hold CURRENT memberships only, keyed by `user_id` first (Citus
  * co-location); every entry and exit is appended to the `*_membership_changes` tables.
  */
+
+/**
+ * What the last scheduled refresh of a rule saw (`src/rules/incremental.ts`): the definition's
+ * version it evaluated, and the facts watermark — every fact change committed before it was
+ * visible to that refresh. The next refresh re-evaluates only users with changes at or after
+ * the watermark (plus window expiries since `refreshed_at`); a null or other version means a
+ * full refresh.
+ */
+const incrementalColumns = () => ({
+  refreshedVersion: integer("refreshed_version"),
+  factsWatermark: tstz("facts_watermark"),
+});
+
+/**
+ * When a membership change was written (the writing transaction's start), whatever time `at`
+ * records (a refresh logs its evaluation time): how an incremental refresh finds the changes of
+ * the tags and segments its rules name since its watermark.
+ */
+const recordedAt = () => ({ recordedAt: tstz("recorded_at").notNull().defaultNow() });
 
 /** A tag definition: RULE (boolean), VALUE (computed value) or MANUAL (assigned). */
 export const tags = pgTable("tags", {
@@ -15,6 +34,7 @@ export const tags = pgTable("tags", {
   ...ruleColumns(),
   /** When memberships were last recomputed by a refresh. */
   refreshedAt: tstz("refreshed_at"),
+  ...incrementalColumns(),
 });
 
 /** Every version of a tag definition, with who wrote it and when. */
@@ -54,10 +74,13 @@ export const tagMembershipChanges = pgTable(
     change: text("change").notNull(),
     value: text("value"),
     at: tstz("at").notNull().defaultNow(),
+    ...recordedAt(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.id] }),
     index("tag_membership_changes_tag_at_idx").on(t.tagKey, t.at),
+    // Appended in time order: BRIN finds the recent changes for almost nothing on each insert.
+    index("tag_membership_changes_recorded_brin").using("brin", t.recordedAt),
   ],
 );
 
@@ -69,6 +92,7 @@ export const segments = pgTable("segments", {
   /** For a snapshot: the segment it froze. */
   snapshotOf: text("snapshot_of"),
   refreshedAt: tstz("refreshed_at"),
+  ...incrementalColumns(),
 });
 
 export const segmentVersions = pgTable(
@@ -104,10 +128,12 @@ export const segmentMembershipChanges = pgTable(
     userId: bigint("user_id", { mode: "number" }).notNull(),
     change: text("change").notNull(),
     at: tstz("at").notNull().defaultNow(),
+    ...recordedAt(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.id] }),
     index("segment_membership_changes_segment_at_idx").on(t.segmentKey, t.at),
+    index("segment_membership_changes_recorded_brin").using("brin", t.recordedAt),
   ],
 );
 
