@@ -80,8 +80,9 @@ export const ROOT_FIELD_COST = 50;
 /**
  * An analytical root field (metrics, analyses, rule previews) scans facts: it costs ten
  * root fields (`complexity` of its declaration), so one request holds at most nine of them
- * at the default complexity limit. On PGlite, which cannot cancel a statement, this bounds
- * the work one request can queue.
+ * at the default complexity limit. On PGlite, one connection whose statements run one at a
+ * time (each stopped at the statement timeout only on a data directory), this bounds the work
+ * one request can queue ahead of everyone else's.
  */
 export const ANALYTICAL_ROOT_FIELD_COST = 500;
 

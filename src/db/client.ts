@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -12,6 +12,7 @@ import postgres from "postgres";
 import { limitExceeded } from "../errors";
 import { currentRequestSlots, hasSqlState, Semaphore } from "./concurrency";
 import { lockDataDir } from "./data-dir-lock";
+import { PGliteThread, withinBudget } from "./pglite-thread";
 import { normaliseRows } from "./rows";
 import * as schema from "./schema";
 
@@ -32,8 +33,9 @@ export interface Database {
   query<T extends Row = Row>(statement: SQL): Promise<T[]>;
   /**
    * For analytical reads (metrics, analyses, rule previews): runs under the configured
-   * statement timeout (PostgreSQL; PGlite cannot cancel a statement); a cancelled statement
-   * becomes a LIMIT_EXCEEDED error, not a hang. On PostgreSQL analytical statements hold at
+   * statement timeout (PostgreSQL: `statement_timeout`; PGlite on a data directory: its
+   * thread is stopped and reopened, see pglite-thread.ts; PGlite in memory cannot stop a
+   * statement); a cancelled statement becomes a LIMIT_EXCEEDED error, not a hang. On PostgreSQL analytical statements hold at
    * most pool size − 1 connections together, so ingestion and key lookups always find one;
    * inside `withAnalyticalConcurrency` they also wait for one of the request's slots.
    */
@@ -96,6 +98,10 @@ class DrizzleDatabase implements Database {
   private async timedQuery<T extends Row>(statement: SQL): Promise<T[]> {
     const timeout = Math.max(1, Math.trunc(this.statementTimeoutMs));
     try {
+      if (this.kind === "pglite") {
+        // PGlite ignores statement_timeout: its thread is stopped instead (pglite-thread.ts).
+        return await withinBudget(timeout, () => this.query<T>(statement));
+      }
       return await this.transaction(async (tx) => {
         await tx.query(sql.raw(`set local statement_timeout = ${timeout}`));
         return tx.query<T>(statement);
@@ -221,27 +227,23 @@ export async function connect(options: ConnectOptions = {}): Promise<Database> {
     );
   }
   const dataDir = options.dataDir && options.dataDir !== "memory://" ? options.dataDir : undefined;
-  if (!dataDir) {
-    const client = await PGlite.create();
-    const orm = drizzlePglite(client, { schema, logger }) as unknown as Orm;
-    return new DrizzleDatabase("pglite", orm, listeners, () => client.close(), timeoutMs, null);
-  }
   // A directory belongs to one process at a time (see data-dir-lock.ts): lock before opening.
-  const lock = lockDataDir(dataDir);
-  let client: PGlite;
+  const lock = dataDir ? lockDataDir(dataDir) : undefined;
+  let client: PGliteThread;
   try {
-    client = await PGlite.create(dataDir);
+    client = await PGliteThread.start(dataDir);
   } catch (error) {
-    lock.release();
+    lock?.release();
     throw error;
   }
-  const orm = drizzlePglite(client, { schema, logger }) as unknown as Orm;
+  // The thread answers PGlite's query/transaction calls, which is all drizzle's driver uses.
+  const orm = drizzlePglite(client as unknown as PGlite, { schema, logger }) as unknown as Orm;
   // PGlite is one connection that runs one statement at a time: there is no pool to share out.
   const close = async () => {
     try {
       await client.close();
     } finally {
-      lock.release();
+      lock?.release();
     }
   };
   return new DrizzleDatabase("pglite", orm, listeners, close, timeoutMs, null);
