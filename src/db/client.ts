@@ -112,6 +112,11 @@ class DrizzleDatabase implements Database {
           `The query ran longer than the ${timeout} ms statement timeout; narrow the time range or filters`,
         );
       }
+      if (isBeyondDatabaseLimits(error)) {
+        throw limitExceeded(
+          "The query needs more memory than the database can give it; narrow the time range, steps or filters",
+        );
+      }
       throw error;
     }
   }
@@ -200,6 +205,14 @@ export interface ConnectOptions {
 /** SQLSTATE 57014: canceling statement due to statement timeout. */
 function isQueryCancelled(error: unknown): boolean {
   return hasSqlState(error, "57014");
+}
+
+/**
+ * SQLSTATE 53200 (out of memory: PGlite's WebAssembly heap is small) or 54000 (a program limit,
+ * such as a value over 1 GB): the request asked for more than the database can hold, not a fault.
+ */
+function isBeyondDatabaseLimits(error: unknown): boolean {
+  return hasSqlState(error, "53200", "54000");
 }
 
 /** The one connection factory: `DATABASE_URL` → postgres.js, otherwise PGlite. */
