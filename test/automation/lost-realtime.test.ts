@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PiiPolicy } from "../../src/access/pii";
 import { DestinationService, TriggerService } from "../../src/automation/definitions";
 import { DeliveryWorker } from "../../src/automation/worker";
-import type { DeliveryConfig } from "../../src/config";
 import type { Database } from "../../src/db/client";
 import { IngestService } from "../../src/ingest/service";
 import { RESTRICTED_LOCK_WAIT_MS } from "../../src/rules/materialise";
@@ -12,17 +11,9 @@ import { RealtimeAudiences } from "../../src/rules/realtime";
 import { RuleService } from "../../src/rules/service";
 import { SegmentService } from "../../src/segments/service";
 import { createTestDatabase, describeEachDatabase } from "../helpers/db";
-import { Receiver } from "./receiver";
+import { FAST_RETRIES, Receiver } from "./receiver";
 
 const ACTOR = { name: "test" };
-const CONFIG: DeliveryConfig = {
-  inServer: false,
-  maxAttempts: 3,
-  pollMs: 20,
-  baseDelayMs: 2,
-  maxDelayMs: 2,
-  timeoutMs: 2000,
-};
 /** The advisory lock a full refresh holds exclusively (src/rules/materialise.ts REFRESH_LOCK). */
 const REFRESH_LOCK = 7_210_605;
 const recent = () => new Date(Date.now() - 60_000).toISOString();
@@ -67,7 +58,7 @@ async function setUp(db: Database, receiver: Receiver) {
   return {
     audiences,
     ingest: new IngestService(db, undefined, audiences),
-    worker: new DeliveryWorker(db, new PiiPolicy(), CONFIG, { realtime: audiences }),
+    worker: new DeliveryWorker(db, new PiiPolicy(), FAST_RETRIES, { realtime: audiences }),
   };
 }
 
@@ -129,7 +120,7 @@ describe.runIf(inject("postgresUrl") !== null)(
 
         await holder`select pg_advisory_unlock(${REFRESH_LOCK})`;
         // A new worker: chores run at most once a second per worker.
-        const next = new DeliveryWorker(own.db, new PiiPolicy(), CONFIG, {
+        const next = new DeliveryWorker(own.db, new PiiPolicy(), FAST_RETRIES, {
           realtime: new RealtimeAudiences(own.db),
         });
         await next.drain();

@@ -11,19 +11,10 @@ import type { DeliveryConfig } from "../../src/config";
 import { IngestService } from "../../src/ingest/service";
 import { claimDueDeliveries } from "../../src/semantic/automation";
 import { createTestDatabase, describeEachDatabase } from "../helpers/db";
-import { Receiver } from "./receiver";
+import { FAST_RETRIES, Receiver } from "./receiver";
 
 const ACTOR = { name: "test" };
 const SECRET = "whsec_test_0123456789abcdef";
-/** Retries come due at once (a delay below 2 ms), so a test drains retries without waiting. */
-const CONFIG: DeliveryConfig = {
-  inServer: false,
-  maxAttempts: 3,
-  pollMs: 20,
-  baseDelayMs: 2,
-  maxDelayMs: 2,
-  timeoutMs: 2000,
-};
 
 /** The receiver's own check, written from the header's definition (not Stratum's code). */
 function signatureValid(secret: string, body: string, header: string): boolean {
@@ -43,7 +34,7 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
   const pii = new PiiPolicy();
   const receiver = new Receiver();
   const worker = (config: Partial<DeliveryConfig> = {}) =>
-    new DeliveryWorker(db(), pii, { ...CONFIG, ...config });
+    new DeliveryWorker(db(), pii, { ...FAST_RETRIES, ...config });
 
   /** A destination at the receiver and an event trigger on `event`. */
   async function eventTrigger(
@@ -65,7 +56,7 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
     ingest = new IngestService(db());
     destinations = new DestinationService(db());
     triggers = new TriggerService(db());
-    deliveries = new DeliveryService(db(), destinations, CONFIG);
+    deliveries = new DeliveryService(db(), destinations, FAST_RETRIES);
     await receiver.start();
   });
   afterAll(() => receiver.stop());
@@ -247,7 +238,7 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
       })),
     );
     // Lease 2 s → at most 500 ms of waiting; at 1 per second only the first slot is that close.
-    const sender = new DeliveryWorker(db(), pii, CONFIG, { leaseSeconds: 2 });
+    const sender = new DeliveryWorker(db(), pii, FAST_RETRIES, { leaseSeconds: 2 });
     expect(await sender.runOnce()).toBe(1);
     expect(receiver.requests).toHaveLength(1);
     expect((await rowsOf("trickle")).map((r) => [r.status, r.attempts])).toEqual([
@@ -432,8 +423,8 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
           timestamp: at(i % 60),
         })),
       );
-      const a = new DeliveryWorker(own.db, pii, CONFIG);
-      const b = new DeliveryWorker(own.db, pii, CONFIG);
+      const a = new DeliveryWorker(own.db, pii, FAST_RETRIES);
+      const b = new DeliveryWorker(own.db, pii, FAST_RETRIES);
       const [sentA, sentB] = await Promise.all([a.drain(), b.drain()]);
       expect(sentA + sentB).toBe(300);
       expect(sentA).toBeGreaterThan(0);

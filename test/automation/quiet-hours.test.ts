@@ -3,7 +3,6 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { PiiPolicy } from "../../src/access/pii";
 import { DestinationService, TriggerService } from "../../src/automation/definitions";
 import { DeliveryWorker } from "../../src/automation/worker";
-import type { DeliveryConfig } from "../../src/config";
 import { DEFAULT_IDENTITY_RULES } from "../../src/ingest/rules";
 import { IngestService } from "../../src/ingest/service";
 import { SendTimeService } from "../../src/personalisation/send-time";
@@ -11,7 +10,7 @@ import { RealtimeAudiences } from "../../src/rules/realtime";
 import { afterQuietHours, claimDueDeliveries, nextLocalHour } from "../../src/semantic/automation";
 import type { SendTimeModel } from "../../src/semantic/send-time";
 import { describeEachDatabase } from "../helpers/db";
-import { Receiver } from "./receiver";
+import { FAST_RETRIES, Receiver } from "./receiver";
 
 const ACTOR = { name: "test" };
 /** Users without a zone trait are in New York (UTC−4 in May, UTC−5 in winter). */
@@ -23,14 +22,6 @@ const MODEL: SendTimeModel = {
 };
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const CONFIG: DeliveryConfig = {
-  inServer: false,
-  maxAttempts: 3,
-  pollMs: 20,
-  baseDelayMs: 2,
-  maxDelayMs: 2,
-  timeoutMs: 2000,
-};
 
 /** The local hour of `at` in `zone`, by the JavaScript runtime's zone data (not the database's). */
 function localHour(at: Date, zone: string): number {
@@ -44,7 +35,7 @@ describeEachDatabase("quiet hours", (db) => {
   let destinations: DestinationService;
   const receiver = new Receiver();
   const worker = () =>
-    new DeliveryWorker(db(), new PiiPolicy(), CONFIG, {
+    new DeliveryWorker(db(), new PiiPolicy(), FAST_RETRIES, {
       sendTime: new SendTimeService(
         db(),
         {

@@ -3,20 +3,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PiiPolicy } from "../../src/access/pii";
 import { DestinationService, TriggerService } from "../../src/automation/definitions";
 import { DeliveryWorker } from "../../src/automation/worker";
-import type { DeliveryConfig } from "../../src/config";
 import { IngestService } from "../../src/ingest/service";
 import { createTestDatabase } from "../helpers/db";
-import { Receiver } from "./receiver";
+import { FAST_RETRIES, Receiver } from "./receiver";
 
 const ACTOR = { name: "test" };
-const CONFIG: DeliveryConfig = {
-  inServer: false,
-  maxAttempts: 3,
-  pollMs: 20,
-  baseDelayMs: 2,
-  maxDelayMs: 2,
-  timeoutMs: 2000,
-};
 const RATE = 5;
 
 /**
@@ -50,8 +41,8 @@ describe.runIf(inject("postgresUrl") !== null)("a destination's rate limit acros
           })),
         );
       const pii = new PiiPolicy();
-      const a = new DeliveryWorker(own.db, pii, CONFIG);
-      const b = new DeliveryWorker(own.db, pii, CONFIG);
+      const a = new DeliveryWorker(own.db, pii, FAST_RETRIES);
+      const b = new DeliveryWorker(own.db, pii, FAST_RETRIES);
       // A claims the first ten and is still sending them (2 s at 5/s) when B claims the next ten.
       await batch("a");
       const first = a.runOnce();

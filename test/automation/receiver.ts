@@ -1,5 +1,16 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { DeliveryConfig } from "../../src/config";
+
+/** Worker settings for tests: retries come due at once (a delay below 2 ms), so a test drains them without waiting. */
+export const FAST_RETRIES: DeliveryConfig = {
+  inServer: false,
+  maxAttempts: 3,
+  pollMs: 20,
+  baseDelayMs: 2,
+  maxDelayMs: 2,
+  timeoutMs: 2000,
+};
 
 export interface ReceivedRequest {
   headers: IncomingHttpHeaders;

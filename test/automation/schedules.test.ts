@@ -3,23 +3,14 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { PiiPolicy } from "../../src/access/pii";
 import { DestinationService, TriggerService } from "../../src/automation/definitions";
 import { DeliveryWorker } from "../../src/automation/worker";
-import type { DeliveryConfig } from "../../src/config";
 import { IngestService } from "../../src/ingest/service";
 import { SendTimeService } from "../../src/personalisation/send-time";
 import { RuleService } from "../../src/rules/service";
 import { TagService } from "../../src/tags/service";
 import { describeEachDatabase } from "../helpers/db";
-import { Receiver } from "./receiver";
+import { FAST_RETRIES, Receiver } from "./receiver";
 
 const ACTOR = { name: "test" };
-const CONFIG: DeliveryConfig = {
-  inServer: false,
-  maxAttempts: 3,
-  pollMs: 20,
-  baseDelayMs: 2,
-  maxDelayMs: 2,
-  timeoutMs: 2000,
-};
 /** The shop's zone: UTC+8 all year, so a local minute is a whole UTC minute. */
 const SHOP_ZONE = "Asia/Shanghai";
 const HOUR_MS = 3_600_000;
@@ -40,7 +31,7 @@ describeEachDatabase("schedule triggers", (db) => {
   let triggers: TriggerService;
   const receiver = new Receiver();
   const worker = () =>
-    new DeliveryWorker(db(), new PiiPolicy(), CONFIG, {
+    new DeliveryWorker(db(), new PiiPolicy(), FAST_RETRIES, {
       sendTime: new SendTimeService(
         db(),
         { events: ["page_viewed"], priorStrength: 10, timezoneTrait: "timezone" },
