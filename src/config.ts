@@ -17,6 +17,8 @@ export interface StratumConfig {
   adminKey?: string;
   /** Milliseconds before analytical SQL is cancelled. */
   statementTimeoutMs: number;
+  /** PostgreSQL `work_mem` of analytical statements, in MB (their sorts stay in memory). */
+  analyticalWorkMemMb: number;
   maxQueryDepth: number;
   maxQueryComplexity: number;
   /** Time buckets (retention: cells) one metrics query or analysis may produce. */
@@ -180,6 +182,7 @@ const environment = z.object({
   }),
   STRATUM_ADMIN_KEY: optionalText,
   STRATUM_STATEMENT_TIMEOUT_MS: wholeNumber(10_000, 1),
+  STRATUM_ANALYTICAL_WORK_MEM_MB: wholeNumber(64, 1, 2_047),
   STRATUM_MAX_DEPTH: wholeNumber(12, 1),
   STRATUM_MAX_COMPLEXITY: wholeNumber(5_000, 1),
   STRATUM_MAX_BUCKETS: wholeNumber(10_000, 1),
@@ -241,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StratumConfig 
     currency: e.STRATUM_CURRENCY,
     adminKey: e.STRATUM_ADMIN_KEY,
     statementTimeoutMs: e.STRATUM_STATEMENT_TIMEOUT_MS,
+    analyticalWorkMemMb: e.STRATUM_ANALYTICAL_WORK_MEM_MB,
     maxQueryDepth: e.STRATUM_MAX_DEPTH,
     maxQueryComplexity: e.STRATUM_MAX_COMPLEXITY,
     maxBuckets: e.STRATUM_MAX_BUCKETS,

@@ -16,6 +16,7 @@ export async function openRuntime(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     statementTimeoutMs: config.statementTimeoutMs,
+    analyticalWorkMemMb: config.analyticalWorkMemMb,
   });
   if (options.migrate !== false) {
     await migrate(db);

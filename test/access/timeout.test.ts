@@ -25,11 +25,11 @@ describe.runIf(inject("postgresUrl") !== null)("slow analytical queries [postgre
   let db: Database;
   let server: StratumServer;
   let url: string;
+  const databaseUrl = new URL(inject("postgresUrl") ?? "postgres://unused");
+  databaseUrl.pathname = `/${name}`;
   beforeAll(async () => {
     admin = postgres(inject("postgresUrl")!, { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database ${name}`);
-    const databaseUrl = new URL(inject("postgresUrl")!);
-    databaseUrl.pathname = `/${name}`;
     db = await connect({ databaseUrl: databaseUrl.toString(), statementTimeoutMs: 5, maxConnections: 2 });
     await migrate(db);
     // 300 profiles × 1,000 page views over January: far more than 5 ms of work to aggregate.
@@ -49,6 +49,19 @@ describe.runIf(inject("postgresUrl") !== null)("slow analytical queries [postgre
     await db?.close();
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end({ timeout: 1 });
+  });
+
+  it("runs analytical statements without JIT and with their own work_mem, leaving other statements alone", async () => {
+    const settings = sql`select current_setting('jit') as jit, current_setting('work_mem') as "workMem"`;
+    expect(await db.analyticalQuery(settings)).toEqual([{ jit: "off", workMem: "64MB" }]);
+    const [plain] = await db.query<{ jit: string; workMem: string }>(settings);
+    expect(plain.workMem).not.toBe("64MB");
+    const tuned = await connect({ databaseUrl: databaseUrl.toString(), analyticalWorkMemMb: 16 });
+    try {
+      expect(await tuned.analyticalQuery(settings)).toEqual([{ jit: "off", workMem: "16MB" }]);
+    } finally {
+      await tuned.close();
+    }
   });
 
   it("answers LIMIT_EXCEEDED quickly instead of hanging", async () => {

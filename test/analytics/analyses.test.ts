@@ -115,10 +115,13 @@ describe("retention and paths compilers", () => {
         timezone: "UTC",
       }).statement,
     );
-    expect(sql).toContain("ts - prev_ts > make_interval(mins => $");
+    expect(sql).toContain("since_previous > make_interval(mins => $");
+    // A repeat (same event within the gap) is dropped before sessions are numbered.
     expect(sql).toContain(
-      "(prev_ts is not null and ts - prev_ts <= make_interval(mins => $5::int) and prev_name = name) as repeated",
+      "where since_previous is null or since_previous > make_interval(mins => $6::int) or prev_name <> name",
     );
+    // Distinct users per node and per link are hashed, not sorted per count(distinct).
+    expect(sql).toContain("from (select distinct step, name, user_id from steps) distinct_nodes");
     // One sort: sessions are numbered in the events' order, and each path is read off that order.
     expect(sql).toContain("row_number() over s as i, lead(name) over s as next_name");
     expect(sql).not.toContain("array_agg");

@@ -92,8 +92,12 @@ export function compilePaths(definition: PathsDefinition): CompiledPaths {
       from positioned where i <= ${lastStep}`;
   }
 
+  // One sort of the events by user and time feeds every window (the session windows re-sort only
+  // within a user). A repeated event never opens a session (its gap is within the limit), so the
+  // repeats are dropped before the sessions are numbered. Nodes and links count distinct users by
+  // hashing (step, event[, target], user) first: no sort of every step row per count(distinct).
   const statement = sql`with marked as (
-  select e.user_id, e.ts, e.id, e.name, lag(e.ts) over w as prev_ts, lag(e.name) over w as prev_name
+  select e.user_id, e.ts, e.id, e.name, e.ts - lag(e.ts) over w as since_previous, lag(e.name) over w as prev_name
   from ${resolvedEvents} e
   where e.ts >= ${bounds.from} and e.ts < ${bounds.to}
     ${excluded.length ? sql`and e.name <> all(${textArray(excluded)})` : sql``}
@@ -102,27 +106,27 @@ export function compilePaths(definition: PathsDefinition): CompiledPaths {
 ),
 sessioned as (
   select user_id, ts, id, name,
-    (prev_ts is not null and ts - prev_ts <= ${gap} and prev_name = name) as repeated,
-    sum(case when prev_ts is null or ts - prev_ts > ${gap} then 1 else 0 end)
+    sum(case when since_previous is null or since_previous > ${gap} then 1 else 0 end)
       over (partition by user_id order by ts, id rows unbounded preceding) as session_no
   from marked
+  where since_previous is null or since_previous > ${gap} or prev_name <> name
 ),
 positioned as (
   select user_id, session_no, ts, id, name, row_number() over s as i, lead(name) over s as next_name,
     ${startEvent ? sql`count(*) filter (where name = ${startEvent}) over s` : sql`0`} as starts
-  from sessioned where not repeated
+  from sessioned
   window s as (partition by user_id, session_no order by ts, id rows unbounded preceding)
 ),
 steps as (${steps}),
 links as (
-  select step, name as event, target, count(distinct user_id)::int as users
-  from steps where target is not null
+  select step, name as event, target, count(*)::int as users
+  from (select distinct step, name, target, user_id from steps where target is not null) distinct_links
   group by step, name, target
   order by users desc, step, name, target
   limit ${topLinks}
 )
-select 'node' as kind, step, name as event, null::text as target, count(distinct user_id)::int as users
-from steps group by step, name
+select 'node' as kind, step, name as event, null::text as target, count(*)::int as users
+from (select distinct step, name, user_id from steps) distinct_nodes group by step, name
 union all
 select 'link', step, event, target, users from links
 order by kind desc, step, users desc, event, target`;

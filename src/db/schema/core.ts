@@ -93,6 +93,8 @@ export const events = pgTable(
     primaryKey({ columns: [t.userId, t.id] }),
     uniqueIndex("events_message_id_uq").on(t.messageId),
     index("events_user_ts_idx").on(t.userId, t.ts),
+    // Migration 0011 adds INCLUDE (user_id, id[, name]) to these two for index-only scans of a
+    // time range; drizzle cannot declare INCLUDE.
     index("events_name_ts_idx").on(t.name, t.ts),
     index("events_ts_idx").on(t.ts),
     // Events are appended, so arrival order follows the heap: a BRIN index finds the events
