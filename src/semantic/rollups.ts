@@ -114,8 +114,8 @@ export const orderIdIn =
     sql`${orderId} in (select json_array_elements_text(${idsJson}::json))`;
 
 /**
- * The statements that rebuild every rollup from the facts in `timezone`, in order; run in one
- * transaction. The facts are locked against writers first (SHARE: readers go on), so no batch
+ * The statements that rebuild every rollup from the facts in `timezone`, in order, ending with
+ * fresh planner statistics; run in one transaction. The facts are locked against writers first (SHARE: readers go on), so no batch
  * commits between the rebuild's reads and its commit.
  */
 export function rebuildRollupStatements(timezone: string): SQL[] {
@@ -127,6 +127,9 @@ export function rebuildRollupStatements(timezone: string): SQL[] {
     sql`insert into rollup_state (timezone) values (${timezone})`,
     eventRollupDelta(sql`events`, 1),
     orderRollupDelta(() => sql`true`, 1),
+    // Planner statistics of the rebuilt tables at once: until autovacuum gets to them the
+    // planner takes a month of rollup rows for a handful and joins them row by row.
+    sql`analyze user_day_events, user_day_orders`,
   ];
 }
 

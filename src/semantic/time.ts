@@ -14,7 +14,7 @@ export interface TimeRange {
 
 export function assertTimeZone(timezone: string): string {
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+    wallClockFormatter(timezone);
     return timezone;
   } catch {
     throw badInput(`Unknown time zone "${timezone}"; use an IANA name such as Asia/Shanghai`, {
@@ -114,18 +114,34 @@ export const DEFAULT_MAX_BUCKETS = 10_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
+/**
+ * One formatter per zone (zones are few and validated): building an Intl.DateTimeFormat costs
+ * about as much as formatting a hundred instants with it, and a metrics answer formats every bucket.
+ */
+const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Throws a RangeError for a zone Intl does not know. */
+function wallClockFormatter(timezone: string): Intl.DateTimeFormat {
+  let formatter = wallClockFormatters.get(timezone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone: timezone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    wallClockFormatters.set(timezone, formatter);
+  }
+  return formatter;
+}
+
 /** Wall-clock fields of an instant in `timezone`, as milliseconds of a UTC date with those fields. */
-function wallClockOf(instantMs: number, timezone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: timezone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(new Date(instantMs));
+export function wallClockOf(instantMs: number, timezone: string): number {
+  const parts = wallClockFormatter(timezone).formatToParts(new Date(instantMs));
   const field = (type: string) => Number(parts.find((part) => part.type === type)?.value);
   const wall = new Date(0);
   // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
