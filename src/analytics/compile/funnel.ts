@@ -159,7 +159,7 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
 
   const attempt = builder.attempt(groups, steps.length, exclusions, window);
   const entryBreakdown = breakdown?.kind === "EVENT" ? sql`u.bd[e.q0]` : sql`null::text`;
-  const reachedSteps = sql`cardinality(${attempt.times})`;
+  const reachedSteps = attempt.steps;
   // A void attempt goes on to the first step after its excluded event, and no further.
   const reached = attempt.voids.length
     ? sql`least(${reachedSteps}, ${joinSql(attempt.voids.map((v) => sql`case when ${v.voided} then ${v.stepsBefore} + 1 end`))})`

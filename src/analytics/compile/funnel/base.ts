@@ -27,6 +27,11 @@ export interface AttemptSql {
   hops: SQL;
   /** The attempt's step times in order (`times[k + 1]` = when step k was done). */
   times: SQL;
+  /**
+   * How many steps the attempt did (`cardinality(times)`), as the sort key of the attempts:
+   * computed for every attempt, while `times` is built for the chosen one only.
+   */
+  steps: SQL;
   /** Per exclusion: whether it voids the attempt, and how many steps were done before its event. */
   voids: Array<{ voided: SQL; stepsBefore: SQL }>;
 }
@@ -81,6 +86,9 @@ export function hopAttempt(
   });
   const time = (k: number) => (k === 0 ? sql`u.ts[e.q0]` : sql.raw(`h${k}.t`));
   const times = sql`array_remove(array[${joinSql(Array.from({ length: stepCount }, (_, k) => time(k)))}], null)`;
+  const steps = sql`(1${sql.join(
+    Array.from({ length: stepCount - 1 }, (_, i) => sql` + (${time(i + 1)} is not null)::int`),
+  )})`;
   const positions = sql`array[${joinSql(Array.from({ length: stepCount }, (_, k) => position(k)))}]`;
   const voids = exclusions.map((exclusion, j) => {
     const from = position(exclusion.fromStep);
@@ -98,6 +106,7 @@ export function hopAttempt(
 `,
     ),
     times,
+    steps,
     voids,
   };
 }

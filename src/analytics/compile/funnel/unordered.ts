@@ -35,6 +35,7 @@ export const unorderedFunnel: FunnelModeBuilder = {
     return {
       hops: sql`cross join lateral (select array(select p from unnest(array[${joinSql(found)}]) as p where p is not null order by p) as ps) o`,
       times: sql`array(select u.ts[p] from unnest(o.ps) with ordinality as t(p, n) order by n)`,
+      steps: sql`cardinality(o.ps)`,
       voids,
     };
   },
