@@ -122,8 +122,11 @@ describe("retention and paths compilers", () => {
     );
     // Distinct users per node and per link are hashed, not sorted per count(distinct).
     expect(sql).toContain("from (select distinct step, name, user_id from steps) distinct_nodes");
-    // One sort: sessions are numbered in the events' order, and each path is read off that order.
-    expect(sql).toContain("row_number() over s as i, lead(name) over s as next_name");
+    // One sort: sessions are numbered in the events' order, and each path is read off that order:
+    // its steps are numbered from the first start event's position, with no window of their own.
+    expect(sql).toContain("lead(name) over r as next_name, min(k) filter (where name = $");
+    expect(sql).toContain("(k - first_start + 1)::int as step");
+    expect(sql.match(/ over /g)).toHaveLength(6);
     expect(sql).not.toContain("array_agg");
     expect(params).toContain(30);
     expect(params).toContain(50);

@@ -61,33 +61,41 @@ export function compilePaths(definition: PathsDefinition): CompiledPaths {
 
   const gap = sql`make_interval(mins => ${gapMinutes}::int)`;
   const lastStep = sql`${maxSteps}::int`;
-  // Each session's non-repeated events are numbered `i` from 1 in `positioned`; `steps` keeps the
-  // events of the session's path with their step number and the next event of the path (`target`).
+  // `sessioned` numbers each user's non-repeated events `k` in order; `positioned` adds, per
+  // session (window `r`, running), the next event of the path (`next_name`) and the `k` of the
+  // events that bound it, so `steps` numbers the path's events by plain arithmetic on `k`
+  // instead of another window: the path's events are consecutive in the session.
+  const sessionAll = sql`(s rows between unbounded preceding and unbounded following)`;
+  const sessionBounds: SQL[] = [];
   let steps: SQL;
   if (startEvent && endEvent) {
     // From the session's first start event to the first end event at or after it (which the
     // session must have), at most maxSteps events.
+    sessionBounds.push(
+      sql`min(k) filter (where name = ${startEvent}) over r as first_start`,
+      sql`max(k) filter (where name = ${endEvent}) over (s rows between unbounded preceding and 1 preceding) as last_end_before`,
+      sql`max(k) filter (where name = ${endEvent}) over ${sessionAll} as last_end`,
+    );
     steps = sql`select user_id, step, name, case when step < ${lastStep} and name <> ${endEvent} then next_name end as target
-      from (select user_id, name, next_name, (row_number() over s)::int as step,
-          count(*) filter (where name = ${endEvent}) over (s rows between unbounded preceding and 1 preceding) as ends_before,
-          count(*) filter (where name = ${endEvent}) over (s rows between unbounded preceding and unbounded following) as ends
-        from positioned where starts > 0
-        window s as (partition by user_id, session_no order by ts, id)) p
-      where step <= ${lastStep} and ends_before = 0 and ends > 0`;
+      from (select user_id, name, next_name, (k - first_start + 1)::int as step, first_start, last_end_before, last_end
+        from positioned where first_start is not null) p
+      where step <= ${lastStep} and last_end >= first_start
+        and (last_end_before is null or last_end_before < first_start)`;
   } else if (startEvent) {
+    sessionBounds.push(sql`min(k) filter (where name = ${startEvent}) over r as first_start`);
     steps = sql`select user_id, step, name, case when step < ${lastStep} then next_name end as target
-      from (select user_id, name, next_name, (row_number() over (partition by user_id, session_no order by ts, id))::int as step
-        from positioned where starts > 0) p
+      from (select user_id, name, next_name, (k - first_start + 1)::int as step
+        from positioned where first_start is not null) p
       where step <= ${lastStep}`;
   } else if (endEvent) {
     // The maxSteps events up to the session's first end event, numbered so that it is the last step.
-    steps = sql`select user_id, (${lastStep} - (first_end - i))::int as step, name,
-        case when i < first_end then next_name end as target
-      from (select user_id, i, name, next_name,
-          min(case when name = ${endEvent} then i end) over (partition by user_id, session_no) as first_end
-        from positioned) p
-      where i <= first_end and i > first_end - ${lastStep}`;
+    sessionBounds.push(sql`min(k) filter (where name = ${endEvent}) over ${sessionAll} as first_end`);
+    steps = sql`select user_id, (${lastStep} - (first_end - k))::int as step, name,
+        case when k < first_end then next_name end as target
+      from positioned
+      where k <= first_end and k > first_end - ${lastStep}`;
   } else {
+    sessionBounds.push(sql`row_number() over r as i`);
     steps = sql`select user_id, i::int as step, name, case when i < ${lastStep} then next_name end as target
       from positioned where i <= ${lastStep}`;
   }
@@ -106,16 +114,16 @@ export function compilePaths(definition: PathsDefinition): CompiledPaths {
 ),
 sessioned as (
   select user_id, ts, id, name,
-    sum(case when since_previous is null or since_previous > ${gap} then 1 else 0 end)
-      over (partition by user_id order by ts, id rows unbounded preceding) as session_no
+    sum(case when since_previous is null or since_previous > ${gap} then 1 else 0 end) over u as session_no,
+    row_number() over u as k
   from marked
   where since_previous is null or since_previous > ${gap} or prev_name <> name
+  window u as (partition by user_id order by ts, id rows unbounded preceding)
 ),
 positioned as (
-  select user_id, session_no, ts, id, name, row_number() over s as i, lead(name) over s as next_name,
-    ${startEvent ? sql`count(*) filter (where name = ${startEvent}) over s` : sql`0`} as starts
+  select user_id, k, name, lead(name) over r as next_name, ${sql.join(sessionBounds, sql`, `)}
   from sessioned
-  window s as (partition by user_id, session_no order by ts, id rows unbounded preceding)
+  window s as (partition by user_id, session_no order by ts, id), r as (s rows unbounded preceding)
 ),
 steps as (${steps}),
 links as (
