@@ -103,6 +103,18 @@ describeEachDatabase("bad input", (db) => {
     );
     expect(answer.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
     expect(answer.errors?.[0].extensions).not.toHaveProperty("stacktrace");
+    const debugging = await startTestApi(db(), { STRATUM_DEBUG_ERRORS: "1" });
+    try {
+      const debugged = await debugging.gql(
+        `{ metrics(timeRange: { from: "2026-02-30", to: "2026-03-02" }) { rows { gmv } } }`,
+      );
+      expect(debugged.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+      const stack = debugged.errors?.[0].extensions?.stacktrace as string[];
+      expect(stack[0]).toContain("2026-02-30");
+      expect(stack.some((line) => line.includes("src/"))).toBe(true);
+    } finally {
+      await debugging.close();
+    }
   });
 
   it("an identify call with more than 50 identities is refused with a code, nothing written", async () => {
