@@ -8,7 +8,7 @@ import { lockOrderIds } from "../db/locks";
 import { type OrderStatus, products as productTable } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
 import { logger } from "../logger";
-import type { RealtimeAudiences } from "../rules/realtime";
+import type { Intent, RealtimeAudiences } from "../rules/realtime";
 import { enqueueEventTriggers } from "../semantic/automation";
 import { eventRollupDelta, orderIdIn, orderRollupDelta } from "../semantic/rollups";
 import type {
@@ -601,27 +601,30 @@ export class IngestService {
    * `fn` adds the profiles whose facts or traits it wrote to `affected`; once the transaction
    * has committed, the real-time definitions are re-evaluated for them before the call returns.
    * That runs after the commit, not inside it: a batch never waits for the refresh lock while
-   * holding profile locks, so ingestion and refreshes cannot deadlock; a failure there queues the
-   * users for the delivery worker (`realtime_pending`); a process dying in between leaves them to
-   * the next scheduled refresh.
+   * holding profile locks, so ingestion and refreshes cannot deadlock. The transaction writes
+   * its users to `realtime_pending` (`intend`), which the evaluation clears: a process dying in
+   * between, or an evaluation that fails, leaves them to the delivery worker.
    */
   private async withRetry<T>(
     fn: (tx: Database, affected: Set<number>) => Promise<T>,
     options: IngestOptions,
   ): Promise<T> {
     let affected = new Set<number>();
+    let intent: Intent | null = null;
     const result = await backOff(
       () =>
         this.db.transaction(async (tx) => {
           affected = new Set();
           if (options.asyncCommit) await tx.query(sql`set local synchronous_commit = off`);
-          return fn(tx, affected);
+          const written = await fn(tx, affected);
+          intent = this.audiences ? await this.audiences.intend(tx, [...affected]) : null;
+          return written;
         }),
       { ...RACE_RETRY_POLICY, retry: isRetryable },
     );
     if (this.audiences && affected.size > 0) {
       try {
-        await this.audiences.afterIngest(affected);
+        await this.audiences.afterIngest(affected, intent);
       } catch (error) {
         if (hasSqlState(error, LOCK_NOT_AVAILABLE))
           logger.warn(

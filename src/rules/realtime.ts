@@ -148,6 +148,18 @@ export function realtimeModes(candidates: readonly RealtimeCandidate[]): Map<str
 /** Queued users one `drainPending` evaluates at most (one restricted run, per-user locks). */
 const PENDING_BATCH = 1_000;
 
+/**
+ * How long after its batch's transaction a user written by `intend` falls due to the worker: far
+ * longer than a batch's own evaluation takes, which removes it first, so the worker does not
+ * evaluate every batch a second time.
+ */
+const EVALUATION_GRACE_MS = 10_000;
+
+/** What `intend` wrote for a batch: the due time of its users' rows. */
+export interface Intent {
+  dueAt: string;
+}
+
 /** Re-evaluates real-time definitions for the users of ingested batches. */
 export class RealtimeAudiences {
   /** Parsed and typed rules by their text: a batch parses nothing it has seen before. */
@@ -157,6 +169,7 @@ export class RealtimeAudiences {
     private readonly db: Database,
     /** Also where the outbox reads users' zones for quiet hours. */
     readonly sendTime?: SendTimeModel,
+    private readonly graceMs = EVALUATION_GRACE_MS,
   ) {}
 
   private typedRule(rule: string | null): TypedExpr | null {
@@ -210,10 +223,19 @@ export class RealtimeAudiences {
    * queued in `realtime_pending` before the error is rethrown, so `drainPending` evaluates them
    * again: a lost evaluation is late, never dropped.
    */
-  async afterIngest(userIds: Iterable<number>, now: Date = new Date()): Promise<MaterialiseReport | null> {
+  async afterIngest(
+    userIds: Iterable<number>,
+    intent: Intent | null = null,
+    now: Date = new Date(),
+  ): Promise<MaterialiseReport | null> {
     const ids = [...new Set(userIds)];
     try {
-      return await this.evaluate(ids, now);
+      const report = await this.evaluate(ids, now);
+      if (intent)
+        await this.db.query(sql`
+          delete from realtime_pending
+          where user_id = any(${bigintArray(ids)}) and due_at = ${intent.dueAt}::timestamptz`);
+      return report;
     } catch (error) {
       await this.queue(ids).catch((queueError: unknown) =>
         logger.error({ err: queueError, users: ids.length }, "lost real-time evaluation could not be queued"),
@@ -222,30 +244,53 @@ export class RealtimeAudiences {
     }
   }
 
-  /** Queues users for `drainPending` (a queued user queued again is due from the later time). */
+  /**
+   * Inside a batch's transaction: writes its users to `realtime_pending`, due after the grace
+   * period, so they are evaluated even if the process dies between the commit and
+   * `afterIngest` (which removes them). Skipped while no rule-based tag or segment is active
+   * (nothing could be real-time); an earlier due time of a user is kept. Answers the due time
+   * written, for `afterIngest`, or null when nothing was written.
+   */
+  async intend(tx: Database, userIds: readonly number[]): Promise<Intent | null> {
+    if (userIds.length === 0) return null;
+    const [row] = await tx.query<{ dueAt: string | null }>(sql`
+      with due as (select now() + make_interval(secs => ${this.graceMs / 1000}::float8) as at),
+      written as (
+        insert into realtime_pending (user_id, due_at)
+        select distinct u.id, due.at from unnest(${bigintArray(userIds)}) as u(id), due
+        where exists (select 1 from tags where status = 'ACTIVE' and kind in ('RULE', 'VALUE'))
+          or exists (select 1 from segments where status = 'ACTIVE' and kind = 'DYNAMIC')
+        on conflict (user_id) do update set due_at = least(realtime_pending.due_at, excluded.due_at)
+        returning 1)
+      select case when exists (select 1 from written) then (select at from due)::text end as "dueAt"`);
+    return row.dueAt === null ? null : { dueAt: row.dueAt };
+  }
+
+  /** Queues users for `drainPending`, due at once (a failed evaluation is retried soon). */
   async queue(userIds: readonly number[]): Promise<void> {
     if (userIds.length === 0) return;
     await this.db.query(sql`
       insert into realtime_pending (user_id) select distinct unnest(${bigintArray(userIds)})
-      on conflict (user_id) do update set queued_at = now()`);
+      on conflict (user_id) do update set due_at = now()`);
   }
 
   /**
-   * Evaluates up to `limit` queued users (oldest first) as `afterIngest` would and removes
-   * them, unless they were queued again meanwhile (their queue time moved). A run that fails
-   * leaves them queued. Answers how many were evaluated. Two processes draining at once may
+   * Evaluates up to `limit` users that fell due (earliest first) as `afterIngest` would and
+   * removes them, unless they were written again meanwhile (their due time moved). A run that
+   * fails leaves them queued. Answers how many were evaluated. Two processes draining at once may
    * evaluate a user twice, which changes nothing the second time.
    */
   async drainPending(limit = PENDING_BATCH): Promise<number> {
-    const pending = await this.db.query<{ userId: number; queuedAt: string }>(sql`
-      select user_id as "userId", queued_at::text as "queuedAt" from realtime_pending
-      order by queued_at, user_id limit ${limit}::int`);
+    const pending = await this.db.query<{ userId: number; dueAt: string }>(sql`
+      select user_id as "userId", due_at::text as "dueAt" from realtime_pending
+      where due_at <= now()
+      order by due_at, user_id limit ${limit}::int`);
     if (pending.length === 0) return 0;
     await this.evaluate(pending.map((row) => Number(row.userId)));
     await this.db.query(sql`
       delete from realtime_pending p
-      using json_to_recordset(${JSON.stringify(pending)}::json) as x("userId" bigint, "queuedAt" text)
-      where p.user_id = x."userId" and p.queued_at = x."queuedAt"::timestamptz`);
+      using json_to_recordset(${JSON.stringify(pending)}::json) as x("userId" bigint, "dueAt" text)
+      where p.user_id = x."userId" and p.due_at = x."dueAt"::timestamptz`);
     return pending.length;
   }
 

@@ -62,7 +62,7 @@ async function setUp(db: Database, receiver: Receiver) {
   };
 }
 
-describeEachDatabase("lost real-time evaluations", (db) => {
+describeEachDatabase("lost real-time evaluations", (db, kind) => {
   const receiver = new Receiver();
   beforeAll(() => receiver.start());
   afterAll(() => receiver.stop());
@@ -87,6 +87,61 @@ describeEachDatabase("lost real-time evaluations", (db) => {
     await ingest.track([{ messageId: "q-2", event: "add_to_cart", userId: "live", timestamp: recent() }]);
     expect(await pending(db())).toEqual([]);
     expect(await carted(db())).toEqual([queued, await idOf(db(), "live")]);
+  });
+
+  it("a batch whose process died before its evaluation leaves its users to the worker, due after the grace period", async () => {
+    const own = await createTestDatabase(kind);
+    try {
+      const { worker } = await setUp(own.db, receiver);
+      const graceMs = 400;
+      /** The process dies once the batch has committed: its evaluation never runs. */
+      class DyingAfterCommit extends RealtimeAudiences {
+        override async afterIngest() {
+          return null;
+        }
+      }
+      const dying = new IngestService(own.db, undefined, new DyingAfterCommit(own.db, undefined, graceMs));
+      await dying.track([{ messageId: "d-1", event: "add_to_cart", userId: "died", timestamp: recent() }]);
+      const died = await idOf(own.db, "died");
+      // Committed with the batch: the user is written down, not yet due, and not yet a member.
+      expect(await pending(own.db)).toEqual([died]);
+      expect(await carted(own.db)).toEqual([]);
+      expect(await new RealtimeAudiences(own.db).drainPending()).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, graceMs + 100));
+      const before = receiver.requests.length;
+      expect(await worker.drain()).toBe(1);
+      expect(await carted(own.db)).toEqual([died]);
+      expect(await outbox(own.db)).toEqual([{ userId: died, type: "segment_entered" }]);
+      expect(receiver.requests.slice(before).map((r) => JSON.parse(r.body).userId)).toEqual([died]);
+      expect(await pending(own.db)).toEqual([]);
+    } finally {
+      await own.drop();
+    }
+  });
+
+  it("writes nothing to the queue while no rule-based tag or segment is active", async () => {
+    const own = await createTestDatabase(kind);
+    try {
+      const audiences = new RealtimeAudiences(own.db, undefined, 60_000);
+      class NeverEvaluating extends RealtimeAudiences {
+        override async afterIngest() {
+          return null;
+        }
+      }
+      const ingest = new IngestService(own.db, undefined, new NeverEvaluating(own.db, undefined, 60_000));
+      await ingest.track([{ messageId: "n-1", event: "add_to_cart", userId: "nobody", timestamp: recent() }]);
+      expect(await pending(own.db)).toEqual([]);
+      // With a rule-based segment active, the same batch shape is written down.
+      await new SegmentService(own.db, new RuleService(own.db)).create(
+        { key: "carted", name: "Carted", rule: 'count(event("add_to_cart")) >= 1' },
+        ACTOR,
+      );
+      await ingest.track([{ messageId: "n-2", event: "add_to_cart", userId: "nobody", timestamp: recent() }]);
+      expect(await pending(own.db)).toEqual([await idOf(own.db, "nobody")]);
+      expect(await audiences.drainPending()).toBe(0);
+    } finally {
+      await own.drop();
+    }
   });
 });
 

@@ -140,10 +140,13 @@ export const segmentMembershipChanges = pgTable(
 export const MEMBERSHIP_CHANGE = { ENTERED: "entered", EXITED: "exited" } as const;
 
 /**
- * Users whose real-time evaluation after a batch was lost (the restricted run failed or waited
- * past its lock bound): the delivery worker evaluates them again and removes them once done.
+ * Users whose real-time evaluation may be lost: written by every batch in its own transaction,
+ * due a grace period later, and removed by the batch's evaluation once it ran; due at once when
+ * that evaluation failed (the restricted run failed or waited past its lock bound). The delivery
+ * worker evaluates the users that fell due (a process died between the batch's commit and its
+ * evaluation, or the evaluation failed) and removes them once done.
  */
 export const realtimePending = pgTable("realtime_pending", {
   userId: bigint("user_id", { mode: "number" }).primaryKey(),
-  queuedAt: tstz("queued_at").notNull().defaultNow(),
+  dueAt: tstz("due_at").notNull().defaultNow(),
 });
