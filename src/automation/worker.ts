@@ -226,7 +226,8 @@ export interface DeliveryWorkerOptions {
  * locked`, an attempt counted and a lease taken in one statement), freezes the bodies of first
  * attempts, POSTs them concurrently, then records every attempt and the new states in two
  * statements: DELIVERED on 2xx; otherwise PENDING again at now + a randomised exponential
- * delay (`retryDelayMs`), or DEAD once `maxAttempts` were made. Several workers (processes) may run at once.
+ * delay (`retryDelayMs`), or DEAD once `maxAttempts` were made. Several workers (processes) may
+ * run at once.
  */
 export class DeliveryWorker {
   private running = false;
