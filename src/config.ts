@@ -63,7 +63,7 @@ export interface DeliveryConfig {
   maxAttempts: number;
   /** Milliseconds between polls of an idle worker. */
   pollMs: number;
-  /** First retry delay ceiling in milliseconds; doubled per attempt (full jitter), capped at `maxDelayMs`. */
+  /** First retry delay in milliseconds; doubled per attempt, times a random 1–2, capped at `maxDelayMs` (`retryDelayMs`). */
   baseDelayMs: number;
   maxDelayMs: number;
   /** Milliseconds a request may take before it counts as a failed attempt. */

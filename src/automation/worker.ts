@@ -18,7 +18,8 @@ import {
   type UserZones,
   withRetryTimes,
 } from "../semantic/automation";
-import { retryDelayMs, SIGNATURE_HEADER, signatureHeader } from "./signature";
+import { retryDelayMs } from "./backoff";
+import { SIGNATURE_HEADER, signatureHeader } from "./signature";
 
 /** A claimed delivery with what sending it needs. */
 interface ClaimedDelivery extends Record<string, unknown> {
@@ -125,6 +126,9 @@ export async function postSigned(
   try {
     const status = await post(
       new URL(target.url),
+      // Stratum's headers after the destination's: node's setHeader ignores case and the last
+      // value of a name wins, so a stored header in any spelling cannot replace them (the
+      // definitions refuse those names too).
       {
         ...target.headers,
         "Content-Type": "application/json",
@@ -221,8 +225,9 @@ export interface DeliveryWorkerOptions {
  * Sends the outbox. Each round claims due deliveries (`claimDueDeliveries`: `for update skip
  * locked`, an attempt counted and a lease taken in one statement), freezes the bodies of first
  * attempts, POSTs them concurrently, then records every attempt and the new states in two
- * statements: DELIVERED on 2xx; otherwise PENDING again at now + a full-jitter exponential
- * delay, or DEAD once `maxAttempts` were made. Several workers (processes) may run at once.
+ * statements: DELIVERED on 2xx; otherwise PENDING again at now + a randomised exponential
+ * delay (`retryDelayMs`), or DEAD once `maxAttempts` were made. Several workers (processes) may
+ * run at once.
  */
 export class DeliveryWorker {
   private running = false;
@@ -386,7 +391,7 @@ export class DeliveryWorker {
       const outcome = outcomes[i];
       const delivered = outcome.error === null;
       const dead = !delivered && delivery.attempts >= this.config.maxAttempts;
-      const delay = retryDelayMs(delivery.attempts, this.config.baseDelayMs, this.config.maxDelayMs);
+      const delay = retryDelayMs(delivery.attempts, this.config);
       return {
         id: delivery.id,
         n: delivery.attempts,

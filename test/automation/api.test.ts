@@ -70,6 +70,56 @@ describeEachDatabase("automation API", (db) => {
     expect(JSON.parse(request.body)).toMatchObject({ test: true, destination: "shop-hook" });
   });
 
+  it("creates a destination with headers, sends them with Stratum's own, and refuses Stratum's names", async () => {
+    const created = await api.gql(
+      `mutation($url: String!, $secret: String!, $headers: JSON) {
+        createDestination(input: { key: "headed-hook", url: $url, secret: $secret, headers: $headers }) {
+          key headers version } }`,
+      { url: receiver.url, secret: SECRET, headers: { "X-Shop-Token": "tea-42" } },
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createDestination).toEqual({
+      key: "headed-hook",
+      headers: { "X-Shop-Token": "tea-42" },
+      version: 1,
+    });
+    const answer = await api.gql(`mutation { testDestination(id: "headed-hook") { ok statusCode } }`);
+    expect(answer.data.testDestination).toEqual({ ok: true, statusCode: 200 });
+    const [request] = receiver.requests.splice(0);
+    expect(request.headers).toMatchObject({
+      "x-shop-token": "tea-42",
+      "content-type": "application/json",
+      "user-agent": "Stratum-Webhooks/1",
+    });
+    const [, t, v1] = /^t=(\d+),v1=([0-9a-f]+)$/.exec(String(request.headers["x-stratum-signature"]))!;
+    expect(createHmac("sha256", SECRET).update(`${t}.${request.body}`).digest("hex")).toBe(v1);
+
+    const refusedCreate = await api.gql(
+      `mutation($url: String!, $secret: String!, $headers: JSON) {
+        createDestination(input: { key: "forging-hook", url: $url, secret: $secret, headers: $headers }) { key } }`,
+      { url: receiver.url, secret: SECRET, headers: { "X-Ok": "1", "x-stratum-signature": "t=1,v1=forged" } },
+    );
+    expect(refusedCreate.errors?.[0].extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      argument: "headers",
+    });
+    const UPDATE = `mutation($headers: JSON) {
+      updateDestination(key: "headed-hook", expectedVersion: 1, input: { headers: $headers }) { headers version } }`;
+    const refusedUpdate = await api.gql(UPDATE, { headers: { "Idempotency-Key": "x" } });
+    expect(refusedUpdate.errors?.[0].extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      argument: "headers",
+    });
+    // Replacing the headers is a new version; the old ones are no longer sent.
+    const updated = await api.gql(UPDATE, { headers: { "X-Region": "east" } });
+    expect(updated.data.updateDestination).toEqual({ headers: { "X-Region": "east" }, version: 2 });
+    await api.gql(`mutation { testDestination(id: "headed-hook") { ok } }`);
+    const [after] = receiver.requests.splice(0);
+    expect(after.headers["x-region"]).toBe("east");
+    expect(after.headers["x-shop-token"]).toBeUndefined();
+    await api.gql(`mutation { archiveDestination(key: "headed-hook") { key } }`);
+  });
+
   it("creates a weekly schedule trigger with best-time delivery, and refuses a schedule beside an event", async () => {
     const created = await api.gql(`mutation {
       createTrigger(input: { key: "monday-digest", destination: "shop-hook", bestTime: true,

@@ -170,6 +170,72 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
     expect(body.fact.properties.receiver_phone).toBe("13812345678");
   });
 
+  it("sends a destination's own headers beside Stratum's, which they cannot replace", async () => {
+    await destinations.create(
+      {
+        key: "headed",
+        url: receiver.url,
+        secret: SECRET,
+        headers: { "X-Shop-Token": "tea-42", "x-tenant": "hangzhou" },
+      },
+      ACTOR,
+    );
+    await triggers.create({ key: "headed", destination: "headed", event: "headed_event" }, ACTOR);
+    // Any spelling of a header Stratum sets is refused, on create and on update.
+    for (const name of ["X-Stratum-Signature", "idempotency-key", "CONTENT-TYPE", "User-Agent"]) {
+      const refusal = { code: "BAD_USER_INPUT", details: { argument: "headers" } };
+      await expect(
+        destinations.create(
+          { key: `bad-${name}`, url: receiver.url, secret: SECRET, headers: { [name]: "x" } },
+          ACTOR,
+        ),
+      ).rejects.toMatchObject(refusal);
+      await expect(
+        destinations.update("headed", { headers: { [name]: "x" } }, 1, ACTOR),
+      ).rejects.toMatchObject(refusal);
+    }
+    await ingest.track([{ messageId: "h1", event: "headed_event", userId: "u-headed", timestamp: at(5) }]);
+    await worker().drain();
+    const [first] = receiver.requests.splice(0);
+    const [firstRow] = await rowsOf("headed");
+    expect(first.headers).toMatchObject({
+      "x-shop-token": "tea-42",
+      "x-tenant": "hangzhou",
+      "content-type": "application/json",
+      "user-agent": "Stratum-Webhooks/1",
+      "idempotency-key": `stratum-delivery-${firstRow.id}`,
+    });
+    expect(signatureValid(SECRET, first.body, String(first.headers["x-stratum-signature"]))).toBe(true);
+
+    // A stored row holding Stratum's header names (written past the service's check) still
+    // cannot replace them: the delivery carries Stratum's values and the destination's others.
+    await db().query(sql`
+      update destinations set headers = ${JSON.stringify({
+        "x-stratum-signature": "t=1,v1=forged",
+        "IDEMPOTENCY-KEY": "forged",
+        "content-type": "text/plain",
+        "user-agent": "forged",
+        "X-Shop-Token": "tea-43",
+      })}::jsonb
+      where key = 'headed'`);
+    await ingest.track([{ messageId: "h2", event: "headed_event", userId: "u-headed", timestamp: at(6) }]);
+    await worker().drain();
+    const [second] = receiver.requests;
+    const [, secondRow] = await rowsOf("headed");
+    expect(second.headers).toMatchObject({
+      "x-shop-token": "tea-43",
+      "content-type": "application/json",
+      "user-agent": "Stratum-Webhooks/1",
+      "idempotency-key": `stratum-delivery-${secondRow.id}`,
+    });
+    expect(signatureValid(SECRET, second.body, String(second.headers["x-stratum-signature"]))).toBe(true);
+    // One value per header: the forged ones were not sent beside Stratum's.
+    const sent = (name: string) =>
+      second.rawHeaders.filter((text, i) => i % 2 === 0 && text.toLowerCase() === name);
+    for (const name of ["x-stratum-signature", "idempotency-key", "content-type", "user-agent"])
+      expect(sent(name)).toHaveLength(1);
+  });
+
   it("retries after a 500 and sends the same bytes with the same idempotency key", async () => {
     await eventTrigger("flaky", "flaky_event");
     await ingest.track([{ messageId: "f1", event: "flaky_event", userId: "u-flaky", timestamp: at(6) }]);

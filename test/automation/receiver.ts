@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DeliveryConfig } from "../../src/config";
 
-/** Worker settings for tests: retries come due at once (a delay below 2 ms), so a test drains them without waiting. */
+/** Worker settings for tests: retries come due at once (a delay of 2 ms), so a test drains them without waiting. */
 export const FAST_RETRIES: DeliveryConfig = {
   inServer: false,
   maxAttempts: 3,
@@ -14,6 +14,8 @@ export const FAST_RETRIES: DeliveryConfig = {
 
 export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
+  /** Names and values as sent, alternating: repeats of a name show here, not in `headers`. */
+  rawHeaders: string[];
   /** The raw body as received, the bytes the signature covers. */
   body: string;
   at: number;
@@ -38,6 +40,7 @@ export class Receiver {
       request.on("end", () => {
         this.requests.push({
           headers: request.headers,
+          rawHeaders: request.rawHeaders,
           body: Buffer.concat(chunks).toString("utf8"),
           at: Date.now(),
         });
