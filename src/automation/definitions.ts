@@ -31,7 +31,11 @@ const MIN_SECRET_LENGTH = 16;
 const MAX_SECRET_LENGTH = 512;
 const MAX_HEADERS = 20;
 const MAX_EVENT_NAME_LENGTH = 200;
-/** Headers Stratum sets itself on every delivery: a destination cannot override them. */
+/**
+ * Headers Stratum sets itself on every delivery, and the hop-by-hop headers that frame the
+ * request on its connection (a custom value would garble the body or the connection's reuse):
+ * a destination cannot set them.
+ */
 const RESERVED_HEADERS = new Set([
   "content-type",
   "content-length",
@@ -39,6 +43,12 @@ const RESERVED_HEADERS = new Set([
   "idempotency-key",
   "x-stratum-signature",
   "user-agent",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "te",
+  "trailer",
 ]);
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 

@@ -181,8 +181,15 @@ describeEachDatabase("the webhook outbox", (db, kind) => {
       ACTOR,
     );
     await triggers.create({ key: "headed", destination: "headed", event: "headed_event" }, ACTOR);
-    // Any spelling of a header Stratum sets is refused, on create and on update.
-    for (const name of ["X-Stratum-Signature", "idempotency-key", "CONTENT-TYPE", "User-Agent"]) {
+    // Any spelling of a header Stratum sets, or of one framing the connection, is refused, on create and on update.
+    for (const name of [
+      "X-Stratum-Signature",
+      "idempotency-key",
+      "CONTENT-TYPE",
+      "User-Agent",
+      "Transfer-Encoding",
+      "connection",
+    ]) {
       const refusal = { code: "BAD_USER_INPUT", details: { argument: "headers" } };
       await expect(
         destinations.create(
