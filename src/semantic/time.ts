@@ -115,7 +115,7 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 /**
- * One formatter per zone (zones are few and validated): building an Intl.DateTimeFormat costs
+ * One formatter per zone (zones are few): building an Intl.DateTimeFormat costs
  * about as much as formatting a hundred instants with it, and a metrics answer formats every bucket.
  */
 const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -134,6 +134,8 @@ function wallClockFormatter(timezone: string): Intl.DateTimeFormat {
       minute: "numeric",
       second: "numeric",
     });
+    // Intl accepts any letter case of a zone, so a client could name endless spellings: bounded.
+    if (wallClockFormatters.size >= 1_000) wallClockFormatters.clear();
     wallClockFormatters.set(timezone, formatter);
   }
   return formatter;
