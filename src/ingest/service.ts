@@ -9,6 +9,7 @@ import { type OrderStatus, products as productTable } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
 import { logger } from "../logger";
 import type { RealtimeAudiences } from "../rules/realtime";
+import { textArray } from "../semantic/arrays";
 import { enqueueEventTriggers } from "../semantic/automation";
 import { eventRollupDelta, orderIdIn, orderRollupDelta } from "../semantic/rollups";
 import type {
@@ -110,8 +111,7 @@ export class IngestService {
   /**
    * `copy`: write the new events with COPY (bulk loads). The rows were checked against the
    * stored message ids in this transaction; a concurrent batch storing one of them first
-   * makes the insert from the COPY staging table fail with a unique violation, and the
-   * batch is retried (`withRetry`).
+   * makes the COPY fail with a unique violation, and the batch is retried (`withRetry`).
    */
   private async writeEvents(
     events: readonly EventInput[],
@@ -199,25 +199,25 @@ export class IngestService {
   }
 
   /**
-   * Writes events with COPY into a constraint-free staging table, then one `insert … select`
-   * into events: every row is inserted or that statement fails with a unique violation (see
-   * `writeEvents`). COPY never meets the constraint itself, because postgres.js leaves a COPY
-   * that fails after its data was sent unsettled and the connection stuck in the aborted
-   * transaction (porsager/postgres#1173).
+   * Writes events with one COPY straight into events: every row is inserted or the statement
+   * fails with a unique violation (a concurrent batch stored one of the message ids after the
+   * check of `writeEvents`) and the batch is retried. The rollups add the rows just written,
+   * read back by message id only while the rollups are built.
    */
   private async copyEvents(tx: Database, events: readonly ValidEvent[], userIds: number[]): Promise<number> {
-    await tx.query(sql`
-      create temp table event_stage on commit drop as
-      select ${EVENT_COLUMN_LIST} from events with no data`);
     await tx.copyRows(
-      "event_stage",
+      "events",
       EVENT_WRITE_COLUMNS.map((c) => c.name),
       events.map((event, i) => eventRow(event, userIds[i])),
     );
+    const messageIds = textArray(events.map((event) => event.messageId));
     await tx.query(
-      sql`insert into events (${EVENT_COLUMN_LIST}) select ${EVENT_COLUMN_LIST} from event_stage`,
+      eventRollupDelta(
+        sql`(select e.* from events e where e.message_id = any(${messageIds})
+          and exists (select 1 from rollup_state))`,
+        1,
+      ),
     );
-    await tx.query(eventRollupDelta(sql`event_stage`, 1));
     return events.length;
   }
 
@@ -614,7 +614,13 @@ export class IngestService {
       () =>
         this.db.transaction(async (tx) => {
           affected = new Set();
-          if (options.asyncCommit) await tx.query(sql`set local synchronous_commit = off`);
+          // A batch's statements are short, but one reading a list of 10,000 message ids is
+          // estimated at millions of rows: JIT-compiling it took longer than running it.
+          await tx.query(
+            options.asyncCommit
+              ? sql`select set_config('jit', 'off', true), set_config('synchronous_commit', 'off', true)`
+              : sql`select set_config('jit', 'off', true)`,
+          );
           return fn(tx, affected);
         }),
       { ...RACE_RETRY_POLICY, retry: isRetryable },
