@@ -196,12 +196,11 @@ const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": 
 
 function copyValue(value: unknown): string {
   if (value === null || value === undefined) return "\\N";
+  // Numbers, booleans and ISO times never hold a character to escape.
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (value instanceof Date) return value.toISOString();
   const text =
-    value instanceof Date
-      ? value.toISOString()
-      : typeof value === "object"
-        ? JSON.stringify(value)
-        : String(value);
+    typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
   return COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t]/g, (ch) => COPY_ESCAPES[ch]) : text;
 }
 
