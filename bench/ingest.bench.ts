@@ -146,16 +146,24 @@ async function bulkRate(db: Database, file: string, events: number): Promise<num
 async function rawCopyRate(): Promise<number> {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${BENCH_DB}`;
-  const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
   const columns = EVENT_WRITE_COLUMNS.map((c) => c.name).join(", ");
   const file = path.join(os.tmpdir(), `stratum-bench-raw-copy-${process.pid}.csv`);
+  // The export has a connection of its own, closed after it: postgres.js 3.4 may leave the
+  // socket of a finished COPY TO paused (porsager/postgres#1016), and the next query on it
+  // would never be answered.
+  const exporter = postgres(url.toString(), { max: 1, onnotice: () => {} });
   try {
     await pipeline(
-      await client
+      await exporter
         .unsafe(`copy (select ${columns} from events order by id) to stdout (format csv)`)
         .readable(),
       createWriteStream(file),
     );
+  } finally {
+    await exporter.end({ timeout: 1 });
+  }
+  const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  try {
     const [{ rows }] = await client.unsafe<Array<{ rows: number }>>(
       "select count(*)::int as rows from events",
     );

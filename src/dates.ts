@@ -6,10 +6,31 @@
 export const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 export const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
 
-/** Whether the YYYY-MM-DD at the start of `text` is a day of the calendar. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number of the `length` decimal digits at `start`, NaN when one is not a digit. */
+function digitsAt(text: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (!(digit >= 0 && digit <= 9)) return Number.NaN;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * Whether the YYYY-MM-DD at the start of `text` is a day of the (proleptic Gregorian)
+ * calendar. Arithmetic on the characters: it runs for every ingested timestamp.
+ */
 export function calendarDateExists(text: string): boolean {
-  const [year, month, day] = text.slice(0, 10).split("-").map(Number);
-  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  if (!(month >= 1 && month <= 12 && day >= 1)) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
 }
 
 /** Whether the text carries its own offset (`Z`, `+08:00`); otherwise it is local time. */

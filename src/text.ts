@@ -9,7 +9,12 @@ export type UnstorableReason = "NUL" | "LONE_SURROGATE" | "TOO_DEEP";
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Any character the checks below look at: almost every text has none, and is judged in one scan. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the characters it looks for.
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
+
 export function unstorableString(text: string): UnstorableReason | null {
+  if (!SUSPECT.test(text)) return null;
   if (text.includes("\u0000")) return "NUL";
   if (LONE_SURROGATE.test(text)) return "LONE_SURROGATE";
   return null;
@@ -20,21 +25,32 @@ export function unstorable(value: unknown): UnstorableReason | null {
   // NUL and nesting refuse a whole request, a lone surrogate only its item: keep looking past
   // a surrogate, so a NUL elsewhere in the same value is never hidden behind it.
   let loneSurrogate = false;
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  const judge = (text: string): "NUL" | null => {
-    const reason = unstorableString(text);
-    if (reason === "LONE_SURROGATE") loneSurrogate = true;
-    return reason === "NUL" ? reason : null;
-  };
-  while (stack.length > 0) {
-    const { value: current, depth } = stack.pop() as { value: unknown; depth: number };
+  // Two parallel stacks (values and their depths) rather than an object per value: this runs
+  // over every property of every ingested event.
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const current = values.pop();
+    const depth = depths.pop() as number;
     if (typeof current === "string") {
-      if (judge(current)) return "NUL";
+      const reason = unstorableString(current);
+      if (reason === "NUL") return reason;
+      if (reason === "LONE_SURROGATE") loneSurrogate = true;
     } else if (current !== null && typeof current === "object") {
       if (depth >= MAX_NESTING) return "TOO_DEEP";
-      for (const [key, inner] of Object.entries(current)) {
-        if (!Array.isArray(current) && judge(key)) return "NUL";
-        stack.push({ value: inner, depth: depth + 1 });
+      const array = Array.isArray(current);
+      for (const key of Object.keys(current)) {
+        if (!array) {
+          const reason = unstorableString(key);
+          if (reason === "NUL") return reason;
+          if (reason === "LONE_SURROGATE") loneSurrogate = true;
+        }
+        const inner = (current as Record<string, unknown>)[key];
+        // Only strings and containers can hold what cannot be stored.
+        if (typeof inner === "string" || (inner !== null && typeof inner === "object")) {
+          values.push(inner);
+          depths.push(depth + 1);
+        }
       }
     }
   }

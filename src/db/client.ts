@@ -46,7 +46,8 @@ export interface Database {
    * `columns` must be code constants (identifiers are not parameters); each row holds one
    * value per column: null → NULL, Date → ISO text, objects → JSON text, else `String(v)`.
    * COPY has no ON CONFLICT: the caller must leave out rows that would violate a unique
-   * index (a violation fails the whole statement, as any statement would).
+   * index (a violation fails the whole statement with the server's error, as any statement
+   * would; in a transaction, that transaction is then aborted).
    */
   copyRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
   /** Runs `fn` in one transaction; `tx` is a Database bound to it (nested calls use savepoints). */
@@ -141,8 +142,21 @@ class DrizzleDatabase implements Database {
     // The raw client under drizzle: the pool, or the connection of the open transaction.
     const client = (this.orm as unknown as { session: { client: any } }).session.client;
     if (this.kind === "postgres") {
-      const writable: Writable = await client.unsafe(statement).writable();
-      await pipeline(Readable.from([text]), writable);
+      // postgres.js 3.4 never settles the writable of a COPY the server rejects once all data
+      // was sent (a unique violation found at the last rows): `pipeline` would wait forever and
+      // the error would be lost (porsager/postgres#1173, fix proposed in #1183). The server's
+      // error still reaches the query's own `reject`, so it is taken from there and wins the race.
+      const copy = client.unsafe(statement);
+      const settle = copy.reject;
+      const rejected = new Promise<never>((_, reject) => {
+        copy.reject = (error: unknown) => {
+          settle(error);
+          reject(error);
+        };
+      });
+      rejected.catch(() => {});
+      const writable: Writable = await copy.writable();
+      await Promise.race([pipeline(Readable.from([text]), writable), rejected]);
     } else {
       await client.query(statement, [], { blob: new Blob([text]) });
     }
@@ -191,12 +205,11 @@ const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": 
 
 function copyValue(value: unknown): string {
   if (value === null || value === undefined) return "\\N";
+  // Numbers, booleans and ISO times never hold a character to escape.
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (value instanceof Date) return value.toISOString();
   const text =
-    value instanceof Date
-      ? value.toISOString()
-      : typeof value === "object"
-        ? JSON.stringify(value)
-        : String(value);
+    typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
   return COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t]/g, (ch) => COPY_ESCAPES[ch]) : text;
 }
 

@@ -104,17 +104,36 @@ export function splitCsvLine(line: string): string[] {
   }
 }
 
-/** Keys of the file record (and of its order items) whose snake_case spelling is rewritten. */
+/** camelCase of the keys met so far: a file repeats the same few keys on every line. */
+const CAMEL_KEYS = new Map<string, string>();
+/** Bounds the cache, whatever keys a file invents. */
+const MAX_CACHED_KEYS = 1000;
+
+function camelKey(key: string): string {
+  let name = CAMEL_KEYS.get(key);
+  if (name === undefined) {
+    name = camelCase(key);
+    if (CAMEL_KEYS.size < MAX_CACHED_KEYS) CAMEL_KEYS.set(key, name);
+  }
+  return name;
+}
+
+/**
+ * Keys of the file record (and of its order items) whose snake_case spelling is rewritten.
+ * A record already in camelCase is returned as it is (its keys are distinct, so none repeats).
+ */
 function camelKeys(record: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(record);
+  if (keys.every((key) => camelKey(key) === key)) return record;
   const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
-    const name = camelCase(key);
+  for (const key of keys) {
+    const name = camelKey(key);
     if (name in result)
       throw new LineError(
         `${name} is given twice (as ${name} and ${snakeCase(name)})`,
         RejectCode.INVALID_JSON,
       );
-    result[name] = value;
+    result[name] = record[key];
   }
   return result;
 }
@@ -125,11 +144,13 @@ function camelKeys(record: Record<string, unknown>): Record<string, unknown> {
  */
 export function ndjsonRecord(record: Record<string, unknown>): Record<string, unknown> {
   const result = camelKeys(record);
-  if (Array.isArray(result.items))
-    result.items = result.items.map((item) =>
+  if (!Array.isArray(result.items)) return result;
+  return {
+    ...result,
+    items: result.items.map((item) =>
       item && typeof item === "object" && !Array.isArray(item)
         ? camelKeys(item as Record<string, unknown>)
         : item,
-    );
-  return result;
+    ),
+  };
 }

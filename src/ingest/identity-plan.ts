@@ -24,12 +24,9 @@ export function usableIdentities(
     seen.add(key);
     usable.push(identity);
   }
-  return usable
-    .map((identity, order) => ({ identity, order }))
-    .sort(
-      (a, b) => priorityOf(rules, a.identity.type) - priorityOf(rules, b.identity.type) || a.order - b.order,
-    )
-    .map((entry) => entry.identity);
+  // Array.prototype.sort is stable: equal priorities keep their order.
+  if (usable.length > 1) usable.sort((a, b) => priorityOf(rules, a.type) - priorityOf(rules, b.type));
+  return usable;
 }
 
 /** A stored profile as the plan sees it. */
@@ -60,14 +57,21 @@ export function profilesToInspect(
 ): Set<number> {
   const inspect = new Set<number>();
   for (const request of requests) {
-    const found = new Set<number>();
+    // Most requests name one stored profile or none: the profiles are collected only otherwise.
     let unknown = false;
+    let first: number | undefined;
+    let several = false;
     for (const identity of request.identities) {
       const id = owners.get(identityKey(identity));
       if (id === undefined) unknown = true;
-      else found.add(id);
+      else if (first === undefined) first = id;
+      else if (id !== first) several = true;
     }
-    if (unknown || found.size > 1) for (const id of found) inspect.add(id);
+    if (first === undefined || !(unknown || several)) continue;
+    for (const identity of request.identities) {
+      const id = owners.get(identityKey(identity));
+      if (id !== undefined) inspect.add(id);
+    }
   }
   return inspect;
 }
@@ -163,12 +167,12 @@ export function planIdentities(
     }
     return profile;
   };
-  const attach = (ref: number, identity: IdentityInput) => {
+  const attach = (ref: number, identity: IdentityInput, key: string) => {
     const profile = stateOf(ref);
     profile.counts.set(identity.type, (profile.counts.get(identity.type) ?? 0) + 1);
     if (identity.type === rules.accountType) profile.account = identity.value;
-    owner.set(identityKey(identity), ref);
-    links.set(identityKey(identity), { identity, ref });
+    owner.set(key, ref);
+    links.set(key, { identity, ref });
     if (ref > 0) changed.add(ref);
   };
   const canAttach = (ref: number, identity: IdentityInput) =>
@@ -187,11 +191,13 @@ export function planIdentities(
     let target: number | undefined;
     let anchorRank = Number.POSITIVE_INFINITY;
     let anchor: IdentityInput | undefined;
-    const unowned: IdentityInput[] = [];
+    // Identities no profile holds yet, with their keys (computed once per identity).
+    const unowned: Array<{ identity: IdentityInput; key: string }> = [];
     for (const identity of request.identities) {
-      const known = owner.get(identityKey(identity));
+      const key = identityKey(identity);
+      const known = owner.get(key);
       if (known === undefined) {
-        unowned.push(identity);
+        unowned.push({ identity, key });
         continue;
       }
       const other = find(known);
@@ -250,13 +256,13 @@ export function planIdentities(
       }
       target = survivor;
     }
-    for (const identity of unowned) {
+    for (const { identity, key } of unowned) {
       if (target === undefined) {
         target = newPending();
         anchorRank = priorityOf(rules, identity.type);
       }
       if (canAttach(target, identity)) {
-        attach(target, identity);
+        attach(target, identity, key);
         continue;
       }
       const rank = priorityOf(rules, identity.type);
@@ -266,7 +272,7 @@ export function planIdentities(
         // The call belongs to its highest-priority identifier, which cannot join the profile found.
         target = newPending();
         anchorRank = rank;
-        attach(target, identity);
+        attach(target, identity, key);
       }
       audits.push({
         actor: "ingest",

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import path from "node:path";
-import split2 from "split2";
+import { StringDecoder } from "node:string_decoder";
 import { badInput } from "../errors";
 import type { EventInput, IdentifyInput, IngestResult, OrderInput, ProductInput } from "./contract";
 import { MAX_BATCH_SIZE } from "./contract";
@@ -106,39 +106,68 @@ const fromCsv: Record<LoadKind, (row: Record<string, string>) => unknown> = {
     }) as ProductInput,
 };
 
-/** Lines of a text file with their numbers (from 1), counting the bytes read; a UTF-8 BOM is dropped. */
-async function* numberedLines(file: string, counter: { bytes: number }): AsyncGenerator<[number, string]> {
-  const input = createReadStream(file);
-  input.on("data", (chunk) => {
+/** The lines of one read of a file: `lines[i]` is line number `first + i`. */
+interface LineBatch {
+  first: number;
+  lines: string[];
+}
+
+/** Bytes per read: a batch of a few thousand lines per step of the loop instead of one. */
+const READ_SIZE = 1 << 20;
+
+/**
+ * Lines of a text file (split at \n or \r\n), a read at a time, counting the bytes read;
+ * a UTF-8 BOM is dropped and a last line without its newline still counts.
+ */
+async function* lineBatches(file: string, counter: { bytes: number }): AsyncGenerator<LineBatch> {
+  const decoder = new StringDecoder("utf8");
+  let rest = "";
+  let next = 1;
+  const batch = (text: string, last: boolean): LineBatch => {
+    const lines = text.split("\n");
+    rest = last ? "" : (lines.pop() as string);
+    for (let i = 0; i < lines.length; i++) if (lines[i].endsWith("\r")) lines[i] = lines[i].slice(0, -1);
+    if (next === 1 && lines.length > 0 && lines[0].startsWith("\uFEFF")) lines[0] = lines[0].slice(1);
+    const first = next;
+    next += lines.length;
+    return { first, lines };
+  };
+  for await (const chunk of createReadStream(file, { highWaterMark: READ_SIZE }) as AsyncIterable<Buffer>) {
     counter.bytes += chunk.length;
-  });
-  let line = 0;
-  for await (const text of input.pipe(split2()) as AsyncIterable<string>) {
-    line++;
-    yield [line, line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text];
+    const read = batch(rest + decoder.write(chunk), false);
+    if (read.lines.length > 0) yield read;
+  }
+  const tail = rest + decoder.end();
+  if (tail !== "") yield batch(tail, true);
+}
+
+/** One NDJSON line as a record, or why it cannot be read. */
+function ndjsonLine(line: number, text: string): SourceRecord | null {
+  if (text.trim() === "") return null;
+  let item: unknown;
+  try {
+    item = JSON.parse(text);
+  } catch {
+    return { line, error: { code: RejectCode.INVALID_JSON, message: "the line is not valid JSON" } };
+  }
+  if (!item || typeof item !== "object" || Array.isArray(item))
+    return { line, error: { code: RejectCode.INVALID_JSON, message: "a line must hold one JSON object" } };
+  try {
+    return { line, item: ndjsonRecord(item as Record<string, unknown>) };
+  } catch (error) {
+    if (!(error instanceof LineError)) throw error;
+    return { line, error: { code: error.code, message: error.message } };
   }
 }
 
-async function* readNdjson(file: string, counter: { bytes: number }): AsyncGenerator<SourceRecord> {
-  for await (const [line, text] of numberedLines(file, counter)) {
-    if (text.trim() === "") continue;
-    let item: unknown;
-    try {
-      item = JSON.parse(text);
-    } catch {
-      yield { line, error: { code: RejectCode.INVALID_JSON, message: "the line is not valid JSON" } };
-      continue;
+async function* readNdjson(file: string, counter: { bytes: number }): AsyncGenerator<SourceRecord[]> {
+  for await (const { first, lines } of lineBatches(file, counter)) {
+    const records: SourceRecord[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const record = ndjsonLine(first + i, lines[i]);
+      if (record) records.push(record);
     }
-    if (!item || typeof item !== "object" || Array.isArray(item)) {
-      yield { line, error: { code: RejectCode.INVALID_JSON, message: "a line must hold one JSON object" } };
-      continue;
-    }
-    try {
-      yield { line, item: ndjsonRecord(item as Record<string, unknown>) };
-    } catch (error) {
-      if (!(error instanceof LineError)) throw error;
-      yield { line, error: { code: error.code, message: error.message } };
-    }
+    yield records;
   }
 }
 
@@ -151,26 +180,31 @@ async function* readCsv(
   file: string,
   kind: LoadKind,
   counter: { bytes: number },
-): AsyncGenerator<SourceRecord> {
+): AsyncGenerator<SourceRecord[]> {
   let columns: string[] | null = null;
-  for await (const [line, text] of numberedLines(file, counter)) {
-    if (text.trim() === "") continue;
-    try {
-      const fields = splitCsvLine(text);
-      if (!columns) {
-        columns = csvHeader(kind, fields);
-        continue;
+  for await (const { first, lines } of lineBatches(file, counter)) {
+    const records: SourceRecord[] = [];
+    for (const [index, text] of lines.entries()) {
+      const line = first + index;
+      if (text.trim() === "") continue;
+      try {
+        const fields = splitCsvLine(text);
+        if (!columns) {
+          columns = csvHeader(kind, fields);
+          continue;
+        }
+        if (fields.length !== columns.length)
+          throw new LineError(`the line has ${fields.length} fields; the header has ${columns.length}`);
+        const row: Record<string, string> = {};
+        for (const [field, column] of columns.entries()) row[column] = fields[field];
+        records.push({ line, item: fromCsv[kind](row) });
+      } catch (error) {
+        if (!(error instanceof LineError)) throw error;
+        if (!columns) throw badInput(`${kind} CSV: the header line ${error.message}`, { argument: "file" });
+        records.push({ line, error: { code: error.code, message: error.message } });
       }
-      if (fields.length !== columns.length)
-        throw new LineError(`the line has ${fields.length} fields; the header has ${columns.length}`);
-      const row: Record<string, string> = {};
-      for (const [index, column] of columns.entries()) row[column] = fields[index];
-      yield { line, item: fromCsv[kind](row) };
-    } catch (error) {
-      if (!(error instanceof LineError)) throw error;
-      if (!columns) throw badInput(`${kind} CSV: the header line ${error.message}`, { argument: "file" });
-      yield { line, error: { code: error.code, message: error.message } };
     }
+    yield records;
   }
 }
 
@@ -297,17 +331,18 @@ export async function loadFile(
   let batch: SourceRecord[] = [];
   let unreadable: SourceRecord[] = [];
   try {
-    for await (const record of records) {
-      summary.records++;
-      if (record.error) unreadable.push(record);
-      else batch.push(record);
-      if (batch.length >= batchSize) {
-        while (reported.length >= parallelism) await reported.shift();
-        dispatch(batch, unreadable);
-        batch = [];
-        unreadable = [];
+    for await (const read of records)
+      for (const record of read) {
+        summary.records++;
+        if (record.error) unreadable.push(record);
+        else batch.push(record);
+        if (batch.length >= batchSize) {
+          while (reported.length >= parallelism) await reported.shift();
+          dispatch(batch, unreadable);
+          batch = [];
+          unreadable = [];
+        }
       }
-    }
     if (batch.length || unreadable.length) dispatch(batch, unreadable);
     while (reported.length) await reported.shift();
   } finally {

@@ -9,6 +9,7 @@ import { type OrderStatus, products as productTable } from "../db/schema/core";
 import { badInput, limitExceeded } from "../errors";
 import { logger } from "../logger";
 import type { Intent, RealtimeAudiences } from "../rules/realtime";
+import { bigintArray, textArray } from "../semantic/arrays";
 import { enqueueEventTriggers } from "../semantic/automation";
 import { eventRollupDelta, orderIdIn, orderRollupDelta } from "../semantic/rollups";
 import type {
@@ -22,7 +23,7 @@ import type {
 } from "./contract";
 import { MAX_BATCH_SIZE, ORDER_PAID_EVENT } from "./contract";
 import { IdentityRaceError, type Resolution, resolveIdentities } from "./identity";
-import { usableIdentities } from "./identity-plan";
+import { type IdentityRequest, usableIdentities } from "./identity-plan";
 import { planOrder, type StoredOrder } from "./order-plan";
 import { DEFAULT_IDENTITY_RULES, type IdentityRules } from "./rules";
 import {
@@ -110,8 +111,7 @@ export class IngestService {
   /**
    * `copy`: write the new events with COPY (bulk loads). The rows were checked against the
    * stored message ids in this transaction; a concurrent batch storing one of them first
-   * makes the insert from the COPY staging table fail with a unique violation, and the
-   * batch is retried (`withRetry`).
+   * makes the COPY fail with a unique violation, and the batch is retried (`withRetry`).
    */
   private async writeEvents(
     events: readonly EventInput[],
@@ -119,7 +119,9 @@ export class IngestService {
     copy: boolean,
   ): Promise<IngestResult> {
     const rejected: RejectedItem[] = [];
-    const valid: Array<ValidEvent & { identities: IdentityInput[] }> = [];
+    // The valid events and, at the same index, their identifiers (as identity requests).
+    const valid: ValidEvent[] = [];
+    const requests: IdentityRequest[] = [];
     const seenIds = new Set<string>();
     let duplicates = 0;
     for (const [index, input] of events.entries()) {
@@ -131,7 +133,8 @@ export class IngestService {
           continue;
         }
         seenIds.add(event.messageId);
-        valid.push({ ...event, identities });
+        valid.push(event);
+        requests.push({ identities });
       } catch (error) {
         rejected.push(rejectionOf(index, input?.messageId, error));
       }
@@ -140,14 +143,14 @@ export class IngestService {
     const accepted = await this.withRetry(async (tx, affected) => {
       const stored = await tx.query<{ messageId: string }>(sql`
         select message_id as "messageId" from events
-        where message_id in (select json_array_elements_text(${JSON.stringify(valid.map((e) => e.messageId))}::json))`);
+        where message_id = any(${textArray(valid.map((e) => e.messageId))})`);
       const known = new Set(stored.map((row) => row.messageId));
-      const fresh = valid.filter((event) => !known.has(event.messageId));
+      const fresh = known.size === 0 ? valid : valid.filter((event) => !known.has(event.messageId));
       if (fresh.length === 0) return 0;
       const resolution = await resolveIdentities(
         tx,
         this.rules,
-        fresh,
+        known.size === 0 ? requests : requests.filter((_, i) => !known.has(valid[i].messageId)),
         fresh.map((event) => event.ts),
       );
       const n = copy
@@ -199,25 +202,28 @@ export class IngestService {
   }
 
   /**
-   * Writes events with COPY into a constraint-free staging table, then one `insert … select`
-   * into events: every row is inserted or that statement fails with a unique violation (see
-   * `writeEvents`). COPY never meets the constraint itself, because postgres.js leaves a COPY
-   * that fails after its data was sent unsettled and the connection stuck in the aborted
-   * transaction (porsager/postgres#1173).
+   * Writes events with one COPY straight into events: every row is inserted or the statement
+   * fails with a unique violation (a concurrent batch stored one of the message ids after the
+   * check of `writeEvents`) and the batch is retried. The rollups, when built, add the rows just
+   * written, read back by message id. Whether they are built is read after the COPY: a rebuild
+   * (which locks events against writers) committed before it is seen, one started after it
+   * waits for this transaction and counts these rows itself.
    */
   private async copyEvents(tx: Database, events: readonly ValidEvent[], userIds: number[]): Promise<number> {
-    await tx.query(sql`
-      create temp table event_stage on commit drop as
-      select ${EVENT_COLUMN_LIST} from events with no data`);
     await tx.copyRows(
-      "event_stage",
+      "events",
       EVENT_WRITE_COLUMNS.map((c) => c.name),
       events.map((event, i) => eventRow(event, userIds[i])),
     );
-    await tx.query(
-      sql`insert into events (${EVENT_COLUMN_LIST}) select ${EVENT_COLUMN_LIST} from event_stage`,
+    const [{ built }] = await tx.query<{ built: boolean }>(
+      sql`select exists (select 1 from rollup_state) as built`,
     );
-    await tx.query(eventRollupDelta(sql`event_stage`, 1));
+    if (built) {
+      const messageIds = textArray(events.map((event) => event.messageId));
+      await tx.query(
+        eventRollupDelta(sql`(select e.* from events e where e.message_id = any(${messageIds}))`, 1),
+      );
+    }
     return events.length;
   }
 
@@ -558,15 +564,26 @@ export class IngestService {
     // Events mostly carry no traits: for those rows the trait subqueries are skipped.
     const rows = [...touches]
       .sort((a, b) => a[0] - b[0])
-      .filter(([, t]) => t.first || t.last || t.traits.size > 0)
-      .map(([id, t]) => ({
-        id,
-        f: t.first?.toISOString() ?? null,
-        l: t.last?.toISOString() ?? null,
-        tr: Object.fromEntries([...t.traits].map(([key, trait]) => [key, trait.value])),
-        at: Object.fromEntries([...t.traits].map(([key, trait]) => [key, trait.at.toISOString()])),
-      }));
+      .filter(([, t]) => t.first || t.last || t.traits.size > 0);
     if (rows.length === 0) return new Set();
+    // One array per column (a JSON record per profile cost three times as much to read). No
+    // bound is ±infinity, which least/greatest never pick; no traits is '{}'.
+    const traitsOf = (t: ProfileTouch, part: (trait: { value: unknown; at: Date }) => unknown) =>
+      t.traits.size === 0
+        ? "{}"
+        : JSON.stringify(Object.fromEntries([...t.traits].map(([key, trait]) => [key, part(trait)])));
+    const ids = bigintArray(rows.map(([id]) => id));
+    const first = textArray(rows.map(([, t]) => t.first?.toISOString() ?? "infinity"));
+    const last = textArray(rows.map(([, t]) => t.last?.toISOString() ?? "-infinity"));
+    // Events rarely carry traits: then the server makes the arrays of '{}' itself.
+    const anyTraits = rows.some(([, t]) => t.traits.size > 0);
+    const noTraits = sql`array_fill('{}'::jsonb, array[${rows.length}::int])`;
+    const values = anyTraits
+      ? sql`${textArray(rows.map(([, t]) => traitsOf(t, (trait) => trait.value)))}::jsonb[]`
+      : noTraits;
+    const times = anyTraits
+      ? sql`${textArray(rows.map(([, t]) => traitsOf(t, (trait) => trait.at.toISOString())))}::jsonb[]`
+      : noTraits;
     // Trait times are compared as text: every one is written by Node's toISOString (fixed-width
     // UTC, so string order is time order), and a cast to timestamptz (not immutable) inside
     // `case` is refused by Citus in a multi-shard update.
@@ -580,7 +597,8 @@ export class IngestService {
           || coalesce((select jsonb_object_agg(t.key, t.value) from jsonb_each(x.tr) t where ${newer}), '{}') end,
         traits_updated_at = case when x.tr = '{}' then u.traits_updated_at else u.traits_updated_at
           || coalesce((select jsonb_object_agg(t.key, x.at->t.key) from jsonb_each(x.tr) t where ${newer}), '{}') end
-      from json_to_recordset(${JSON.stringify(rows)}::json) as x(id bigint, f timestamptz, l timestamptz, tr jsonb, at jsonb)
+      from unnest(${ids}, ${first}::timestamptz[], ${last}::timestamptz[], ${values}, ${times})
+        as x(id, f, l, tr, at)
       where u.id = x.id and (u.first_seen_at > x.f or u.last_seen_at < x.l
         or (x.tr <> '{}' and exists (select 1 from jsonb_each(x.tr) t where ${newer})))
       returning u.id`);
@@ -615,7 +633,13 @@ export class IngestService {
       () =>
         this.db.transaction(async (tx) => {
           affected = new Set();
-          if (options.asyncCommit) await tx.query(sql`set local synchronous_commit = off`);
+          // A batch's statements are short, but one reading a list of 10,000 message ids is
+          // estimated at millions of rows: JIT-compiling it took longer than running it.
+          await tx.query(
+            options.asyncCommit
+              ? sql`select set_config('jit', 'off', true), set_config('synchronous_commit', 'off', true)`
+              : sql`select set_config('jit', 'off', true)`,
+          );
           const written = await fn(tx, affected);
           intent = this.audiences ? await this.audiences.intend(tx, [...affected]) : null;
           return written;
@@ -680,6 +704,5 @@ function isRetryable(error: unknown): boolean {
 
 /** An event's values in `EVENT_WRITE_COLUMNS` order, owned by the resolved profile `userId`. */
 function eventRow(event: ValidEvent, userId: number): unknown[] {
-  const stored = { ...event, userId };
-  return EVENT_WRITE_COLUMNS.map((column) => stored[column.key]);
+  return EVENT_WRITE_COLUMNS.map((column) => (column.key === "userId" ? userId : event[column.key]));
 }

@@ -88,14 +88,15 @@ function requiredId(value: unknown, field: string): string {
 export function timestampOf(value: unknown, field: string): Date {
   if (value === undefined || value === null || value === "")
     return reject(RejectCode.MISSING_FIELD, `${field} is required`);
+  const text = typeof value === "string" ? value.trim() : null;
   const date =
     value instanceof Date
       ? value
-      : typeof value === "string" && (DATE_ONLY.test(value.trim()) || DATE_TIME.test(value.trim()))
-        ? new Date(value.trim().replace(" ", "T"))
+      : text !== null && (DATE_TIME.test(text) || DATE_ONLY.test(text))
+        ? new Date(text.charCodeAt(10) === 32 ? `${text.slice(0, 10)}T${text.slice(11)}` : text)
         : new Date(Number.NaN);
   const time = date.getTime();
-  if (typeof value === "string" && !Number.isNaN(time) && !calendarDateExists(value.trim()))
+  if (text !== null && !Number.isNaN(time) && !calendarDateExists(text))
     return reject(RejectCode.INVALID_TIMESTAMP, `${field} names a day that does not exist`);
   if (Number.isNaN(time))
     return reject(RejectCode.INVALID_TIMESTAMP, `${field} is not an ISO 8601 date-time`);
@@ -117,7 +118,8 @@ export function jsonObject(value: unknown, field: string): Record<string, unknow
   } catch {
     return reject(RejectCode.INVALID_JSON, `${field} is not serialisable JSON`);
   }
-  if (Buffer.byteLength(serialised, "utf8") > MAX_JSON_BYTES)
+  // A UTF-16 unit is at most 3 bytes of UTF-8: short texts need no byte count.
+  if (serialised.length * 3 > MAX_JSON_BYTES && Buffer.byteLength(serialised, "utf8") > MAX_JSON_BYTES)
     return reject(RejectCode.PROPERTIES_TOO_LARGE, `${field} is larger than 32 KB`);
   return value as Record<string, unknown>;
 }

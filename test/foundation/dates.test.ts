@@ -11,9 +11,11 @@ describe("calendarDateExists", () => {
       expect(calendarDateExists(day), day).toBe(false);
   });
 
-  it("refuses month and day numbers outside the calendar", () => {
-    for (const day of ["2026-00-10", "2026-13-01", "2026-03-00", "2026-03-32"])
+  it("refuses month and day numbers outside the calendar, and other shapes", () => {
+    for (const day of ["2026-00-10", "2026-13-01", "2026-03-00", "2026-03-32", "2026/01/01", "2026-1a-01"])
       expect(calendarDateExists(day), day).toBe(false);
+    // Only the day at the start of a date-time counts.
+    expect(calendarDateExists("2026-04-30T10:00:00Z")).toBe(true);
   });
 });
 

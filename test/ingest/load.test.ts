@@ -266,6 +266,31 @@ describeEachDatabase("stratum load, both spellings and broken lines", (db) => {
     expect(item).toEqual({ product_id: "lp-c1", quantity: 2, price: 29.5 });
   });
 
+  it("numbers lines across reads: CRLF endings, a BOM, a line longer than one read, no final newline", async () => {
+    const event = (id: string) =>
+      JSON.stringify({
+        messageId: id,
+        event: "app_open",
+        timestamp: "2026-04-02T00:00:00Z",
+        anonymousId: "lr-dev",
+      });
+    // Line 4 is 1.5 MB of three-byte characters (more than one read of the loader, and split
+    // inside a character) and not JSON: it is rejected by its number, and line 5 still loads.
+    const target = path.join(dir, "reads.ndjson");
+    writeFileSync(
+      target,
+      `\uFEFF${event("lr-1")}\r\n\r\n{ broken\r\n{"q": "${"茶".repeat(500_000)}\r\n${event("lr-5")}`,
+    );
+    // Records: lines 1, 3, 4 and 5 (line 2 is blank).
+    expect(await loadFile(ingest, "events", target)).toMatchObject({ records: 4, accepted: 2, rejected: 2 });
+    expect(rejectsOf(target)).toEqual([
+      [3, "INVALID_JSON"],
+      [4, "INVALID_JSON"],
+    ]);
+    const rows = await db().query(sql`select message_id from events where message_id like 'lr-%' order by 1`);
+    expect(rows.map((r) => r.message_id)).toEqual(["lr-1", "lr-5"]);
+  });
+
   it("refuses a CSV with an unknown column before loading anything, suggesting the closest name", async () => {
     const failure = await loadFile(ingest, "orders", ordersTypoCsv).catch((error) => error);
     expect({ code: failure.code, ...failure.details }).toMatchObject({
