@@ -571,6 +571,7 @@ export async function refreshDefinitions(
         watermark: since,
         eventBands: bands.events,
         orderBands: bands.orders,
+        userBands: bands.users,
         tags: keysOf("tag"),
         segments: keysOf("segment"),
       })} order by 1) as ids,
