@@ -32,6 +32,8 @@ export interface RefreshState {
   /** The version the last refresh evaluated (null: unknown, e.g. refreshed before this existed). */
   refreshedVersion: number | null;
   factsWatermark: Date | null;
+  /** `refreshed_members` (null: not recorded, the members are counted). */
+  refreshedMembers: number | null;
 }
 
 export interface PlannedTarget {

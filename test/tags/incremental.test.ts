@@ -9,7 +9,12 @@ import {
   planRefresh,
   type RefreshState,
 } from "../../src/rules/incremental";
-import { type RefreshPlanReport, refreshDefinitions } from "../../src/rules/materialise";
+import {
+  definitionTargets,
+  materialise,
+  type RefreshPlanReport,
+  refreshDefinitions,
+} from "../../src/rules/materialise";
 import { parseRule } from "../../src/rules/parser";
 import { countStatements, createTestDatabase, DRIVERS } from "../helpers/db";
 
@@ -26,6 +31,7 @@ describe("incremental planning", () => {
     refreshedAt: T0,
     refreshedVersion: 2,
     factsWatermark: d("2026-03-01T00:05:00Z"),
+    refreshedMembers: 0,
     ...over,
   });
   const target = (key: string, rule: string, s: RefreshState | null = state()) => ({
@@ -235,6 +241,10 @@ async function seed(db: Database): Promise<void> {
 /** What happens between the refreshes: new facts, a late event, a merge, a paid order, a trait. */
 async function change(db: Database): Promise<void> {
   await event(db, 2, "product_view", "2026-03-02T00:00:00Z");
+  // A real-time run after the batch: user 2 enters, recorded after the first refresh's watermark,
+  // so the next refresh's member totals take it from the log, not from a count.
+  const { targets } = await definitionTargets(db, { tags: ["recent_viewer"], segments: [] });
+  await materialise(db, targets, T1, undefined, { userIds: [2] });
   // Late: received now, dated before T0.
   await event(db, 4, "product_view", "2026-02-27T00:00:00Z");
   await db.query(sql`insert into user_merges (loser_id, survivor_id, merged_into_at_time) values (6, 5, 5)`);
@@ -345,6 +355,14 @@ for (const kind of DRIVERS as DriverKind[]) {
         r.refreshed.map((x) => `${x.kind}:${x.key} ${x.users} +${x.entered} -${x.exited}`).sort();
       expect(counts(report)).toEqual(counts(fullReport));
       expect(report.failed).toEqual([]);
+      // Nothing changed since: what the refresh recorded for the next one is the member count.
+      const recorded = await incremental.db.query<{ line: string }>(sql`
+        select t.key || ' ' || t.refreshed_members || ' ' || count(m.user_id) as line
+        from tags t left join tag_members m on m.tag_key = t.key group by t.key, t.refreshed_members order by 1`);
+      for (const { line } of recorded) {
+        const [, stored, counted] = line.split(" ");
+        expect(stored).toBe(counted);
+      }
     });
 
     it("issues the same statements for one changed user as for many: none per user", async () => {
