@@ -125,6 +125,9 @@ function failureOf(target: { kind: "tag" | "segment"; key: string }, error: unkn
   };
 }
 
+/** Entries and exits of one kind in one run after which its members and log are analyzed. */
+const ANALYZE_AFTER_CHANGES = 100_000;
+
 /** Serialises refreshes across processes sharing the database. */
 const REFRESH_LOCK = 7_210_605;
 
@@ -295,12 +298,14 @@ function levelDiff(
         update tag_members tm set value = d.value from diff d
         where not d.entering and not d.exiting and tm.tag_key = d.key and tm.user_id = d.user_id
           and tm.tag_key in (${keys})),
+      -- Logged entries first, then exits, each by user and key: \`entered\` returns its rows in
+      -- the order it inserted them (sorted so) and a union all reads its inputs one after the
+      -- other, so only the exits are sorted here (a first refresh enters millions).
       logged as (
         insert into tag_membership_changes (tag_key, user_id, change, value, at, recorded_at)
         select key, user_id, change, value, ${at}, ${recorded} from (
           select key, user_id, 'entered' as change, value from entered
-          union all select key, user_id, 'exited', value from exited) as changes
-        order by change, user_id, key)
+          union all (select key, user_id, 'exited', value from exited order by user_id, key)) as changes)
       ${counts}`;
   }
   return sql`with ${recent} ${next},
@@ -479,6 +484,20 @@ export async function materialise(
       const result = byTarget.get(target);
       return result && !failedTargets.has(target) ? [result] : [];
     });
+    // After a bulk of changes (a first refresh enters millions) the planner's statistics of the
+    // members and the log are stale until autovacuum gets to them: the next refresh would scan
+    // the whole log for the few changes since its watermark instead of reading the BRIN index.
+    for (const kind of ["tag", "segment"] as const) {
+      const changes = refreshed
+        .filter((r) => r.kind === kind)
+        .reduce((sum, r) => sum + r.entered + r.exited, 0);
+      if (changes >= ANALYZE_AFTER_CHANGES)
+        await tx.query(
+          kind === "tag"
+            ? sql`analyze tag_members, tag_membership_changes`
+            : sql`analyze segment_members, segment_membership_changes`,
+        );
+    }
     // Triggers on these entries and exits get their outbox rows in this transaction.
     if (refreshed.some((r) => r.entered > 0 || r.exited > 0))
       await tx.query(enqueueMembershipTriggers(at, sendTime));
