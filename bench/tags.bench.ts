@@ -22,7 +22,7 @@ const CATEGORIES = [
 ];
 const CITIES = ["上海", "北京", "广州", "深圳", "杭州"];
 
-export function benchRules(): Array<{ rule: string; kind: "RULE" | "VALUE" }> {
+function benchRules(): Array<{ rule: string; kind: "RULE" | "VALUE" }> {
   const rules: Array<{ rule: string; kind: "RULE" | "VALUE" }> = [];
   for (let i = 0; i < 10; i++) {
     const window = [7, 14, 30, 60, 90][i % 5];
@@ -69,7 +69,7 @@ const HOUR_MS = 3_600_000;
  * three events each, a paid order for a third of them, a trait change for a tenth. One
  * statement per kind. Answers how many profiles got facts.
  */
-export async function newFactsForOnePercent(db: Database, asOf: Date, remainder: number): Promise<number> {
+async function newFactsForOnePercent(db: Database, asOf: Date, remainder: number): Promise<number> {
   const chosen = sql`(select id from users where merged_into is null and id % 100 = ${remainder})`;
   const hourAgo = new Date(asOf.getTime() - HOUR_MS).toISOString();
   await db.query(sql`
@@ -150,7 +150,7 @@ export async function run(): Promise<void> {
     const afterIncremental = await membersDigest();
     const check = await refresh(later, { full: true });
     const equal = check.entered + check.exited === 0 && (await membersDigest()) === afterIncremental;
-    // The rules that read the clock or the population stay full: the incremental part alone.
+    // The rules that read the population (rfm.segment) stay full: the incremental part alone.
     const maintainable = keys.filter((key) => incremental.modes.get(`tag:${key}`)?.incremental);
     const evenLater = new Date(later.getTime() + HOUR_MS);
     const withMoreFacts = await newFactsForOnePercent(db, evenLater, 13);
