@@ -150,7 +150,7 @@ export async function run(): Promise<void> {
     const afterIncremental = await membersDigest();
     const check = await refresh(later, { full: true });
     const equal = check.entered + check.exited === 0 && (await membersDigest()) === afterIncremental;
-    // The rules that read the clock or the population stay full: the incremental part alone.
+    // The rules that read the population (rfm.segment) stay full: the incremental part alone.
     const maintainable = keys.filter((key) => incremental.modes.get(`tag:${key}`)?.incremental);
     const evenLater = new Date(later.getTime() + HOUR_MS);
     const withMoreFacts = await newFactsForOnePercent(db, evenLater, 13);

@@ -1,5 +1,6 @@
 import { CAMPAIGN_TOUCH_EVENTS } from "../semantic/campaigns";
-import { children, type Expr, references } from "./ast";
+import { USER_TIME_COLUMNS, type UserTimeField } from "../semantic/changes";
+import { type CompareOp, children, type Expr, references } from "./ast";
 import { scheduledOnly } from "./realtime";
 
 /**
@@ -12,11 +13,15 @@ import { scheduledOnly } from "./realtime";
  *   profiles updated — traits, merges, erasures —, merges recorded), and
  * - users with a fact whose time lies in a band where window membership changed between
  *   `refreshedAt` and t: (refreshedAt − N d, t − N d] for each `within N d` (it left the
- *   window) and (refreshedAt, t] (it entered, e.g. a future-dated event), and
+ *   window) and (refreshedAt, t] (it entered, e.g. a future-dated event),
+ * - users with a time the rule compares with the clock (`clockCrossings`: a timestamp `within
+ *   N d`, `days_since(…)` compared with a number) that crossed one of its day thresholds t − k d
+ *   between `refreshedAt` and t, and
  * - users whose membership of a named tag or segment changed since then.
- * Everybody else would get exactly the membership they have. Rules that read the clock or the
- * population (`scheduledOnly` in `realtime.ts`), frozen campaign audiences, a new version, a
- * changed named definition, a first refresh or an asked-for full refresh are refreshed in full.
+ * Everybody else would get exactly the membership they have. Rules that read the population or
+ * a model (`rfm`, `predict`, `send_time`, `recommendations`), compare `days_since` otherwise
+ * than with numbers, frozen campaign audiences, a new version, a changed named definition, a
+ * first refresh or an asked-for full refresh are refreshed in full.
  */
 
 /** What the last refresh of a definition recorded (`tags` / `segments` columns). */
@@ -27,6 +32,8 @@ export interface RefreshState {
   /** The version the last refresh evaluated (null: unknown, e.g. refreshed before this existed). */
   refreshedVersion: number | null;
   factsWatermark: Date | null;
+  /** `refreshed_members` (null: not recorded, the members are counted). */
+  refreshedMembers: number | null;
 }
 
 export interface PlannedTarget {
@@ -52,14 +59,141 @@ export interface PlanOptions {
 
 const definitionId = (kind: "tag" | "segment", key: string) => `${kind}:${key}`;
 
+/** Nodes whose value can change for anyone when anybody's facts change, or with a model refit. */
+const POPULATION_NODES = new Set<Expr["type"]>([
+  "rfm_segment",
+  "prediction",
+  "send_time",
+  "top_recommended_category",
+]);
+
 /** Why a rule cannot be maintained incrementally (null: it can). */
 export function notIncremental(expr: Expr): string | null {
-  const reason = scheduledOnly(expr);
-  if (reason) return reason;
-  const visit = (node: Expr): boolean => node.type === "in_campaign" || children(node).some(visit);
-  return visit(expr)
-    ? "in_campaign reads an audience frozen at launch, which records no change per user"
+  const visit = (node: Expr): string | null => {
+    if (POPULATION_NODES.has(node.type)) return scheduledOnly(node);
+    if (node.type === "in_campaign")
+      return "in_campaign reads an audience frozen at launch, which records no change per user";
+    for (const child of children(node)) {
+      const reason = visit(child);
+      if (reason) return reason;
+    }
+    return null;
+  };
+  const clock = clockCrossings(expr);
+  return visit(expr) ?? (typeof clock === "string" ? clock : null);
+}
+
+/**
+ * A time a rule compares with the clock, located in the facts: a profile column, or — for a
+ * timestamp aggregate (min/max/first/last of `ts` or `placed_at`), whose value is the time of
+ * one of the user's facts — the times of events of one name or of orders.
+ */
+export type ClockedTime =
+  | { fact: "user"; field: UserTimeField }
+  | { fact: "event"; event: string }
+  | { fact: "orders" };
+
+/** The rule's value can change only when `time` reaches t − `days` × 24 h. */
+export interface ClockCrossing {
+  time: ClockedTime;
+  days: number;
+}
+
+function clockedTime(expr: Expr): ClockedTime | null {
+  if (expr.type === "user")
+    return Object.hasOwn(USER_TIME_COLUMNS, expr.field)
+      ? { fact: "user", field: expr.field as UserTimeField }
+      : null;
+  if (expr.type !== "aggregate" || !["min", "max", "first", "last"].includes(expr.fn)) return null;
+  const { source } = expr;
+  // Only the fact times the change scan reads (`changedUsers`); any other time stays full.
+  if (source.fact === "orders") return source.field === "placed_at" ? { fact: "orders" } : null;
+  return source.field === "ts" || source.field === "timestamp"
+    ? { fact: "event", event: source.event }
     : null;
+}
+
+const MIRRORED: Record<CompareOp, CompareOp> = {
+  "=": "=",
+  "!=": "!=",
+  "<": ">",
+  "<=": ">=",
+  ">": "<",
+  ">=": "<=",
+};
+
+/**
+ * The day counts k at which `days_since(x) op c` can change value as the clock moves on
+ * (days_since is a whole number that grows by one at x + k d): `> c` turns true at ⌊c⌋ + 1, …
+ */
+function dayThresholds(op: CompareOp, c: number): number[] {
+  switch (op) {
+    case ">":
+    case "<=":
+      return [Math.floor(c) + 1];
+    case ">=":
+    case "<":
+      return [Math.ceil(c)];
+    case "=":
+    case "!=":
+      return Number.isInteger(c) ? [c, c + 1] : [];
+  }
+}
+
+const numberLiteral = (expr: Expr): number | null =>
+  expr.type === "literal" && typeof expr.value === "number" ? expr.value : null;
+
+/** `days_since(x)` compared with number literals: x and the day counts where the comparison can flip. */
+function daysComparison(node: Expr): { time: Expr; days: number[] } | null {
+  if (node.type === "compare") {
+    const [counted, op, bound] =
+      node.left.type === "days_since"
+        ? [node.left, node.op, numberLiteral(node.right)]
+        : node.right.type === "days_since"
+          ? [node.right, MIRRORED[node.op], numberLiteral(node.left)]
+          : [null, node.op, null];
+    return counted && bound !== null ? { time: counted.arg, days: dayThresholds(op, bound) } : null;
+  }
+  if (node.type === "between" && node.value.type === "days_since") {
+    const [low, high] = [numberLiteral(node.low), numberLiteral(node.high)];
+    return low !== null && high !== null
+      ? { time: node.value.arg, days: [Math.ceil(low), Math.floor(high) + 1] }
+      : null;
+  }
+  if (node.type === "in" && node.value.type === "days_since") {
+    if (!node.list.every((item) => item === null || typeof item === "number")) return null;
+    const values = node.list.filter((item): item is number => Number.isInteger(item));
+    return { time: node.value.arg, days: values.flatMap((v) => [v, v + 1]) };
+  }
+  return null;
+}
+
+/**
+ * Where the rule reads the clock outside aggregate windows, as crossings: a timestamp
+ * `within N d` (t − N d < x ≤ t) changes only when x reaches t − N d or t, and `days_since(x)`
+ * compared with numbers only when it reaches one of their thresholds. So between refreshes at
+ * t0 and t1, a user without new facts changes only with such an x in (t0 − k d, t1 − k d].
+ * A reason instead when the rule reads the clock otherwise (days_since as a value, or compared
+ * with another quantity: it changes every day for everyone), or a time not found in the facts.
+ */
+export function clockCrossings(expr: Expr): ClockCrossing[] | string {
+  const crossings: ClockCrossing[] = [];
+  let reason: string | null = null;
+  const crossing = (value: Expr, days: number[]) => {
+    const time = clockedTime(value);
+    if (!time) reason ??= "it compares the clock with a time that is not a profile, event or order time";
+    else for (const d of days) crossings.push({ time, days: d });
+  };
+  const visit = (node: Expr) => {
+    const counted = daysComparison(node);
+    if (node.type === "within") crossing(node.value, [node.days, 0]);
+    else if (counted) crossing(counted.time, counted.days);
+    else if (node.type === "days_since")
+      reason ??= "days_since used other than compared with numbers changes every day for everyone";
+    else children(node).forEach(visit);
+  };
+  visit(expr);
+  return reason ?? crossings;
 }
 
 /** The definitions a rule names through `has_tag` / `in_segment`, as `kind:key`. */
@@ -129,6 +263,8 @@ export interface ExpiryBands {
   /** By event name. */
   events: Map<string, TimeRange[]>;
   orders: TimeRange[];
+  /** By profile time (`user.first_seen` …). */
+  users: Map<UserTimeField, TimeRange[]>;
 }
 
 const DAY_MS = 86_400_000;
@@ -151,11 +287,14 @@ export function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {
 /**
  * The fact times whose membership of a window changed from `previous` to `asOf` for the rules'
  * aggregates: (previous, asOf] for every aggregate (every aggregate reads facts up to t), and
- * (previous − N d, asOf − N d] for each `within N d`.
+ * (previous − N d, asOf − N d] for each `within N d`; and for each of the rules'
+ * `clockCrossings` (previous − k d, asOf − k d] of its time. The rules must be incrementally
+ * maintainable (`notIncremental` null).
  */
 export function expiryBands(rules: readonly Expr[], previous: Date, asOf: Date): ExpiryBands {
   const events = new Map<string, TimeRange[]>();
   const orders: TimeRange[] = [];
+  const users = new Map<UserTimeField, TimeRange[]>();
   const shifted = (days: number): TimeRange => ({
     from: new Date(previous.getTime() - days * DAY_MS),
     to: new Date(asOf.getTime() - days * DAY_MS),
@@ -176,11 +315,24 @@ export function expiryBands(rules: readonly Expr[], previous: Date, asOf: Date):
     } else if (node.type === "received_campaign") add(eventList(CAMPAIGN_TOUCH_EVENTS.sent), node.withinDays);
     children(node).forEach(visit);
   };
-  rules.forEach(visit);
-  const merged = new Map<string, TimeRange[]>();
-  for (const [name, list] of events) {
-    const ranges = mergeRanges(list);
-    if (ranges.length) merged.set(name, ranges);
+  for (const rule of rules) {
+    visit(rule);
+    const crossings = clockCrossings(rule);
+    if (typeof crossings === "string")
+      throw new Error(`expiryBands of a rule refreshed in full: ${crossings}`);
+    for (const { time, days } of crossings) {
+      if (time.fact === "orders") orders.push(shifted(days));
+      else if (time.fact === "event") eventList(time.event).push(shifted(days));
+      else users.set(time.field, [...(users.get(time.field) ?? []), shifted(days)]);
+    }
   }
-  return { events: merged, orders: mergeRanges(orders) };
+  const joined = <K>(byKey: Map<K, TimeRange[]>) => {
+    const merged = new Map<K, TimeRange[]>();
+    for (const [key, list] of byKey) {
+      const ranges = mergeRanges(list);
+      if (ranges.length) merged.set(key, ranges);
+    }
+    return merged;
+  };
+  return { events: joined(events), orders: mergeRanges(orders), users: joined(users) };
 }

@@ -24,12 +24,22 @@ interface Range {
 
 const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 
+/** Profile times a rule can compare with the clock (`user.<field>`), by rule field. */
+export const USER_TIME_COLUMNS = {
+  first_seen: sql`first_seen_at`,
+  last_seen: sql`last_seen_at`,
+  created_at: sql`created_at`,
+} as const;
+export type UserTimeField = keyof typeof USER_TIME_COLUMNS;
+
 export interface ChangeWindow {
   /** Fact changes stamped at or after it. */
   watermark: Date;
   /** Event times, by event name, whose window membership changed: (from, to]. */
   eventBands: ReadonlyMap<string, readonly Range[]>;
   orderBands: readonly Range[];
+  /** Profile times, by `USER_TIME_COLUMNS` field, whose window membership changed: (from, to]. */
+  userBands: ReadonlyMap<UserTimeField, readonly Range[]>;
   /** Named tags and segments: their membership changes recorded at or after the watermark count. */
   tags: readonly string[];
   segments: readonly string[];
@@ -56,6 +66,10 @@ export function changedUsers(window: ChangeWindow): SQL {
     parts.push(
       sql`select user_id from orders where placed_at > ${at(range.from)} and placed_at <= ${at(range.to)}`,
     );
+  for (const [field, ranges] of window.userBands)
+    for (const range of ranges)
+      parts.push(sql`select id from users
+        where ${USER_TIME_COLUMNS[field]} > ${at(range.from)} and ${USER_TIME_COLUMNS[field]} <= ${at(range.to)}`);
   if (window.tags.length)
     parts.push(sql`select user_id from tag_membership_changes
       where tag_key in (${joinSql(window.tags.map((k) => sql`${k}::text`))}) and recorded_at >= ${since}`);

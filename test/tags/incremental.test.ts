@@ -1,8 +1,20 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, DriverKind } from "../../src/db/client";
-import { expiryBands, mergeRanges, planRefresh, type RefreshState } from "../../src/rules/incremental";
-import { type RefreshPlanReport, refreshDefinitions } from "../../src/rules/materialise";
+import {
+  clockCrossings,
+  expiryBands,
+  mergeRanges,
+  notIncremental,
+  planRefresh,
+  type RefreshState,
+} from "../../src/rules/incremental";
+import {
+  definitionTargets,
+  materialise,
+  type RefreshPlanReport,
+  refreshDefinitions,
+} from "../../src/rules/materialise";
 import { parseRule } from "../../src/rules/parser";
 import { countStatements, createTestDatabase, DRIVERS } from "../helpers/db";
 
@@ -19,6 +31,7 @@ describe("incremental planning", () => {
     refreshedAt: T0,
     refreshedVersion: 2,
     factsWatermark: d("2026-03-01T00:05:00Z"),
+    refreshedMembers: 0,
     ...over,
   });
   const target = (key: string, rule: string, s: RefreshState | null = state()) => ({
@@ -37,7 +50,7 @@ describe("incremental planning", () => {
       target("champions", 'rfm.segment = "champions"'),
       // Named by a full target: full too, so the full part reads final memberships.
       target("base", "count(orders) >= 3"),
-      target("reader", 'has_tag("base") and days_since(user.last_seen) < 3'),
+      target("reader", 'has_tag("base") and days_since(user.last_seen) < count(orders)'),
       target("vip_reader", 'has_tag("vip") and count(orders) >= 1'),
       target("stale_reader", 'has_tag("edited_elsewhere") and count(orders) >= 1'),
     ];
@@ -57,7 +70,8 @@ describe("incremental planning", () => {
     expect(mode("vip_reader")).toBe("incremental");
     expect(mode("fresh")).toBe("first refresh of this definition");
     expect(mode("edited")).toBe("the definition changed since its last refresh");
-    expect(mode("recency")).toMatch(/days_since/);
+    expect(mode("recency")).toBe("incremental");
+    expect(mode("reader")).toMatch(/^days_since used other than compared with numbers/);
     expect(mode("champions")).toMatch(/rfm\.segment/);
     expect(mode("base")).toBe('tag "reader", refreshed in full, reads its memberships');
     expect(mode("stale_reader")).toBe("tag edited_elsewhere changed since the last refresh");
@@ -91,6 +105,28 @@ describe("incremental planning", () => {
     // 1 day: (Feb 28, Mar 2] touches (Mar 1, Mar 3] and joins it.
     expect(bands.orders).toEqual([{ from: d("2026-02-28T00:00:00Z"), to: T1 }]);
     expect(expiryBands([parseRule("count(orders) >= 1")], T1, T1).orders).toEqual([]);
+    // T0 → T1 is two days: first_seen left the 7-day window in (Feb 22, Feb 24] or entered it in (T0, T1].
+    const clocked = expiryBands(
+      [parseRule("user.first_seen within 7d and days_since(last(orders.placed_at)) > 10")],
+      T0,
+      T1,
+    );
+    expect(clocked.users).toEqual(
+      new Map([
+        [
+          "first_seen",
+          [
+            { from: d("2026-02-22T00:00:00Z"), to: d("2026-02-24T00:00:00Z") },
+            { from: T0, to: T1 },
+          ],
+        ],
+      ]),
+    );
+    // days_since > 10 turns true when the last order's time reaches t − 11 d.
+    expect(clocked.orders).toEqual([
+      { from: d("2026-02-18T00:00:00Z"), to: d("2026-02-20T00:00:00Z") },
+      { from: T0, to: T1 },
+    ]);
     expect(
       mergeRanges([
         { from: d("2026-01-05T00:00:00Z"), to: d("2026-01-06T00:00:00Z") },
@@ -101,6 +137,56 @@ describe("incremental planning", () => {
       { from: d("2026-01-01T00:00:00Z"), to: d("2026-01-03T00:00:00Z") },
       { from: d("2026-01-05T00:00:00Z"), to: d("2026-01-06T00:00:00Z") },
     ]);
+  });
+});
+
+describe("clock crossings", () => {
+  const crossings = (rule: string) => clockCrossings(parseRule(rule));
+  const lastOrder = "days_since(last(orders.placed_at))";
+
+  it("gives the day counts at which days_since compared with numbers can flip", () => {
+    const days = (rule: string) => {
+      const found = crossings(rule);
+      return typeof found === "string" ? found : found.map((c) => c.days);
+    };
+    // days_since is a whole number d: > 10 ⇔ d ≥ 11; ≥ 2.5 ⇔ d ≥ 3; < 2.5 ⇔ not d ≥ 3; ≤ 2 ⇔ not d ≥ 3.
+    expect(days(`${lastOrder} > 10`)).toEqual([11]);
+    expect(days(`${lastOrder} >= 2.5`)).toEqual([3]);
+    expect(days(`${lastOrder} < 2.5`)).toEqual([3]);
+    expect(days(`${lastOrder} <= 2`)).toEqual([3]);
+    // = 3 turns true at 3 and false at 4; = 2.5 is never true.
+    expect(days(`${lastOrder} = 3`)).toEqual([3, 4]);
+    expect(days(`${lastOrder} != 2.5`)).toEqual([]);
+    // 5 < d is d > 5.
+    expect(days(`5 < ${lastOrder}`)).toEqual([6]);
+    // 3 ≤ d ≤ 5: true from 3, false from 6.
+    expect(days(`${lastOrder} between 3 and 5`)).toEqual([3, 6]);
+    expect(days(`${lastOrder} in (1, 2.5)`)).toEqual([1, 2]);
+  });
+
+  it("locates the compared time in the facts", () => {
+    expect(crossings("user.first_seen within 7d")).toEqual([
+      { time: { fact: "user", field: "first_seen" }, days: 7 },
+      { time: { fact: "user", field: "first_seen" }, days: 0 },
+    ]);
+    expect(crossings('days_since(max(event("page_view").ts)) <= 2')).toEqual([
+      { time: { fact: "event", event: "page_view" }, days: 3 },
+    ]);
+    expect(crossings("count(orders within 7d) >= 1")).toEqual([]);
+  });
+
+  it("refuses what changes every day for everyone, and the population", () => {
+    for (const rule of [
+      lastOrder,
+      `${lastOrder} < count(orders)`,
+      `${lastOrder} > days_since(user.first_seen)`,
+      `count(orders) between ${lastOrder} and 5`,
+    ])
+      expect(crossings(rule)).toMatch(/^days_since used other than compared with numbers/);
+    expect(notIncremental(parseRule(`${lastOrder} > 3 and rfm.segment = "champions"`))).toMatch(
+      /rfm\.segment/,
+    );
+    expect(notIncremental(parseRule(`${lastOrder} > 3 and user.last_seen within 3d`))).toBeNull();
   });
 });
 
@@ -155,6 +241,10 @@ async function seed(db: Database): Promise<void> {
 /** What happens between the refreshes: new facts, a late event, a merge, a paid order, a trait. */
 async function change(db: Database): Promise<void> {
   await event(db, 2, "product_view", "2026-03-02T00:00:00Z");
+  // A real-time run after the batch: user 2 enters, recorded after the first refresh's watermark,
+  // so the next refresh's member totals take it from the log, not from a count.
+  const { targets } = await definitionTargets(db, { tags: ["recent_viewer"], segments: [] });
+  await materialise(db, targets, T1, undefined, { userIds: [2] });
   // Late: received now, dated before T0.
   await event(db, 4, "product_view", "2026-02-27T00:00:00Z");
   await db.query(sql`insert into user_merges (loser_id, survivor_id, merged_into_at_time) values (6, 5, 5)`);
@@ -214,10 +304,11 @@ for (const kind of DRIVERS as DriverKind[]) {
       expect(mode("tag:recent_viewer")).toBe("incremental");
       expect(mode("tag:views_30d")).toBe("incremental");
       expect(mode("segment:buyers_browsing")).toBe("incremental");
-      expect(mode("tag:recent_buyer")).toBe("full");
+      expect(mode("tag:recent_buyer")).toBe("incremental");
       // 1 (an event left the 7-day window), 2 and 4 (new and late events), 5 (merge, trait),
-      // 7 (trait), 9 (paid order), 10 (events dated after T0); 3 and 8 are untouched.
-      expect(plan?.changedUsers).toBe(7);
+      // 7 (trait), 8 (its last order's age reached 6 days: (Feb 23, Feb 25]), 9 (paid order),
+      // 10 (events dated after T0); 3 is untouched.
+      expect(plan?.changedUsers).toBe(8);
 
       const fullReport = await refreshDefinitions(full.db, {}, T1, undefined, { full: true });
       const got = await snapshot(incremental.db);
@@ -264,6 +355,14 @@ for (const kind of DRIVERS as DriverKind[]) {
         r.refreshed.map((x) => `${x.kind}:${x.key} ${x.users} +${x.entered} -${x.exited}`).sort();
       expect(counts(report)).toEqual(counts(fullReport));
       expect(report.failed).toEqual([]);
+      // Nothing changed since: what the refresh recorded for the next one is the member count.
+      const recorded = await incremental.db.query<{ line: string }>(sql`
+        select t.key || ' ' || t.refreshed_members || ' ' || count(m.user_id) as line
+        from tags t left join tag_members m on m.tag_key = t.key group by t.key, t.refreshed_members order by 1`);
+      for (const { line } of recorded) {
+        const [, stored, counted] = line.split(" ");
+        expect(stored).toBe(counted);
+      }
     });
 
     it("issues the same statements for one changed user as for many: none per user", async () => {
@@ -291,6 +390,130 @@ for (const kind of DRIVERS as DriverKind[]) {
       );
       expect(plan?.changedUsers).toBe(8);
       expect(many.statements.length).toBe(one.statements.length);
+    });
+  });
+}
+
+/** Rules reading the clock outside aggregate windows, refreshed at C0 and again at C1 with no new fact. */
+const CLOCK_TAGS: Array<[string, "RULE" | "VALUE", string]> = [
+  ["new_user", "RULE", "user.first_seen within 7d"],
+  ["lapsed", "RULE", "days_since(last(orders.placed_at)) > 10"],
+  ["recent_visitor", "RULE", 'days_since(max(event("page_view").ts)) <= 2'],
+  ["third_to_fifth_day", "RULE", "days_since(user.created_at) between 3 and 5"],
+  ["loyal", "RULE", "count(orders) >= 2"],
+  // A number that changes every day for everyone: refreshed in full.
+  ["days_lapsed", "VALUE", "days_since(last(orders.placed_at))"],
+];
+const C0 = new Date("2026-03-01T00:00:00Z");
+const C1 = new Date("2026-03-04T12:00:00Z");
+
+/** Nine profiles (created and first seen Jan 1 unless said otherwise), their orders and page views. */
+async function seedClock(db: Database): Promise<void> {
+  const profiles: Record<number, { firstSeen?: string; created?: string }> = {
+    // Exactly C1 − 7 d: inside (C0 − 7 d, C0], outside (C1 − 7 d, C1].
+    1: { firstSeen: "2026-02-25T12:00:00Z" },
+    2: { firstSeen: "2026-02-28T00:00:00Z" },
+    // After C0 (an imported profile dated ahead): enters at C1.
+    3: { firstSeen: "2026-03-03T00:00:00Z" },
+    4: { created: "2026-02-25T00:00:00Z" },
+    5: { created: "2026-02-28T00:00:00Z" },
+  };
+  for (let id = 1; id <= 9; id++) {
+    const firstSeen = profiles[id]?.firstSeen ?? "2026-01-01T00:00:00Z";
+    const created = profiles[id]?.created ?? "2026-01-01T00:00:00Z";
+    await db.query(sql`insert into users (id, first_seen_at, last_seen_at, created_at) overriding system value
+      values (${id}, ${firstSeen}::timestamptz, ${firstSeen}::timestamptz, ${created}::timestamptz)`);
+  }
+  await order(db, "c5", 5, "2026-02-17T00:00:00Z", "paid");
+  // Exactly C1 − 11 d: 11 whole days old at C1.
+  await order(db, "c6", 6, "2026-02-21T12:00:00Z", "paid");
+  await order(db, "c7a", 7, "2026-02-10T00:00:00Z", "paid");
+  await order(db, "c7b", 7, "2026-02-25T00:00:00Z", "paid");
+  await order(db, "c8a", 8, "2026-02-19T00:00:00Z", "paid");
+  await order(db, "c8b", 8, "2026-02-26T00:00:00Z", "paid");
+  await event(db, 1, "page_view", "2026-02-27T00:00:00Z");
+  // Dated after C0: seen at C1 only.
+  await event(db, 2, "page_view", "2026-03-02T00:00:00Z");
+  await event(db, 3, "page_view", "2026-02-20T00:00:00Z");
+  await event(db, 3, "page_view", "2026-03-04T00:00:00Z");
+  await event(db, 9, "page_view", "2026-02-01T00:00:00Z");
+  for (const [key, kind, rule] of CLOCK_TAGS)
+    await db.query(sql`insert into tags (key, name, category, kind, rule, updated_by)
+      values (${key}, ${key}, 'BEHAVIOR', ${kind}, ${rule}, 'test')`);
+}
+
+for (const kind of DRIVERS as DriverKind[]) {
+  describe(`incremental refresh of clock rules [${kind}]`, () => {
+    let incremental: Awaited<ReturnType<typeof createTestDatabase>>;
+    let full: Awaited<ReturnType<typeof createTestDatabase>>;
+    let before: Snapshot;
+    beforeAll(async () => {
+      [incremental, full] = await Promise.all([createTestDatabase(kind), createTestDatabase(kind)]);
+      for (const db of [incremental.db, full.db]) {
+        await seedClock(db);
+        await refreshDefinitions(db, {}, C0);
+      }
+      before = await snapshot(incremental.db);
+    }, 60_000);
+    afterAll(async () => {
+      await incremental?.drop();
+      await full?.drop();
+    });
+
+    it("re-evaluates the users whose times crossed a threshold, and ends where a full refresh ends", async () => {
+      // As of C0 = Mar 1 (by hand): first seen in (Feb 22, Mar 1]: 1, 2; last order ≥ 11 days old
+      // (≤ Feb 18): 5; last page view < 3 days old (> Feb 26): 1; created 3 to 5 whole days
+      // before ((Feb 23, Feb 26]): 4; two orders: 7, 8.
+      expect(membersOf(before, "new_user")).toEqual(["1 -", "2 -"]);
+      expect(membersOf(before, "lapsed")).toEqual(["5 -"]);
+      expect(membersOf(before, "recent_visitor")).toEqual(["1 -"]);
+      expect(membersOf(before, "third_to_fifth_day")).toEqual(["4 -"]);
+      expect(membersOf(before, "loyal")).toEqual(["7 -", "8 -"]);
+
+      let plan: RefreshPlanReport | undefined;
+      const report = await refreshDefinitions(incremental.db, {}, C1, undefined, ALL_MAY_CHANGE, (p) => {
+        plan = p;
+      });
+      const mode = (id: string) => {
+        const m = plan?.modes.get(id);
+        return m?.incremental ? "incremental" : (m as { reason: string }).reason;
+      };
+      for (const key of ["new_user", "lapsed", "recent_visitor", "third_to_fifth_day", "loyal"])
+        expect(mode(`tag:${key}`)).toBe("incremental");
+      expect(mode("tag:days_lapsed")).toMatch(/^days_since used other than compared with numbers/);
+      // No fact changed. Crossed: first seen in (Feb 22, Feb 25 12:00] or (Mar 1, Mar 4 12:00]: 1, 3;
+      // created in (Feb 23, Mar 1 12:00] (thresholds 3 and 6 days): 4, 5; an order in
+      // (Feb 18, Feb 21 12:00] (11 days) or after C0: 6, 8; a page view in (Feb 26, Mar 4 12:00]
+      // (3 days, and after C0): 1, 2, 3. Users 7 and 9 are not read.
+      expect(plan?.changedUsers).toBe(7);
+
+      const fullReport = await refreshDefinitions(full.db, {}, C1, undefined, { full: true });
+      const got = await snapshot(incremental.db);
+      const want = await snapshot(full.db);
+      // As of C1 = Mar 4 12:00: first seen in (Feb 25 12:00, Mar 4 12:00]: 2, 3; last order ≤ Feb 21 12:00:
+      // 5, 6; last page view > Mar 1 12:00: 2, 3; created in (Feb 26 12:00, Mar 1 12:00]: 5.
+      expect(membersOf(got, "new_user")).toEqual(["2 -", "3 -"]);
+      expect(membersOf(got, "lapsed")).toEqual(["5 -", "6 -"]);
+      expect(membersOf(got, "recent_visitor")).toEqual(["2 -", "3 -"]);
+      expect(membersOf(got, "third_to_fifth_day")).toEqual(["5 -"]);
+      expect(membersOf(got, "loyal")).toEqual(["7 -", "8 -"]);
+      // Whole days since the last order: Feb 17 → 15, Feb 21 12:00 → 11, Feb 25 → 7, Feb 26 → 6.
+      expect(membersOf(got, "days_lapsed")).toEqual(["5 15", "6 11", "7 7", "8 6"]);
+      expect(got.tagChanges.filter((line) => line.endsWith("03-04"))).toEqual([
+        "lapsed 6 entered - 03-04",
+        "new_user 1 exited - 03-04",
+        "new_user 3 entered - 03-04",
+        "recent_visitor 1 exited - 03-04",
+        "recent_visitor 2 entered - 03-04",
+        "recent_visitor 3 entered - 03-04",
+        "third_to_fifth_day 4 exited - 03-04",
+        "third_to_fifth_day 5 entered - 03-04",
+      ]);
+      expect(got).toEqual(want);
+      const counts = (r: typeof report) =>
+        r.refreshed.map((x) => `${x.kind}:${x.key} ${x.users} +${x.entered} -${x.exited}`).sort();
+      expect(counts(report)).toEqual(counts(fullReport));
+      expect(report.failed).toEqual([]);
     });
   });
 }

@@ -17,6 +17,13 @@ import { definitionColumns, ruleColumns, tstz, versionColumns } from "./definiti
 const incrementalColumns = () => ({
   refreshedVersion: integer("refreshed_version"),
   factsWatermark: tstz("facts_watermark"),
+  /**
+   * The members after the last scheduled refresh minus the net of the membership changes
+   * recorded at or after its watermark that it saw: members now are this plus the net of every
+   * change recorded at or after the watermark, so an incremental refresh never counts the
+   * members (`src/rules/materialise.ts`).
+   */
+  refreshedMembers: integer("refreshed_members"),
 });
 
 /**
