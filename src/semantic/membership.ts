@@ -40,6 +40,29 @@ const MEMBERSHIP_TABLES = {
 } as const;
 export type MembershipKind = keyof typeof MEMBERSHIP_TABLES;
 
+/** A definition's current member count, for the definition store: a join and a select column. */
+export interface MemberCount {
+  /** Joined after the definition row aliased `d`. */
+  join: SQL;
+  column: SQL;
+}
+
+/**
+ * The current member count of each definition of the kind as the column `field`. An
+ * uncorrelated count grouped by key, not a subquery per definition row: Citus refuses a
+ * subquery over a distributed table (the members) correlated with a reference table (the
+ * definitions), and reads this one from the shards first. On one server a lookup of one key
+ * (`d.key = …`) narrows the grouped count to that key.
+ */
+export function memberCount(kind: MembershipKind, field: string): MemberCount {
+  const { members, key } = MEMBERSHIP_TABLES[kind];
+  return {
+    join: sql`left join (select ${key} as key, count(*)::int as n from ${members} group by ${key}) member_count
+      on member_count.key = d.key`,
+    column: sql`coalesce(member_count.n, 0) as ${sql.identifier(field)}`,
+  };
+}
+
 /** The keys, in their order, that name no definition of the kind (archived ones exist). */
 export function unknownDefinitions(kind: MembershipKind, keys: readonly string[]): SQL {
   return sql`
