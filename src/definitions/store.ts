@@ -124,9 +124,7 @@ export class DefinitionStore<R extends DefinitionRecord> {
   }
 
   async get(key: string, db: Database = this.db): Promise<R | null> {
-    const [row] = await db.query<R>(
-      sql`select ${this.columns} from ${this.source} where d.key = ${key}`,
-    );
+    const [row] = await db.query<R>(sql`select ${this.columns} from ${this.source} where d.key = ${key}`);
     return row ?? null;
   }
 
