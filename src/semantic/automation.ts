@@ -53,11 +53,6 @@ const zoneOf = (zones: UserZones, trait: SQL) =>
   sql`(case when ${trait} in (select name from pg_timezone_names) then ${trait}
     else ${zones.defaultTimezone}::text end)`;
 
-/** The zone of the user `userId` (a column or expression), read from the profile. */
-function userZone(zones: UserZones, userId: SQL): SQL {
-  return sql`(select ${zoneOf(zones, zoneTrait(zones, "u"))} from users u where u.id = ${userId})`;
-}
-
 /**
  * The first time at or after `from` whose local hour in `zone` is `hour`: `from` itself when
  * its local hour is `hour`, else the next local `hour`:00.
@@ -185,7 +180,10 @@ export function enqueueMembershipTriggers(at: SQL, zones: UserZones = UTC_ZONES)
  * due yet. Answers what sending needs.
  */
 export function claimDueDeliveries(limit: number, leaseSeconds: number): SQL {
+  // The claimed rows' traits are joined after the update, not read by a subquery per returned
+  // row: under Citus the profiles are distributed and the outbox is the coordinator's.
   return sql`
+    with claimed as (
     update deliveries d set attempts = d.attempts + 1,
       next_attempt_at = now() + make_interval(secs => ${leaseSeconds}::int)
     from destinations ds
@@ -197,8 +195,8 @@ export function claimDueDeliveries(limit: number, leaseSeconds: number): SQL {
       and ds.key = d.destination_key
     returning d.id, d.trigger_key as "triggerKey", d.destination_key as "destinationKey",
       d.user_id as "userId", d.fact, d.body, d.attempts, d.created_at as "createdAt",
-      ds.url, ds.secret, ds.headers, ds.rate_limit as "rateLimit", ds.include_pii as "includePii",
-      (select u.traits from users u where u.id = d.user_id) as traits`;
+      ds.url, ds.secret, ds.headers, ds.rate_limit as "rateLimit", ds.include_pii as "includePii")
+    select c.*, u.traits from claimed c left join users u on u.id = c."userId"`;
 }
 
 /**
@@ -256,13 +254,18 @@ export function placeAtBestTimes(placements: string): SQL {
  */
 export function withRetryTimes(relation: SQL, zones: UserZones = UTC_ZONES): SQL {
   const raw = sql`w.raw_retry`;
-  return sql`(select x.*, r.retry_at, r.retry_at > w.raw_retry as deferred
+  // The users' zone traits in a materialized CTE, not a subquery per row: under Citus the
+  // profiles are read from the shards first, the rest runs over the coordinator's outbox.
+  return sql`(with retried_zones as materialized (
+      select u.id, ${zoneTrait(zones, "u")} as zone_trait from users u
+      where u.id in (select d1.user_id from deliveries d1 where d1.id in (select x.id from ${relation})))
+    select x.*, r.retry_at, r.retry_at > w.raw_retry as deferred
     from ${relation}
     join deliveries d0 on d0.id = x.id join triggers t on t.key = d0.trigger_key
+    left join retried_zones z on z.id = d0.user_id
     cross join lateral (select now() + make_interval(secs => x.delay / 1000.0) as raw_retry) w
-    cross join lateral (select ${userZone(zones, sql`d0.user_id`)} as zone) z
     cross join lateral (select case when t.quiet_start is null then ${raw}
-      else ${afterQuietHours(raw, sql`z.zone`, sql`t.quiet_start`, sql`t.quiet_end`)} end as retry_at) r)`;
+      else ${afterQuietHours(raw, zoneOf(zones, sql`z.zone_trait`), sql`t.quiet_start`, sql`t.quiet_end`)} end as retry_at) r)`;
 }
 
 /**
