@@ -53,6 +53,11 @@ const zoneOf = (zones: UserZones, trait: SQL) =>
   sql`(case when ${trait} in (select name from pg_timezone_names) then ${trait}
     else ${zones.defaultTimezone}::text end)`;
 
+/** The zone of the user `userId` (a column or expression), read from the profile. */
+function userZone(zones: UserZones, userId: SQL): SQL {
+  return sql`(select ${zoneOf(zones, zoneTrait(zones, "u"))} from users u where u.id = ${userId})`;
+}
+
 /**
  * The first time at or after `from` whose local hour in `zone` is `hour`: `from` itself when
  * its local hour is `hour`, else the next local `hour`:00.
@@ -254,18 +259,13 @@ export function placeAtBestTimes(placements: string): SQL {
  */
 export function withRetryTimes(relation: SQL, zones: UserZones = UTC_ZONES): SQL {
   const raw = sql`w.raw_retry`;
-  // The users' zone traits in a materialized CTE, not a subquery per row: under Citus the
-  // profiles are read from the shards first, the rest runs over the coordinator's outbox.
-  return sql`(with retried_zones as materialized (
-      select u.id, ${zoneTrait(zones, "u")} as zone_trait from users u
-      where u.id in (select d1.user_id from deliveries d1 where d1.id in (select x.id from ${relation})))
-    select x.*, r.retry_at, r.retry_at > w.raw_retry as deferred
+  return sql`(select x.*, r.retry_at, r.retry_at > w.raw_retry as deferred
     from ${relation}
     join deliveries d0 on d0.id = x.id join triggers t on t.key = d0.trigger_key
-    left join retried_zones z on z.id = d0.user_id
     cross join lateral (select now() + make_interval(secs => x.delay / 1000.0) as raw_retry) w
+    cross join lateral (select ${userZone(zones, sql`d0.user_id`)} as zone) z
     cross join lateral (select case when t.quiet_start is null then ${raw}
-      else ${afterQuietHours(raw, zoneOf(zones, sql`z.zone_trait`), sql`t.quiet_start`, sql`t.quiet_end`)} end as retry_at) r)`;
+      else ${afterQuietHours(raw, sql`z.zone`, sql`t.quiet_start`, sql`t.quiet_end`)} end as retry_at) r)`;
 }
 
 /**
