@@ -88,7 +88,11 @@ export async function run(): Promise<void> {
   let cluster: Database | undefined;
   try {
     console.log(`shop: ${options.users} people × ${options.days} days (seed ${BENCH_SHOP.seed}), into both`);
-    single = await seeded(await freshBenchDatabase(name), options);
+    const singleUrl = await freshBenchDatabase(name);
+    const schema = await connect({ databaseUrl: singleUrl, maxConnections: 1 });
+    await migrate(schema);
+    await schema.close();
+    single = await seeded(singleUrl, options);
     await dropCitusDatabase(coordinator, name);
     const clusterUrl = await createCitusDatabase(coordinator, name);
     const layout = await connect({ databaseUrl: clusterUrl, maxConnections: 1 });
