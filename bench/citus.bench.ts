@@ -127,7 +127,10 @@ export async function run(): Promise<void> {
     console.log("case | PostgreSQL ms | Citus ms | Citus / PostgreSQL");
     for (const benchCase of cases) {
       const expected = await benchCase.run(single);
-      const answer = await benchCase.run(cluster).catch((error: Error) => error);
+      // The database's own message (drizzle wraps it in "Failed query: …" as the cause).
+      const answer = await benchCase
+        .run(cluster)
+        .catch((error: Error & { cause?: Error }) => error.cause ?? error);
       if (answer instanceof Error) {
         console.log(`${benchCase.name} | — | fails: ${answer.message.split("\n")[0].slice(0, 120)} | —`);
         continue;

@@ -84,7 +84,10 @@ export function membershipOverlap(kind: MembershipKind, keys: readonly string[])
 
 /**
  * Members of `definition` at the end of each day of `bounds` in `timezone` (`at`: the day's
- * start), counted from the recorded entries and exits up to that day's end.
+ * start), counted from the recorded entries and exits up to that day's end: each change is net
+ * +1 / −1 on its local day (those before the range on its first day), summed day by day. The
+ * log is read once, in a materialized CTE, not counted again per day by a subquery correlated
+ * with the day: Citus cannot run that over a distributed log, and reads this one from the shards.
  */
 export function membershipSizeHistory(
   kind: MembershipKind,
@@ -93,11 +96,18 @@ export function membershipSizeHistory(
   timezone: string,
 ): SQL {
   const { changes, key } = MEMBERSHIP_TABLES[kind];
+  const dayStart = (at: SQL) =>
+    sql`(date_trunc('day', ${at} at time zone ${timezone}) at time zone ${timezone})`;
   return sql`
-    select b.bucket as at, (
-      select (count(*) filter (where c.change = 'entered') - count(*) filter (where c.change = 'exited'))::int
-      from ${changes} c
-      where c.${key} = ${definition} and c.at < (((b.bucket at time zone ${timezone}) + interval '1 day') at time zone ${timezone})
-    ) as size
-    from ${bucketSeries("DAY", timezone, bounds)} b order by b.bucket`;
+    with days as (select b.bucket from ${bucketSeries("DAY", timezone, bounds)} b),
+    logged as materialized (
+      select c.at, case c.change when 'entered' then 1 when 'exited' then -1 else 0 end as delta
+      from ${changes} c where c.${key} = ${definition}
+        and c.at < ((((select max(bucket) from days) at time zone ${timezone}) + interval '1 day') at time zone ${timezone})),
+    per_day as (
+      select greatest(${dayStart(sql`l.at`)}, (select min(bucket) from days)) as bucket, sum(l.delta) as delta
+      from logged l group by 1)
+    select d.bucket as at, coalesce(sum(p.delta) over (order by d.bucket), 0)::int as size
+    from days d left join per_day p on p.bucket = d.bucket
+    order by d.bucket`;
 }
