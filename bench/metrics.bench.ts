@@ -64,7 +64,7 @@ from ${localSeries("day", DAYS, "1 day")} d cross join channels c
 left join agg on agg.b = d.b and agg.channel is not distinct from c.channel
 order by 1, 2`;
 
-const QUERIES: DashboardQuery[] = [
+export const QUERIES: DashboardQuery[] = [
   {
     name: "daily gmv by channel",
     graphql: `{ metrics(timeRange: {from: "${DAYS.from}", to: "${DAYS.to}"}, grain: DAY) { rows { time channel gmv } } }`,

@@ -23,6 +23,8 @@ export const DISTRIBUTED_BY_USER = [
   "purchase_scores",
   "campaign_audience",
   "user_recommended_categories",
+  "user_day_events",
+  "user_day_orders",
 ] as const;
 
 export const REFERENCE_TABLES = [
@@ -95,9 +97,15 @@ export async function distributeForCitus(db: Database): Promise<void> {
     sql`select count(*)::int as n from pg_dist_partition where logicalrelid = 'users'::regclass`,
   );
   if (done.n > 0) return;
-  for (const statement of WIDENED_KEYS) await db.query(sql.raw(statement));
-  for (const table of REFERENCE_TABLES) await db.query(sql`select create_reference_table(${table})`);
-  await db.query(sql`select create_distributed_table('users', 'id')`);
-  for (const table of DISTRIBUTED_BY_USER)
-    await db.query(sql`select create_distributed_table(${table}, 'user_id', colocate_with => 'users')`);
+  await db.transaction(async (tx) => {
+    // `users` and `orders` carry the row trigger that moves `updated_at` (migration 0010); Citus
+    // distributes a table with triggers only when told to. The trigger reads only its own row,
+    // so it runs on the row's shard as it would on one server.
+    await tx.query(sql`set local citus.enable_unsafe_triggers = on`);
+    for (const statement of WIDENED_KEYS) await tx.query(sql.raw(statement));
+    for (const table of REFERENCE_TABLES) await tx.query(sql`select create_reference_table(${table})`);
+    await tx.query(sql`select create_distributed_table('users', 'id')`);
+    for (const table of DISTRIBUTED_BY_USER)
+      await tx.query(sql`select create_distributed_table(${table}, 'user_id', colocate_with => 'users')`);
+  });
 }

@@ -1,7 +1,8 @@
-import { type SQL, sql } from "drizzle-orm";
+import { is, SQL, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { badInput, conflict, notFound } from "../errors";
+import type { MemberCount } from "../semantic/membership";
 import { type Actor, DEFINITION_STATUSES, type DefinitionStatus } from "../tags/definition";
 
 /** A column a definition has beyond key, name, description, status and version. */
@@ -29,8 +30,11 @@ export interface DefinitionTable {
   /** The column of `versionTable` holding the definition's key. */
   versionKeyColumn: string;
   columns: readonly DefinitionColumn[];
-  /** Further read-only select expressions over the definition row aliased `d` (member counts). */
-  derived?: SQL;
+  /**
+   * The member count read with every definition (`memberCount`), or further read-only select
+   * expressions over the definition row aliased `d`.
+   */
+  derived?: SQL | MemberCount;
 }
 
 /**
@@ -41,7 +45,7 @@ export function definitionTable(
   kind: string,
   label: string,
   columns: readonly DefinitionColumn[],
-  derived?: SQL,
+  derived?: SQL | MemberCount,
 ): DefinitionTable {
   return {
     label,
@@ -91,15 +95,20 @@ const joinSql = (parts: SQL[]) => sql.join(parts, sql`, `);
  */
 export class DefinitionStore<R extends DefinitionRecord> {
   private readonly columns: SQL;
+  /** The definition table aliased `d`, with the join of its member count. */
+  private readonly source: SQL;
 
   constructor(
     private readonly db: Database,
     private readonly table: DefinitionTable,
   ) {
+    const derived = table.derived;
+    const count = derived && !is(derived, SQL) ? derived : undefined;
+    this.source = sql`${ident(table.table)} d ${count?.join ?? sql``}`;
     this.columns = joinSql([
       sql`d.key, d.name, d.description, d.status, d.version`,
       ...table.columns.map((c) => sql`d.${ident(c.column)} as ${ident(c.field)}`),
-      ...(table.derived ? [table.derived] : []),
+      ...(derived ? [count ? count.column : (derived as SQL)] : []),
       sql`d.created_at as "createdAt", d.updated_at as "updatedAt", d.updated_by as "updatedBy"`,
     ]);
   }
@@ -109,15 +118,13 @@ export class DefinitionStore<R extends DefinitionRecord> {
     if (filter.status && !DEFINITION_STATUSES.includes(filter.status))
       throw badInput("status must be ACTIVE or ARCHIVED", { argument: "status" });
     const status = filter.status ?? null;
-    return this.db.query<R>(sql`select ${this.columns} from ${ident(this.table.table)} d
+    return this.db.query<R>(sql`select ${this.columns} from ${this.source}
       where (${status}::text is null or d.status = ${status}::text) and ${filter.where ?? sql`true`}
       order by d.key`);
   }
 
   async get(key: string, db: Database = this.db): Promise<R | null> {
-    const [row] = await db.query<R>(
-      sql`select ${this.columns} from ${ident(this.table.table)} d where d.key = ${key}`,
-    );
+    const [row] = await db.query<R>(sql`select ${this.columns} from ${this.source} where d.key = ${key}`);
     return row ?? null;
   }
 

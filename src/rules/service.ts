@@ -106,9 +106,12 @@ export class RuleService {
     };
     visit(expr);
     if (names.size === 0) return new Set();
+    // A join, not `exists` correlated with each name: Citus refuses a subquery over a distributed
+    // table (users) correlated with a list, and pushes this join down to the shards.
     const rows = await db.query<{ name: string }>(sql`
-      select k.name from unnest(array[${joinSql([...names].map((name) => sql`${name}::text`))}]) as k(name)
-      where exists (select 1 from users u where u.traits -> k.name is not null)`);
+      select distinct k.name from users u
+      join unnest(array[${joinSql([...names].map((name) => sql`${name}::text`))}]) as k(name)
+        on u.traits -> k.name is not null`);
     return new Set(rows.map((row) => row.name));
   }
 

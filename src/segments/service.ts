@@ -8,6 +8,7 @@ import type { RuleService } from "../rules/service";
 import { bigintArray } from "../semantic/arrays";
 import { mergeSurvivor } from "../semantic/facts";
 import { byUserId, keysetPage } from "../semantic/keyset";
+import { memberCount } from "../semantic/membership";
 import type { TimeRangeSpec } from "../semantic/time-range";
 import {
   type Actor,
@@ -69,7 +70,7 @@ const SEGMENT_TABLE = definitionTable(
   "segment",
   "Segment",
   [...RULE_DEFINITION_COLUMNS, { column: "snapshot_of", field: "snapshotOf", versioned: false }],
-  sql`(select count(*)::int from segment_members sm where sm.segment_key = d.key) as size`,
+  memberCount("segment", "size"),
 );
 
 /** Segment definitions (dynamic, static, snapshots), members, overlaps, size history. */

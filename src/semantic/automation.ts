@@ -41,14 +41,21 @@ export function afterQuietHours(due: SQL, zone: SQL, start: SQL, end: SQL): SQL 
     else (${due}) end)`;
 }
 
+/** The zone trait of the profile row `users` (an alias of `users`), as text; null when absent. */
+const zoneTrait = (zones: UserZones, users: string) =>
+  sql`(${sql.raw(users)}.traits ->> ${zones.timezoneTrait}::text)`;
+
 /**
- * The zone of the user `userId` (a column or expression): the trait when it names an IANA
- * zone, else the shop's — a trait naming no zone does not fail `at time zone`.
+ * The zone a user's zone trait `trait` stands for: the trait when it names an IANA zone, else
+ * the shop's — a trait naming no zone does not fail `at time zone`.
  */
+const zoneOf = (zones: UserZones, trait: SQL) =>
+  sql`(case when ${trait} in (select name from pg_timezone_names) then ${trait}
+    else ${zones.defaultTimezone}::text end)`;
+
+/** The zone of the user `userId` (a column or expression), read from the profile. */
 function userZone(zones: UserZones, userId: SQL): SQL {
-  const trait = sql`(u.traits ->> ${zones.timezoneTrait}::text)`;
-  return sql`(select case when ${trait} in (select name from pg_timezone_names) then ${trait}
-    else ${zones.defaultTimezone}::text end from users u where u.id = ${userId})`;
+  return sql`(select ${zoneOf(zones, zoneTrait(zones, "u"))} from users u where u.id = ${userId})`;
 }
 
 /**
@@ -67,7 +74,7 @@ const capWindow = sql`case t.cap_per when 'WEEK' then interval '7 days' else int
 
 /**
  * Inserts the outbox rows of `candidates` (columns `trigger_key`, `user_id`, `source`, `fact`,
- * `ordered_at`, `ordinal`) over the alias `t` of the trigger), one per (trigger, source): a fact seen again
+ * `ordered_at`, `ordinal`, `zone_trait`), one per (trigger, source): a fact seen again
  * (a retried batch, a concurrent writer of the same event) adds nothing. A capped trigger's row
  * is PENDING while the user's non-suppressed deliveries of that trigger in the rolling window,
  * plus those before it in this batch (by `ordered_at`, `ordinal`), stay under the cap; else SUPPRESSED,
@@ -75,10 +82,13 @@ const capWindow = sql`case t.cap_per when 'WEEK' then interval '7 days' else int
  * of the quiet period when now is quiet in the user's zone (`afterQuietHours`), else now; such a
  * deferred row, and every row of a best-time trigger, is `best_time_pending`: the worker moves it to
  * the user's best send hour before it may be claimed (`bestTimePlacement`), the due time written
- * here being the fallback. `with` is a data-modifying CTE the candidates may read (schedule runs).
+ * here being the fallback. The candidates carry the user's zone trait (`zone_trait`, `zoneTrait`),
+ * read with their facts: `with` holds the CTEs they read — the batch's facts (`as materialized`,
+ * so under Citus they come from the shards first and the rest, over the coordinator's outbox and
+ * triggers, runs there) or a data-modifying one (schedule runs).
  */
 function enqueue(candidates: SQL, zones: UserZones = UTC_ZONES, withClause: SQL = sql``): SQL {
-  const zone = userZone(zones, sql`x.user_id`);
+  const zone = zoneOf(zones, sql`x.zone_trait`);
   return sql`${withClause}
     insert into deliveries (trigger_key, destination_key, user_id, source, fact, status, next_attempt_at, best_time_pending)
     select c.trigger_key, c.destination, c.user_id, c.source, c.fact,
@@ -104,24 +114,25 @@ function enqueue(candidates: SQL, zones: UserZones = UTC_ZONES, withClause: SQL 
  * The outbox rows of the events with these message ids (a JSON array as text, the batch just
  * written) for every active event trigger of their name whose `where` their properties contain.
  */
-export function enqueueEventTriggers(messageIds: readonly string[], zones?: UserZones): SQL {
+export function enqueueEventTriggers(messageIds: readonly string[], zones: UserZones = UTC_ZONES): SQL {
+  // The batch's events of a name some active trigger watches, with their user's zone trait
+  // (events and users are co-located by user); without active event triggers none are read.
+  const batch = sql`with batch as materialized (
+    select e.user_id, e.message_id, e.name, e.ts, e.properties, ${zoneTrait(zones, "u")} as zone_trait
+    from events e left join users u on u.id = e.user_id
+    where e.message_id = any(${textArray(messageIds)})
+      and e.name in (select a.event from triggers a where a.status = 'ACTIVE' and a.event is not null))`;
   return enqueue(
     sql`
     select t.key as trigger_key, e.user_id, 'event:' || e.message_id as source,
       jsonb_build_object('type', 'event', 'event', e.name, 'messageId', e.message_id,
         'timestamp', e.ts, 'properties', e.properties) as fact,
-      e.ts as ordered_at, e.message_id as ordinal
-    from unnest(${textArray(messageIds)}) as m(id)
-    -- One index probe per message id (LIMIT keeps the planner from turning it into a scan of
-    -- every event of the name, which it would on a fresh table's statistics); message ids are unique.
-    cross join lateral (
-      select x.user_id, x.message_id, x.name, x.ts, x.properties from events x where x.message_id = m.id limit 1
-    ) e
+      e.ts as ordered_at, e.message_id as ordinal, e.zone_trait
+    from batch e
     join triggers t on t.status = 'ACTIVE' and t.event = e.name
-      and (t.event_where is null or e.properties @> t.event_where)
-    -- Without active event triggers nothing is probed at all.
-    where exists (select 1 from triggers a where a.status = 'ACTIVE' and a.event is not null)`,
+      and (t.event_where is null or e.properties @> t.event_where)`,
     zones,
+    batch,
   );
 }
 
@@ -129,31 +140,40 @@ export function enqueueEventTriggers(messageIds: readonly string[], zones?: User
  * The outbox rows of the segment and tag entries and exits logged at `at` (one refresh) for
  * every active trigger on that entry or exit.
  */
-export function enqueueMembershipTriggers(at: SQL, zones?: UserZones): SQL {
+export function enqueueMembershipTriggers(at: SQL, zones: UserZones = UTC_ZONES): SQL {
+  // The refresh's entries and exits of a definition some active trigger watches, with their
+  // user's zone trait (each log is co-located with users), read before the triggers are joined.
+  const logged = sql`with segment_changes as materialized (
+    select c.id, c.user_id, c.segment_key, c.change, c.at, ${zoneTrait(zones, "u")} as zone_trait
+    from segment_membership_changes c left join users u on u.id = c.user_id
+    where c.at = ${at} and c.segment_key in (
+      select segment_entered from triggers where status = 'ACTIVE' and segment_entered is not null
+      union select segment_exited from triggers where status = 'ACTIVE' and segment_exited is not null)
+  ), tag_changes as materialized (
+    select c.id, c.user_id, c.tag_key, c.change, c.value, c.at, ${zoneTrait(zones, "u")} as zone_trait
+    from tag_membership_changes c left join users u on u.id = c.user_id
+    where c.at = ${at} and c.tag_key in (
+      select tag_entered from triggers where status = 'ACTIVE' and tag_entered is not null
+      union select tag_exited from triggers where status = 'ACTIVE' and tag_exited is not null))`;
   return enqueue(
     sql`
     select t.key as trigger_key, c.user_id, 'segment:' || c.id as source,
       jsonb_build_object('type', 'segment_' || c.change, 'segment', c.segment_key, 'at', c.at) as fact,
-      c.at as ordered_at, lpad(c.id::text, 20, '0') as ordinal
-    from segment_membership_changes c
+      c.at as ordered_at, lpad(c.id::text, 20, '0') as ordinal, c.zone_trait
+    from segment_changes c
     join triggers t on t.status = 'ACTIVE' and (
       (c.change = 'entered' and t.segment_entered = c.segment_key)
       or (c.change = 'exited' and t.segment_exited = c.segment_key))
-    where c.at = ${at} and c.segment_key in (
-      select segment_entered from triggers where status = 'ACTIVE' and segment_entered is not null
-      union select segment_exited from triggers where status = 'ACTIVE' and segment_exited is not null)
     union all
     select t.key, c.user_id, 'tag:' || c.id,
       jsonb_build_object('type', 'tag_' || c.change, 'tag', c.tag_key, 'value', c.value, 'at', c.at),
-      c.at, lpad(c.id::text, 20, '0')
-    from tag_membership_changes c
+      c.at, lpad(c.id::text, 20, '0'), c.zone_trait
+    from tag_changes c
     join triggers t on t.status = 'ACTIVE' and (
       (c.change = 'entered' and t.tag_entered = c.tag_key)
-      or (c.change = 'exited' and t.tag_exited = c.tag_key))
-    where c.at = ${at} and c.tag_key in (
-      select tag_entered from triggers where status = 'ACTIVE' and tag_entered is not null
-      union select tag_exited from triggers where status = 'ACTIVE' and tag_exited is not null)`,
+      or (c.change = 'exited' and t.tag_exited = c.tag_key))`,
     zones,
+    logged,
   );
 }
 
@@ -165,7 +185,10 @@ export function enqueueMembershipTriggers(at: SQL, zones?: UserZones): SQL {
  * due yet. Answers what sending needs.
  */
 export function claimDueDeliveries(limit: number, leaseSeconds: number): SQL {
+  // The claimed rows' traits are joined after the update, not read by a subquery per returned
+  // row: under Citus the profiles are distributed and the outbox is the coordinator's.
   return sql`
+    with claimed as (
     update deliveries d set attempts = d.attempts + 1,
       next_attempt_at = now() + make_interval(secs => ${leaseSeconds}::int)
     from destinations ds
@@ -177,8 +200,8 @@ export function claimDueDeliveries(limit: number, leaseSeconds: number): SQL {
       and ds.key = d.destination_key
     returning d.id, d.trigger_key as "triggerKey", d.destination_key as "destinationKey",
       d.user_id as "userId", d.fact, d.body, d.attempts, d.created_at as "createdAt",
-      ds.url, ds.secret, ds.headers, ds.rate_limit as "rateLimit", ds.include_pii as "includePii",
-      (select u.traits from users u where u.id = d.user_id) as traits`;
+      ds.url, ds.secret, ds.headers, ds.rate_limit as "rateLimit", ds.include_pii as "includePii")
+    select c.*, u.traits from claimed c left join users u on u.id = c."userId"`;
 }
 
 /**
@@ -313,7 +336,7 @@ export function startScheduleRuns(zones: UserZones = UTC_ZONES): SQL {
       'schedule:' || to_char(r.run_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ':' || m.user_id as source,
       jsonb_build_object('type', 'schedule', 'runAt', r.run_at,
         'segment', t.schedule_segment, 'tag', t.schedule_tag) as fact,
-      r.run_at as ordered_at, lpad(m.user_id::text, 20, '0') as ordinal
+      r.run_at as ordered_at, lpad(m.user_id::text, 20, '0') as ordinal, ${zoneTrait(zones, "zu")} as zone_trait
     from runs r join triggers t on t.key = r.trigger_key
     cross join lateral (
       select sm.user_id from segment_members sm
@@ -322,6 +345,7 @@ export function startScheduleRuns(zones: UserZones = UTC_ZONES): SQL {
       select tm.user_id from tag_members tm where t.schedule_tag is not null and tm.tag_key = t.schedule_tag
       union all
       select u.id from users u
-      where t.schedule_segment is null and t.schedule_tag is null and u.merged_into is null) m`;
+      where t.schedule_segment is null and t.schedule_tag is null and u.merged_into is null) m
+    left join users zu on zu.id = m.user_id`;
   return sql`${enqueue(candidates, zones, sql`with ${runs}`)}`;
 }

@@ -40,6 +40,29 @@ const MEMBERSHIP_TABLES = {
 } as const;
 export type MembershipKind = keyof typeof MEMBERSHIP_TABLES;
 
+/** A definition's current member count, for the definition store: a join and a select column. */
+export interface MemberCount {
+  /** Joined after the definition row aliased `d`. */
+  join: SQL;
+  column: SQL;
+}
+
+/**
+ * The current member count of each definition of the kind as the column `field`. An
+ * uncorrelated count grouped by key, not a subquery per definition row: Citus refuses a
+ * subquery over a distributed table (the members) correlated with a reference table (the
+ * definitions), and reads this one from the shards first. On one server a lookup of one key
+ * (`d.key = …`) narrows the grouped count to that key.
+ */
+export function memberCount(kind: MembershipKind, field: string): MemberCount {
+  const { members, key } = MEMBERSHIP_TABLES[kind];
+  return {
+    join: sql`left join (select ${key} as key, count(*)::int as n from ${members} group by ${key}) member_count
+      on member_count.key = d.key`,
+    column: sql`coalesce(member_count.n, 0) as ${sql.identifier(field)}`,
+  };
+}
+
 /** The keys, in their order, that name no definition of the kind (archived ones exist). */
 export function unknownDefinitions(kind: MembershipKind, keys: readonly string[]): SQL {
   return sql`
@@ -61,7 +84,10 @@ export function membershipOverlap(kind: MembershipKind, keys: readonly string[])
 
 /**
  * Members of `definition` at the end of each day of `bounds` in `timezone` (`at`: the day's
- * start), counted from the recorded entries and exits up to that day's end.
+ * start), counted from the recorded entries and exits up to that day's end: each change is net
+ * +1 / −1 on its local day (those before the range on its first day), summed day by day. The
+ * log is read once, in a materialized CTE, not counted again per day by a subquery correlated
+ * with the day: Citus cannot run that over a distributed log, and reads this one from the shards.
  */
 export function membershipSizeHistory(
   kind: MembershipKind,
@@ -70,11 +96,18 @@ export function membershipSizeHistory(
   timezone: string,
 ): SQL {
   const { changes, key } = MEMBERSHIP_TABLES[kind];
+  const dayStart = (at: SQL) =>
+    sql`(date_trunc('day', ${at} at time zone ${timezone}) at time zone ${timezone})`;
   return sql`
-    select b.bucket as at, (
-      select (count(*) filter (where c.change = 'entered') - count(*) filter (where c.change = 'exited'))::int
-      from ${changes} c
-      where c.${key} = ${definition} and c.at < (((b.bucket at time zone ${timezone}) + interval '1 day') at time zone ${timezone})
-    ) as size
-    from ${bucketSeries("DAY", timezone, bounds)} b order by b.bucket`;
+    with days as (select b.bucket from ${bucketSeries("DAY", timezone, bounds)} b),
+    logged as materialized (
+      select c.at, case c.change when 'entered' then 1 when 'exited' then -1 else 0 end as delta
+      from ${changes} c where c.${key} = ${definition}
+        and c.at < ((((select max(bucket) from days) at time zone ${timezone}) + interval '1 day') at time zone ${timezone})),
+    per_day as (
+      select greatest(${dayStart(sql`l.at`)}, (select min(bucket) from days)) as bucket, sum(l.delta) as delta
+      from logged l group by 1)
+    select d.bucket as at, coalesce(sum(p.delta) over (order by d.bucket), 0)::int as size
+    from days d left join per_day p on p.bucket = d.bucket
+    order by d.bucket`;
 }

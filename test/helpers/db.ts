@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { distributeForCitus } from "../../src/db/citus";
+import { createCitusDatabase, dropCitusDatabase } from "../../src/db/citus-cluster";
 import { connect, type Database, type DriverKind, migrate } from "../../src/db/client";
 
 /**
@@ -29,65 +30,28 @@ export async function createTestDatabase(
   if (!adminUrl) throw new Error("PostgreSQL is not reachable");
   const name = `stratum_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  const workers = CITUS ? await citusWorkers(admin) : [];
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  for (const worker of workers) await onWorker(adminUrl, worker, `create database ${name}`);
-  if (CITUS) await joinCluster(url, name, workers);
-  const db = await connect({ databaseUrl: url.toString(), maxConnections });
+  let databaseUrl: string;
+  if (CITUS) databaseUrl = await createCitusDatabase(adminUrl, name);
+  else {
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+  }
+  const db = await connect({ databaseUrl, maxConnections });
   await migrate(db);
   if (CITUS) await distributeForCitus(db);
   return {
     db,
     /** The database's URL, for a child process (a `stratum` command) to share it. */
-    url: url.toString(),
+    url: databaseUrl,
     drop: async () => {
       await db.close();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      for (const worker of workers)
-        await onWorker(adminUrl, worker, `drop database if exists ${name} with (force)`);
+      if (CITUS) await dropCitusDatabase(adminUrl, name);
+      else await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end({ timeout: 1 });
     },
   };
-}
-
-interface CitusNode {
-  host: string;
-  port: number;
-}
-
-/** The workers registered in the coordinator's maintenance database (cluster.sh registers them). */
-async function citusWorkers(admin: postgres.Sql): Promise<CitusNode[]> {
-  return admin<CitusNode[]>`
-    select nodename as host, nodeport as port from pg_dist_node
-    where noderole = 'primary' and groupid <> 0 order by nodeport`;
-}
-
-async function onWorker(adminUrl: string, node: CitusNode, statement: string, database?: string) {
-  const url = new URL(adminUrl);
-  url.hostname = node.host;
-  url.port = String(node.port);
-  if (database) url.pathname = `/${database}`;
-  const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
-  try {
-    await client.unsafe(statement);
-  } finally {
-    await client.end({ timeout: 1 });
-  }
-}
-
-/** Makes the new database a cluster: citus in it on every node, the workers registered. */
-async function joinCluster(url: URL, name: string, workers: CitusNode[]) {
-  for (const worker of workers) await onWorker(url.toString(), worker, "create extension citus", name);
-  const coordinator = postgres(url.toString(), { max: 1, onnotice: () => {} });
-  try {
-    await coordinator`create extension citus`;
-    await coordinator`select citus_set_coordinator_host(${url.hostname}, ${Number(url.port)})`;
-    for (const worker of workers) await coordinator`select citus_add_node(${worker.host}, ${worker.port})`;
-  } finally {
-    await coordinator.end({ timeout: 1 });
-  }
 }
 
 export const DRIVERS: DriverKind[] = CITUS ? ["postgres"] : ["pglite", "postgres"];

@@ -95,9 +95,14 @@ describeEachDatabase("orders", (db) => {
       statuses.flatMap((from) => statuses.map((to) => order(`pair-${from}-${to}`, to))),
     );
     const result = await db().query<{ orderId: string; status: string; counted: boolean; paid: number }>(sql`
-      select o.order_id as "orderId", o.status, o.counted,
-        (select count(*)::int from events e where e.message_id = 'order_paid:' || o.order_id) as paid
-      from orders o where o.order_id like 'pair-%'`);
+      select o.order_id as "orderId", o.status, o.counted, coalesce(p.n, 0) as paid
+      from orders o
+      -- Grouped apart, not a count correlated with each order: Citus refuses that over two
+      -- distributed tables, whatever user the event was written for.
+      left join (select e.message_id, count(*)::int as n from events e
+        where e.message_id like 'order_paid:pair-%' group by e.message_id) p
+        on p.message_id = 'order_paid:' || o.order_id
+      where o.order_id like 'pair-%'`);
     expect(result).toHaveLength(36);
     for (const row of result) {
       expect(row.status, row.orderId).toBe(expected[row.orderId]);

@@ -728,6 +728,7 @@ class Joins {
   private rfm = false;
   private riskBands = false;
   private readonly tagValues = new Map<string, string>();
+  private readonly memberships = new Map<string, { kind: "tag" | "segment"; key: string; alias: string }>();
 
   /** `rfmCte`: the period's RFM scores (a comparison period scores as of its own end). */
   constructor(private readonly rfmCte: string) {}
@@ -750,6 +751,21 @@ class Joins {
     return alias;
   }
 
+  /**
+   * The alias of a left join to the current members of a tag or segment (one row per member:
+   * the key is unique per user). A join on the fact's user, not `user_id in (members)` in the
+   * select list: Citus cannot run a subquery over a distributed table there.
+   */
+  membership(kind: "tag" | "segment", key: string): string {
+    const name = `${kind}:${key}`;
+    let join = this.memberships.get(name);
+    if (!join) {
+      join = { kind, key, alias: `${kind === "tag" ? "ht" : "is"}${this.memberships.size}` };
+      this.memberships.set(name, join);
+    }
+    return join.alias;
+  }
+
   sql(): SQL {
     const parts: SQL[] = [];
     const f = sql.raw(ALIAS.fact);
@@ -770,6 +786,13 @@ class Joins {
     for (const [key, alias] of this.tagValues) {
       parts.push(
         sql`\n    left join tag_members ${sql.raw(alias)} on ${sql.raw(alias)}.tag_key = ${key} and ${sql.raw(alias)}.user_id = f.user_id`,
+      );
+    }
+    for (const { kind, key, alias } of this.memberships.values()) {
+      const [table, column] =
+        kind === "tag" ? ["tag_members", "tag_key"] : ["segment_members", "segment_key"];
+      parts.push(
+        sql`\n    left join ${sql.raw(table)} ${sql.raw(alias)} on ${sql.raw(alias)}.${sql.raw(column)} = ${key} and ${sql.raw(alias)}.user_id = f.user_id`,
       );
     }
     return sql.join(parts, sql``);
@@ -804,9 +827,9 @@ function dimensionExpression(
       joins.riskBand();
       return sql`${sql.raw(ALIAS.riskBand)}.risk_band`;
     case "HAS_TAG":
-      return sql`(f.user_id in ${tagMemberIds(ref.arg as string)})`;
+      return sql`(${sql.raw(joins.membership("tag", ref.arg as string))}.user_id is not null)`;
     case "IN_SEGMENT":
-      return sql`(f.user_id in ${segmentMemberIds(ref.arg as string)})`;
+      return sql`(${sql.raw(joins.membership("segment", ref.arg as string))}.user_id is not null)`;
     case "TAG_VALUE":
       return sql`${sql.raw(joins.tagValue(ref.arg as string))}.value`;
   }
