@@ -1,4 +1,4 @@
-import { is, SQL, sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
 import { badInput, conflict, notFound } from "../errors";
@@ -30,11 +30,8 @@ export interface DefinitionTable {
   /** The column of `versionTable` holding the definition's key. */
   versionKeyColumn: string;
   columns: readonly DefinitionColumn[];
-  /**
-   * The member count read with every definition (`memberCount`), or further read-only select
-   * expressions over the definition row aliased `d`.
-   */
-  derived?: SQL | MemberCount;
+  /** The member count read with every definition (`memberCount`, over the row aliased `d`). */
+  derived?: MemberCount;
 }
 
 /**
@@ -45,7 +42,7 @@ export function definitionTable(
   kind: string,
   label: string,
   columns: readonly DefinitionColumn[],
-  derived?: SQL | MemberCount,
+  derived?: MemberCount,
 ): DefinitionTable {
   return {
     label,
@@ -102,13 +99,12 @@ export class DefinitionStore<R extends DefinitionRecord> {
     private readonly db: Database,
     private readonly table: DefinitionTable,
   ) {
-    const derived = table.derived;
-    const count = derived && !is(derived, SQL) ? derived : undefined;
+    const count = table.derived;
     this.source = sql`${ident(table.table)} d ${count?.join ?? sql``}`;
     this.columns = joinSql([
       sql`d.key, d.name, d.description, d.status, d.version`,
       ...table.columns.map((c) => sql`d.${ident(c.column)} as ${ident(c.field)}`),
-      ...(derived ? [count ? count.column : (derived as SQL)] : []),
+      ...(count ? [count.column] : []),
       sql`d.created_at as "createdAt", d.updated_at as "updatedAt", d.updated_by as "updatedBy"`,
     ]);
   }

@@ -7,6 +7,7 @@ import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise
 import type { RuleService } from "../rules/service";
 import { bigintArray } from "../semantic/arrays";
 import { enqueueMembershipTriggers } from "../semantic/automation";
+import { memberCount } from "../semantic/membership";
 import type { TimeRangeSpec } from "../semantic/time-range";
 import {
   type Actor,
@@ -60,7 +61,7 @@ const TAG_TABLE = definitionTable(
   "tag",
   "Tag",
   [{ column: "category", field: "category", versioned: true }, ...RULE_DEFINITION_COLUMNS],
-  sql`(select count(*)::int from tag_members tm where tm.tag_key = d.key) as "userCount"`,
+  memberCount("tag", "userCount"),
 );
 
 function validateCategory(category: unknown): TagCategory {
