@@ -14,7 +14,7 @@ import { connect, type Database, migrate } from "../src/db/client";
 import { seedShop } from "../src/generator/seed";
 import { compileMetricQuery } from "../src/semantic/metrics/compile";
 import { createServices } from "../src/server/services";
-import { QUERIES } from "./metrics.bench";
+import { QUERIES, tuples } from "./metrics.bench";
 import { BENCH_SHOP, freshBenchDatabase } from "./shop";
 import { medianMs } from "./timing";
 
@@ -49,19 +49,6 @@ async function seeded(databaseUrl: string, options: { users: number; days: numbe
   await db.query(sql`analyze`);
   console.log(`  seeded ${new URL(databaseUrl).host} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return db;
-}
-
-/** Rows as sorted, comparable JSON (numbers rounded to 1e-9: sums may add in another order). */
-function comparable(rows: Record<string, unknown>[]): string[] {
-  return rows
-    .map((row) =>
-      JSON.stringify(
-        Object.values(row).map((v) =>
-          v instanceof Date ? v.toISOString() : typeof v === "number" ? Math.round(v * 1e9) / 1e9 : v,
-        ),
-      ),
-    )
-    .sort();
 }
 
 interface Case {
@@ -137,7 +124,7 @@ export async function run(): Promise<void> {
       }
       const same =
         Array.isArray(expected) && expected.length > 0 && typeof expected[0] === "object"
-          ? isDeepStrictEqual(comparable(expected as never), comparable(answer as never))
+          ? isDeepStrictEqual(tuples(expected as never), tuples(answer as never))
           : isDeepStrictEqual(expected, answer);
       if (!same) {
         console.log(

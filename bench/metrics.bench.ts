@@ -179,8 +179,11 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 }
 
-/** Rows as comparable tuples: bucket instant, dimension values, numbers rounded to 1e-9. */
-function tuples(rows: Record<string, unknown>[]): string[] {
+/**
+ * Rows as sorted, comparable tuples: bucket instant, dimension values, numbers rounded to 1e-9
+ * (sums may add in another order).
+ */
+export function tuples(rows: Record<string, unknown>[]): string[] {
   return rows
     .map((row) =>
       JSON.stringify(
