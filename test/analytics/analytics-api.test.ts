@@ -70,10 +70,10 @@ describeEachDatabase("analytics API", (db) => {
       { fromSeconds: 86_400, toSeconds: 259_200, users: 1 },
     ]);
     expect(all.data.funnel.breakdowns).toBeNull();
-    expect(all.data.funnel.sql).toMatch(/^with matched as/);
+    expect(all.data.funnel.sql).toMatch(/^with per_user as/);
     expect(all.data.funnel.warnings).toEqual([]);
     // The same statement with literals: the range start and time zone in place of placeholders.
-    expect(all.data.funnel.sqlInlined).toMatch(/^with matched as/);
+    expect(all.data.funnel.sqlInlined).toMatch(/^with per_user as/);
     expect(all.data.funnel.sqlInlined).not.toMatch(/\$\d/);
     expect(all.data.funnel.sqlInlined).toContain("('2026-05-01'::timestamp at time zone 'UTC')");
     const vips = await api.gql(query, { segment: "vips" });

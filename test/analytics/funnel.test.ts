@@ -211,15 +211,14 @@ describe("funnel compiler", () => {
 
   const base: FunnelDefinition = { steps: steps("a_view", "a_cart"), timeRange: RANGE, timezone: "UTC" };
 
-  it("walks steps through per-user arrays of positions and running counts (ORDERED)", () => {
+  it("walks steps through per-user arrays of positions, found by binary search (ORDERED)", () => {
     const { sql, params } = compileSql(compileFunnel(base).statement);
-    expect(sql).toContain("row_number() over w as seq, count(*) filter (where g0) over w as cg0");
-    expect(sql).toContain(
-      "window w as (partition by user_id order by ts, id rows between unbounded preceding and current row)",
-    );
-    expect(sql).toContain("coalesce(array_agg(seq) filter (where g1), '{}') as p1");
+    // One sorted read aggregated per user: no window pass numbers the events.
+    expect(sql).not.toContain(" over ");
+    expect(sql).toContain("order by 1, f.ts, f.id");
+    expect(sql).toContain("array_positions(array_agg(g1), true) as p1");
     // The first step-1 event after the entry, if inside the window.
-    expect(sql).toContain("(select u.p1[u.c1[e.q0] + 1] as c) z) h1");
+    expect(sql).toContain("(select u.p1[width_bucket(e.q0, u.p1) + 1] as c) z) h1");
     expect(sql).toMatch(/case when u\.ts\[z\.c\] <= u\.ts\[e\.q0\] \+ make_interval\(secs => \$\d+::int\)/);
     expect(sql).toContain("percentile_cont(0.5) within group");
     expect(sql).toMatch(/from \(\s*select e\.id, coalesce\(m\.survivor_id, e\.user_id\) as user_id/);
@@ -228,7 +227,9 @@ describe("funnel compiler", () => {
 
   it("requires the very next event in STRICT mode and reads every event", () => {
     const { sql } = compileSql(compileFunnel({ ...base, mode: "STRICT" }).statement);
-    expect(sql).toContain("case when e.q0 is not null and u.p1[u.c1[e.q0 + 1]] = e.q0 + 1 then e.q0 + 1 end");
+    expect(sql).toContain(
+      "case when e.q0 is not null and u.p1[width_bucket(e.q0 + 1, u.p1)] = e.q0 + 1 then e.q0 + 1 end",
+    );
     expect(sql).not.toContain("f.name = any(");
   });
 
@@ -236,9 +237,9 @@ describe("funnel compiler", () => {
     const { sql } = compileSql(
       compileFunnel({ ...base, steps: steps("a_view", "a_view", "a_cart") }).statement,
     );
-    expect(sql).toContain("(select u.p0[u.c0[e.q0] + 1] as c) z) h1");
+    expect(sql).toContain("(select u.p0[width_bucket(e.q0, u.p0) + 1] as c) z) h1");
     // Each hop chains from the previous candidate (`z`), not from its window-checked position.
-    expect(sql).toContain("(select u.p1[u.c1[h1.z] + 1] as c) z) h2");
+    expect(sql).toContain("(select u.p1[width_bucket(h1.z, u.p1) + 1] as c) z) h2");
   });
 
   it("takes $-prefixed property names as bound parameters, never as SQL text", () => {
@@ -370,7 +371,7 @@ describeEachDatabase("funnel", (db) => {
       },
     ]);
     expect(result.breakdowns).toBeNull();
-    expect(result.sql).toContain("with matched as");
+    expect(result.sql).toContain("with per_user as");
   });
 
   it("needs steps in order", async () => {

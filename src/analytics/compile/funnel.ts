@@ -110,12 +110,12 @@ export interface FunnelRow extends Record<string, unknown> {
  *   step, the entry too), not counted at a shorter attempt: PostHog's rule, where a user whose
  *   furthest path crosses an exclusion is excluded. A non-void attempt of equal reach wins.
  *
- * How: one sort of the user's matching events gives each a position `seq` and, per distinct
- * step definition g, the running count `cg` of g-events; per user, arrays of timestamps,
- * counts and g-positions turn "the first g-event after position q" into the O(1) lookup
- * `p_g[c_g[q] + 1]`, so every attempt walks its steps without joins. The arrays are built
- * from input sorted like the window (PostgreSQL aggregates a sorted subquery in order), so
- * no aggregate sorts again and array index = `seq`.
+ * How: one sort of the matching events by (user, timestamp, id) feeds one aggregate per user
+ * (PostgreSQL aggregates a sorted subquery in order, so array index = the event's position):
+ * the user's timestamps, and per distinct step definition g the sorted positions `p_g` of its
+ * events (`array_positions` of the g flags). "The first g-event after position q" is then
+ * `p_g[width_bucket(q, p_g) + 1]` (`width_bucket` over a sorted array is a binary search that
+ * counts the elements <= q), so every attempt walks its steps without joins or window passes.
  */
 export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
   const steps = validateSteps(definition.steps);
@@ -135,23 +135,14 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
     ...groups.list.map((group, g) => sql`${eventMatches("f", group.matcher)} as g${raw(g)}`),
     ...exclusions.map((exclusion, j) => sql`${eventMatches("f", exclusion)} as x${raw(j)}`),
   ];
-  const counters = [
-    ...groups.list.map((_, g) => sql`count(*) filter (where g${raw(g)}) over w as cg${raw(g)}`),
-    ...exclusions.map((_, j) => sql`count(*) filter (where x${raw(j)}) over w as cx${raw(j)}`),
-  ];
   const inRange = sql`ts >= ${bounds.from} and ts < ${bounds.to}`;
   const entry = builder.entry(groups, inRange);
+  const positionsWhere = (flag: SQL) => sql`array_positions(array_agg(${flag}), true)`;
   const arrays = [
     sql`array_agg(ts) as ts`,
-    ...groups.list.flatMap((_, g) => [
-      sql`array_agg(cg${raw(g)}) as c${raw(g)}`,
-      sql`coalesce(array_agg(seq) filter (where g${raw(g)}), '{}') as p${raw(g)}`,
-    ]),
-    ...exclusions.flatMap((_, j) => [
-      sql`array_agg(cx${raw(j)}) as cx${raw(j)}`,
-      sql`coalesce(array_agg(seq) filter (where x${raw(j)}), '{}') as px${raw(j)}`,
-    ]),
-    sql`array_agg(seq) filter (where ${entry}) as entries`,
+    ...groups.list.map((_, g) => sql`${positionsWhere(sql.raw(`g${g}`))} as p${raw(g)}`),
+    ...exclusions.map((_, j) => sql`${positionsWhere(sql.raw(`x${j}`))} as px${raw(j)}`),
+    sql`${positionsWhere(entry)} as entries`,
     ...(breakdown?.kind === "EVENT" ? [sql`array_agg(bd) as bd`] : []),
   ];
   const nameFilter = builder.scanned(textArray(names));
@@ -192,21 +183,15 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
       array[${joinSql(binCounts)}] as ttc${raw(k)}`;
   });
   const grouping = breakdown ? sql`group by grouping sets ((), (bd))` : sql``;
-  const statement = sql`with matched as (
-  select user_id, ts, id${breakdown?.kind === "EVENT" ? sql`, bd` : sql``}, ${joinSql(groups.list.map((_, g) => sql.raw(`g${g}`)))},
-    ${exclusions.length ? sql`${joinSql(exclusions.map((_, j) => sql.raw(`x${j}`)))},` : sql``}
-    row_number() over w as seq, ${joinSql(counters)}
+  const statement = sql`with per_user as (
+  select user_id, ${joinSql(arrays)}
   from (
     select f.user_id, f.ts, f.id${eventBreakdown}, ${joinSql(flags)}
     from ${resolvedEvents} f
     where f.ts >= ${bounds.from} and f.ts < ${bounds.to} + ${window} and ${nameFilter}
       and ${segmentFilter(definition, sql`f.user_id`)}
-  ) flagged
-  window w as (partition by user_id order by ts, id rows between unbounded preceding and current row)
-),
-per_user as (
-  select user_id, ${joinSql(arrays)}
-  from (select * from matched order by user_id, ts, id) ordered
+    order by 1, f.ts, f.id
+  ) ordered
   group by user_id
 ),
 best as (
@@ -220,7 +205,7 @@ best as (
       order by 1 desc, 2, e.q0
       limit 1
     ) a
-    where u.entries is not null and not a.voided
+    where cardinality(u.entries) > 0 and not a.voided
   ) b
 )
 select ${breakdown ? sql`grouping(bd) = 1` : sql`true`} as is_total, ${breakdown ? sql`bd` : sql`null::text`} as breakdown,

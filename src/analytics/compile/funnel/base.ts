@@ -10,6 +10,17 @@ import type { EventMatcher } from "../common";
 
 export const raw = (n: number) => sql.raw(String(n));
 
+/**
+ * How many of the user's events of step group `g` sit at positions <= `position`: a binary
+ * search (`width_bucket` over the sorted positions `u.p<g>`), so `u.p<g>[that + 1]` is the
+ * group's first event after `position` (null when there is none or `position` is null).
+ */
+export const positionsUpTo = (g: SQL, position: SQL): SQL => sql`width_bucket(${position}, u.p${g})`;
+
+/** `positionsUpTo` for the events of exclusion `j` (`u.px<j>`). */
+export const exclusionsUpTo = (j: number, position: SQL): SQL =>
+  sql`width_bucket(${position}, u.px${raw(j)})`;
+
 /** Identical step definitions share one group (one flag, one set of arrays). */
 export interface StepGroups {
   list: Array<{ matcher: EventMatcher; size: number }>;
@@ -93,7 +104,7 @@ export function hopAttempt(
   const voids = exclusions.map((exclusion, j) => {
     const from = position(exclusion.fromStep);
     const to = position(exclusion.toStep);
-    const next = sql`u.px${raw(j)}[u.cx${raw(j)}[${from}] + 1]`;
+    const next = sql`u.px${raw(j)}[${exclusionsUpTo(j, from)} + 1]`;
     return {
       voided: sql`coalesce(case when ${to} is not null then ${next} < ${to} else u.ts[${next}] <= ${deadline} end, false)`,
       stepsBefore: sql`(select count(*)::int from unnest(${positions}) as p where p < ${next})`,

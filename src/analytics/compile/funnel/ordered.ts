@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type FunnelModeBuilder, hopAttempt, namedEvents, stepZeroEntry } from "./base";
+import { type FunnelModeBuilder, hopAttempt, namedEvents, positionsUpTo, stepZeroEntry } from "./base";
 
 /**
  * ORDERED: each step is the user's first matching event after the previous step's event
@@ -14,7 +14,7 @@ export const orderedFunnel: FunnelModeBuilder = {
       stepCount,
       exclusions,
       window,
-      (g, previous) => sql`u.p${g}[u.c${g}[${previous}] + 1]`,
+      (g, previous) => sql`u.p${g}[${positionsUpTo(g, previous)} + 1]`,
     ),
   checkExclusion: () => {},
 };

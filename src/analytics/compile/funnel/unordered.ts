@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { badInput } from "../../../errors";
 import { joinSql } from "../../../semantic/sql";
-import { type FunnelModeBuilder, namedEvents, raw } from "./base";
+import { exclusionsUpTo, type FunnelModeBuilder, namedEvents, positionsUpTo, raw } from "./base";
 
 /**
  * UNORDERED: an attempt starts at an event matching any step; for each step group of size m,
@@ -21,12 +21,12 @@ export const unorderedFunnel: FunnelModeBuilder = {
     const deadline = sql`u.ts[e.q0] + ${window}`;
     const found = groups.list.flatMap((group, g) =>
       Array.from({ length: group.size }, (_, j) => {
-        const position = sql`u.p${raw(g)}[coalesce(u.c${raw(g)}[e.q0 - 1], 0) + ${raw(j + 1)}]`;
+        const position = sql`u.p${raw(g)}[${positionsUpTo(raw(g), sql`e.q0 - 1`)} + ${raw(j + 1)}]`;
         return sql`case when u.ts[${position}] <= ${deadline} then ${position} end`;
       }),
     );
     const voids = exclusions.map((_, j) => {
-      const next = sql`u.px${raw(j)}[u.cx${raw(j)}[e.q0] + 1]`;
+      const next = sql`u.px${raw(j)}[${exclusionsUpTo(j, sql`e.q0`)} + 1]`;
       return {
         voided: sql`coalesce(case when cardinality(o.ps) = ${raw(stepCount)} then ${next} < o.ps[${raw(stepCount)}] else u.ts[${next}] <= ${deadline} end, false)`,
         stepsBefore: sql`(select count(*)::int from unnest(o.ps) as p where p < ${next})`,
