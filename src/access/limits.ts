@@ -175,6 +175,24 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
   };
 }
 
+/**
+ * The variables as the cost model needs them: each list cut to its first item. Costs read
+ * only scalar arguments (`first`), never how long an input list is, and the library coerces
+ * the variables it gets, so a `track` batch of 1,000 events would be coerced once more here
+ * before execution coerces it for real. A cut list fails to coerce only if its first item
+ * does, and then the whole list fails in execution too (BAD_USER_INPUT), so nothing that
+ * runs escapes the limit.
+ */
+function costVariables(variables: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!variables) return variables;
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.slice(0, 1) : value,
+    ]),
+  );
+}
+
 function complexityOf(
   schema: Parameters<typeof getComplexity>[0]["schema"],
   document: DocumentNode,
@@ -185,7 +203,7 @@ function complexityOf(
     return getComplexity({
       schema,
       query: document,
-      variables,
+      variables: costVariables(variables),
       operationName,
       estimators: [fieldExtensionsEstimator(), pageAwareEstimator],
     });

@@ -57,6 +57,32 @@ describeEachDatabase("limits and error hygiene", (db) => {
     expect(many.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", actual: 5050 });
   });
 
+  it("costs a request by its scalar arguments, however long its list variables, and still refuses bad items", async () => {
+    const event = (i: number) => ({
+      messageId: `limits-list-${i}`,
+      event: "page_view",
+      timestamp: "2026-05-01T00:00:00Z",
+      anonymousId: "limits-list-device",
+    });
+    // 101 aliased root fields: 101 × 50 = 5050 > 5000, whatever the list holds (its second
+    // item cannot coerce: the cost model reads only the first).
+    const aliases = Array.from({ length: 101 }, (_, i) => `a${i}: track(events: $events) { accepted }`).join(
+      " ",
+    );
+    const events = [event(1), { event: "page_view" }];
+    const refused = await api.gql(`mutation($events: [EventInput!]!) { ${aliases} }`, { events });
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: "LIMIT_EXCEEDED", actual: 5050 });
+    // Within the limit, the same list is refused as a whole by execution, storing nothing.
+    const bad = await api.gql(`mutation($events: [EventInput!]!) { track(events: $events) { accepted } }`, {
+      events,
+    });
+    expect(bad.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    const [{ n }] = await db().query<{ n: number }>(
+      sql`select count(*)::int as n from events where message_id like 'limits-list-%'`,
+    );
+    expect(n).toBe(0);
+  });
+
   it("counts an analytical root field as ten root fields: nine aliased metrics run, ten are refused", async () => {
     const aliased = (n: number) =>
       Array.from(
