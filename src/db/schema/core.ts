@@ -36,6 +36,9 @@ export const users = pgTable(
   },
   (t) => [
     index("users_merged_into_idx").on(t.mergedInto).where(sql`${t.mergedInto} is not null`),
+    // Surviving profiles only: `users.totalCount` and the profile pages read them from this
+    // index (an index-only count instead of a scan of every wide profile row).
+    index("users_active_idx").on(t.id).where(sql`${t.mergedInto} is null`),
     index("users_updated_at_idx").on(t.updatedAt),
   ],
 );

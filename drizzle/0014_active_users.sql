@@ -1,0 +1,1 @@
+CREATE INDEX "users_active_idx" ON "users" USING btree ("id") WHERE "users"."merged_into" is null;
