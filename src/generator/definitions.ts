@@ -1,4 +1,7 @@
+import type { Database } from "../db/client";
+import { refreshDefinitions } from "../rules/materialise";
 import type { SegmentService } from "../segments/service";
+import type { SendTimeModel } from "../semantic/send-time";
 import type { CreateTagInput, TagService } from "../tags/service";
 
 /**
@@ -80,26 +83,22 @@ export const DEMO_SEGMENTS = [
 ];
 
 /**
- * Creates the demo definitions that do not exist yet (each is refreshed as it is created).
- * Seeding into a database that has them already keeps them as they are (an operator may
- * have edited them) and refreshes every definition, so members match the data just seeded.
+ * Creates the demo definitions that do not exist yet, then refreshes every tag and segment in
+ * one pass over the facts (not one per definition created). Seeding into a database that has
+ * them already keeps them as they are (an operator may have edited them) and refreshes them,
+ * so members match the data just seeded.
  */
 export async function createDemoDefinitions(services: {
+  db: Database;
+  sendTime: { model: SendTimeModel };
   tags: TagService;
   segments: SegmentService;
 }): Promise<void> {
   const actor = { name: "demo" };
-  let existed = false;
-  for (const tag of DEMO_TAGS) {
-    if (await services.tags.get(tag.key)) existed = true;
-    else await services.tags.create(tag, actor);
-  }
-  for (const segment of DEMO_SEGMENTS) {
-    if (await services.segments.get(segment.key)) existed = true;
-    else await services.segments.create(segment, actor);
-  }
-  if (existed) {
-    await services.tags.refresh();
-    await services.segments.refresh();
-  }
+  for (const tag of DEMO_TAGS)
+    if (!(await services.tags.get(tag.key))) await services.tags.create(tag, actor, { refresh: false });
+  for (const segment of DEMO_SEGMENTS)
+    if (!(await services.segments.get(segment.key)))
+      await services.segments.create(segment, actor, { refresh: false });
+  await refreshDefinitions(services.db, {}, new Date(), services.sendTime.model);
 }

@@ -1,6 +1,8 @@
 import type { CampaignService } from "../campaigns/definitions";
-import type { RecommendationService } from "../personalisation/recommendations";
+import type { Database } from "../db/client";
 import type { SegmentService } from "../segments/service";
+import type { SendTimeModel } from "../semantic/send-time";
+import { refreshAll } from "../tags/schedule";
 import type { TagService } from "../tags/service";
 import { createDemoDefinitions } from "./definitions";
 import { seedDemoCampaign } from "./demo-campaign";
@@ -9,10 +11,11 @@ import { type SeedProgress, type SeedResult, type SeedServices, seedShop } from 
 import type { ShopOptions } from "./shop";
 
 export interface DemoServices extends SeedServices {
+  db: Database;
+  sendTime: { model: SendTimeModel };
   tags: TagService;
   segments: SegmentService;
   campaigns: CampaignService;
-  recommendations: Pick<RecommendationService, "refresh">;
 }
 
 /**
@@ -32,8 +35,7 @@ export async function seedDemo(
   await seedExampleShopper(services.ingest, result.options);
   await createDemoDefinitions(services);
   await seedDemoCampaign(services, result.options);
-  await services.tags.refresh();
-  await services.segments.refresh();
-  await services.recommendations.refresh({ name: "system" });
+  // Every tag and segment in one pass over the facts, then the recommendations.
+  await refreshAll(services.db, new Date(), services.sendTime.model);
   return { ...result, elapsedMs: Date.now() - started };
 }

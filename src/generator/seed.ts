@@ -9,6 +9,7 @@ import {
   type ProductInput,
   type RejectedItem,
 } from "../ingest/contract";
+import { EVENT_CHUNK } from "../ingest/load";
 import { generateShop, type ResolvedShopOptions, type ShopOptions } from "./shop";
 
 /** `npm start` and `stratum seed` without options: a shop that loads in seconds and has a story. */
@@ -19,6 +20,8 @@ export interface ShopIngest {
   upsertProducts(products: readonly ProductInput[]): Promise<IngestResult>;
   identifyMany(inputs: readonly IdentifyInput[]): Promise<IngestResult>;
   track(events: readonly EventInput[]): Promise<IngestResult>;
+  /** `track` in chunks of up to `MAX_BULK_CHUNK` events, written with COPY: the bulk path. */
+  trackBulk(events: readonly EventInput[]): Promise<IngestResult>;
   recordOrders(orders: readonly OrderInput[]): Promise<IngestResult>;
 }
 
@@ -58,9 +61,10 @@ export interface SeedResult {
 const KEPT_REJECTIONS = 20;
 
 /**
- * Generates the demo shop and writes it through ingestion, day by day and in batches of
- * at most MAX_BATCH_SIZE: products first, then each day's identify calls, events and
- * orders. Memory stays at one day of data whatever the number of days.
+ * Generates the demo shop and writes it through ingestion, day by day: products first, then
+ * each day's identify calls, events and orders, in batches of at most MAX_BATCH_SIZE, except
+ * events, which take the bulk path of `stratum load` (chunks of EVENT_CHUNK, written with
+ * COPY). Memory stays at one day of data whatever the number of days.
  */
 export async function seedShop(
   services: SeedServices,
@@ -84,9 +88,10 @@ export async function seedShop(
     kind: keyof SentCounts,
     items: readonly T[],
     call: (batch: readonly T[]) => Promise<IngestResult>,
+    batchSize = MAX_BATCH_SIZE,
   ) => {
-    for (let offset = 0; offset < items.length; offset += MAX_BATCH_SIZE) {
-      const batch = items.slice(offset, offset + MAX_BATCH_SIZE);
+    for (let offset = 0; offset < items.length; offset += batchSize) {
+      const batch = items.slice(offset, offset + batchSize);
       const answer = await call(batch);
       sent[kind] += batch.length;
       result.accepted += answer.accepted;
@@ -103,7 +108,7 @@ export async function seedShop(
   await write("products", shop.products, (batch) => ingest.upsertProducts(batch));
   for (const day of shop.days()) {
     await write("identifies", day.identifies, (batch) => ingest.identifyMany(batch));
-    await write("events", day.events, (batch) => ingest.track(batch));
+    await write("events", day.events, (batch) => ingest.trackBulk(batch), EVENT_CHUNK);
     await write("orders", day.orders, (batch) => ingest.recordOrders(batch));
     onProgress?.({ day: day.day + 1, days: shop.options.days, date: day.date, sent: { ...sent } });
   }

@@ -87,7 +87,12 @@ export class SegmentService extends DefinitionService<SegmentRecord> {
   }
 
   /** A dynamic segment; its members are computed at once and on every refresh. */
-  async create(input: CreateSegmentInput, actor: Actor): Promise<SegmentRecord> {
+  /** Creates a dynamic segment and, unless `refresh: false` (see `TagService.create`), refreshes its members at once. */
+  async create(
+    input: CreateSegmentInput,
+    actor: Actor,
+    options: { refresh?: boolean } = {},
+  ): Promise<SegmentRecord> {
     const { key, name, description } = validateNewDefinition(input);
     if (typeof input.rule !== "string" || input.rule.trim() === "")
       throw badInput("A dynamic segment needs a rule", { argument: "rule" });
@@ -100,7 +105,7 @@ export class SegmentService extends DefinitionService<SegmentRecord> {
         actor,
       );
     });
-    await this.refresh([key]);
+    if (options.refresh !== false) await this.refresh([key]);
     return this.require(key);
   }
 

@@ -90,7 +90,12 @@ export class TagService extends DefinitionService<TagRecord> {
     });
   }
 
-  async create(input: CreateTagInput, actor: Actor): Promise<TagRecord> {
+  /**
+   * Creates a tag and, unless `refresh: false`, refreshes its members at once. Without the
+   * refresh a rule tag has no members until the next refresh (the demo seed creates its
+   * definitions first and refreshes them together, in one pass over the facts).
+   */
+  async create(input: CreateTagInput, actor: Actor, options: { refresh?: boolean } = {}): Promise<TagRecord> {
     const { key, name, description } = validateNewDefinition(input);
     const category = validateCategory(input.category);
     if (!TAG_KINDS.includes(input.kind))
@@ -100,7 +105,7 @@ export class TagService extends DefinitionService<TagRecord> {
       const rule = await this.checkedRule(kind, input.rule, key, actor, tx);
       await this.store.insert(tx, key, { name, description, category, kind, rule }, actor);
     });
-    if (kind !== "MANUAL") await this.refresh([key]);
+    if (kind !== "MANUAL" && options.refresh !== false) await this.refresh([key]);
     return this.store.require(key);
   }
 
