@@ -7,6 +7,8 @@ import path from "node:path";
  * command line); each prints its own figures and targets.
  */
 async function main() {
+  // Request logs would bury the figures; the logger reads LOG_LEVEL when first imported (below).
+  process.env.LOG_LEVEL ??= "warn";
   const only = process.argv.slice(2);
   const files = readdirSync(__dirname)
     .filter((file) => file.endsWith(".bench.ts"))
