@@ -12,6 +12,9 @@ interface CitusNode {
   port: number;
 }
 
+/** Advisory lock key (in the coordinator's maintenance database) of worker registration. */
+const REGISTRATION_LOCK = 0x5354_4354; // "STCT"
+
 const quiet = (url: string) => postgres(url, { max: 1, onnotice: () => {} });
 
 /** `url` pointing at another node or database of the same server credentials. */
@@ -60,13 +63,21 @@ export async function createCitusDatabase(adminUrl: string, name: string): Promi
   await run(adminUrl, `create database ${name}`);
   const url = nodeUrl(adminUrl, null, name);
   const coordinator = quiet(url);
+  // Registering a worker copies the roles to it, and roles are shared by all of the worker's
+  // databases: two databases registering at once (test files, or two databases of one test)
+  // update the same role row there and one fails ("tuple concurrently updated"). A session lock
+  // in the coordinator's maintenance database, which every caller names, takes them in turn.
+  const admin = quiet(adminUrl);
   try {
     const host = new URL(url);
     await coordinator`create extension citus`;
+    await admin`select pg_advisory_lock(${REGISTRATION_LOCK})`;
     await coordinator`select citus_set_coordinator_host(${host.hostname}, ${Number(host.port)})`;
     for (const worker of workers) await coordinator`select citus_add_node(${worker.host}, ${worker.port})`;
   } finally {
     await coordinator.end({ timeout: 1 });
+    // Ending the session releases its lock.
+    await admin.end({ timeout: 1 });
   }
   return url;
 }

@@ -111,7 +111,8 @@ export interface FunnelRow extends Record<string, unknown> {
  *   furthest path crosses an exclusion is excluded. A non-void attempt of equal reach wins.
  *
  * How: one sort of the matching events by (user, timestamp, id) feeds one aggregate per user
- * (PostgreSQL aggregates a sorted subquery in order, so array index = the event's position):
+ * (PostgreSQL aggregates a sorted subquery in order, so array index = the event's position;
+ * on Citus the subquery's `offset 0` has it sorted as a whole, not per shard):
  * the user's timestamps, and per distinct step definition g the sorted positions `p_g` of its
  * events (`array_positions` of the g flags). "The first g-event after position q" is then
  * `p_g[width_bucket(q, p_g) + 1]` (`width_bucket` over a sorted array is a binary search that
@@ -161,10 +162,15 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
         sql` or `,
       )})`
     : sql`false`;
-  const userBreakdown =
+  // A user dimension is joined, not read by a subquery per best attempt: Citus cannot run a
+  // subquery over the distributed users table correlated with rows finished on the coordinator.
+  // The join is to a subquery naming the value, because Citus 12.1, pulling `users` for a left
+  // join, keeps only the join column of a bare table and reads every other column as null.
+  const userBreakdown = breakdown?.kind === "USER" ? sql`ud.bd` : sql`b.bd`;
+  const userJoin =
     breakdown?.kind === "USER"
-      ? sql`(select ${breakdown.expression} from users u where u.id = b.user_id)`
-      : sql`b.bd`;
+      ? sql` left join (select u.id, ${breakdown.expression} as bd from users u) ud on ud.id = b.user_id`
+      : sql``;
 
   const bins = timeToConvertBins(windowSeconds);
   const edges = sql.raw(`array[${bins.map((bin) => bin.fromSeconds).join(", ")}]::float8[]`);
@@ -183,6 +189,16 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
       array[${joinSql(binCounts)}] as ttc${raw(k)}`;
   });
   const grouping = breakdown ? sql`group by grouping sets ((), (bd))` : sql``;
+  // `offset 0` keeps the sort where the aggregate runs. Citus pushes a subquery's bare `order by`
+  // down to the shards and feeds the aggregate their rows shard after shard, so a merged
+  // profile's events (on two shards) would reach it out of order; a subquery with an offset is
+  // sorted as a whole on the coordinator. PostgreSQL plans no step for an `offset 0`.
+  const sorted = sql`order by 1, f.ts, f.id
+    offset 0`;
+  // The entries are unnested in a subquery, not by `unnest(…) as e(q0)` in the from list: Citus
+  // 12.1 deparses such a function wrongly when the laterals after it read the outer row `u`
+  // ("invalid attnum N for relation e"), or plans it as if the events were empty.
+  const entries = sql`(select unnest(u.entries) as q0) e`;
   const statement = sql`with per_user as (
   select user_id, ${joinSql(arrays)}
   from (
@@ -190,7 +206,7 @@ export function compileFunnel(definition: FunnelDefinition): CompiledFunnel {
     from ${resolvedEvents} f
     where f.ts >= ${bounds.from} and f.ts < ${bounds.to} + ${window} and ${nameFilter}
       and ${segmentFilter(definition, sql`f.user_id`)}
-    order by 1, f.ts, f.id
+    ${sorted}
   ) ordered
   group by user_id
 ),
@@ -200,13 +216,13 @@ best as (
     from per_user u
     cross join lateral (
       select ${reached} as reached, ${voided} as voided, ${attempt.times} as times, ${entryBreakdown} as bd
-      from unnest(u.entries) as e(q0)
+      from ${entries}
       ${attempt.hops}
       order by 1 desc, 2, e.q0
       limit 1
     ) a
     where cardinality(u.entries) > 0 and not a.voided
-  ) b
+  ) b${userJoin}
 )
 select ${breakdown ? sql`grouping(bd) = 1` : sql`true`} as is_total, ${breakdown ? sql`bd` : sql`null::text`} as breakdown,
   ${joinSql(stepAggregates)}

@@ -34,7 +34,7 @@ export interface ValidExclusion extends EventMatcher {
 }
 
 export interface AttemptSql {
-  /** LATERAL joins after `unnest(u.entries) as e(q0)` (per-user arrays are `u.*`). */
+  /** LATERAL joins after the entries `e(q0)` (per-user arrays are `u.*`). */
   hops: SQL;
   /** The attempt's step times in order (`times[k + 1]` = when step k was done). */
   times: SQL;
