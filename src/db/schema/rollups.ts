@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, date, index, integer, numeric, pgTable, text, timestamp, unique } from "drizzle-orm/pg-core";
 
 /**
@@ -32,6 +33,10 @@ export const userDayEvents = pgTable(
       .on(t.userId, t.day, t.channel, t.platform, t.utmSource, t.utmCampaign, t.campaign)
       .nullsNotDistinct(),
     index("user_day_events_day_idx").on(t.day),
+    // Cart measures (cart abandonment, cart users) read only the slices with cart events, a
+    // tenth of the rows: by day from this index alone (its migration adds INCLUDE (user_id,
+    // cart_events), which drizzle's builder cannot declare), not from every event row of the range.
+    index("user_day_events_cart_day_idx").on(t.day).where(sql`${t.cartEvents} > 0`),
   ],
 );
 
