@@ -253,6 +253,26 @@ describeEachDatabase("ingestion API", (db) => {
     expect(statements.length).toBeLessThanOrEqual(8);
   });
 
+  it("writes a track batch in as many statements for 40 events of 40 people as for 2 of 2", async () => {
+    const batch = (n: number, run: string) =>
+      Array.from({ length: n }, (_, i) => ({
+        messageId: `${run}-${i}`,
+        event: "page_view",
+        timestamp: "2026-05-02T10:00:00Z",
+        anonymousId: `${run}-device-${i}`,
+        userId: i % 2 ? `${run}-account-${i}` : null,
+      }));
+    const track = (events: unknown[]) =>
+      countStatements(db(), () =>
+        api.gql(`mutation($events: [EventInput!]!) { track(events: $events) { accepted } }`, { events }),
+      );
+    const small = await track(batch(2, "count-small"));
+    const large = await track(batch(40, "count-large"));
+    expect(small.result.data.track.accepted).toBe(2);
+    expect(large.result.data.track.accepted).toBe(40);
+    expect(large.statements.length).toBe(small.statements.length);
+  });
+
   it("requires the ingest permission", async () => {
     const response = await api.gql(TRACK, { events: [event("no-key")] }, null);
     expect(response.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
