@@ -46,13 +46,13 @@ const rowMeasures = (fact: FactKey) =>
   Object.values(MEASURES).filter((m): m is RowMeasure => m.level === "ROW" && m.fact === fact);
 
 /**
- * The zone of the rollups as a relation of one row (none while they are not built, so nothing
- * is written). `limit 1` tells the planner so: `rollup_state` is never analyzed, and read plain
- * it is estimated at 1,200 rows, which made the delta of a bulk chunk (its rows read back by
- * message id) walk every event by the (user_id, ts) index to save a sort — seconds a chunk,
- * growing with the table.
+ * The zone the rollups were built in, if they were: a relation of one row, or none (then the
+ * deltas, which join it, write nothing). `limit 1` tells the planner so: `rollup_state` is never
+ * analyzed, and read plain it is estimated at 1,200 rows, which made the delta of a bulk chunk
+ * (its rows read back by message id) walk every event by the (user_id, ts) index to save a sort:
+ * seconds a chunk, growing with the table.
  */
-const rollupZoneRow = sql`(select timezone from rollup_state limit 1)`;
+export const rollupZone = sql`select timezone from rollup_state limit 1`;
 
 type Sign = 1 | -1;
 const signed = (sign: Sign, aggregate: SQL) => (sign === 1 ? aggregate : sql`-(${aggregate})`);
@@ -77,7 +77,7 @@ export function eventRollupDelta(source: SQL, sign: Sign): SQL {
   return sql`insert into user_day_events as r (${ids(columns)})
   select f.user_id, (f.ts at time zone s.timezone)::date, ${joinSql(sliceExpressions("events"))},
     ${joinSql(measures.map((m) => signed(sign, m.aggregate)))}
-  from ${source} f cross join ${rollupZoneRow} s
+  from ${source} f cross join (${rollupZone}) s
   group by ${ids(columns.slice(0, 2 + SLICE_KEYS.length).map((_, i) => String(i + 1)))}
   ${upsert("user_day_events", columns)}`;
 }
@@ -109,7 +109,7 @@ export function orderRollupDelta(which: (orderId: SQL) => SQL, sign: Sign): SQL 
       ...orderMeasures.map((m) => signed(sign, m.aggregate)),
       ...itemColumns.map((c) => signed(sign, sql`coalesce(sum(i.${sql.raw(c)}), 0)`)),
     ])}
-  from orders f cross join ${rollupZoneRow} s
+  from orders f cross join (${rollupZone}) s
   left join ${items} i on i.order_id = f.order_id
   where f.counted and ${which(sql`f.order_id`)}
   group by ${ids(columns.slice(0, 2 + SLICE_KEYS.length).map((_, i) => String(i + 1)))}
@@ -141,9 +141,6 @@ export function rebuildRollupStatements(timezone: string): SQL[] {
     sql`analyze user_day_events, user_day_orders`,
   ];
 }
-
-/** The zone the rollups were built in, if they were. */
-export const rollupZone = sql`select timezone from rollup_state`;
 
 const owner = mergeSurvivor(sql`r.user_id`);
 

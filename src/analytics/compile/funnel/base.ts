@@ -18,8 +18,7 @@ export const raw = (n: number) => sql.raw(String(n));
 export const positionsUpTo = (g: SQL, position: SQL): SQL => sql`width_bucket(${position}, u.p${g})`;
 
 /** `positionsUpTo` for the events of exclusion `j` (`u.px<j>`). */
-export const exclusionsUpTo = (j: number, position: SQL): SQL =>
-  sql`width_bucket(${position}, u.px${raw(j)})`;
+export const exclusionsUpTo = (j: number, position: SQL): SQL => positionsUpTo(sql.raw(`x${j}`), position);
 
 /** Identical step definitions share one group (one flag, one set of arrays). */
 export interface StepGroups {
