@@ -1,9 +1,10 @@
 import type { CampaignService } from "../campaigns/definitions";
 import { type EventInput, MAX_BATCH_SIZE, type OrderInput } from "../ingest/contract";
+import { EVENT_CHUNK } from "../ingest/load";
 import { CAMPAIGN_PROPERTY, CAMPAIGN_TOUCH_EVENTS } from "../semantic/campaigns";
 import { buildCatalog } from "./catalog";
 import { Random, streamSeed } from "./random";
-import type { ShopIngest } from "./seed";
+import { SEED_WRITES, type ShopIngest } from "./seed";
 import { DAY_MS, type ResolvedShopOptions } from "./shop";
 
 /**
@@ -93,8 +94,8 @@ export async function seedDemoCampaign(
       });
     }
   });
-  for (let start = 0; start < events.length; start += MAX_BATCH_SIZE)
-    await services.ingest.track(events.slice(start, start + MAX_BATCH_SIZE));
+  for (let start = 0; start < events.length; start += EVENT_CHUNK)
+    await services.ingest.trackBulk(events.slice(start, start + EVENT_CHUNK), SEED_WRITES);
   for (let start = 0; start < orders.length; start += MAX_BATCH_SIZE)
-    await services.ingest.recordOrders(orders.slice(start, start + MAX_BATCH_SIZE));
+    await services.ingest.recordOrders(orders.slice(start, start + MAX_BATCH_SIZE), SEED_WRITES);
 }

@@ -1,5 +1,6 @@
 import type { CampaignService } from "../campaigns/definitions";
 import type { Database } from "../db/client";
+import type { RollupService } from "../metrics-service/rollups";
 import type { SegmentService } from "../segments/service";
 import type { SendTimeModel } from "../semantic/send-time";
 import { refreshAll } from "../tags/schedule";
@@ -12,6 +13,7 @@ import type { ShopOptions } from "./shop";
 
 export interface DemoServices extends SeedServices {
   db: Database;
+  rollups: Pick<RollupService, "whileSuspended">;
   sendTime: { model: SendTimeModel };
   tags: TagService;
   segments: SegmentService;
@@ -31,10 +33,14 @@ export async function seedDemo(
   onProgress?: (progress: SeedProgress) => void,
 ): Promise<SeedResult> {
   const started = Date.now();
-  const result = await seedShop(services, options, onProgress);
-  await seedExampleShopper(services.ingest, result.options);
-  await createDemoDefinitions(services);
-  await seedDemoCampaign(services, result.options);
+  // The rollups are rebuilt once the facts are written, not kept batch by batch.
+  const result = await services.rollups.whileSuspended(async () => {
+    const shop = await seedShop(services, options, onProgress);
+    await seedExampleShopper(services.ingest, shop.options);
+    await createDemoDefinitions(services);
+    await seedDemoCampaign(services, shop.options);
+    return shop;
+  });
   // Every tag and segment in one pass over the facts, then the recommendations.
   await refreshAll(services.db, new Date(), services.sendTime.model);
   return { ...result, elapsedMs: Date.now() - started };

@@ -1,6 +1,6 @@
 import type { EventInput, IdentifyInput, OrderInput } from "../ingest/contract";
 import { buildCatalog, CATEGORIES, type Product } from "./catalog";
-import type { ShopIngest } from "./seed";
+import { SEED_WRITES, type ShopIngest } from "./seed";
 import { DAY_MS, type ResolvedShopOptions } from "./shop";
 
 /**
@@ -227,8 +227,8 @@ export function exampleShopperCalls(options: ResolvedShopOptions): ExampleCall[]
 /** Writes her story through ingestion, like the rest of the shop. */
 export async function seedExampleShopper(ingest: ShopIngest, options: ResolvedShopOptions): Promise<void> {
   for (const call of exampleShopperCalls(options)) {
-    if (call.kind === "identify") await ingest.identifyMany([call.input]);
-    else if (call.kind === "events") await ingest.track(call.input);
-    else await ingest.recordOrders(call.input);
+    if (call.kind === "identify") await ingest.identifyMany([call.input], SEED_WRITES);
+    else if (call.kind === "events") await ingest.track(call.input, SEED_WRITES);
+    else await ingest.recordOrders(call.input, SEED_WRITES);
   }
 }

@@ -10,6 +10,7 @@ import {
   type RejectedItem,
 } from "../ingest/contract";
 import { EVENT_CHUNK } from "../ingest/load";
+import type { IngestOptions } from "../ingest/service";
 import { generateShop, type ResolvedShopOptions, type ShopOptions } from "./shop";
 
 /** `npm start` and `stratum seed` without options: a shop that loads in seconds and has a story. */
@@ -18,12 +19,18 @@ export const DEFAULT_SHOP = { users: 2_000, days: 60, seed: 42 } as const;
 /** The ingestion calls the seeder makes: the same service the API and the loaders use. */
 export interface ShopIngest {
   upsertProducts(products: readonly ProductInput[]): Promise<IngestResult>;
-  identifyMany(inputs: readonly IdentifyInput[]): Promise<IngestResult>;
-  track(events: readonly EventInput[]): Promise<IngestResult>;
+  identifyMany(inputs: readonly IdentifyInput[], options?: IngestOptions): Promise<IngestResult>;
+  track(events: readonly EventInput[], options?: IngestOptions): Promise<IngestResult>;
   /** `track` in chunks of up to `MAX_BULK_CHUNK` events, written with COPY: the bulk path. */
-  trackBulk(events: readonly EventInput[]): Promise<IngestResult>;
-  recordOrders(orders: readonly OrderInput[]): Promise<IngestResult>;
+  trackBulk(events: readonly EventInput[], options?: IngestOptions): Promise<IngestResult>;
+  recordOrders(orders: readonly OrderInput[], options?: IngestOptions): Promise<IngestResult>;
 }
+
+/**
+ * How every seeding write is made: the real-time audiences are not evaluated per batch, because
+ * whoever seeds refreshes every definition once the data is written (`seedDemo` does).
+ */
+export const SEED_WRITES: IngestOptions = { realtime: false };
 
 export interface SeedServices {
   ingest: ShopIngest;
@@ -107,9 +114,9 @@ export async function seedShop(
   const { ingest } = services;
   await write("products", shop.products, (batch) => ingest.upsertProducts(batch));
   for (const day of shop.days()) {
-    await write("identifies", day.identifies, (batch) => ingest.identifyMany(batch));
-    await write("events", day.events, (batch) => ingest.trackBulk(batch), EVENT_CHUNK);
-    await write("orders", day.orders, (batch) => ingest.recordOrders(batch));
+    await write("identifies", day.identifies, (batch) => ingest.identifyMany(batch, SEED_WRITES));
+    await write("events", day.events, (batch) => ingest.trackBulk(batch, SEED_WRITES), EVENT_CHUNK);
+    await write("orders", day.orders, (batch) => ingest.recordOrders(batch, SEED_WRITES));
     onProgress?.({ day: day.day + 1, days: shop.options.days, date: day.date, sent: { ...sent } });
   }
   result.elapsedMs = Date.now() - started;

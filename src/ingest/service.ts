@@ -48,6 +48,12 @@ export interface IngestOptions {
    * a crash may lose the last batches, and loading the file again restores them.
    */
   asyncCommit?: boolean;
+  /**
+   * false: the batch's users are not re-evaluated for the real-time audiences. Only for a writer
+   * that refreshes every definition once it is done (`stratum seed`): evaluating each batch
+   * before that refresh is work thrown away.
+   */
+  realtime?: boolean;
 }
 
 export interface IdentifyResult extends IngestResult {
@@ -627,6 +633,7 @@ export class IngestService {
     fn: (tx: Database, affected: Set<number>) => Promise<T>,
     options: IngestOptions,
   ): Promise<T> {
+    const audiences = options.realtime === false ? undefined : this.audiences;
     let affected = new Set<number>();
     let intent: Intent | null = null;
     const result = await backOff(
@@ -641,14 +648,14 @@ export class IngestService {
               : sql`select set_config('jit', 'off', true)`,
           );
           const written = await fn(tx, affected);
-          intent = this.audiences ? await this.audiences.intend(tx, [...affected]) : null;
+          intent = audiences ? await audiences.intend(tx, [...affected]) : null;
           return written;
         }),
       { ...RACE_RETRY_POLICY, retry: isRetryable },
     );
-    if (this.audiences && affected.size > 0) {
+    if (audiences && affected.size > 0) {
       try {
-        await this.audiences.afterIngest(affected, intent);
+        await audiences.afterIngest(affected, intent);
       } catch (error) {
         if (hasSqlState(error, LOCK_NOT_AVAILABLE))
           logger.warn(
