@@ -9,7 +9,14 @@ import path from "node:path";
 async function main() {
   // Request logs would bury the figures; the logger reads LOG_LEVEL when first imported (below).
   process.env.LOG_LEVEL ??= "warn";
-  const only = process.argv.slice(2);
+  // Bench names (prefixes), and `--users N`: the shop size for benches that take one (tags).
+  const args = process.argv.slice(2);
+  const only: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--users") process.env.BENCH_USERS = args[++i];
+    else if (args[i].startsWith("--users=")) process.env.BENCH_USERS = args[i].slice("--users=".length);
+    else only.push(args[i]);
+  }
   const files = readdirSync(__dirname)
     .filter((file) => file.endsWith(".bench.ts"))
     .filter((file) => only.length === 0 || only.some((name) => file.startsWith(name)))

@@ -22,14 +22,31 @@ export const BENCH_SHOP = {
   database: "stratum_bench_shop",
 } as const;
 
-const MARKER_PARAMS = {
-  users: BENCH_SHOP.users,
+/**
+ * A bench shop of `users` people, otherwise the bench shop's parameters, in a database of its
+ * own (`stratum_bench_shop_<users>`) unless it is the bench shop itself: `npm run bench tags
+ * --users 1000000` builds and keeps one of a million people.
+ */
+export interface BenchShopSize {
+  users: number;
+  database: string;
+}
+
+export function benchShopOf(users: number): BenchShopSize {
+  return {
+    users,
+    database: users === BENCH_SHOP.users ? BENCH_SHOP.database : `${BENCH_SHOP.database}_${users}`,
+  };
+}
+
+const markerParams = (shop: BenchShopSize) => ({
+  users: shop.users,
   days: BENCH_SHOP.days,
   seed: BENCH_SHOP.seed,
   end: BENCH_SHOP.end.toISOString(),
   /** Bump when the generator changes what it produces, to have the bench shop rebuilt. */
   generator: 1,
-};
+});
 
 function serverUrl(): string {
   return (
@@ -56,14 +73,14 @@ export async function freshBenchDatabase(name: string): Promise<string> {
  * files, so it takes seconds, but only while nobody else is connected to the shop: it is retried
  * for up to two minutes.
  */
-export async function benchShopCopy(name: string): Promise<string> {
-  await ensureBenchShop();
+export async function benchShopCopy(name: string, shop: BenchShopSize = BENCH_SHOP): Promise<string> {
+  await ensureBenchShop(shop);
   const admin = postgres(serverUrl(), { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.unsafe(`create database ${name} template ${BENCH_SHOP.database}`);
+        await admin.unsafe(`create database ${name} template ${shop.database}`);
         break;
       } catch (error) {
         // 55006: the template is being accessed by other users (another bench reading the shop).
@@ -96,9 +113,9 @@ export async function dropBenchDatabase(name: string): Promise<void> {
   }
 }
 
-function benchShopUrl(): string {
+function benchShopUrl(shop: BenchShopSize): string {
   const url = new URL(serverUrl());
-  url.pathname = `/${BENCH_SHOP.database}`;
+  url.pathname = `/${shop.database}`;
   return url.toString();
 }
 
@@ -106,16 +123,16 @@ function benchShopUrl(): string {
  * Returns the URL of the seeded bench shop, migrated to this tree's schema, creating and seeding
  * it first if it is missing or incomplete.
  */
-export async function ensureBenchShop(): Promise<string> {
+export async function ensureBenchShop(shop: BenchShopSize = BENCH_SHOP): Promise<string> {
   const admin = postgres(serverUrl(), { max: 1, onnotice: () => {} });
   const session = await admin.reserve();
   try {
     // One seeder at a time: concurrent benchmarks wait here for the first one to finish.
-    await session`select pg_advisory_lock(hashtext(${BENCH_SHOP.database}))`;
-    if (await isComplete()) {
+    await session`select pg_advisory_lock(hashtext(${shop.database}))`;
+    if (await isComplete(shop)) {
       // Seeded by an older tree: its facts stand, but indexes and tables follow this tree's schema.
       const db = await connect({
-        databaseUrl: benchShopUrl(),
+        databaseUrl: benchShopUrl(shop),
         maxConnections: 1,
         statementTimeoutMs: 600_000,
       });
@@ -124,56 +141,60 @@ export async function ensureBenchShop(): Promise<string> {
       } finally {
         await db.close();
       }
-      return benchShopUrl();
+      return benchShopUrl(shop);
     }
-    console.log(
-      `[bench-shop] building ${BENCH_SHOP.database} (${BENCH_SHOP.users} people × ${BENCH_SHOP.days} days)`,
-    );
-    await session.unsafe(`drop database if exists ${BENCH_SHOP.database} with (force)`);
-    await session.unsafe(`create database ${BENCH_SHOP.database}`);
-    await build();
-    return benchShopUrl();
+    console.log(`[bench-shop] building ${shop.database} (${shop.users} people × ${BENCH_SHOP.days} days)`);
+    await session.unsafe(`drop database if exists ${shop.database} with (force)`);
+    await session.unsafe(`create database ${shop.database}`);
+    await build(shop);
+    return benchShopUrl(shop);
   } finally {
-    await session`select pg_advisory_unlock(hashtext(${BENCH_SHOP.database}))`;
+    await session`select pg_advisory_unlock(hashtext(${shop.database}))`;
     session.release();
     await admin.end({ timeout: 5 });
   }
 }
 
-async function isComplete(): Promise<boolean> {
+async function isComplete(shop: BenchShopSize): Promise<boolean> {
   const admin = postgres(serverUrl(), { max: 1, onnotice: () => {} });
   try {
-    const [exists] = await admin`select 1 from pg_database where datname = ${BENCH_SHOP.database}`;
+    const [exists] = await admin`select 1 from pg_database where datname = ${shop.database}`;
     if (!exists) return false;
   } finally {
     await admin.end({ timeout: 5 });
   }
-  const db = await connect({ databaseUrl: benchShopUrl(), maxConnections: 1 });
+  const db = await connect({ databaseUrl: benchShopUrl(shop), maxConnections: 1 });
   try {
     const [row] = await db.query<{ complete: boolean }>(sql`
       select to_regclass('bench_marker') is not null as complete`);
     if (!row.complete) return false;
     const done = await db.query(sql`
-      select 1 from bench_marker where params = ${JSON.stringify(MARKER_PARAMS)}::jsonb and completed_at is not null`);
+      select 1 from bench_marker where params = ${JSON.stringify(markerParams(shop))}::jsonb and completed_at is not null`);
     return done.length > 0;
   } finally {
     await db.close();
   }
 }
 
-async function build(): Promise<void> {
-  const db = await connect({ databaseUrl: benchShopUrl(), maxConnections: 4, statementTimeoutMs: 600_000 });
+async function build(shop: BenchShopSize): Promise<void> {
+  const db = await connect({
+    databaseUrl: benchShopUrl(shop),
+    maxConnections: 4,
+    statementTimeoutMs: 600_000,
+  });
   try {
     await migrate(db);
     await db.query(sql`
       create table bench_marker (params jsonb primary key, started_at timestamptz not null default now(),
         completed_at timestamptz, elapsed_ms bigint, row_counts jsonb)`);
-    await db.query(sql`insert into bench_marker (params) values (${JSON.stringify(MARKER_PARAMS)}::jsonb)`);
+    await db.query(
+      sql`insert into bench_marker (params) values (${JSON.stringify(markerParams(shop))}::jsonb)`,
+    );
     const services = createServices(db, loadConfig());
     const started = Date.now();
     const result = await seedShop(
       services,
-      { users: BENCH_SHOP.users, days: BENCH_SHOP.days, seed: BENCH_SHOP.seed, end: BENCH_SHOP.end },
+      { users: shop.users, days: BENCH_SHOP.days, seed: BENCH_SHOP.seed, end: BENCH_SHOP.end },
       (progress) => {
         if (progress.day % 5 === 0 || progress.day === progress.days) {
           const seconds = ((Date.now() - started) / 1000).toFixed(0);
@@ -193,7 +214,7 @@ async function build(): Promise<void> {
     await db.query(sql`
       update bench_marker set completed_at = now(), elapsed_ms = ${result.elapsedMs},
         row_counts = ${JSON.stringify(rows)}::jsonb
-      where params = ${JSON.stringify(MARKER_PARAMS)}::jsonb`);
+      where params = ${JSON.stringify(markerParams(shop))}::jsonb`);
     console.log(`[bench-shop] seeded in ${(result.elapsedMs / 1000).toFixed(1)} s`);
     console.log(`[bench-shop] sent ${JSON.stringify(result.sent)}; rows ${JSON.stringify(rows)}`);
   } finally {

@@ -13,7 +13,7 @@ import type { ShopOptions } from "./shop";
 
 export interface DemoServices extends SeedServices {
   db: Database;
-  rollups: Pick<RollupService, "whileSuspended">;
+  rollups: Pick<RollupService, "suspend">;
   sendTime: { model: SendTimeModel };
   tags: TagService;
   segments: SegmentService;
@@ -34,14 +34,13 @@ export async function seedDemo(
 ): Promise<SeedResult> {
   const started = Date.now();
   // The rollups are rebuilt once the facts are written, not kept batch by batch.
-  const result = await services.rollups.whileSuspended(async () => {
-    const shop = await seedShop(services, options, onProgress);
-    await seedExampleShopper(services.ingest, shop.options);
-    await createDemoDefinitions(services);
-    await seedDemoCampaign(services, shop.options);
-    return shop;
-  });
-  // Every tag and segment in one pass over the facts, then the recommendations.
-  await refreshAll(services.db, new Date(), services.sendTime.model);
+  const rebuildRollups = await services.rollups.suspend();
+  const result = await seedShop(services, options, onProgress);
+  await seedExampleShopper(services.ingest, result.options);
+  await createDemoDefinitions(services);
+  await seedDemoCampaign(services, result.options);
+  // Every tag and segment in one pass over the facts, then the recommendations; beside them the
+  // rollups' rebuild (both only read the facts; on PostgreSQL they run on two connections).
+  await Promise.all([rebuildRollups(), refreshAll(services.db, new Date(), services.sendTime.model)]);
   return { ...result, elapsedMs: Date.now() - started };
 }

@@ -25,20 +25,21 @@ export class RollupService {
   }
 
   /**
-   * Runs `write`, a bulk write of many facts (`stratum seed`), with the rollups off, then rebuilds
-   * them once in the zone they were built in: one pass over the facts costs less than a delta per
-   * batch (the 100k-user bench shop: a 10 s rebuild against 25 s of deltas). Meanwhile readers
-   * read the raw facts (the zone is read per request) and writers add no deltas; the rebuild
-   * recounts every fact, whoever wrote it. If `write` fails they stay off (readers still get exact
-   * answers) until the next start builds them (`ensureBuilt`).
+   * Turns the rollups off for a bulk write of many facts (`stratum seed`) and answers the call
+   * that rebuilds them once in the zone they were built in (nothing to do if they were not): one
+   * pass over the facts costs less than a delta per batch (the 100k-user bench shop: a 10 s
+   * rebuild against 25 s of deltas). Until then readers read the raw facts (the zone is read per
+   * request) and writers add no deltas; the rebuild recounts every fact, whoever wrote it. If it
+   * is never called (the write failed) they stay off, answers still exact, until the next start
+   * builds them (`ensureBuilt`).
    */
-  async whileSuspended<T>(write: () => Promise<T>): Promise<T> {
+  async suspend(): Promise<() => Promise<void>> {
     const timezone = await this.timezone();
-    if (timezone === undefined) return write();
+    if (timezone === undefined) return async () => {};
     await this.db.query(sql`delete from rollup_state`);
-    const result = await write();
-    await this.rebuild(timezone);
-    return result;
+    return async () => {
+      await this.rebuild(timezone);
+    };
   }
 
   /** The zone the rollups are built in; undefined before the first rebuild. */
