@@ -231,7 +231,12 @@ function levelDiff(
       from ${changes} where ${keyColumn} in (${keys})
         and recorded_at >= ${earliest ? sql`least(${watermark}, ${earliest.toISOString()}::timestamptz)` : watermark}),`
     : sql``;
-  const before = !incremental
+  // A scheduled run reports every member: those before plus entries, minus exits (a full one
+  // counts those before, by the index on the key: counting `next` instead, its second reader,
+  // made it a materialized CTE of every member, 5.5 M rows on the bench's first refresh). A
+  // real-time run reports the members among the users it evaluated.
+  const realtimeRun = scope !== null && !scheduled;
+  const before = realtimeRun
     ? sql``
     : fromRecorded
       ? sql` left join (select v.key, v.members + coalesce(sum(r.net), 0) as members
@@ -245,9 +250,9 @@ function levelDiff(
           group by v.key, v.members) b on b.key = k.key`
       : sql` left join (select ${keyColumn} as key, count(*) as members from ${table}
           where ${keyColumn} in (${keys}) group by ${keyColumn}) b on b.key = k.key`;
-  const users = incremental
-    ? sql`coalesce(b.members, 0) + coalesce(e.entered, 0) - coalesce(x.exited, 0)`
-    : sql`coalesce(n.users, 0)`;
+  const users = realtimeRun
+    ? sql`coalesce(n.users, 0)`
+    : sql`coalesce(b.members, 0) + coalesce(e.entered, 0) - coalesce(x.exited, 0)`;
   // What the next refresh starts from: the members less the changes recorded at or after this
   // refresh's watermark that this statement already sees (the next one adds them all back).
   const recordedMembers = scheduled
@@ -276,7 +281,7 @@ function levelDiff(
   const counts = sql`select k.key, (${users})::int as users, coalesce(e.entered, 0)::int as entered,
       coalesce(x.exited, 0)::int as exited${recordedMembers}
     from unnest(array[${keys}]) as k(key)
-    left join (select key, count(*) as users from next group by key) n on n.key = k.key
+    ${realtimeRun ? sql`left join (select key, count(*) as users from next group by key) n on n.key = k.key` : sql``}
     left join (select key, count(*) as entered from entered group by key) e on e.key = k.key
     left join (select key, count(*) as exited from exited group by key) x on x.key = k.key${before}${seenSince}`;
   // One hash full join classifies every (definition, user) pair; only the changed pairs are kept.
