@@ -204,12 +204,12 @@ function levelDiff(
   const table = kind === "tag" ? sql`tag_members` : sql`segment_members`;
   const changes = kind === "tag" ? sql`tag_membership_changes` : sql`segment_membership_changes`;
   const keyColumn = kind === "tag" ? sql`tag_key` : sql`segment_key`;
-  // An incremental refresh reports every member: those before plus entries, minus exits. Those
-  // before are what the last refresh recorded (`refreshed_members`) plus the net of the changes
-  // recorded since its watermark (real-time runs, merges, erasures: each writer stamps its
-  // transaction's start, so every change that refresh did not see is recorded at or after its
-  // watermark) — a few index reads instead of counting millions of memberships. A definition
-  // refreshed before that was recorded has its members counted.
+  // In an incremental refresh the members before are what the last refresh recorded
+  // (`refreshed_members`) plus the net of the changes recorded since its watermark (real-time
+  // runs, merges, erasures: each writer stamps its transaction's start, so every change that
+  // refresh did not see is recorded at or after its watermark) — a few index reads instead of
+  // counting millions of memberships. A definition refreshed before that was recorded has its
+  // members counted.
   const incremental = scope !== null && scheduled;
   const recordedStates = group.map(({ state }) =>
     state?.refreshedMembers != null && state.factsWatermark
@@ -231,8 +231,8 @@ function levelDiff(
       from ${changes} where ${keyColumn} in (${keys})
         and recorded_at >= ${earliest ? sql`least(${watermark}, ${earliest.toISOString()}::timestamptz)` : watermark}),`
     : sql``;
-  // A scheduled run reports every member: those before plus entries, minus exits (a full one
-  // counts those before, by the index on the key: counting `next` instead, its second reader,
+  // A scheduled run reports every member: those before plus entries, minus exits (a full run
+  // counts those before by the index on the key: counting `next` instead, its second reader,
   // made it a materialized CTE of every member, 5.5 M rows on the bench's first refresh). A
   // real-time run reports the members among the users it evaluated.
   const realtimeRun = scope !== null && !scheduled;
