@@ -204,12 +204,12 @@ function levelDiff(
   const table = kind === "tag" ? sql`tag_members` : sql`segment_members`;
   const changes = kind === "tag" ? sql`tag_membership_changes` : sql`segment_membership_changes`;
   const keyColumn = kind === "tag" ? sql`tag_key` : sql`segment_key`;
-  // In an incremental refresh the members before are what the last refresh recorded
-  // (`refreshed_members`) plus the net of the changes recorded since its watermark (real-time
-  // runs, merges, erasures: each writer stamps its transaction's start, so every change that
-  // refresh did not see is recorded at or after its watermark) — a few index reads instead of
-  // counting millions of memberships. A definition refreshed before that was recorded has its
-  // members counted.
+  // An incremental refresh reports every member: those before plus entries, minus exits. Those
+  // before are what the last refresh recorded (`refreshed_members`) plus the net of the changes
+  // recorded since its watermark (real-time runs, merges, erasures: each writer stamps its
+  // transaction's start, so every change that refresh did not see is recorded at or after its
+  // watermark) — a few index reads instead of counting millions of memberships. A definition
+  // refreshed before that was recorded has its members counted.
   const incremental = scope !== null && scheduled;
   const recordedStates = group.map(({ state }) =>
     state?.refreshedMembers != null && state.factsWatermark
@@ -231,12 +231,7 @@ function levelDiff(
       from ${changes} where ${keyColumn} in (${keys})
         and recorded_at >= ${earliest ? sql`least(${watermark}, ${earliest.toISOString()}::timestamptz)` : watermark}),`
     : sql``;
-  // A scheduled run reports every member: those before plus entries, minus exits (a full run
-  // counts those before by the index on the key: counting `next` instead, its second reader,
-  // made it a materialized CTE of every member, 5.5 M rows on the bench's first refresh). A
-  // real-time run reports the members among the users it evaluated.
-  const realtimeRun = scope !== null && !scheduled;
-  const before = realtimeRun
+  const before = !incremental
     ? sql``
     : fromRecorded
       ? sql` left join (select v.key, v.members + coalesce(sum(r.net), 0) as members
@@ -250,9 +245,9 @@ function levelDiff(
           group by v.key, v.members) b on b.key = k.key`
       : sql` left join (select ${keyColumn} as key, count(*) as members from ${table}
           where ${keyColumn} in (${keys}) group by ${keyColumn}) b on b.key = k.key`;
-  const users = realtimeRun
-    ? sql`coalesce(n.users, 0)`
-    : sql`coalesce(b.members, 0) + coalesce(e.entered, 0) - coalesce(x.exited, 0)`;
+  const users = incremental
+    ? sql`coalesce(b.members, 0) + coalesce(e.entered, 0) - coalesce(x.exited, 0)`
+    : sql`coalesce(n.users, 0)`;
   // What the next refresh starts from: the members less the changes recorded at or after this
   // refresh's watermark that this statement already sees (the next one adds them all back).
   const recordedMembers = scheduled
@@ -281,7 +276,7 @@ function levelDiff(
   const counts = sql`select k.key, (${users})::int as users, coalesce(e.entered, 0)::int as entered,
       coalesce(x.exited, 0)::int as exited${recordedMembers}
     from unnest(array[${keys}]) as k(key)
-    ${realtimeRun ? sql`left join (select key, count(*) as users from next group by key) n on n.key = k.key` : sql``}
+    left join (select key, count(*) as users from next group by key) n on n.key = k.key
     left join (select key, count(*) as entered from entered group by key) e on e.key = k.key
     left join (select key, count(*) as exited from exited group by key) x on x.key = k.key${before}${seenSince}`;
   // One hash full join classifies every (definition, user) pair; only the changed pairs are kept.
