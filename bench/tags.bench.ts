@@ -14,8 +14,8 @@ import { BENCH_SHOP, benchShopCopy, benchShopOf, dropBenchDatabase } from "./sho
  */
 /**
  * `--users N` (`npm run bench tags -- --users 1000000`): the issue's larger scale, 500 tags on a
- * bench shop of N people (built once, like the bench shop, ~30 min for a million), first refresh
- * only (target ≤ 5 min).
+ * bench shop of N people (built once, like the bench shop: about ten times its 3 minutes for a
+ * million), first refresh only (target ≤ 5 min).
  */
 const USERS = Number(process.env.BENCH_USERS ?? BENCH_SHOP.users);
 if (!Number.isInteger(USERS) || USERS < 1000)
@@ -102,7 +102,12 @@ async function newFactsForOnePercent(db: Database, asOf: Date, remainder: number
 
 export async function run(): Promise<void> {
   const url = await benchShopCopy(DATABASE, benchShopOf(USERS));
-  const db = await connect({ databaseUrl: url, maxConnections: 4, statementTimeoutMs: 300_000 });
+  // A statement of the larger scale may outlast the target: it is measured, not cut off.
+  const db = await connect({
+    databaseUrl: url,
+    maxConnections: 4,
+    statementTimeoutMs: LARGE ? 3_600_000 : 300_000,
+  });
   try {
     const rules = benchRules(TAGS);
     const checker = new RuleService(db);
