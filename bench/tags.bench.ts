@@ -11,8 +11,7 @@ import { BENCH_SHOP, benchShopCopy, benchShopOf, dropBenchDatabase } from "./sho
  * unchanged, then an hour later after 1 % of the users got new facts (incremental, target ≤ 5 s),
  * checked by the same refresh in full (which must change nothing), and the latency of previewing
  * one rule. Prints times, definitions refreshed incrementally and in full, and statements issued.
- */
-/**
+ *
  * `--users N` (`npm run bench tags -- --users 1000000`): the issue's larger scale, 500 tags on a
  * bench shop of N people (built once, like the bench shop: about ten times its 3 minutes for a
  * million), first refresh only (target ≤ 5 min).

@@ -275,6 +275,15 @@ export class DefinitionStore<R extends DefinitionRecord> {
   }
 }
 
+/**
+ * How a rule definition is created. `refresh: false`: its members are not computed at once, so
+ * it has none until the next refresh (the demo seed creates its definitions first and refreshes
+ * them together, in one pass over the facts).
+ */
+export interface CreateOptions {
+  refresh?: boolean;
+}
+
 /** The base of a kind's service: its store, and the reads that need nothing kind-specific. */
 export abstract class DefinitionService<R extends DefinitionRecord> {
   protected readonly store: DefinitionStore<R>;

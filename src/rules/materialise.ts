@@ -6,6 +6,7 @@ import { bigintArray, textArray } from "../semantic/arrays";
 import { enqueueMembershipTriggers } from "../semantic/automation";
 import { changedUsers, factsWatermark } from "../semantic/changes";
 import { survivorsAndMergedIds } from "../semantic/facts";
+import { MEMBERSHIP_TABLES } from "../semantic/membership";
 import type { SendTimeModel } from "../semantic/send-time";
 import { joinSql } from "../semantic/sql";
 import { type Expr, references, type TypedExpr } from "./ast";
@@ -201,9 +202,7 @@ function levelDiff(
   const keys = joinSql(group.map((target) => sql`${target.key}::text`));
   // A restricted run compares only the current members it evaluated: nobody else exits.
   const inScope = (column: SQL) => (scope ? sql` and ${column} in ${scope}` : sql``);
-  const table = kind === "tag" ? sql`tag_members` : sql`segment_members`;
-  const changes = kind === "tag" ? sql`tag_membership_changes` : sql`segment_membership_changes`;
-  const keyColumn = kind === "tag" ? sql`tag_key` : sql`segment_key`;
+  const { members: table, changes, key: keyColumn } = MEMBERSHIP_TABLES[kind];
   // An incremental refresh reports every member: those before plus entries, minus exits. Those
   // before are what the last refresh recorded (`refreshed_members`) plus the net of the changes
   // recorded since its watermark (real-time runs, merges, erasures: each writer stamps its

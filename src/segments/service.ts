@@ -1,6 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
+import {
+  type CreateOptions,
+  type DefinitionRecord,
+  DefinitionService,
+  definitionTable,
+} from "../definitions/store";
 import { badInput, notFound } from "../errors";
 import { isNumberKey, type Page, type PageRequest, pageWindow, toPage } from "../pagination";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
@@ -86,13 +91,8 @@ export class SegmentService extends DefinitionService<SegmentRecord> {
     return this.store.require(key, db);
   }
 
-  /** A dynamic segment; its members are computed at once and on every refresh. */
-  /** Creates a dynamic segment and, unless `refresh: false` (see `TagService.create`), refreshes its members at once. */
-  async create(
-    input: CreateSegmentInput,
-    actor: Actor,
-    options: { refresh?: boolean } = {},
-  ): Promise<SegmentRecord> {
+  /** A dynamic segment; its members are computed at once (unless `refresh: false`) and on every refresh. */
+  async create(input: CreateSegmentInput, actor: Actor, options: CreateOptions = {}): Promise<SegmentRecord> {
     const { key, name, description } = validateNewDefinition(input);
     if (typeof input.rule !== "string" || input.rule.trim() === "")
       throw badInput("A dynamic segment needs a rule", { argument: "rule" });

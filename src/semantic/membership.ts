@@ -24,7 +24,7 @@ export function segmentRestriction(key: string, userIdColumn: SQL = sql`user_id`
 }
 
 /** The membership tables of tags and of segments: current members and every entry and exit. */
-const MEMBERSHIP_TABLES = {
+export const MEMBERSHIP_TABLES = {
   tag: {
     definitions: sql`tags`,
     members: sql`tag_members`,

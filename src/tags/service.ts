@@ -1,7 +1,12 @@
 import { sql } from "drizzle-orm";
 import { recordAudit } from "../audit/service";
 import type { Database } from "../db/client";
-import { type DefinitionRecord, DefinitionService, definitionTable } from "../definitions/store";
+import {
+  type CreateOptions,
+  type DefinitionRecord,
+  DefinitionService,
+  definitionTable,
+} from "../definitions/store";
 import { badInput, notFound } from "../errors";
 import { type MaterialiseReport, refreshDefinitions } from "../rules/materialise";
 import type { RuleService } from "../rules/service";
@@ -90,12 +95,8 @@ export class TagService extends DefinitionService<TagRecord> {
     });
   }
 
-  /**
-   * Creates a tag and, unless `refresh: false`, refreshes its members at once. Without the
-   * refresh a rule tag has no members until the next refresh (the demo seed creates its
-   * definitions first and refreshes them together, in one pass over the facts).
-   */
-  async create(input: CreateTagInput, actor: Actor, options: { refresh?: boolean } = {}): Promise<TagRecord> {
+  /** A tag; a rule or value tag's members are computed at once (unless `refresh: false`). */
+  async create(input: CreateTagInput, actor: Actor, options: CreateOptions = {}): Promise<TagRecord> {
     const { key, name, description } = validateNewDefinition(input);
     const category = validateCategory(input.category);
     if (!TAG_KINDS.includes(input.kind))
